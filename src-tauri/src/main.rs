@@ -1,0 +1,2 @@
+//! The `rolesync` binary.
+fn main() {}
