@@ -1,0 +1,144 @@
+//! Pre-flight findings (`rolesync check`) from what was read: each line is ✓ or ✗ with the fix.
+
+use crate::directory::{is_non_routable_suffix, DirectorySnapshot};
+use crate::mapping::resolve;
+use crate::plan::{plan, SkipReason};
+use crate::policy::Policy;
+use crate::tenant::TenantSnapshot;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckLine {
+    /// Passed.
+    pub ok: bool,
+    /// What was checked.
+    pub title: String,
+    /// Detail (counts, names).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// How to fix a failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl CheckLine {
+    /// A passed check.
+    pub fn ok(title: impl Into<String>, detail: Option<String>) -> Self {
+        Self {
+            ok: true,
+            title: title.into(),
+            detail,
+            fix: None,
+        }
+    }
+
+    /// A failed check with its fix.
+    pub fn fail(
+        title: impl Into<String>,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Self {
+            ok: false,
+            title: title.into(),
+            detail: Some(detail.into()),
+            fix: Some(fix.into()),
+        }
+    }
+}
+
+/// Findings about mappings and members.
+pub fn preflight_lines(
+    dir: &DirectorySnapshot,
+    tenant: &TenantSnapshot,
+    policy: &Policy,
+) -> Vec<CheckLine> {
+    let mut lines = Vec::new();
+    for p in &dir.problems {
+        lines.push(CheckLine::fail(
+            "every group was read completely",
+            p.message.clone(),
+            "fix the directory read; a sync stops while any group is unreadable",
+        ));
+    }
+    let res = resolve(&dir.groups, &tenant.roles, &policy.mapping);
+    for m in &res.mappings {
+        for g in &m.groups {
+            lines.push(CheckLine::ok(
+                format!(
+                    "group \"{}\" maps to role \"{}\"",
+                    g.first_rdn_value(),
+                    m.role.display_name
+                ),
+                Some(format!("{:?} assignments", m.kind).to_lowercase()),
+            ));
+        }
+    }
+    for u in &res.unmapped {
+        lines.push(CheckLine::fail(
+            format!("group \"{}\" maps to a role", u.name),
+            u.reason.clone(),
+            "rename the group to the role's display name, or add a [[mappings]] entry",
+        ));
+    }
+    for p in &res.problems {
+        lines.push(CheckLine::fail(
+            "mappings are valid",
+            p.clone(),
+            "fix [[mappings]] in the configuration",
+        ));
+    }
+
+    let mut unroutable = BTreeSet::new();
+    for g in &dir.groups {
+        for u in &g.members {
+            if let Some(s) = u
+                .upn
+                .as_ref()
+                .and_then(|x| x.suffix())
+                .filter(|s| is_non_routable_suffix(s))
+            {
+                unroutable.insert(format!("{} ({s})", u.display()));
+            }
+        }
+    }
+    if unroutable.is_empty() {
+        lines.push(CheckLine::ok("members have routable UPN suffixes", None));
+    } else {
+        lines.push(CheckLine::fail(
+            "members have routable UPN suffixes",
+            unroutable.into_iter().collect::<Vec<_>>().join(", "),
+            "add a routable UPN suffix in AD Domains and Trusts and give these users a UPN with it",
+        ));
+    }
+
+    let p = plan(dir, tenant, policy);
+    let unmatched: BTreeSet<String> = p
+        .roles
+        .iter()
+        .flat_map(|r| r.skipped.iter())
+        .filter(|s| {
+            matches!(
+                s.reason,
+                SkipReason::NotInEntra | SkipReason::NonRoutableUpn { .. }
+            )
+        })
+        .map(|s| s.user.clone())
+        .collect();
+    if unmatched.is_empty() {
+        lines.push(CheckLine::ok(
+            "every enabled member has an Entra account",
+            None,
+        ));
+    } else {
+        lines.push(CheckLine::fail(
+            "every enabled member has an Entra account",
+            unmatched.into_iter().collect::<Vec<_>>().join(", "),
+            "check Entra Connect sync scope (OU filtering) and wait for the next sync cycle",
+        ));
+    }
+    lines
+}

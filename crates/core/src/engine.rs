@@ -1,0 +1,406 @@
+//! The run: read AD ∥ read Entra → plan (pure) → safety check → apply → report. The desktop app
+//! and the CLI both call [`Engine::run`] and [`Engine::check`] and observe the same events.
+
+use crate::apply::{apply_plan, AppliedChange};
+use crate::checks::{preflight_lines, CheckLine};
+use crate::directory::{DirectorySnapshot, SourceScope};
+use crate::events::{Observer, Step, StepStatus, SyncEvent};
+use crate::mapping::resolve;
+use crate::plan::{plan, Plan};
+use crate::policy::Policy;
+use crate::report::{Outcome, ReportSummary, RunMode, RunReport};
+use crate::tenant::{TenantSnapshot, UserKey};
+use crate::traits::{DirectorySource, ReadError, RoleTarget};
+use chrono::Utc;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Plan, dry run, or apply.
+    pub mode: RunMode,
+    /// Go past overridable safety limits.
+    pub force: bool,
+    /// The run id for the report and audit lines.
+    pub run_id: String,
+}
+
+/// Everything a run produced.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    /// The report (the binary adds its report and email steps).
+    pub report: RunReport,
+    /// The plan, when reading succeeded.
+    pub plan: Option<Plan>,
+    /// Applied changes with outcomes.
+    pub applied: Vec<AppliedChange>,
+}
+
+/// The engine over one source, one target and one policy.
+pub struct Engine<'a> {
+    /// Where role groups are read.
+    pub source: &'a dyn DirectorySource,
+    /// Where roles are read and changed.
+    pub target: &'a dyn RoleTarget,
+    /// The rules.
+    pub policy: &'a Policy,
+    /// Expand nested groups.
+    pub transitive: bool,
+}
+
+struct Steps<'o> {
+    observer: &'o dyn Observer,
+    report: RunReport,
+}
+
+impl Steps<'_> {
+    fn start(&self, step: Step) -> Instant {
+        tracing::info!(step = step.label(), "step started");
+        self.observer.event(SyncEvent::StepStarted { step });
+        Instant::now()
+    }
+
+    fn finish(&mut self, step: Step, started: Instant, status: StepStatus, detail: String) {
+        let duration_ms = started.elapsed().as_millis() as u64;
+        match status {
+            StepStatus::Failed => {
+                tracing::error!(step = step.label(), duration_ms, %detail, "step failed")
+            }
+            StepStatus::Stopped => {
+                tracing::warn!(step = step.label(), duration_ms, %detail, "step stopped the run")
+            }
+            _ => {
+                tracing::info!(step = step.label(), ?status, duration_ms, %detail, "step finished")
+            }
+        }
+        self.report
+            .push_step(step, status, duration_ms, detail.clone());
+        self.observer.event(SyncEvent::StepFinished {
+            step,
+            status,
+            duration_ms,
+            detail,
+        });
+    }
+
+    fn skip(&mut self, step: Step, why: &str) {
+        self.report.push_step(step, StepStatus::Skipped, 0, why);
+    }
+}
+
+impl Engine<'_> {
+    fn scope(&self) -> SourceScope {
+        SourceScope {
+            ou: self.policy.mapping.ou.clone(),
+            extra_groups: self.policy.extra_groups(),
+            transitive: self.transitive,
+        }
+    }
+
+    /// Reads both sides. Errors carry the step that failed.
+    async fn read(
+        &self,
+        steps: &mut Steps<'_>,
+    ) -> Result<(DirectorySnapshot, TenantSnapshot), (Step, ReadError)> {
+        let scope = self.scope();
+        let t_dir = steps.start(Step::ReadDirectory);
+        let t_entra = steps.start(Step::ReadEntra);
+        let (dir, roles) = futures::join!(
+            async {
+                let r = self.source.read(&scope).await;
+                (r, t_dir.elapsed())
+            },
+            self.target.role_definitions()
+        );
+        let (dir, _) = dir;
+        let dir = match dir {
+            Ok(d) => {
+                let members: usize = d.groups.iter().map(|g| g.members.len()).sum();
+                let status = if d.problems.is_empty() {
+                    StepStatus::Ok
+                } else {
+                    StepStatus::Failed
+                };
+                steps.finish(
+                    Step::ReadDirectory,
+                    t_dir,
+                    status,
+                    format!(
+                        "{} group(s), {members} member(s), {} problem(s)",
+                        d.groups.len(),
+                        d.problems.len()
+                    ),
+                );
+                d
+            }
+            Err(e) => {
+                steps.finish(
+                    Step::ReadDirectory,
+                    t_dir,
+                    StepStatus::Failed,
+                    e.message.clone(),
+                );
+                steps.finish(
+                    Step::ReadEntra,
+                    t_entra,
+                    StepStatus::Skipped,
+                    "not needed: AD could not be read".into(),
+                );
+                return Err((Step::ReadDirectory, e));
+            }
+        };
+        let roles = match roles {
+            Ok(r) => r,
+            Err(e) => {
+                steps.finish(
+                    Step::ReadEntra,
+                    t_entra,
+                    StepStatus::Failed,
+                    e.message.clone(),
+                );
+                return Err((Step::ReadEntra, e));
+            }
+        };
+        let resolution = resolve(&dir.groups, &roles, &self.policy.mapping);
+        let role_ids: Vec<_> = resolution
+            .mappings
+            .iter()
+            .map(|m| m.role.id.clone())
+            .collect();
+        let mut keys: BTreeMap<String, UserKey> = BTreeMap::new();
+        for g in dir
+            .groups
+            .iter()
+            .filter(|g| resolution.mappings.iter().any(|m| m.groups.contains(&g.dn)))
+        {
+            for u in &g.members {
+                keys.entry(u.object_guid.to_string())
+                    .or_insert_with(|| UserKey {
+                        immutable_id: u.source_anchor().immutable_id(),
+                        sid: u.sid.clone(),
+                        upn: if self.policy.matching.by_upn {
+                            u.upn.clone()
+                        } else {
+                            None
+                        },
+                    });
+            }
+        }
+        let keys: Vec<UserKey> = keys.into_values().collect();
+        let (assignments, users) = futures::join!(
+            self.target.assignments(&role_ids),
+            self.target.find_users(&keys)
+        );
+        let tenant = match (assignments, users) {
+            (Ok(assignments), Ok(users)) => TenantSnapshot {
+                roles,
+                assignments,
+                users,
+            },
+            (Err(e), _) | (_, Err(e)) => {
+                steps.finish(
+                    Step::ReadEntra,
+                    t_entra,
+                    StepStatus::Failed,
+                    e.message.clone(),
+                );
+                return Err((Step::ReadEntra, e));
+            }
+        };
+        steps.finish(
+            Step::ReadEntra,
+            t_entra,
+            StepStatus::Ok,
+            format!(
+                "{} role(s), {} assignment(s) in {} mapped role(s), {} of {} AD member(s) found",
+                tenant.roles.len(),
+                tenant.assignments.len(),
+                role_ids.len(),
+                tenant.users.len(),
+                keys.len()
+            ),
+        );
+        Ok((dir, tenant))
+    }
+
+    /// Runs a plan, dry run or sync.
+    pub async fn run(&self, opts: &RunOptions, observer: &dyn Observer) -> RunOutput {
+        let now = Utc::now();
+        let mut steps = Steps {
+            observer,
+            report: RunReport {
+                run_id: opts.run_id.clone(),
+                started: now,
+                finished: now,
+                mode: opts.mode,
+                forced: opts.force,
+                outcome: Outcome::NoChanges,
+                exit_code: 0,
+                source: self.source.describe(),
+                target: self.target.describe(),
+                steps: Vec::new(),
+                summary: ReportSummary::default(),
+                roles: Vec::new(),
+                unmapped_groups: Vec::new(),
+                stops: Vec::new(),
+                error: None,
+            },
+        };
+        let mut out_plan = None;
+        let mut applied = Vec::new();
+        let outcome = match self.read(&mut steps).await {
+            Err((step, e)) => {
+                steps.report.error = Some(format!("{}: {}", step.label(), e.message));
+                for s in [Step::Plan, Step::Safety, Step::Apply] {
+                    steps.skip(s, "an earlier step failed");
+                }
+                Outcome::ReadFailed
+            }
+            Ok((dir, tenant)) => {
+                let t = steps.start(Step::Plan);
+                let p = plan(&dir, &tenant, self.policy);
+                let s = p.summary;
+                steps.finish(
+                    Step::Plan,
+                    t,
+                    StepStatus::Ok,
+                    format!(
+                        "{} role(s): {} to grant, {} to revoke, {} unchanged, {} skipped, {} untouched",
+                        s.roles, s.grants, s.revokes, s.unchanged, s.skipped, s.untouched
+                    ),
+                );
+                observer.event(SyncEvent::Planned { summary: s });
+
+                let t = steps.start(Step::Safety);
+                let outcome = if p.blocked(opts.force) {
+                    let detail = p
+                        .stops
+                        .iter()
+                        .map(|s| s.message.clone())
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    steps.finish(Step::Safety, t, StepStatus::Stopped, detail);
+                    steps.skip(Step::Apply, "stopped by a safety limit");
+                    Outcome::Stopped
+                } else {
+                    let detail = if p.stops.is_empty() {
+                        "within limits".to_string()
+                    } else {
+                        format!("{} limit(s) overridden by --force", p.stops.len())
+                    };
+                    steps.finish(Step::Safety, t, StepStatus::Ok, detail);
+                    let pending = s.grants + s.revokes;
+                    if pending == 0 {
+                        steps.skip(Step::Apply, "nothing to change");
+                        Outcome::NoChanges
+                    } else if opts.mode != RunMode::Apply {
+                        steps.skip(Step::Apply, "dry run: nothing changed");
+                        Outcome::Planned
+                    } else {
+                        let t = steps.start(Step::Apply);
+                        applied = apply_plan(&p, self.target, observer).await;
+                        let failed = applied.iter().filter(|a| !a.outcome.succeeded()).count();
+                        let status = if failed == 0 {
+                            StepStatus::Ok
+                        } else {
+                            StepStatus::Partial
+                        };
+                        steps.finish(
+                            Step::Apply,
+                            t,
+                            status,
+                            format!("{} change(s), {failed} failed", applied.len()),
+                        );
+                        if failed == 0 {
+                            Outcome::Applied
+                        } else {
+                            Outcome::AppliedWithFailures
+                        }
+                    }
+                };
+                steps.report.fill_from(
+                    &p,
+                    (opts.mode == RunMode::Apply && !applied.is_empty())
+                        .then_some(applied.as_slice()),
+                );
+                out_plan = Some(p);
+                outcome
+            }
+        };
+        let mut report = steps.report;
+        report.outcome = outcome;
+        report.exit_code = outcome.exit_code();
+        report.finished = Utc::now();
+        RunOutput {
+            report,
+            plan: out_plan,
+            applied,
+        }
+    }
+
+    /// Pre-flight: reads both sides and lists what is right and what needs fixing.
+    pub async fn check(&self, observer: &dyn Observer) -> Vec<CheckLine> {
+        let mut steps = Steps {
+            observer,
+            report: RunReport {
+                run_id: String::new(),
+                started: Utc::now(),
+                finished: Utc::now(),
+                mode: RunMode::Plan,
+                forced: false,
+                outcome: Outcome::NoChanges,
+                exit_code: 0,
+                source: String::new(),
+                target: String::new(),
+                steps: Vec::new(),
+                summary: ReportSummary::default(),
+                roles: Vec::new(),
+                unmapped_groups: Vec::new(),
+                stops: Vec::new(),
+                error: None,
+            },
+        };
+        match self.read(&mut steps).await {
+            Err((step, e)) => {
+                let (title, fix) = match step {
+                    Step::ReadDirectory => (
+                        format!("Active Directory can be read ({})", self.source.describe()),
+                        "check the [directory] settings, the network path and the bind account",
+                    ),
+                    _ => (
+                        format!("Entra ID can be read ({})", self.target.describe()),
+                        "check the [entra] settings, the sign-in and the app's Graph permissions",
+                    ),
+                };
+                let mut lines = Vec::new();
+                if step == Step::ReadEntra {
+                    lines.push(CheckLine::ok(
+                        format!("Active Directory can be read ({})", self.source.describe()),
+                        None,
+                    ));
+                }
+                lines.push(CheckLine::fail(title, e.message, fix));
+                lines
+            }
+            Ok((dir, tenant)) => {
+                let mut lines = vec![
+                    CheckLine::ok(
+                        format!("Active Directory can be read ({})", self.source.describe()),
+                        Some(format!(
+                            "{} group(s) in {}",
+                            dir.groups.len(),
+                            self.policy.mapping.ou
+                        )),
+                    ),
+                    CheckLine::ok(
+                        format!("Entra ID can be read ({})", self.target.describe()),
+                        Some(format!("{} role definition(s)", tenant.roles.len())),
+                    ),
+                ];
+                lines.extend(preflight_lines(&dir, &tenant, self.policy));
+                lines
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! RoleSync core: domain types, the pure planner, safety checks, the apply loop, the run report
+//! and progress events, and the IO traits with in-memory implementations.
+//!
+//! Data flows one way: read AD ∥ read Entra → [`plan::plan`] (pure) → safety check →
+//! [`apply::apply_plan`] → [`report::RunReport`]. [`engine::Engine`] ties them together.
+
+pub mod apply;
+pub mod builtin;
+pub mod checks;
+pub mod directory;
+pub mod engine;
+pub mod events;
+pub mod ids;
+pub mod mapping;
+pub mod memory;
+pub mod plan;
+pub mod policy;
+pub mod report;
+pub mod tenant;
+pub mod traits;

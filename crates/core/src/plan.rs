@@ -1,0 +1,695 @@
+//! The pure planner: `plan(desired, actual, policy) -> Plan`. No IO, no clock. The plan is a
+//! serialisable value with every grant, revoke, unchanged holder, skipped member and untouched
+//! principal, each with its reason, and the safety stops that keep it from being applied.
+
+use crate::directory::{is_non_routable_suffix, DirectorySnapshot, DirectoryUser};
+use crate::ids::{Dn, EntraObjectId, RoleDefinitionId, GLOBAL_ADMINISTRATOR};
+use crate::mapping::{resolve, Mapping, UnmappedGroup};
+use crate::policy::Policy;
+use crate::tenant::{
+    AssignmentKind, AssignmentOrigin, EntraUser, Principal, RoleAssignment, TenantSnapshot,
+    UserType,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Grant or revoke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Create the assignment.
+    Grant,
+    /// Remove the assignment.
+    Revoke,
+}
+
+/// How an AD user was matched to its Entra user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum MatchedBy {
+    /// `onPremisesImmutableId` equals the source anchor.
+    SourceAnchor,
+    /// `onPremisesSecurityIdentifier` equals the SID.
+    Sid,
+    /// UPN (fallback, only when enabled).
+    Upn,
+}
+
+/// Why a change is planned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "camelCase")]
+pub enum ChangeReason {
+    /// The user is an enabled member of the role group.
+    #[serde(rename_all = "camelCase")]
+    MemberOfGroup {
+        /// How the user was matched.
+        matched_by: MatchedBy,
+    },
+    /// The user holds the role but is no longer a member of the group.
+    NotInGroup,
+    /// The user is still in the group but disabled in AD.
+    DisabledInAd,
+}
+
+/// One planned change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    /// Grant or revoke.
+    pub action: Action,
+    /// Active or eligible.
+    pub kind: AssignmentKind,
+    /// The role.
+    pub role_id: RoleDefinitionId,
+    /// The role's name.
+    pub role_name: String,
+    /// The user's object id.
+    pub principal_id: EntraObjectId,
+    /// The user's UPN.
+    pub user: String,
+    /// The assignment to remove (revokes of active assignments).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignment_id: Option<String>,
+    /// Why.
+    pub reason: ChangeReason,
+}
+
+/// Why an AD member gets no change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "camelCase")]
+pub enum SkipReason {
+    /// The AD account is disabled.
+    Disabled,
+    /// No Entra user matched (not synced yet, or filtered out of sync).
+    NotInEntra,
+    /// No Entra user matched, and the UPN suffix cannot be routed to Entra ID.
+    #[serde(rename_all = "camelCase")]
+    NonRoutableUpn {
+        /// The suffix, e.g. `corp.local`.
+        suffix: String,
+    },
+    /// The matched Entra user is not synced from AD (cloud-only, or sync switched off).
+    MatchNotSynced,
+    /// The UPN matched an Entra user whose anchor belongs to another AD object.
+    AnchorMismatch,
+}
+
+/// A member that gets no change, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Skipped {
+    /// The AD user (UPN, else sAMAccountName, else DN).
+    pub user: String,
+    /// The reason, machine-readable.
+    pub reason: SkipReason,
+    /// The reason in words.
+    pub message: String,
+}
+
+/// Why a principal holding the role is left alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum UntouchedReason {
+    /// A cloud-only user (never synced).
+    CloudOnly,
+    /// A user whose sync was switched off (`onPremisesSyncEnabled` false).
+    NoLongerSynced,
+    /// A guest.
+    Guest,
+    /// A group.
+    Group,
+    /// A service principal.
+    ServicePrincipal,
+    /// Another kind of object.
+    OtherObject,
+    /// On the protected list (break-glass).
+    Protected,
+    /// A PIM activation of an eligible assignment.
+    PimActivation,
+    /// An assignment of the other kind than the mapping manages.
+    OtherKind,
+}
+
+/// A principal holding the role that the plan does not touch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Untouched {
+    /// The principal.
+    pub principal: String,
+    /// Its assignment kind.
+    pub kind: AssignmentKind,
+    /// Why it is left alone.
+    pub reason: UntouchedReason,
+}
+
+/// The plan for one role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RolePlan {
+    /// Role id.
+    pub role_id: RoleDefinitionId,
+    /// Role name.
+    pub role_name: String,
+    /// Governing groups.
+    pub groups: Vec<Dn>,
+    /// Active or eligible.
+    pub kind: AssignmentKind,
+    /// Assignments to create.
+    pub grants: Vec<Change>,
+    /// Assignments to remove.
+    pub revokes: Vec<Change>,
+    /// Members who already hold the role.
+    pub unchanged: Vec<String>,
+    /// Members who get no change, with reasons.
+    pub skipped: Vec<Skipped>,
+    /// Holders left alone, with reasons.
+    pub untouched: Vec<Untouched>,
+    /// Synced users holding the role (the base of the revoke share).
+    pub managed_holders: usize,
+}
+
+/// What stopped the plan from being applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "camelCase")]
+pub enum StopKind {
+    /// A source read failed or was partial (fail closed).
+    SourceIncomplete,
+    /// A mapping names a role or group that does not exist, or conflicts.
+    MappingProblem,
+    /// Too many revokes in one role.
+    #[serde(rename_all = "camelCase")]
+    RevokeLimit {
+        /// Planned revokes.
+        revokes: usize,
+        /// Managed holders.
+        managed: usize,
+    },
+    /// The role group is empty and would lose all its managed members.
+    EmptyGroup,
+    /// The plan would leave no Global Administrator.
+    LastGlobalAdministrator,
+}
+
+/// A safety stop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SafetyStop {
+    /// What kind.
+    #[serde(flatten)]
+    pub kind: StopKind,
+    /// The role concerned, if one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// What is wrong and how to proceed.
+    pub message: String,
+    /// True when `--force` (or the GUI's confirmation) may override it.
+    pub overridable: bool,
+}
+
+/// Totals over the plan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanSummary {
+    /// Roles mapped.
+    pub roles: usize,
+    /// Grants planned.
+    pub grants: usize,
+    /// Revokes planned.
+    pub revokes: usize,
+    /// Members already holding their role.
+    pub unchanged: usize,
+    /// Members skipped.
+    pub skipped: usize,
+    /// Holders left alone.
+    pub untouched: usize,
+    /// Groups mapping to nothing.
+    pub unmapped_groups: usize,
+}
+
+/// The whole plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    /// Totals.
+    pub summary: PlanSummary,
+    /// Per role, sorted by role name.
+    pub roles: Vec<RolePlan>,
+    /// Groups that map to no role.
+    pub unmapped_groups: Vec<UnmappedGroup>,
+    /// Safety stops; the plan may be applied only when this is empty or every stop is overridden.
+    pub stops: Vec<SafetyStop>,
+}
+
+impl Plan {
+    /// Every change, grants then revokes per role, in plan order.
+    pub fn changes(&self) -> impl Iterator<Item = &Change> {
+        self.roles
+            .iter()
+            .flat_map(|r| r.grants.iter().chain(r.revokes.iter()))
+    }
+
+    /// Whether any stop blocks applying, given whether the operator forces past limits.
+    pub fn blocked(&self, force: bool) -> bool {
+        self.stops.iter().any(|s| !(force && s.overridable))
+    }
+}
+
+/// Indexes of the looked-up Entra users.
+struct UserIndex<'a> {
+    by_anchor: HashMap<&'a str, &'a EntraUser>,
+    by_sid: HashMap<String, &'a EntraUser>,
+    by_upn: HashMap<String, &'a EntraUser>,
+}
+
+impl<'a> UserIndex<'a> {
+    fn new(users: &'a [EntraUser]) -> Self {
+        let mut ix = Self {
+            by_anchor: HashMap::new(),
+            by_sid: HashMap::new(),
+            by_upn: HashMap::new(),
+        };
+        for u in users {
+            if let Some(a) = &u.on_premises_immutable_id {
+                ix.by_anchor.insert(a.as_str(), u);
+            }
+            if let Some(s) = &u.on_premises_security_identifier {
+                ix.by_sid.insert(s.to_string(), u);
+            }
+            ix.by_upn.insert(u.user_principal_name.folded(), u);
+        }
+        ix
+    }
+}
+
+/// The result of matching one AD user.
+enum Match<'a> {
+    Found(&'a EntraUser, MatchedBy),
+    Skip(SkipReason, String),
+}
+
+fn match_user<'a>(u: &DirectoryUser, ix: &UserIndex<'a>, policy: &Policy) -> Match<'a> {
+    let anchor = u.source_anchor();
+    let found = ix
+        .by_anchor
+        .get(anchor.immutable_id().as_str())
+        .map(|e| (*e, MatchedBy::SourceAnchor))
+        .or_else(|| {
+            u.sid
+                .as_ref()
+                .and_then(|s| ix.by_sid.get(s.as_str()))
+                .map(|e| (*e, MatchedBy::Sid))
+        })
+        .or_else(|| {
+            if !policy.matching.by_upn {
+                return None;
+            }
+            u.upn
+                .as_ref()
+                .and_then(|upn| ix.by_upn.get(&upn.folded()))
+                .map(|e| (*e, MatchedBy::Upn))
+        });
+    match found {
+        Some((e, by)) => {
+            if by == MatchedBy::Upn {
+                if let Some(other) = e
+                    .on_premises_immutable_id
+                    .as_deref()
+                    .filter(|a| *a != anchor.immutable_id())
+                {
+                    return Match::Skip(
+                        SkipReason::AnchorMismatch,
+                        format!(
+                            "the UPN matches Entra user {} but its immutableId {other} belongs to another AD object",
+                            e.user_principal_name
+                        ),
+                    );
+                }
+            }
+            if !e.is_synced() {
+                let why = match e.on_premises_sync_enabled {
+                    Some(false) => "its sync from AD is switched off",
+                    _ => "it is a cloud-only account",
+                };
+                return Match::Skip(
+                    SkipReason::MatchNotSynced,
+                    format!(
+                        "matched Entra user {} but {why}; RoleSync manages synced users only",
+                        e.user_principal_name
+                    ),
+                );
+            }
+            Match::Found(e, by)
+        }
+        None => {
+            let keys = format!(
+                "no Entra user has immutableId {}{}{}",
+                anchor.immutable_id(),
+                u.sid
+                    .as_ref()
+                    .map(|s| format!(" or SID {s}"))
+                    .unwrap_or_default(),
+                if policy.matching.by_upn {
+                    u.upn
+                        .as_ref()
+                        .map(|x| format!(" or UPN {x}"))
+                        .unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            );
+            match u
+                .upn
+                .as_ref()
+                .and_then(|x| x.suffix())
+                .filter(|s| is_non_routable_suffix(s))
+            {
+                Some(suffix) => Match::Skip(
+                    SkipReason::NonRoutableUpn {
+                        suffix: suffix.to_string(),
+                    },
+                    format!("{keys}; the UPN suffix {suffix} is not routable, so Entra Connect cannot sync this user as is — give it a routable UPN suffix"),
+                ),
+                None => Match::Skip(
+                    SkipReason::NotInEntra,
+                    format!("{keys} (not synced yet, or filtered out of sync)"),
+                ),
+            }
+        }
+    }
+}
+
+fn untouched_reason(p: &Principal, protected: &HashSet<String>) -> Option<UntouchedReason> {
+    match p {
+        Principal::Group { .. } => Some(UntouchedReason::Group),
+        Principal::ServicePrincipal { .. } => Some(UntouchedReason::ServicePrincipal),
+        Principal::Other { .. } => Some(UntouchedReason::OtherObject),
+        Principal::User(u) => {
+            if u.user_type == UserType::Guest {
+                Some(UntouchedReason::Guest)
+            } else if u.on_premises_sync_enabled == Some(false) {
+                Some(UntouchedReason::NoLongerSynced)
+            } else if !u.is_synced() {
+                Some(UntouchedReason::CloudOnly)
+            } else if protected.contains(&u.user_principal_name.folded())
+                || protected.contains(&u.id.folded())
+            {
+                Some(UntouchedReason::Protected)
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// Builds the plan. Pure: the same inputs always give the same plan.
+pub fn plan(desired: &DirectorySnapshot, actual: &TenantSnapshot, policy: &Policy) -> Plan {
+    let resolution = resolve(&desired.groups, &actual.roles, &policy.mapping);
+    let ix = UserIndex::new(&actual.users);
+    let protected: HashSet<String> = policy
+        .protected
+        .iter()
+        .map(|p| p.trim().to_ascii_lowercase())
+        .collect();
+
+    let mut stops: Vec<SafetyStop> = desired
+        .problems
+        .iter()
+        .map(|p| SafetyStop {
+            kind: StopKind::SourceIncomplete,
+            role: None,
+            message: match &p.group {
+                Some(g) => format!("reading group {g} from Active Directory failed or was incomplete: {}; nothing is changed until it can be read", p.message),
+                None => format!("reading Active Directory failed or was incomplete: {}; nothing is changed until it can be read", p.message),
+            },
+            overridable: false,
+        })
+        .collect();
+    stops.extend(resolution.problems.iter().map(|p| SafetyStop {
+        kind: StopKind::MappingProblem,
+        role: None,
+        message: p.clone(),
+        overridable: false,
+    }));
+
+    let mut roles = Vec::new();
+    for m in &resolution.mappings {
+        let rp = plan_role(m, desired, actual, &ix, &protected, policy);
+        check_role_limits(m, &rp, desired, policy, &mut stops);
+        roles.push(rp);
+    }
+    check_last_global_admin(&roles, actual, &mut stops);
+
+    let summary = PlanSummary {
+        roles: roles.len(),
+        grants: roles.iter().map(|r| r.grants.len()).sum(),
+        revokes: roles.iter().map(|r| r.revokes.len()).sum(),
+        unchanged: roles.iter().map(|r| r.unchanged.len()).sum(),
+        skipped: roles.iter().map(|r| r.skipped.len()).sum(),
+        untouched: roles.iter().map(|r| r.untouched.len()).sum(),
+        unmapped_groups: resolution.unmapped.len(),
+    };
+    Plan {
+        summary,
+        roles,
+        unmapped_groups: resolution.unmapped,
+        stops,
+    }
+}
+
+fn plan_role(
+    m: &Mapping,
+    desired: &DirectorySnapshot,
+    actual: &TenantSnapshot,
+    ix: &UserIndex<'_>,
+    protected: &HashSet<String>,
+    policy: &Policy,
+) -> RolePlan {
+    // Members of every governing group, each AD object once.
+    let mut members: BTreeMap<String, &DirectoryUser> = BTreeMap::new();
+    for g in desired.groups.iter().filter(|g| m.groups.contains(&g.dn)) {
+        for u in &g.members {
+            members.entry(u.object_guid.to_string()).or_insert(u);
+        }
+    }
+
+    let mut want: BTreeMap<String, (&EntraUser, MatchedBy)> = BTreeMap::new();
+    let mut disabled_ids: HashSet<String> = HashSet::new();
+    let mut skipped = Vec::new();
+    for u in members.values() {
+        let matched = match_user(u, ix, policy);
+        if !u.enabled {
+            if let Match::Found(e, _) = &matched {
+                disabled_ids.insert(e.id.folded());
+            }
+            skipped.push(Skipped {
+                user: u.display(),
+                reason: SkipReason::Disabled,
+                message: "the AD account is disabled".into(),
+            });
+            continue;
+        }
+        match matched {
+            Match::Found(e, by) => {
+                want.insert(e.id.folded(), (e, by));
+            }
+            Match::Skip(reason, message) => skipped.push(Skipped {
+                user: u.display(),
+                reason,
+                message,
+            }),
+        }
+    }
+
+    let mut held: BTreeMap<String, &RoleAssignment> = BTreeMap::new();
+    let mut untouched = Vec::new();
+    let mut managed_holders = HashSet::new();
+    let role_assignments = actual
+        .assignments
+        .iter()
+        .filter(|a| a.role_definition_id == m.role.id);
+    for a in role_assignments {
+        if a.kind == AssignmentKind::Active && a.origin == AssignmentOrigin::Activated {
+            untouched.push(Untouched {
+                principal: a.principal.display(),
+                kind: a.kind,
+                reason: UntouchedReason::PimActivation,
+            });
+            continue;
+        }
+        if let Principal::User(u) = &a.principal {
+            if u.is_synced() && u.user_type == UserType::Member {
+                managed_holders.insert(u.id.folded());
+            }
+        }
+        if a.kind != m.kind {
+            untouched.push(Untouched {
+                principal: a.principal.display(),
+                kind: a.kind,
+                reason: UntouchedReason::OtherKind,
+            });
+            continue;
+        }
+        held.insert(a.principal.id().folded(), a);
+    }
+
+    let change = |action, e: &EntraUser, assignment_id: Option<String>, reason| Change {
+        action,
+        kind: m.kind,
+        role_id: m.role.id.clone(),
+        role_name: m.role.display_name.clone(),
+        principal_id: e.id.clone(),
+        user: e.user_principal_name.to_string(),
+        assignment_id,
+        reason,
+    };
+
+    let mut grants = Vec::new();
+    let mut unchanged = Vec::new();
+    for (id, (e, by)) in &want {
+        if held.contains_key(id) {
+            unchanged.push(e.user_principal_name.to_string());
+        } else {
+            grants.push(change(
+                Action::Grant,
+                e,
+                None,
+                ChangeReason::MemberOfGroup { matched_by: *by },
+            ));
+        }
+    }
+
+    let mut revokes = Vec::new();
+    for (id, a) in &held {
+        if want.contains_key(id) {
+            continue;
+        }
+        if let Some(reason) = untouched_reason(&a.principal, protected) {
+            untouched.push(Untouched {
+                principal: a.principal.display(),
+                kind: a.kind,
+                reason,
+            });
+            continue;
+        }
+        if let Principal::User(e) = &a.principal {
+            let reason = if disabled_ids.contains(id) {
+                ChangeReason::DisabledInAd
+            } else {
+                ChangeReason::NotInGroup
+            };
+            let aid = (m.kind == AssignmentKind::Active).then(|| a.id.clone());
+            revokes.push(change(Action::Revoke, e, aid, reason));
+        }
+    }
+
+    grants.sort_by_key(|c| c.user.to_ascii_lowercase());
+    revokes.sort_by_key(|c| c.user.to_ascii_lowercase());
+    unchanged.sort_by_key(|u| u.to_ascii_lowercase());
+    skipped.sort_by_key(|s| s.user.to_ascii_lowercase());
+    untouched.sort_by_key(|u| u.principal.to_ascii_lowercase());
+
+    RolePlan {
+        role_id: m.role.id.clone(),
+        role_name: m.role.display_name.clone(),
+        groups: m.groups.clone(),
+        kind: m.kind,
+        grants,
+        revokes,
+        unchanged,
+        skipped,
+        untouched,
+        managed_holders: managed_holders.len(),
+    }
+}
+
+fn check_role_limits(
+    m: &Mapping,
+    rp: &RolePlan,
+    desired: &DirectorySnapshot,
+    policy: &Policy,
+    stops: &mut Vec<SafetyStop>,
+) {
+    let revokes = rp.revokes.len();
+    if revokes == 0 {
+        return;
+    }
+    let empty = desired
+        .groups
+        .iter()
+        .filter(|g| m.groups.contains(&g.dn))
+        .all(|g| g.members.is_empty());
+    if empty && !m.allow_empty {
+        stops.push(SafetyStop {
+            kind: StopKind::EmptyGroup,
+            role: Some(rp.role_name.clone()),
+            message: format!(
+                "the group for role \"{}\" is empty, so all {revokes} managed member(s) would lose the role; if that is intended, set allow_empty = true on its mapping or run with --force",
+                rp.role_name
+            ),
+            overridable: true,
+        });
+        return;
+    }
+    let limits = policy.limits;
+    let over_count = revokes > limits.max_revokes as usize;
+    let over_share = revokes * 100 > limits.max_revoke_percent as usize * rp.managed_holders;
+    if over_count && over_share {
+        stops.push(SafetyStop {
+            kind: StopKind::RevokeLimit {
+                revokes,
+                managed: rp.managed_holders,
+            },
+            role: Some(rp.role_name.clone()),
+            message: format!(
+                "{revokes} revokes in role \"{}\" exceed both the limit of {} and {}% of its {} managed member(s); check the group, then run with --force or raise [safety] max_revokes / max_revoke_percent",
+                rp.role_name, limits.max_revokes, limits.max_revoke_percent, rp.managed_holders
+            ),
+            overridable: true,
+        });
+    }
+}
+
+fn check_last_global_admin(
+    roles: &[RolePlan],
+    actual: &TenantSnapshot,
+    stops: &mut Vec<SafetyStop>,
+) {
+    let Some(ga) = actual.roles.iter().find(|r| {
+        r.template_id
+            .as_str()
+            .eq_ignore_ascii_case(GLOBAL_ADMINISTRATOR)
+    }) else {
+        return;
+    };
+    let Some(rp) = roles.iter().find(|r| r.role_id == ga.id) else {
+        return;
+    };
+    let revoked: HashSet<String> = rp
+        .revokes
+        .iter()
+        .filter(|c| c.kind == AssignmentKind::Active)
+        .map(|c| c.principal_id.folded())
+        .collect();
+    if revoked.is_empty() {
+        return;
+    }
+    let granted = rp
+        .grants
+        .iter()
+        .filter(|c| c.kind == AssignmentKind::Active)
+        .count();
+    let remaining = actual
+        .assignments
+        .iter()
+        .filter(|a| a.role_definition_id == ga.id && a.kind == AssignmentKind::Active)
+        .filter(|a| !revoked.contains(&a.principal.id().folded()))
+        .count();
+    if remaining + granted == 0 {
+        stops.push(SafetyStop {
+            kind: StopKind::LastGlobalAdministrator,
+            role: Some(rp.role_name.clone()),
+            message: "the plan would remove the last Global Administrator; add a member to the group or keep a cloud-only break-glass Global Administrator".into(),
+            overridable: false,
+        });
+    }
+}

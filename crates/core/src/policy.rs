@@ -1,0 +1,134 @@
+//! The rules a plan follows, as one typed value the configuration is validated into: how groups
+//! map to roles, how users are matched, who is protected, and the safety limits.
+
+use crate::ids::{Dn, RoleDefinitionId};
+use crate::tenant::AssignmentKind;
+use serde::{Deserialize, Serialize};
+
+/// How a mapping names its role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RoleRef {
+    /// By display name (case-insensitive).
+    Name(String),
+    /// By role definition id or template id.
+    Id(RoleDefinitionId),
+}
+
+/// How a mapping names its group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum GroupRef {
+    /// By distinguished name (anywhere in the domain).
+    Dn(Dn),
+    /// By name, within the role OU.
+    Name(String),
+}
+
+impl GroupRef {
+    /// Whether this reference names `dn`/`name`.
+    pub fn matches(&self, dn: &Dn, name: &str) -> bool {
+        match self {
+            GroupRef::Dn(d) => d == dn,
+            GroupRef::Name(n) => n.eq_ignore_ascii_case(name),
+        }
+    }
+}
+
+/// An explicit mapping from the configuration; it extends or overrides name matching.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExplicitMapping {
+    /// The group.
+    pub group: GroupRef,
+    /// The role; `None` keeps the role found by name and only sets options.
+    pub role: Option<RoleRef>,
+    /// Active or eligible (PIM).
+    pub kind: AssignmentKind,
+    /// Allow the group to be empty and so revoke every managed member.
+    pub allow_empty: bool,
+}
+
+/// How groups become roles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MappingRules {
+    /// The OU holding one group per role.
+    pub ou: Dn,
+    /// A prefix stripped from group names before comparing them with role names (e.g. `M365-`).
+    pub prefix: Option<String>,
+    /// Kind used by name-matched groups.
+    pub default_kind: AssignmentKind,
+    /// Explicit mappings.
+    pub explicit: Vec<ExplicitMapping>,
+}
+
+/// How AD users are matched to Entra users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MatchPolicy {
+    /// Fall back to UPN when neither the anchor nor the SID matches.
+    pub by_upn: bool,
+}
+
+/// Revoke limits (like Entra Connect's accidental-delete threshold).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SafetyLimits {
+    /// Revokes in one role above this count…
+    pub max_revokes: u32,
+    /// …and above this share of the role's managed members (percent) stop the run.
+    pub max_revoke_percent: u32,
+}
+
+impl Default for SafetyLimits {
+    fn default() -> Self {
+        Self {
+            max_revokes: 10,
+            max_revoke_percent: 25,
+        }
+    }
+}
+
+/// All planning rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Policy {
+    /// Group to role mapping.
+    pub mapping: MappingRules,
+    /// User matching.
+    pub matching: MatchPolicy,
+    /// Accounts never revoked (UPNs or object ids, compared without case).
+    pub protected: Vec<String>,
+    /// Revoke limits.
+    pub limits: SafetyLimits,
+}
+
+impl Policy {
+    /// A policy with defaults for the given OU.
+    pub fn for_ou(ou: impl Into<Dn>) -> Self {
+        Self {
+            mapping: MappingRules {
+                ou: ou.into(),
+                prefix: None,
+                default_kind: AssignmentKind::Active,
+                explicit: Vec::new(),
+            },
+            matching: MatchPolicy::default(),
+            protected: Vec::new(),
+            limits: SafetyLimits::default(),
+        }
+    }
+
+    /// Groups outside the OU that explicit mappings name by DN; the source must read them too.
+    pub fn extra_groups(&self) -> Vec<Dn> {
+        self.mapping
+            .explicit
+            .iter()
+            .filter_map(|m| match &m.group {
+                GroupRef::Dn(d) if !d.is_within(&self.mapping.ou) => Some(d.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}

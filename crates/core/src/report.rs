@@ -1,0 +1,314 @@
+//! The run report (one JSON document per run: steps with status, duration and error detail; per
+//! role what was granted, revoked, unchanged, skipped and why) and the audit lines derived from it.
+
+use crate::apply::AppliedChange;
+use crate::events::{Step, StepStatus};
+use crate::ids::Dn;
+use crate::mapping::UnmappedGroup;
+use crate::plan::{Action, Plan, SafetyStop, Skipped, Untouched};
+use crate::tenant::AssignmentKind;
+use crate::traits::ChangeOutcome;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// What the run was asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RunMode {
+    /// Show the plan only (`rolesync plan`).
+    Plan,
+    /// Plan and check limits, change nothing (`rolesync sync --dry-run`).
+    DryRun,
+    /// Apply the plan (`rolesync sync`).
+    Apply,
+}
+
+/// How the run ended; it decides the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    /// Nothing needed changing.
+    NoChanges,
+    /// Planned only (plan or dry run) and changes are pending.
+    Planned,
+    /// Every change applied.
+    Applied,
+    /// Applied, but some changes failed.
+    AppliedWithFailures,
+    /// Stopped by a safety limit; nothing changed.
+    Stopped,
+    /// The source or the target could not be read, or sign-in failed; nothing changed.
+    ReadFailed,
+}
+
+impl Outcome {
+    /// The documented exit code: 0 done, 1 item failures, 3 safety stop, 4 read or sign-in failure.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::NoChanges | Outcome::Planned | Outcome::Applied => 0,
+            Outcome::AppliedWithFailures => 1,
+            Outcome::Stopped => 3,
+            Outcome::ReadFailed => 4,
+        }
+    }
+}
+
+/// One step of the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepReport {
+    /// Which step.
+    pub step: Step,
+    /// Its name in words.
+    pub name: String,
+    /// How it ended.
+    pub status: StepStatus,
+    /// Duration in milliseconds.
+    pub duration_ms: u64,
+    /// Counts, or the error in words.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
+/// One change in a role's report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemReport {
+    /// The user.
+    pub user: String,
+    /// The outcome; absent when the change was only planned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<ChangeOutcome>,
+}
+
+/// Per role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleReport {
+    /// Role name.
+    pub role: String,
+    /// Governing groups.
+    pub groups: Vec<Dn>,
+    /// Active or eligible.
+    pub kind: AssignmentKind,
+    /// Grants (planned, or with their outcome).
+    pub grants: Vec<ItemReport>,
+    /// Revokes (planned, or with their outcome).
+    pub revokes: Vec<ItemReport>,
+    /// Members already holding the role.
+    pub unchanged: Vec<String>,
+    /// Members skipped, with reasons.
+    pub skipped: Vec<Skipped>,
+    /// Holders left alone, with reasons.
+    pub untouched: Vec<Untouched>,
+}
+
+/// Totals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportSummary {
+    /// Grants applied (or planned, when nothing was applied).
+    pub granted: usize,
+    /// Revokes applied (or planned).
+    pub revoked: usize,
+    /// Members unchanged.
+    pub unchanged: usize,
+    /// Members skipped.
+    pub skipped: usize,
+    /// Changes that failed.
+    pub failed: usize,
+}
+
+/// The report of one run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunReport {
+    /// Unique id of the run (also in every audit line).
+    pub run_id: String,
+    /// Start time.
+    pub started: DateTime<Utc>,
+    /// End time.
+    pub finished: DateTime<Utc>,
+    /// What was asked.
+    pub mode: RunMode,
+    /// `--force` given.
+    pub forced: bool,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The process exit code this outcome maps to.
+    pub exit_code: u8,
+    /// The directory source.
+    pub source: String,
+    /// The role target.
+    pub target: String,
+    /// Steps in order.
+    pub steps: Vec<StepReport>,
+    /// Totals.
+    pub summary: ReportSummary,
+    /// Per role.
+    pub roles: Vec<RoleReport>,
+    /// Groups mapping to no role.
+    pub unmapped_groups: Vec<UnmappedGroup>,
+    /// Safety stops met.
+    pub stops: Vec<SafetyStop>,
+    /// The error that ended the run early, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl RunReport {
+    /// Adds a step (the binary adds `report` and `email`).
+    pub fn push_step(
+        &mut self,
+        step: Step,
+        status: StepStatus,
+        duration_ms: u64,
+        detail: impl Into<String>,
+    ) {
+        self.steps.push(StepReport {
+            step,
+            name: step.label().to_string(),
+            status,
+            duration_ms,
+            detail: detail.into(),
+        });
+    }
+
+    /// Fills `roles` and `summary` from the plan and, when applied, the outcomes.
+    pub fn fill_from(&mut self, plan: &Plan, applied: Option<&[AppliedChange]>) {
+        let outcome_of = |role: &str, user: &str, action: Action| {
+            applied.and_then(|a| {
+                a.iter()
+                    .find(|x| {
+                        x.change.action == action
+                            && x.change.role_name == role
+                            && x.change.user == user
+                    })
+                    .map(|x| x.outcome.clone())
+            })
+        };
+        self.roles = plan
+            .roles
+            .iter()
+            .map(|r| RoleReport {
+                role: r.role_name.clone(),
+                groups: r.groups.clone(),
+                kind: r.kind,
+                grants: r
+                    .grants
+                    .iter()
+                    .map(|c| ItemReport {
+                        user: c.user.clone(),
+                        outcome: outcome_of(&r.role_name, &c.user, Action::Grant),
+                    })
+                    .collect(),
+                revokes: r
+                    .revokes
+                    .iter()
+                    .map(|c| ItemReport {
+                        user: c.user.clone(),
+                        outcome: outcome_of(&r.role_name, &c.user, Action::Revoke),
+                    })
+                    .collect(),
+                unchanged: r.unchanged.clone(),
+                skipped: r.skipped.clone(),
+                untouched: r.untouched.clone(),
+            })
+            .collect();
+        self.unmapped_groups = plan.unmapped_groups.clone();
+        self.stops = plan.stops.clone();
+        let count = |action: Action| match applied {
+            Some(a) => a
+                .iter()
+                .filter(|x| x.change.action == action && x.outcome.succeeded())
+                .count(),
+            None => plan.changes().filter(|c| c.action == action).count(),
+        };
+        self.summary = ReportSummary {
+            granted: count(Action::Grant),
+            revoked: count(Action::Revoke),
+            unchanged: plan.summary.unchanged,
+            skipped: plan.summary.skipped,
+            failed: applied.map_or(0, |a| a.iter().filter(|x| !x.outcome.succeeded()).count()),
+        };
+    }
+
+    /// The subject line of the report: `RoleSync: 3 granted, 1 revoked, 1 failed`.
+    pub fn headline(&self) -> String {
+        let s = &self.summary;
+        match self.outcome {
+            Outcome::Stopped => format!(
+                "stopped by a safety limit ({} stop(s)), nothing changed",
+                self.stops.len()
+            ),
+            Outcome::ReadFailed => {
+                "could not read the source or target, nothing changed".to_string()
+            }
+            Outcome::NoChanges => "no changes needed".to_string(),
+            Outcome::Planned => format!(
+                "{} to grant, {} to revoke (not applied)",
+                s.granted, s.revoked
+            ),
+            Outcome::Applied | Outcome::AppliedWithFailures => {
+                let mut h = format!("{} granted, {} revoked", s.granted, s.revoked);
+                if s.failed > 0 {
+                    h.push_str(&format!(", {} failed", s.failed));
+                }
+                h
+            }
+        }
+    }
+}
+
+/// One audit line (JSON lines, append-only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditRecord {
+    /// When the change finished.
+    pub time: DateTime<Utc>,
+    /// The run.
+    pub run_id: String,
+    /// Role name.
+    pub role: String,
+    /// User.
+    pub user: String,
+    /// Grant or revoke.
+    pub action: Action,
+    /// Active or eligible.
+    pub kind: AssignmentKind,
+    /// done, alreadyDone or failed.
+    pub result: String,
+    /// Error detail for failures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// Audit lines for applied changes.
+pub fn audit_records(
+    run_id: &str,
+    time: DateTime<Utc>,
+    applied: &[AppliedChange],
+) -> Vec<AuditRecord> {
+    applied
+        .iter()
+        .map(|a| {
+            let (result, detail) = match &a.outcome {
+                ChangeOutcome::Done => ("done", None),
+                ChangeOutcome::AlreadyDone => ("alreadyDone", None),
+                ChangeOutcome::Failed { code, message } => {
+                    ("failed", Some(format!("{code}: {message}")))
+                }
+            };
+            AuditRecord {
+                time,
+                run_id: run_id.to_string(),
+                role: a.change.role_name.clone(),
+                user: a.change.user.clone(),
+                action: a.change.action,
+                kind: a.change.kind,
+                result: result.to_string(),
+                detail,
+            }
+        })
+        .collect()
+}

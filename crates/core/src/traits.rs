@@ -1,0 +1,94 @@
+//! The narrow IO traits the engine runs against: a directory source (AD over LDAP, an LDIF
+//! snapshot, memory) and a role target (Microsoft Graph, the emulator, memory).
+
+use crate::directory::{DirectorySnapshot, SourceScope};
+use crate::ids::RoleDefinitionId;
+use crate::plan::Change;
+use crate::tenant::{EntraUser, RoleAssignment, RoleDefinition, UserKey};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+/// A failure to read the source or the target: the run stops with exit code 4.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[error("{message}")]
+pub struct ReadError {
+    /// What failed, in words that say how to fix it.
+    pub message: String,
+}
+
+impl ReadError {
+    /// A read error with this message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+}
+
+/// Reads role groups and their members.
+#[async_trait]
+pub trait DirectorySource: Send + Sync {
+    /// Reads the groups in scope. A group that cannot be read completely is either an error or a
+    /// [`crate::directory::SourceProblem`] in the snapshot — never an empty member list.
+    async fn read(&self, scope: &SourceScope) -> Result<DirectorySnapshot, ReadError>;
+
+    /// A short description for logs (`ldaps://dc1.contoso.com`, `demo directory`).
+    fn describe(&self) -> String;
+}
+
+/// The result of one change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "camelCase")]
+pub enum ChangeOutcome {
+    /// Applied.
+    Done,
+    /// Already in the wanted state ("already exists" on grant, "not found" on revoke): counts as done.
+    AlreadyDone,
+    /// Failed; the run goes on.
+    #[serde(rename_all = "camelCase")]
+    Failed {
+        /// HTTP status or error code.
+        code: String,
+        /// Error message.
+        message: String,
+    },
+}
+
+impl ChangeOutcome {
+    /// Done or already done.
+    pub fn succeeded(&self) -> bool {
+        !matches!(self, ChangeOutcome::Failed { .. })
+    }
+}
+
+/// Reads and changes directory-role assignments.
+#[async_trait]
+pub trait RoleTarget: Send + Sync {
+    /// Every role definition.
+    async fn role_definitions(&self) -> Result<Vec<RoleDefinition>, ReadError>;
+
+    /// Active assignments (including PIM activations) and eligible assignments of these roles at scope `/`.
+    async fn assignments(
+        &self,
+        roles: &[RoleDefinitionId],
+    ) -> Result<Vec<RoleAssignment>, ReadError>;
+
+    /// Entra users matching any of the keys.
+    async fn find_users(&self, keys: &[UserKey]) -> Result<Vec<EntraUser>, ReadError>;
+
+    /// Applies a chunk of at most [`RoleTarget::max_chunk`] changes; one outcome per change, in order.
+    async fn apply(&self, changes: &[Change]) -> Vec<ChangeOutcome>;
+
+    /// The largest chunk `apply` takes (20 for Graph `$batch`).
+    fn max_chunk(&self) -> usize {
+        20
+    }
+
+    /// How many chunks may be in flight at once.
+    fn concurrency(&self) -> usize {
+        4
+    }
+
+    /// A short description for logs.
+    fn describe(&self) -> String;
+}

@@ -1,0 +1,8 @@
+//! Table tests for every planning rule, golden JSON plans, and the engine over in-memory fakes.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod fixture;
+
+mod engine;
+mod golden;
+mod planner;
