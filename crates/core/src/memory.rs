@@ -54,6 +54,7 @@ impl DirectorySource for MemorySource {
 #[serde(rename_all = "camelCase")]
 pub struct TenantState {
     /// Role definitions.
+    #[serde(default)]
     pub roles: Vec<RoleDefinition>,
     /// Users.
     pub users: Vec<EntraUser>,

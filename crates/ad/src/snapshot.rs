@@ -1,0 +1,112 @@
+//! The LDIF snapshot source: plans offline from an `ldifde` or `ldapsearch` export, and serves
+//! the built-in demo directory.
+
+use crate::entry::{self, EntryKind};
+use crate::expand::{DirectoryIndex, GroupEntry};
+use crate::ldif::{self, LdifError};
+use async_trait::async_trait;
+use rolesync_core::directory::{DirectorySnapshot, SourceProblem, SourceScope};
+use rolesync_core::ids::Dn;
+use rolesync_core::traits::{DirectorySource, ReadError};
+
+/// A directory read from an LDIF export.
+#[derive(Debug, Clone)]
+pub struct LdifSource {
+    name: String,
+    index: DirectoryIndex,
+    containers: Vec<Dn>,
+    problems: Vec<SourceProblem>,
+}
+
+impl LdifSource {
+    /// Parses an export; `name` describes it in logs (a file path, or `demo directory`).
+    pub fn parse(name: impl Into<String>, text: &str) -> Result<Self, LdifError> {
+        let mut index = DirectoryIndex::default();
+        let mut containers = Vec::new();
+        let mut problems = Vec::new();
+        for e in ldif::parse(text)? {
+            let key = Dn::new(&e.dn).folded();
+            match entry::kind(&e) {
+                EntryKind::User => match entry::user(&e.dn, &e) {
+                    Ok(u) => {
+                        index.users.insert(key, u);
+                    }
+                    Err(message) => problems.push(SourceProblem {
+                        group: None,
+                        message,
+                    }),
+                },
+                EntryKind::Group => {
+                    index.groups.insert(
+                        key,
+                        GroupEntry {
+                            dn: Dn::new(&e.dn),
+                            name: entry::group_name(&e.dn, &e),
+                            members: e.texts("member").into_iter().map(Dn::new).collect(),
+                        },
+                    );
+                }
+                EntryKind::Other => {
+                    index.others.insert(key);
+                    containers.push(Dn::new(&e.dn));
+                }
+            }
+        }
+        Ok(Self {
+            name: name.into(),
+            index,
+            containers,
+            problems,
+        })
+    }
+}
+
+#[async_trait]
+impl DirectorySource for LdifSource {
+    async fn read(&self, scope: &SourceScope) -> Result<DirectorySnapshot, ReadError> {
+        if !self.containers.contains(&scope.ou)
+            && !self
+                .index
+                .groups
+                .values()
+                .any(|g| g.dn.is_within(&scope.ou))
+        {
+            return Err(ReadError::new(format!(
+                "the OU {} is not in {}; check [directory] ou, or export that OU too",
+                scope.ou, self.name
+            )));
+        }
+        let mut snap = DirectorySnapshot {
+            groups: Vec::new(),
+            problems: self.problems.clone(),
+        };
+        let mut wanted: Vec<&GroupEntry> = self
+            .index
+            .groups
+            .values()
+            .filter(|g| {
+                let parent_is_ou = g.dn.is_within(&scope.ou) && g.dn != scope.ou;
+                parent_is_ou || scope.extra_groups.contains(&g.dn)
+            })
+            .collect();
+        wanted.sort_by(|a, b| a.dn.cmp(&b.dn));
+        for extra in &scope.extra_groups {
+            if !wanted.iter().any(|g| &g.dn == extra) {
+                snap.problems.push(SourceProblem {
+                    group: Some(extra.clone()),
+                    message: format!("group {extra} is not in {}", self.name),
+                });
+            }
+        }
+        for g in wanted {
+            let (group, problems) = self.index.expand(g, scope.transitive);
+            snap.groups.push(group);
+            snap.problems.extend(problems);
+        }
+        Ok(snap)
+    }
+
+    fn describe(&self) -> String {
+        self.name.clone()
+    }
+}
