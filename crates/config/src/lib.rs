@@ -1,0 +1,169 @@
+//! RoleSync's configuration: one TOML file, validated into one typed [`Config`] before any IO.
+//! Every error names the key, the file and line, and the fix; see `config/rolesync.example.toml`.
+
+mod error;
+mod paths;
+mod raw;
+mod validate;
+
+pub use error::{ConfigError, ConfigErrors};
+pub use paths::Paths;
+pub use validate::parse;
+
+use rolesync_core::policy::Policy;
+use std::path::PathBuf;
+use url::Url;
+
+/// The commented example configuration that `rolesync config init` writes.
+pub const EXAMPLE: &str = include_str!("../../../config/rolesync.example.toml");
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The file it came from.
+    pub file: PathBuf,
+    /// Where role groups are read.
+    pub directory: Option<DirectoryConfig>,
+    /// Where roles are read and changed.
+    pub entra: Option<EntraConfig>,
+    /// Planning rules.
+    pub policy: Policy,
+    /// Logging.
+    pub logging: LoggingConfig,
+    /// Emailed report.
+    pub email: Option<EmailConfig>,
+}
+
+/// Active Directory settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryConfig {
+    /// A live DC or an LDIF export.
+    pub source: DirectorySource,
+    /// Expand nested groups.
+    pub nested: bool,
+}
+
+/// Where the directory is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirectorySource {
+    /// A domain controller over LDAP.
+    Ldap(LdapSettings),
+    /// An LDIF export.
+    Ldif(PathBuf),
+}
+
+/// LDAP connection settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LdapSettings {
+    /// `ldaps://…` or `ldap://…`.
+    pub url: Url,
+    /// Upgrade `ldap://` with StartTLS.
+    pub start_tls: bool,
+    /// Extra CA certificate (PEM).
+    pub ca_file: Option<PathBuf>,
+    /// Allow a simple bind over plain LDAP.
+    pub allow_insecure: bool,
+    /// How to bind.
+    pub bind: LdapBind,
+    /// Search base.
+    pub base_dn: String,
+}
+
+/// How RoleSync binds to AD.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LdapBind {
+    /// Simple bind as this account (UPN or DN); the password is the `ldap` keyring credential.
+    Account(String),
+    /// Kerberos / SSPI as the account running RoleSync.
+    Integrated,
+}
+
+/// How RoleSync signs in to Entra ID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignIn {
+    /// Client credentials with a certificate.
+    Certificate,
+    /// Client credentials with a client secret (keyring `office365`).
+    Secret,
+    /// Authorization code + PKCE in the system browser (MFA).
+    Interactive,
+    /// Device code (MFA).
+    DeviceCode,
+    /// Resource owner password (legacy, no MFA).
+    Password,
+}
+
+/// Entra ID settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntraConfig {
+    /// Tenant id or domain.
+    pub tenant: String,
+    /// App registration's client id.
+    pub client_id: String,
+    /// Sign-in mode.
+    pub sign_in: SignIn,
+    /// Certificate file (PEM or PFX).
+    pub certificate: Option<PathBuf>,
+    /// Certificate thumbprint in the Windows store.
+    pub certificate_thumbprint: Option<String>,
+    /// Account for the password sign-in.
+    pub username: Option<String>,
+    /// Identity platform base URL.
+    pub login_url: Url,
+    /// Microsoft Graph base URL.
+    pub graph_url: Url,
+}
+
+/// Logging settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LoggingConfig {
+    /// Folder for logs, reports and the audit file; `None` for the default.
+    pub folder: Option<PathBuf>,
+    /// `tracing` level filter.
+    pub level: String,
+}
+
+/// TLS on the SMTP connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// STARTTLS (port 587).
+    StartTls,
+    /// Implicit TLS (port 465).
+    Tls,
+    /// None (port 25 relays inside the network).
+    None,
+}
+
+/// Email report settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailConfig {
+    /// SMTP server.
+    pub server: String,
+    /// Port.
+    pub port: u16,
+    /// TLS mode.
+    pub security: SmtpSecurity,
+    /// Sender.
+    pub from: String,
+    /// Recipients.
+    pub to: Vec<String>,
+    /// SMTP account (password in the `smtp` keyring credential).
+    pub username: Option<String>,
+}
+
+impl Config {
+    /// The configuration used when no file exists (demo runs): defaults, no directory, no tenant.
+    pub fn defaults(file: PathBuf) -> Self {
+        Self {
+            file,
+            directory: None,
+            entra: None,
+            policy: Policy::for_ou("OU=Office 365 Roles Management"),
+            logging: LoggingConfig {
+                folder: None,
+                level: "info".into(),
+            },
+            email: None,
+        }
+    }
+}

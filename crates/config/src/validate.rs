@@ -1,0 +1,704 @@
+//! Validation: turns the raw file into a [`Config`], collecting every problem with its position.
+
+use crate::error::{ConfigError, ConfigErrors, Positions};
+use crate::raw::{RawConfig, RawDirectory, RawEmail, RawEntra, S};
+use crate::{
+    Config, DirectoryConfig, DirectorySource, EmailConfig, EntraConfig, LdapBind, LdapSettings,
+    LoggingConfig, SignIn, SmtpSecurity,
+};
+use rolesync_core::builtin::{builtin_by_name, builtin_roles};
+use rolesync_core::ids::{Dn, ObjectGuid, RoleDefinitionId};
+use rolesync_core::policy::{ExplicitMapping, GroupRef, Policy, RoleRef};
+use rolesync_core::tenant::AssignmentKind;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use url::Url;
+
+struct Ctx<'a> {
+    file: &'a Path,
+    pos: Positions<'a>,
+    errors: Vec<ConfigError>,
+}
+
+impl Ctx<'_> {
+    fn err(
+        &mut self,
+        span: Option<Range<usize>>,
+        key: &str,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
+        let (line, column) = span.map_or((0, 0), |s| self.pos.at(s.start));
+        self.errors.push(ConfigError {
+            file: self.file.to_path_buf(),
+            line,
+            column,
+            key: key.to_string(),
+            message: message.into(),
+            fix: fix.into(),
+        });
+    }
+
+    fn required<'v, T>(
+        &mut self,
+        v: &'v Option<S<T>>,
+        section: Range<usize>,
+        key: &str,
+        fix: &str,
+    ) -> Option<&'v S<T>> {
+        if v.is_none() {
+            self.err(Some(section), key, "is missing", fix);
+        }
+        v.as_ref()
+    }
+
+    fn one_of<T: Copy>(&mut self, v: &S<String>, key: &str, choices: &[(&str, T)]) -> Option<T> {
+        let given = v.get_ref().trim();
+        if let Some((_, t)) = choices.iter().find(|(n, _)| n.eq_ignore_ascii_case(given)) {
+            return Some(*t);
+        }
+        let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+        let fix = match closest(given, &names) {
+            Some(s) => format!("did you mean \"{s}\"? Valid values: {}", names.join(", ")),
+            None => format!("valid values: {}", names.join(", ")),
+        };
+        self.err(
+            Some(v.span()),
+            key,
+            format!("\"{given}\" is not a valid value"),
+            fix,
+        );
+        None
+    }
+}
+
+fn closest<'a>(given: &str, names: &[&'a str]) -> Option<&'a str> {
+    names
+        .iter()
+        .map(|n| {
+            (
+                strsim::jaro_winkler(&given.to_ascii_lowercase(), &n.to_ascii_lowercase()),
+                *n,
+            )
+        })
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, n)| n)
+}
+
+fn looks_like_dn(s: &str) -> bool {
+    !s.trim().is_empty()
+        && s.split(',').all(|rdn| {
+            rdn.split_once('=')
+                .is_some_and(|(k, v)| !k.trim().is_empty() && !v.trim().is_empty())
+        })
+}
+
+/// Parses and validates a configuration file's text.
+pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
+    let mut cx = Ctx {
+        file,
+        pos: Positions::new(text),
+        errors: Vec::new(),
+    };
+    let raw: RawConfig = match toml::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            let (key, message, fix) = describe_toml_error(e.message());
+            cx.err(e.span(), &key, message, fix);
+            return Err(ConfigErrors(cx.errors));
+        }
+    };
+
+    let directory = raw.directory.as_ref().and_then(|d| directory(&mut cx, d));
+    let ou = raw
+        .directory
+        .as_ref()
+        .and_then(|d| d.get_ref().ou.as_ref())
+        .map(|o| Dn::new(o.get_ref()));
+    let entra = raw.entra.as_ref().and_then(|e| entra(&mut cx, e));
+    let policy = policy(&mut cx, &raw, ou);
+    let logging = logging(&mut cx, &raw);
+    let email = raw.email.as_ref().and_then(|e| email(&mut cx, e));
+
+    if cx.errors.is_empty() {
+        Ok(Config {
+            file: file.to_path_buf(),
+            directory,
+            entra,
+            policy,
+            logging,
+            email,
+        })
+    } else {
+        Err(ConfigErrors(cx.errors))
+    }
+}
+
+/// Words for a TOML syntax or shape error: (key, message, fix).
+fn describe_toml_error(msg: &str) -> (String, String, String) {
+    let msg = msg.trim();
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        let field = rest.split('`').next().unwrap_or("").to_string();
+        let expected: Vec<&str> = rest
+            .split("expected ")
+            .nth(1)
+            .unwrap_or("")
+            .split('`')
+            .filter(|s| !s.trim().is_empty() && !s.contains(',') && *s != " or ")
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && !s.starts_with("one of"))
+            .collect();
+        let fix = match closest(&field, &expected) {
+            Some(s) => format!(
+                "did you mean `{s}`? Valid keys here: {}",
+                expected.join(", ")
+            ),
+            None if !expected.is_empty() => {
+                format!("remove it; valid keys here: {}", expected.join(", "))
+            }
+            None => "remove it".into(),
+        };
+        return (field, "is not a known setting".into(), fix);
+    }
+    if let Some(rest) = msg.strip_prefix("missing field `") {
+        let field = rest.split('`').next().unwrap_or("").to_string();
+        return (
+            field,
+            "is missing".into(),
+            "add it (see config/rolesync.example.toml)".into(),
+        );
+    }
+    (
+        "(syntax)".into(),
+        msg.to_string(),
+        "fix the TOML syntax at this position".into(),
+    )
+}
+
+fn directory(cx: &mut Ctx<'_>, d: &S<RawDirectory>) -> Option<DirectoryConfig> {
+    let sec = d.span();
+    let d = d.get_ref();
+    let nested = d.nested.unwrap_or(true);
+    if let Some(ou) = cx.required(&d.ou, sec.clone(), "directory.ou", "set the OU holding the role groups, e.g. \"OU=Office 365 Roles Management,DC=contoso,DC=com\"") {
+        if !looks_like_dn(ou.get_ref()) {
+            cx.err(Some(ou.span()), "directory.ou", format!("\"{}\" is not a distinguished name", ou.get_ref()), "write it as OU=…,DC=…,DC=…");
+        }
+    }
+    if let Some(ldif) = &d.ldif {
+        if d.url.is_some() {
+            cx.err(
+                Some(ldif.span()),
+                "directory.ldif",
+                "is set together with directory.url",
+                "set one of them: url for a live DC, ldif for an export",
+            );
+        }
+        return Some(DirectoryConfig {
+            source: DirectorySource::Ldif(PathBuf::from(ldif.get_ref())),
+            nested,
+        });
+    }
+    let url = cx.required(
+        &d.url,
+        sec.clone(),
+        "directory.url",
+        "set the domain controller, e.g. \"ldaps://dc1.contoso.com\" (or set ldif)",
+    )?;
+    let parsed = match Url::parse(url.get_ref().trim()) {
+        Ok(u)
+            if u.host_str().is_some_and(|h| !h.is_empty())
+                && matches!(u.scheme(), "ldap" | "ldaps") =>
+        {
+            Some(u)
+        }
+        Ok(u) if !matches!(u.scheme(), "ldap" | "ldaps") => {
+            cx.err(
+                Some(url.span()),
+                "directory.url",
+                format!("the scheme \"{}\" is not LDAP", u.scheme()),
+                "use ldaps://host (or ldap://host with start_tls = true)",
+            );
+            None
+        }
+        Ok(_) => {
+            cx.err(
+                Some(url.span()),
+                "directory.url",
+                "has no host",
+                "write it as ldaps://dc1.contoso.com",
+            );
+            None
+        }
+        Err(e) => {
+            cx.err(
+                Some(url.span()),
+                "directory.url",
+                format!("\"{}\" is not a valid URL ({e})", url.get_ref()),
+                "write it as ldaps://dc1.contoso.com",
+            );
+            None
+        }
+    };
+    if let Some(u) = &parsed {
+        if u.scheme() == "ldap" && !d.start_tls && !d.allow_insecure {
+            cx.err(
+                Some(url.span()),
+                "directory.url",
+                "plain ldap:// would send the bind password unencrypted",
+                "use ldaps://, or set start_tls = true, or (not recommended) allow_insecure = true",
+            );
+        }
+        if u.scheme() == "ldaps" && d.start_tls {
+            cx.err(
+                Some(url.span()),
+                "directory.start_tls",
+                "StartTLS cannot be used on an ldaps:// connection",
+                "use ldap:// with start_tls = true, or ldaps:// without it",
+            );
+        }
+    }
+    let bind = cx
+        .required(
+            &d.bind,
+            sec.clone(),
+            "directory.bind",
+            "set the bind account (UPN or DN), or \"integrated\"",
+        )
+        .map(|b| {
+            if b.get_ref().eq_ignore_ascii_case("integrated") {
+                LdapBind::Integrated
+            } else {
+                LdapBind::Account(b.get_ref().trim().to_string())
+            }
+        });
+    let base_dn = cx
+        .required(
+            &d.base_dn,
+            sec,
+            "directory.base_dn",
+            "set the search base, e.g. \"DC=contoso,DC=com\"",
+        )
+        .and_then(|b| {
+            if looks_like_dn(b.get_ref()) {
+                Some(b.get_ref().trim().to_string())
+            } else {
+                cx.err(
+                    Some(b.span()),
+                    "directory.base_dn",
+                    format!("\"{}\" is not a distinguished name", b.get_ref()),
+                    "write it as DC=contoso,DC=com",
+                );
+                None
+            }
+        });
+    if let (Some(b), Some(ou)) = (&base_dn, &d.ou) {
+        if !Dn::new(ou.get_ref()).is_within(&Dn::new(b)) {
+            cx.err(
+                Some(ou.span()),
+                "directory.ou",
+                format!("is not inside base_dn {b}"),
+                "make ou a child of base_dn",
+            );
+        }
+    }
+    Some(DirectoryConfig {
+        source: DirectorySource::Ldap(LdapSettings {
+            url: parsed?,
+            start_tls: d.start_tls,
+            ca_file: d.ca_file.as_ref().map(|c| PathBuf::from(c.get_ref())),
+            allow_insecure: d.allow_insecure,
+            bind: bind?,
+            base_dn: base_dn?,
+        }),
+        nested,
+    })
+}
+
+fn is_guid(s: &str) -> bool {
+    ObjectGuid::parse(s).is_ok()
+}
+
+fn endpoint(cx: &mut Ctx<'_>, v: &Option<S<String>>, key: &str, default: &str) -> Option<Url> {
+    let Some(v) = v else {
+        return Url::parse(default).ok();
+    };
+    match Url::parse(v.get_ref().trim()) {
+        Ok(u) => {
+            let loopback = matches!(u.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
+                || matches!(u.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
+                || u.host_str() == Some("localhost");
+            if u.scheme() == "https" || (u.scheme() == "http" && loopback) {
+                Some(u)
+            } else {
+                cx.err(
+                    Some(v.span()),
+                    key,
+                    format!("\"{}\" must use https://", v.get_ref()),
+                    format!(
+                        "use {default} (http:// is allowed only for a local emulator on loopback)"
+                    ),
+                );
+                None
+            }
+        }
+        Err(e) => {
+            cx.err(
+                Some(v.span()),
+                key,
+                format!("\"{}\" is not a valid URL ({e})", v.get_ref()),
+                format!("use {default}, or the national cloud's endpoint"),
+            );
+            None
+        }
+    }
+}
+
+fn entra(cx: &mut Ctx<'_>, e: &S<RawEntra>) -> Option<EntraConfig> {
+    let sec = e.span();
+    let e = e.get_ref();
+    let tenant = cx.required(&e.tenant, sec.clone(), "entra.tenant", "set the tenant id or a verified domain, e.g. \"contoso.onmicrosoft.com\"").and_then(|t| {
+        let v = t.get_ref().trim();
+        let domain_ok = v.contains('.') && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+        if is_guid(v) || domain_ok {
+            Some(v.to_string())
+        } else {
+            cx.err(Some(t.span()), "entra.tenant", format!("\"{v}\" is neither a tenant id (GUID) nor a domain"), "use the Directory (tenant) ID from the Entra admin center, or contoso.onmicrosoft.com");
+            None
+        }
+    });
+    let client_id = cx
+        .required(
+            &e.client_id,
+            sec.clone(),
+            "entra.client_id",
+            "set the Application (client) ID of RoleSync's app registration",
+        )
+        .and_then(|c| {
+            if is_guid(c.get_ref()) {
+                Some(c.get_ref().trim().to_ascii_lowercase())
+            } else {
+                cx.err(
+                    Some(c.span()),
+                    "entra.client_id",
+                    format!("\"{}\" is not a GUID", c.get_ref()),
+                    "copy the Application (client) ID from the app registration's overview page",
+                );
+                None
+            }
+        });
+    let sign_in = cx
+        .required(
+            &e.sign_in,
+            sec.clone(),
+            "entra.sign_in",
+            "set certificate, secret, interactive, device-code or password",
+        )
+        .and_then(|s| {
+            cx.one_of(
+                s,
+                "entra.sign_in",
+                &[
+                    ("certificate", SignIn::Certificate),
+                    ("secret", SignIn::Secret),
+                    ("interactive", SignIn::Interactive),
+                    ("device-code", SignIn::DeviceCode),
+                    ("password", SignIn::Password),
+                ],
+            )
+        });
+    if sign_in == Some(SignIn::Certificate)
+        && e.certificate.is_none()
+        && e.certificate_thumbprint.is_none()
+    {
+        cx.err(
+            Some(sec.clone()),
+            "entra.certificate",
+            "is missing; sign_in = \"certificate\" needs a certificate",
+            "set certificate = \"path to .pem or .pfx\" (or certificate_thumbprint on Windows)",
+        );
+    }
+    if sign_in == Some(SignIn::Password) && e.username.is_none() {
+        cx.err(
+            Some(sec),
+            "entra.username",
+            "is missing; sign_in = \"password\" needs the account",
+            "set username = \"admin@contoso.com\"",
+        );
+    }
+    if let Some(t) = &e.certificate_thumbprint {
+        let v: String = t.get_ref().chars().filter(|c| !c.is_whitespace()).collect();
+        if v.len() != 40 || !v.chars().all(|c| c.is_ascii_hexdigit()) {
+            cx.err(
+                Some(t.span()),
+                "entra.certificate_thumbprint",
+                "is not a SHA-1 thumbprint (40 hex digits)",
+                "copy the Thumbprint from the certificate's details",
+            );
+        }
+    }
+    let login_url = endpoint(
+        cx,
+        &e.login_url,
+        "entra.login_url",
+        "https://login.microsoftonline.com",
+    );
+    let graph_url = endpoint(
+        cx,
+        &e.graph_url,
+        "entra.graph_url",
+        "https://graph.microsoft.com",
+    );
+    Some(EntraConfig {
+        tenant: tenant?,
+        client_id: client_id?,
+        sign_in: sign_in?,
+        certificate: e.certificate.as_ref().map(|c| PathBuf::from(c.get_ref())),
+        certificate_thumbprint: e
+            .certificate_thumbprint
+            .as_ref()
+            .map(|t| t.get_ref().replace(' ', "").to_ascii_uppercase()),
+        username: e.username.as_ref().map(|u| u.get_ref().trim().to_string()),
+        login_url: login_url?,
+        graph_url: graph_url?,
+    })
+}
+
+const KINDS: &[(&str, AssignmentKind)] = &[
+    ("active", AssignmentKind::Active),
+    ("eligible", AssignmentKind::Eligible),
+];
+
+fn policy(cx: &mut Ctx<'_>, raw: &RawConfig, ou: Option<Dn>) -> Policy {
+    let mut p = Policy::for_ou(ou.unwrap_or_else(|| Dn::new("OU=Office 365 Roles Management")));
+    p.mapping.prefix = raw.mapping.prefix.clone().filter(|s| !s.is_empty());
+    p.matching.by_upn = raw.mapping.match_by_upn;
+    if let Some(k) = &raw.mapping.default_kind {
+        p.mapping.default_kind = cx
+            .one_of(k, "mapping.default_kind", KINDS)
+            .unwrap_or_default();
+    }
+    let role_names: Vec<&str> = builtin_roles().map(|r| r.name).collect();
+    for (i, m) in raw.mappings.iter().enumerate() {
+        let key = |k: &str| format!("mappings[{i}].{k}");
+        let mr = m.get_ref();
+        let g = mr.group.get_ref().trim();
+        let group = if g.contains('=') {
+            if !looks_like_dn(g) {
+                cx.err(
+                    Some(mr.group.span()),
+                    &key("group"),
+                    format!("\"{g}\" is not a distinguished name"),
+                    "write a DN (CN=…,OU=…,DC=…) or just the group's name in the OU",
+                );
+            }
+            GroupRef::Dn(Dn::new(g))
+        } else if g.is_empty() {
+            cx.err(
+                Some(mr.group.span()),
+                &key("group"),
+                "is empty",
+                "write a group DN or a group name in the OU",
+            );
+            continue;
+        } else {
+            GroupRef::Name(g.to_string())
+        };
+        if p.mapping.explicit.iter().any(|e| e.group == group) {
+            cx.err(
+                Some(mr.group.span()),
+                &key("group"),
+                format!("group \"{g}\" is mapped twice"),
+                "keep one [[mappings]] entry per group",
+            );
+        }
+        let role = mr.role.as_ref().and_then(|r| {
+            let v = r.get_ref().trim();
+            if is_guid(v) {
+                Some(RoleRef::Id(RoleDefinitionId::new(v.to_ascii_lowercase())))
+            } else if let Some(b) = builtin_by_name(v) {
+                Some(RoleRef::Name(b.name.to_string()))
+            } else {
+                let fix = match closest(v, &role_names) {
+                    Some(s) => format!("did you mean \"{s}\"? For a custom role, give its role definition id (a GUID)"),
+                    None => "use a built-in role's display name, or a custom role's definition id (a GUID)".into(),
+                };
+                cx.err(Some(r.span()), &key("role"), format!("there is no built-in role named \"{v}\""), fix);
+                None
+            }
+        });
+        if mr.role.is_some() && role.is_none() {
+            continue;
+        }
+        let kind = match &mr.kind {
+            Some(k) => cx.one_of(k, &key("kind"), KINDS).unwrap_or_default(),
+            None => p.mapping.default_kind,
+        };
+        p.mapping.explicit.push(ExplicitMapping {
+            group,
+            role,
+            kind,
+            allow_empty: mr.allow_empty,
+        });
+    }
+    if let Some(v) = &raw.safety.max_revokes {
+        match u32::try_from(*v.get_ref()) {
+            Ok(n) => p.limits.max_revokes = n,
+            Err(_) => cx.err(
+                Some(v.span()),
+                "safety.max_revokes",
+                format!("{} is not a count", v.get_ref()),
+                "use a whole number ≥ 0 (default 10)",
+            ),
+        }
+    }
+    if let Some(v) = &raw.safety.max_revoke_percent {
+        match u32::try_from(*v.get_ref()).ok().filter(|n| *n <= 100) {
+            Some(n) => p.limits.max_revoke_percent = n,
+            None => cx.err(
+                Some(v.span()),
+                "safety.max_revoke_percent",
+                format!("{} is not a percentage", v.get_ref()),
+                "use a whole number from 0 to 100 (default 25)",
+            ),
+        }
+    }
+    for (i, a) in raw.safety.protected.iter().enumerate() {
+        let v = a.get_ref().trim();
+        if v.is_empty() || (!v.contains('@') && !is_guid(v)) {
+            cx.err(
+                Some(a.span()),
+                &format!("safety.protected[{i}]"),
+                format!("\"{v}\" is neither a UPN nor an object id"),
+                "write the account's UPN (breakglass@contoso.onmicrosoft.com) or its object id",
+            );
+        } else {
+            p.protected.push(v.to_string());
+        }
+    }
+    p
+}
+
+fn logging(cx: &mut Ctx<'_>, raw: &RawConfig) -> LoggingConfig {
+    let level = match &raw.logging.level {
+        Some(l) => cx
+            .one_of(
+                l,
+                "logging.level",
+                &[
+                    ("error", "error"),
+                    ("warn", "warn"),
+                    ("info", "info"),
+                    ("debug", "debug"),
+                    ("trace", "trace"),
+                ],
+            )
+            .unwrap_or("info"),
+        None => "info",
+    };
+    LoggingConfig {
+        folder: raw
+            .logging
+            .folder
+            .as_ref()
+            .map(|f| PathBuf::from(f.get_ref())),
+        level: level.to_string(),
+    }
+}
+
+fn is_address(s: &str) -> bool {
+    let s = s.trim();
+    let addr = match (s.rfind('<'), s.ends_with('>')) {
+        (Some(i), true) => &s[i + 1..s.len() - 1],
+        _ => s,
+    };
+    matches!(addr.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.') && !addr.contains(char::is_whitespace) && !d.contains('@'))
+}
+
+fn email(cx: &mut Ctx<'_>, e: &S<RawEmail>) -> Option<EmailConfig> {
+    let sec = e.span();
+    let e = e.get_ref();
+    let server = cx
+        .required(
+            &e.server,
+            sec.clone(),
+            "email.server",
+            "set the SMTP server, e.g. \"smtp.office365.com\"",
+        )
+        .map(|s| s.get_ref().trim().to_string());
+    let security = match &e.security {
+        Some(s) => cx.one_of(
+            s,
+            "email.security",
+            &[
+                ("starttls", SmtpSecurity::StartTls),
+                ("tls", SmtpSecurity::Tls),
+                ("none", SmtpSecurity::None),
+            ],
+        ),
+        None => Some(SmtpSecurity::StartTls),
+    };
+    let port = match &e.port {
+        Some(p) => match u16::try_from(*p.get_ref()).ok().filter(|n| *n > 0) {
+            Some(n) => Some(n),
+            None => {
+                cx.err(
+                    Some(p.span()),
+                    "email.port",
+                    format!("{} is not a TCP port", p.get_ref()),
+                    "use 587 (STARTTLS), 465 (TLS) or 25",
+                );
+                None
+            }
+        },
+        None => security.map(|s| match s {
+            SmtpSecurity::StartTls => 587,
+            SmtpSecurity::Tls => 465,
+            SmtpSecurity::None => 25,
+        }),
+    };
+    let from = cx
+        .required(&e.from, sec.clone(), "email.from", "set the sender address")
+        .and_then(|f| {
+            if is_address(f.get_ref()) {
+                Some(f.get_ref().trim().to_string())
+            } else {
+                cx.err(
+                    Some(f.span()),
+                    "email.from",
+                    format!("\"{}\" is not an email address", f.get_ref()),
+                    "write it as rolesync@contoso.com or \"RoleSync <rolesync@contoso.com>\"",
+                );
+                None
+            }
+        });
+    if e.to.is_empty() {
+        cx.err(
+            Some(sec),
+            "email.to",
+            "has no recipients",
+            "set to = [\"it-admins@contoso.com\"]",
+        );
+    }
+    let mut to = Vec::new();
+    for (i, t) in e.to.iter().enumerate() {
+        if is_address(t.get_ref()) {
+            to.push(t.get_ref().trim().to_string());
+        } else {
+            cx.err(
+                Some(t.span()),
+                &format!("email.to[{i}]"),
+                format!("\"{}\" is not an email address", t.get_ref()),
+                "write it as name@contoso.com",
+            );
+        }
+    }
+    Some(EmailConfig {
+        server: server?,
+        port: port?,
+        security: security?,
+        from: from?,
+        to,
+        username: e.username.as_ref().map(|u| u.get_ref().trim().to_string()),
+    })
+}

@@ -1,0 +1,200 @@
+//! Configuration parsing and validation: the example is valid; each kind of mistake is named with
+//! its key, file, line and fix.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use rolesync_config::{
+    parse, ConfigError, DirectorySource, LdapBind, SignIn, SmtpSecurity, EXAMPLE,
+};
+use rolesync_core::policy::{GroupRef, RoleRef};
+use rolesync_core::tenant::AssignmentKind;
+use std::path::Path;
+
+fn errors(text: &str) -> Vec<ConfigError> {
+    parse(Path::new("/etc/rolesync.toml"), text).unwrap_err().0
+}
+
+const MINIMAL: &str = r#"
+[directory]
+url = "ldaps://dc1.contoso.com"
+bind = "svc-rolesync@contoso.com"
+base_dn = "DC=contoso,DC=com"
+ou = "OU=Office 365 Roles Management,DC=contoso,DC=com"
+
+[entra]
+tenant = "contoso.onmicrosoft.com"
+client_id = "11111111-1111-4111-8111-111111111111"
+sign_in = "secret"
+"#;
+
+#[test]
+fn the_shipped_example_is_valid() {
+    let c = parse(Path::new("example.toml"), EXAMPLE).unwrap();
+    let d = c.directory.unwrap();
+    assert!(
+        matches!(d.source, DirectorySource::Ldap(ref l) if l.url.as_str() == "ldaps://dc1.contoso.com" && l.bind == LdapBind::Account("svc-rolesync@contoso.com".into()))
+    );
+    assert!(d.nested);
+    let e = c.entra.unwrap();
+    assert_eq!(e.sign_in, SignIn::Certificate);
+    assert_eq!(e.graph_url.as_str(), "https://graph.microsoft.com/");
+    assert_eq!(c.policy.limits.max_revokes, 10);
+    assert_eq!(c.policy.protected, ["breakglass@contoso.onmicrosoft.com"]);
+    assert!(c.email.is_none());
+}
+
+#[test]
+fn uncommenting_every_example_line_is_still_valid() {
+    // Every commented setting of the example is a real, valid setting.
+    let text: String = EXAMPLE
+        .lines()
+        .map(|l| {
+            let t = l.trim_start_matches("# ");
+            let setting = t.split_once(" = ").is_some_and(|(k, _)| {
+                !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            });
+            if l.starts_with("# ") && (t.starts_with('[') || setting) {
+                t.to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("url = \"ldaps://dc1.contoso.com\"", "")
+        .replace("start_tls = false", "");
+    let c = parse(Path::new("example.toml"), &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(c.policy.mapping.explicit.len(), 2);
+    assert_eq!(
+        c.policy.mapping.explicit[0].role,
+        Some(RoleRef::Name("Helpdesk Administrator".into()))
+    );
+    assert_eq!(
+        c.policy.mapping.explicit[1].group,
+        GroupRef::Name("Security Reader".into())
+    );
+    assert_eq!(c.policy.mapping.explicit[1].kind, AssignmentKind::Eligible);
+    let m = c.email.unwrap();
+    assert_eq!((m.port, m.security), (587, SmtpSecurity::StartTls));
+    assert!(matches!(
+        c.directory.unwrap().source,
+        DirectorySource::Ldif(_)
+    ));
+}
+
+#[test]
+fn a_misspelt_key_is_named_with_its_line_and_a_suggestion() {
+    let text = MINIMAL.replace("bind = ", "bnd = ");
+    let e = errors(&text);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].key, "bnd");
+    assert_eq!(e[0].line, 4);
+    assert!(e[0].fix.contains("did you mean `bind`"), "{}", e[0].fix);
+    let shown = e[0].to_string();
+    assert!(
+        shown.starts_with("/etc/rolesync.toml:4:1: `bnd`"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn an_unknown_role_is_named_with_a_suggestion() {
+    let text =
+        format!("{MINIMAL}\n[[mappings]]\ngroup = \"Mail Admins\"\nrole = \"Exchange Admin\"\n");
+    let e = errors(&text);
+    assert_eq!(e[0].key, "mappings[0].role");
+    assert_eq!(e[0].line, 15);
+    assert!(e[0].message.contains("Exchange Admin"));
+    assert!(
+        e[0].fix.contains("did you mean \"Exchange Administrator\""),
+        "{}",
+        e[0].fix
+    );
+}
+
+#[test]
+fn bad_urls_are_refused() {
+    let e = errors(&format!(
+        "{MINIMAL}graph_url = \"htps//graph\"\nlogin_url = \"http://login.example.com\"\n"
+    ));
+    let keys: Vec<_> = e.iter().map(|x| x.key.as_str()).collect();
+    assert_eq!(keys, ["entra.login_url", "entra.graph_url"]);
+    assert!(e[1].message.contains("not a valid URL"), "{}", e[1].message);
+    assert!(e[0].message.contains("https"), "{}", e[0].message);
+    // http is fine on loopback (the emulator).
+    let ok = parse(
+        Path::new("x"),
+        &format!("{MINIMAL}graph_url = \"http://127.0.0.1:8080\"\n"),
+    )
+    .unwrap();
+    assert_eq!(
+        ok.entra.unwrap().graph_url.as_str(),
+        "http://127.0.0.1:8080/"
+    );
+
+    let e = errors(&MINIMAL.replace("ldaps://dc1.contoso.com", "ldap://dc1.contoso.com"));
+    assert_eq!(e[0].key, "directory.url");
+    assert!(e[0].fix.contains("start_tls"));
+    let e = errors(&MINIMAL.replace("ldaps://dc1.contoso.com", "https://dc1.contoso.com"));
+    assert!(e[0].message.contains("not LDAP"));
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let text = MINIMAL
+        .replace("client_id = \"11111111-1111-4111-8111-111111111111\"", "client_id = \"rolesync\"")
+        .replace("sign_in = \"secret\"", "sign_in = \"certificat\"")
+        + "[safety]\nmax_revoke_percent = 150\nprotected = [\"breakglass\"]\n[email]\nserver = \"smtp.contoso.com\"\nfrom = \"nobody\"\nto = []\n";
+    let e = errors(&text);
+    let keys: Vec<_> = e.iter().map(|x| x.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "entra.client_id",
+            "entra.sign_in",
+            "safety.max_revoke_percent",
+            "safety.protected[0]",
+            "email.from",
+            "email.to"
+        ]
+    );
+    assert!(e[1].fix.contains("did you mean \"certificate\""));
+    assert!(e.iter().all(|x| !x.fix.is_empty()));
+}
+
+#[test]
+fn missing_settings_and_syntax_errors_are_clear() {
+    let e = errors("[directory]\nurl = \"ldaps://dc1\"\n");
+    let keys: Vec<_> = e.iter().map(|x| x.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["directory.ou", "directory.bind", "directory.base_dn"]
+    );
+    let e = errors("[directory\nurl = 1\n");
+    assert_eq!(e[0].line, 1);
+    assert_eq!(e[0].key, "(syntax)");
+    let e = errors("[directory]\nnested = \"yes\"\nou = \"OU=x,DC=y\"\nldif = \"a.ldif\"\n");
+    assert!(
+        e[0].message.contains("boolean") || e[0].message.contains("bool"),
+        "{}",
+        e[0].message
+    );
+    assert_eq!(e[0].line, 2);
+}
+
+#[test]
+fn explicit_mappings_take_dns_names_ids_and_kinds() {
+    let text = format!(
+        "{MINIMAL}\n[mapping]\nprefix = \"M365-\"\ndefault_kind = \"eligible\"\n\n[[mappings]]\ngroup = \"CN=Desk,OU=Teams,DC=contoso,DC=com\"\nrole = \"29232CDF-9323-42fd-ade2-1d097af3e4de\"\nkind = \"active\"\nallow_empty = true\n"
+    );
+    let c = parse(Path::new("x"), &text).unwrap();
+    let m = &c.policy.mapping;
+    assert_eq!(m.prefix.as_deref(), Some("M365-"));
+    assert_eq!(m.default_kind, AssignmentKind::Eligible);
+    assert_eq!(
+        m.explicit[0].role,
+        Some(RoleRef::Id("29232cdf-9323-42fd-ade2-1d097af3e4de".into()))
+    );
+    assert_eq!(m.explicit[0].kind, AssignmentKind::Active);
+    assert!(m.explicit[0].allow_empty);
+    assert_eq!(c.policy.extra_groups().len(), 1);
+}
