@@ -339,8 +339,9 @@ impl Engine<'_> {
         }
     }
 
-    /// Pre-flight: reads both sides and lists what is right and what needs fixing.
-    pub async fn check(&self, observer: &dyn Observer) -> Vec<CheckLine> {
+    /// Pre-flight: reads both sides and lists what is right and what needs fixing. The flag is
+    /// true when a side could not be read at all.
+    pub async fn check(&self, observer: &dyn Observer) -> (Vec<CheckLine>, bool) {
         let mut steps = Steps {
             observer,
             report: RunReport {
@@ -381,7 +382,7 @@ impl Engine<'_> {
                     ));
                 }
                 lines.push(CheckLine::fail(title, e.message, fix));
-                lines
+                (lines, true)
             }
             Ok((dir, tenant)) => {
                 let mut lines = vec![
@@ -399,7 +400,7 @@ impl Engine<'_> {
                     ),
                 ];
                 lines.extend(preflight_lines(&dir, &tenant, self.policy));
-                lines
+                (lines, false)
             }
         }
     }

@@ -83,6 +83,7 @@ pub struct MemoryTarget {
     /// When set, every read fails with this message.
     pub fail_reads: Option<String>,
     writes: Mutex<Vec<Change>>,
+    name: Option<String>,
 }
 
 impl MemoryTarget {
@@ -91,6 +92,14 @@ impl MemoryTarget {
         Self {
             state: Mutex::new(state),
             ..Self::default()
+        }
+    }
+
+    /// A target over `state` that describes itself as `name` in logs and reports.
+    pub fn named(state: TenantState, name: impl Into<String>) -> Self {
+        Self {
+            name: Some(name.into()),
+            ..Self::new(state)
         }
     }
 
@@ -205,6 +214,8 @@ impl RoleTarget for MemoryTarget {
     }
 
     fn describe(&self) -> String {
-        "in-memory tenant".into()
+        self.name
+            .clone()
+            .unwrap_or_else(|| "in-memory tenant".into())
     }
 }

@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 pub const DIRECTORY_LDIF: &str = include_str!("../data/directory.ldif");
 /// The demo tenant's starting state (users and assignments; roles are the built-in list).
 pub const TENANT_JSON: &str = include_str!("../data/tenant.json");
+/// How the demo tenant names itself in logs and reports.
+pub const TARGET_NAME: &str = "demo tenant (contoso.onmicrosoft.com)";
 /// The role OU of the demo directory.
 pub const OU: &str = "OU=Office 365 Roles Management,DC=contoso,DC=com";
 
@@ -92,13 +94,13 @@ impl DemoTenant {
     pub fn load(&self) -> Result<MemoryTarget, DemoError> {
         match std::fs::read_to_string(&self.path) {
             Ok(text) => serde_json::from_str::<TenantState>(&text)
-                .map(MemoryTarget::new)
+                .map(|s| MemoryTarget::named(s, TARGET_NAME))
                 .map_err(|source| DemoError::Damaged {
                     path: self.path.clone(),
                     source,
                 }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Ok(MemoryTarget::new(initial_tenant()))
+                Ok(MemoryTarget::named(initial_tenant(), TARGET_NAME))
             }
             Err(source) => Err(DemoError::Io {
                 path: self.path.clone(),

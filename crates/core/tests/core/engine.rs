@@ -305,7 +305,8 @@ async fn check_lists_findings_with_fixes() {
         policy: &pol,
         transitive: true,
     };
-    let lines = engine.check(&rolesync_core::events::ignore_events).await;
+    let (lines, read_failed) = engine.check(&rolesync_core::events::ignore_events).await;
+    assert!(!read_failed);
     let failed: Vec<_> = lines
         .iter()
         .filter(|l| !l.ok)

@@ -1,0 +1,103 @@
+//! The command line (clap): subcommands, global options, and the documented exit codes.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Exit codes schedulers and scripts rely on.
+pub mod exit {
+    /// Done (or nothing to do).
+    pub const OK: u8 = 0;
+    /// Done, but some changes failed.
+    pub const ITEM_FAILURES: u8 = 1;
+    /// Usage or configuration error; nothing was read or changed.
+    pub const USAGE: u8 = 2;
+    /// Stopped by a safety limit; nothing changed (mapped from the run's outcome by the core).
+    #[allow(dead_code)]
+    pub const SAFETY_STOP: u8 = 3;
+    /// The source or the target could not be read, or sign-in failed; nothing changed.
+    pub const READ_FAILED: u8 = 4;
+}
+
+/// RoleSync keeps Microsoft Entra ID admin roles equal to the members of on-premises AD groups.
+///
+/// Exit codes: 0 done; 1 done with item failures (for `check`: some checks failed); 2 usage or
+/// configuration error; 3 stopped by a safety limit; 4 could not read the source or target, or
+/// sign-in failed.
+/// Without a command, RoleSync opens its desktop window.
+#[derive(Debug, Parser)]
+#[command(name = "rolesync", version, about, long_about)]
+pub struct Cli {
+    /// Options for every command.
+    #[command(flatten)]
+    pub global: Global,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options for every command.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The configuration file [default: %ProgramData%\RoleSync\rolesync.toml on Windows,
+    /// ~/.config/rolesync/rolesync.toml on Linux; ROLESYNC_HOME moves everything].
+    #[arg(long, global = true, value_name = "PATH", env = "ROLESYNC_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Print a machine-readable result on stdout (logs go to stderr).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Use the built-in demo directory and tenant instead of the configured ones.
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Only warnings and errors on the console (the log file keeps everything).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what a sync would change, and why.
+    Plan,
+    /// Make the Entra roles match the AD groups.
+    Sync(SyncArgs),
+    /// Check the configuration, the connections, the mappings and the members; change nothing.
+    Check,
+    /// Manage the configuration file.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Manage the built-in demo tenant.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+}
+
+/// `rolesync sync` options.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Plan and check the limits, write the report, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Go past the revoke limit and the empty-group stop (never past an unreadable source or the
+    /// last Global Administrator).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `rolesync config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Write a commented configuration file to fill in.
+    Init {
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Validate the configuration file and print where it is.
+    Validate,
+}
+
+/// `rolesync demo …`.
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Put the demo tenant back to its starting state.
+    Reset,
+}

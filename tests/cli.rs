@@ -1,0 +1,283 @@
+//! End-to-end tests of the `rolesync` binary: the demo plan and sync, exit codes, configuration
+//! errors, and what a run leaves in the log folder. Each test runs the real binary with its own
+//! `ROLESYNC_HOME`.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Home(PathBuf);
+
+impl Home {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("rolesync-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_rolesync"))
+            .args(args)
+            .env("ROLESYNC_HOME", &self.0)
+            .env_remove("ROLESYNC_CONFIG")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> (i32, Value) {
+        let out = self.run(args);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{e}: stdout={} stderr={}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (out.status.code().unwrap(), v)
+    }
+
+    fn write(&self, name: &str, text: &str) -> String {
+        let p = self.0.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn role<'a>(plan: &'a Value, name: &str) -> &'a Value {
+    plan["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["roleName"] == name)
+        .unwrap()
+}
+
+fn users(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["user"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn plan_demo_json_lists_every_kind_of_action_and_reason() {
+    let home = Home::new("plan");
+    let (code, v) = home.json(&["plan", "--demo", "--json"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["report"]["outcome"], "planned");
+    let plan = &v["plan"];
+    let ex = role(plan, "Exchange Administrator");
+    assert_eq!(
+        users(&ex["grants"]),
+        ["bob@contoso.com", "carol@contoso.com"]
+    );
+    assert_eq!(users(&ex["revokes"]), ["dave@contoso.com"]);
+    assert_eq!(ex["revokes"][0]["reason"]["code"], "disabledInAd");
+    assert_eq!(ex["unchanged"], serde_json::json!(["alice@contoso.com"]));
+    let skipped: Vec<&str> = ex["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["reason"]["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(skipped, ["disabled", "notInEntra", "nonRoutableUpn"]);
+    assert!(ex["skipped"][2]["message"]
+        .as_str()
+        .unwrap()
+        .contains("corp.local"));
+    let sr = role(plan, "Security Reader");
+    assert_eq!(sr["kind"], "eligible");
+    assert_eq!(users(&sr["revokes"]), ["ivan@contoso.com"]);
+    assert_eq!(plan["unmappedGroups"][0]["name"], "Coffee Machine Admins");
+    // A plan changes nothing: a second plan is the same.
+    let (_, again) = home.json(&["plan", "--demo", "--json"]);
+    assert_eq!(again["plan"], v["plan"]);
+}
+
+#[test]
+fn sync_demo_applies_then_finds_nothing_to_do_until_reset() {
+    let home = Home::new("sync");
+    let (code, v) = home.json(&["sync", "--demo", "--json"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["report"]["outcome"], "applied");
+    assert_eq!(v["report"]["summary"]["granted"], 4);
+    assert_eq!(v["report"]["summary"]["revoked"], 3);
+
+    // What the run left behind: the report file, four grants and three revokes in the audit file,
+    // and a log file that tells the run.
+    let report_file = PathBuf::from(v["reportFile"].as_str().unwrap());
+    let saved: Value = serde_json::from_slice(&std::fs::read(&report_file).unwrap()).unwrap();
+    assert_eq!(saved["runId"], v["report"]["runId"]);
+    assert!(saved["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["step"] == "report" && s["status"] == "ok"));
+    let audit = std::fs::read_to_string(home.0.join("logs/audit.jsonl")).unwrap();
+    let lines: Vec<Value> = audit
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 7);
+    assert!(lines
+        .iter()
+        .all(|l| l["runId"] == v["report"]["runId"] && l["result"] == "done"));
+    assert_eq!(lines.iter().filter(|l| l["action"] == "revoke").count(), 3);
+    let log = std::fs::read_to_string(v["logFile"].as_str().unwrap()).unwrap();
+    assert!(log.contains("run finished"), "{log}");
+    assert!(log.contains(v["report"]["runId"].as_str().unwrap()));
+
+    let (code, v) = home.json(&["sync", "--demo", "--json"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["report"]["outcome"], "noChanges");
+    assert_eq!(v["plan"]["summary"]["grants"], 0);
+    assert_eq!(
+        std::fs::read_to_string(home.0.join("logs/audit.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        7,
+        "nothing more was changed"
+    );
+
+    let out = home.run(&["demo", "reset"]);
+    assert!(out.status.success());
+    let (_, v) = home.json(&["sync", "--demo", "--dry-run", "--json"]);
+    assert_eq!(v["report"]["outcome"], "planned");
+    assert_eq!(v["plan"]["summary"]["grants"], 4);
+}
+
+#[test]
+fn config_init_writes_a_file_that_validates_and_is_not_overwritten() {
+    let home = Home::new("init");
+    let out = home.run(&["config", "init"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let file = home.0.join("rolesync.toml");
+    assert!(std::fs::read_to_string(&file)
+        .unwrap()
+        .contains("[directory]"));
+    assert!(home.run(&["config", "validate"]).status.success());
+    let again = home.run(&["config", "init"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+}
+
+fn config_error(home: &Home, text: &str) -> String {
+    let path = home.write("bad.toml", text);
+    let out = home.run(&["plan", "--config", &path]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn config_mistakes_exit_2_and_name_the_problem() {
+    let home = Home::new("errors");
+    let good = rolesync_config::EXAMPLE;
+
+    let err = config_error(&home, &good.replace("max_revokes = 10", "max_revoke = 10"));
+    assert!(
+        err.contains("bad.toml:")
+            && err.contains("`max_revoke`")
+            && err.contains("did you mean `max_revokes`"),
+        "{err}"
+    );
+
+    let err = config_error(
+        &home,
+        &format!("{good}\n[[mappings]]\ngroup = \"Mail\"\nrole = \"Exchange Admins\"\n"),
+    );
+    assert!(
+        err.contains("mappings[0].role") && err.contains("Exchange Administrator"),
+        "{err}"
+    );
+
+    let err = config_error(
+        &home,
+        &good.replace(
+            "# graph_url = \"https://graph.microsoft.com\"",
+            "graph_url = \"graph.microsoft.com\"",
+        ),
+    );
+    assert!(
+        err.contains("entra.graph_url") && err.contains("not a valid URL"),
+        "{err}"
+    );
+
+    // The same in --json: an error object on stdout.
+    let path = home.write("bad2.toml", "[safety]\nmax_revoke_percent = 200\n");
+    let (code, v) = home.json(&["sync", "--json", "--config", &path]);
+    assert_eq!(code, 2);
+    assert_eq!(v["error"]["code"], "config");
+    assert!(v["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("safety.max_revoke_percent"));
+}
+
+#[test]
+fn no_configuration_exits_2_with_the_way_forward() {
+    let home = Home::new("none");
+    let out = home.run(&["sync"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("rolesync config init") && err.contains("--demo"),
+        "{err}"
+    );
+    let out = home.run(&["sync", "--frobnicate"]);
+    assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
+}
+
+#[test]
+fn an_unreadable_ldif_export_exits_4_and_changes_nothing() {
+    let home = Home::new("ldif");
+    let cfg = rolesync_config::EXAMPLE.replace(
+        "url = \"ldaps://dc1.contoso.com\"",
+        "ldif = \"missing-export.ldif\"",
+    );
+    let path = home.write("rolesync.toml", &cfg);
+    let out = home.run(&["sync", "--config", &path]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing-export.ldif"));
+    assert!(!Path::new(&home.0.join("logs/audit.jsonl")).exists());
+}
+
+#[test]
+fn check_demo_lists_findings() {
+    let home = Home::new("check");
+    let out = home.run(&["check", "--demo"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "findings exist in the demo: {text}"
+    );
+    assert!(
+        text.contains("✓ group \"Exchange Administrator\" maps to role \"Exchange Administrator\""),
+        "{text}"
+    );
+    assert!(text.contains("✗ group \"Coffee Machine Admins\" maps to a role"));
+    assert!(text.contains("frank@corp.local (corp.local)"));
+    assert!(text.contains("fix:"));
+}
