@@ -4,7 +4,7 @@
 # installs only what is missing. Run as root or with sudo available.
 set -euo pipefail
 
-APT_PACKAGES=(build-essential pkg-config ca-certificates curl python3)
+APT_PACKAGES=(build-essential pkg-config ca-certificates curl python3 systemd)
 
 sudo_() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 

@@ -281,3 +281,79 @@ fn check_demo_lists_findings() {
     assert!(text.contains("frank@corp.local (corp.local)"));
     assert!(text.contains("fix:"));
 }
+
+#[test]
+fn a_second_sync_is_turned_away_while_one_applies_and_a_stale_lock_is_recovered() {
+    let home = Home::new("lock");
+    let data = home.0.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    // This test process plays the other run: it holds the OS lock and says who it is.
+    let lock = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(data.join("rolesync.lock"))
+        .unwrap();
+    lock.try_lock().unwrap();
+    let me = format!(
+        r#"{{"pid":{},"command":"sync","started":"2026-11-27T02:30:00Z"}}"#,
+        std::process::id()
+    );
+    std::fs::write(data.join("rolesync.lock.info"), &me).unwrap();
+
+    let out = home.run(&["sync", "--demo"]);
+    assert_eq!(out.status.code(), Some(5));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("process {}", std::process::id()))
+            && err.contains("2026-11-27T02:30:00Z"),
+        "{err}"
+    );
+    assert!(
+        !home.0.join("logs/audit.jsonl").exists(),
+        "nothing was applied"
+    );
+    // A dry run changes nothing and does not need the lock.
+    assert_eq!(
+        home.run(&["sync", "--demo", "--dry-run"]).status.code(),
+        Some(0)
+    );
+
+    // The other run dies without cleaning up: its holder file stays, the OS lock goes.
+    lock.unlock().unwrap();
+    drop(lock);
+    let (code, v) = home.json(&["sync", "--demo", "--json"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["report"]["outcome"], "applied");
+    let log = std::fs::read_to_string(v["logFile"].as_str().unwrap()).unwrap();
+    assert!(log.contains("recovered the run lock"), "{log}");
+    assert!(
+        !data.join("rolesync.lock.info").exists(),
+        "a clean end removes the holder file"
+    );
+}
+
+#[test]
+fn schedule_print_shows_what_would_be_registered() {
+    let home = Home::new("schedule");
+    let out = home.run(&["schedule", "install", "--at", "02:30", "--demo", "--print"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("OnCalendar=*-*-* 02:30:00"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{} sync --quiet --demo",
+            env!("CARGO_BIN_EXE_rolesync")
+        )),
+        "{text}"
+    );
+    let bad = home.run(&["schedule", "install", "--at", "25:00", "--print"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("HH:MM"));
+    let none = home.run(&["schedule", "install", "--at", "02:30", "--print"]);
+    assert_eq!(none.status.code(), Some(2), "no configuration to schedule");
+}

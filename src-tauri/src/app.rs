@@ -104,6 +104,7 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
             force,
         ),
         Some(Command::Check) => check(&g),
+        Some(Command::Schedule(cmd)) => crate::schedule_cmd::run(&g, cmd),
     }
 }
 
@@ -166,6 +167,21 @@ fn log_event(e: SyncEvent) {
 
 fn execute(g: &Global, mode: RunMode, force: bool) -> Result<u8, Failure> {
     let (s, guard, b) = prepare(g)?;
+    // One sync at a time: only runs that change something take the lock.
+    let _lock = match mode {
+        RunMode::Apply => Some(
+            crate::runlock::RunLock::acquire(
+                &s.paths.data_dir,
+                if g.demo { "sync --demo" } else { "sync" },
+            )
+            .map_err(|e| Failure {
+                code: exit::BUSY,
+                kind: "busy",
+                message: e.to_string(),
+            })?,
+        ),
+        _ => None,
+    };
     let run_id = uuid::Uuid::new_v4().to_string();
     tracing::info!(run_id = %run_id, mode = ?mode, demo = g.demo, source = %b.source.describe(), target = %b.target.describe(), "run started");
     let engine = Engine {

@@ -16,13 +16,15 @@ pub mod exit {
     pub const SAFETY_STOP: u8 = 3;
     /// The source or the target could not be read, or sign-in failed; nothing changed.
     pub const READ_FAILED: u8 = 4;
+    /// Another run is applying changes; this one changed nothing.
+    pub const BUSY: u8 = 5;
 }
 
 /// RoleSync keeps Microsoft Entra ID admin roles equal to the members of on-premises AD groups.
 ///
 /// Exit codes: 0 done; 1 done with item failures (for `check`: some checks failed); 2 usage or
 /// configuration error; 3 stopped by a safety limit; 4 could not read the source or target, or
-/// sign-in failed.
+/// sign-in failed; 5 another run is applying changes.
 /// Without a command, RoleSync opens its desktop window.
 #[derive(Debug, Parser)]
 #[command(name = "rolesync", version, about, long_about)]
@@ -68,6 +70,50 @@ pub enum Command {
     /// Manage the built-in demo tenant.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Run `rolesync sync` on a schedule (Task Scheduler on Windows, a systemd timer or cron on Linux).
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
+}
+
+/// `rolesync schedule …`.
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// Register the scheduled sync (replaces an existing one).
+    Install {
+        /// Time of the (first) run, HH:MM on the 24-hour clock.
+        #[arg(long, value_name = "HH:MM")]
+        at: String,
+        /// How often.
+        #[arg(long, value_enum, default_value = "day")]
+        every: Frequency,
+        /// The account the sync runs as [default: LocalSystem on Windows; root or the current user on Linux].
+        #[arg(long, value_name = "ACCOUNT")]
+        run_as: Option<String>,
+        /// Show what would be registered, register nothing.
+        #[arg(long)]
+        print: bool,
+    },
+    /// Remove the scheduled sync.
+    Remove {
+        /// Show what would be removed, remove nothing.
+        #[arg(long)]
+        print: bool,
+    },
+    /// Show the registered schedule.
+    Show {
+        /// Show how it would be queried, query nothing.
+        #[arg(long)]
+        print: bool,
+    },
+}
+
+/// `--every`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Frequency {
+    /// Once a day.
+    Day,
+    /// Every hour.
+    Hour,
 }
 
 /// `rolesync sync` options.

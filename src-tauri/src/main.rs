@@ -8,6 +8,8 @@ mod cli;
 mod failure;
 mod logging;
 mod render;
+mod runlock;
+mod schedule_cmd;
 mod settings;
 
 use clap::Parser;

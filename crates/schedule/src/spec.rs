@@ -1,0 +1,96 @@
+//! The schedule as the admin asked for it: when, how often, as whom, and the command to run.
+
+use std::path::PathBuf;
+
+/// How often the sync runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Every {
+    /// Once a day at the given time.
+    Day,
+    /// Every hour, starting at the given time.
+    Hour,
+}
+
+/// The account a scheduled run uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunAs {
+    /// Windows: LocalSystem; Linux: the system service manager's default (root) or the user
+    /// manager for user units.
+    Default,
+    /// A named account (`CONTOSO\svc-rolesync`, a gMSA `CONTOSO\gmsa-rolesync$`, or a Linux user).
+    Account(String),
+}
+
+/// A schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskSpec {
+    /// The `rolesync` executable (absolute).
+    pub exe: PathBuf,
+    /// Arguments after the executable (`sync --quiet --config …`).
+    pub args: Vec<String>,
+    /// Working directory.
+    pub workdir: PathBuf,
+    /// Hour and minute of the (first) run.
+    pub at: (u8, u8),
+    /// How often.
+    pub every: Every,
+    /// The account.
+    pub run_as: RunAs,
+    /// The date the schedule starts (`YYYY-MM-DD`), needed by Task Scheduler's StartBoundary.
+    pub start_date: String,
+}
+
+/// A schedule option that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ScheduleError(pub String);
+
+/// Parses `HH:MM` (24-hour clock).
+pub fn parse_time(s: &str) -> Result<(u8, u8), ScheduleError> {
+    let bad = || {
+        ScheduleError(format!(
+            "--at {s}: write the time as HH:MM on the 24-hour clock, e.g. 02:30"
+        ))
+    };
+    let (h, m) = s.trim().split_once(':').ok_or_else(bad)?;
+    let h: u8 = h.parse().map_err(|_| bad())?;
+    let m: u8 = m.parse().map_err(|_| bad())?;
+    if h > 23 || m > 59 || s.trim().len() != 5 {
+        return Err(bad());
+    }
+    Ok((h, m))
+}
+
+impl TaskSpec {
+    /// The command line as one string, with arguments quoted where they contain spaces.
+    pub fn command_line_args(&self) -> String {
+        self.args
+            .iter()
+            .map(|a| quote(a))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Quotes an argument for Windows and systemd command lines when it needs quoting.
+pub(crate) fn quote(a: &str) -> String {
+    if a.is_empty() || a.contains([' ', '\t', '"']) {
+        format!("\"{}\"", a.replace('"', "\\\""))
+    } else {
+        a.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_parse_strictly() {
+        assert_eq!(parse_time("02:30"), Ok((2, 30)));
+        assert_eq!(parse_time("23:59"), Ok((23, 59)));
+        for bad in ["24:00", "2:30", "02:60", "0230", "ab:cd", ""] {
+            assert!(parse_time(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! Registering the schedule on Windows: the task XML, written UTF-16LE with a BOM next to the
+//! configuration, registered with `schtasks /Create /XML` (replacing an existing task).
+
+use super::run_program;
+use crate::failure::Failure;
+use rolesync_schedule::{task_xml, RunAs, TaskSpec, TASK_NAME};
+
+fn utf16_with_bom(text: &str) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xFE];
+    for unit in text.encode_utf16() {
+        out.extend_from_slice(&unit.to_le_bytes());
+    }
+    out
+}
+
+/// Registers (or replaces) the task.
+pub fn install(spec: &TaskSpec, print: bool) -> Result<(), Failure> {
+    let xml = task_xml(spec);
+    if print {
+        print!("{xml}");
+        println!("<!-- then: schtasks /Create /TN \"{TASK_NAME}\" /XML <this file> /F -->");
+        return Ok(());
+    }
+    let file = spec.workdir.join("rolesync-task.xml");
+    std::fs::create_dir_all(&spec.workdir)
+        .map_err(|e| Failure::config(format!("cannot create {}: {e}", spec.workdir.display())))?;
+    std::fs::write(&file, utf16_with_bom(&xml))
+        .map_err(|e| Failure::config(format!("cannot write {}: {e}", file.display())))?;
+    let file_s = file.display().to_string();
+    let mut args = vec!["/Create", "/TN", TASK_NAME, "/XML", file_s.as_str(), "/F"];
+    // A named account that is not a gMSA (`…$`) needs its password: schtasks asks for it.
+    let account;
+    if let RunAs::Account(a) = &spec.run_as {
+        account = a.clone();
+        args.extend(["/RU", account.as_str()]);
+        if !account.ends_with('$') {
+            args.extend(["/RP", "*"]);
+        }
+    }
+    run_program("schtasks", &args, None)?;
+    println!(
+        "scheduled: task {TASK_NAME} (definition in {})",
+        file.display()
+    );
+    Ok(())
+}
+
+/// Deletes the task.
+pub fn remove(print: bool) -> Result<(), Failure> {
+    if print {
+        println!("schtasks /Delete /TN \"{TASK_NAME}\" /F");
+        return Ok(());
+    }
+    run_program("schtasks", &["/Delete", "/TN", TASK_NAME, "/F"], None)?;
+    println!("removed task {TASK_NAME}");
+    Ok(())
+}
+
+/// Shows the task.
+pub fn show(print: bool) -> Result<(), Failure> {
+    if print {
+        println!("schtasks /Query /TN \"{TASK_NAME}\" /V /FO LIST");
+        return Ok(());
+    }
+    print!(
+        "{}",
+        run_program(
+            "schtasks",
+            &["/Query", "/TN", TASK_NAME, "/V", "/FO", "LIST"],
+            None
+        )?
+    );
+    Ok(())
+}
