@@ -1,10 +1,14 @@
 //! The `rolesync` binary: the headless CLI for scripts and schedulers, and (without a command) the
 //! desktop app. Thin adapters only: the work is in the library crates.
+// The release exe is a GUI program on Windows: no console window opens when it is double-clicked.
+#![cfg_attr(all(windows, not(debug_assertions)), windows_subsystem = "windows")]
 
 mod app;
 mod artifacts;
 mod backends;
 mod cli;
+#[cfg(windows)]
+mod console_windows;
 mod failure;
 mod logging;
 mod render;
@@ -16,6 +20,10 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    #[cfg(windows)]
+    if std::env::args_os().len() > 1 {
+        console_windows::attach_parent_console();
+    }
     let cli = cli::Cli::parse();
     ExitCode::from(app::run(cli))
 }
