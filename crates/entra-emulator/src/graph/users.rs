@@ -57,7 +57,7 @@ fn select_context(sel: &Option<Vec<String>>) -> String {
 
 /// `GET /users`.
 pub(crate) fn list(rq: &Rq<'_>) -> GraphResponse {
-    if let Err(e) = check_count(rq).and_then(|_| check_filter(rq, FILTERABLE, "User", true)) {
+    if let Err(e) = check_filter(rq, FILTERABLE, "User", true).and_then(|_| check_count(rq)) {
         return e;
     }
     let st = crate::server::lock(&rq.ctx.state);
