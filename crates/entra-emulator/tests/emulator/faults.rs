@@ -92,6 +92,16 @@ async fn a_429_or_503_fault_does_not_apply_the_write() {
             .role_assignments
             .iter()
             .all(|a| a.role_definition_id != GA));
+        // Inside a batch the outer request is 200 and each inner request gets the fault.
+        let b = serde_json::json!({"requests": [
+            {"id": "1", "method": "POST", "url": "/roleManagement/directory/roleAssignments",
+             "headers": {"Content-Type": "application/json"}, "body": role_assignment_body(GA, &user_id(3))},
+            {"id": "2", "method": "GET", "url": "/users"}]});
+        let r = graph(&emu, &t, "POST", "/$batch", Some(b)).await;
+        assert_eq!(r.status, 200);
+        for x in r.body["responses"].as_array().unwrap() {
+            assert!(x["status"] == 429 || x["status"] == 503, "{x}");
+        }
         assert_eq!(emu.stats().writes, 0);
     }
 }

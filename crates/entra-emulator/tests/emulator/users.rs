@@ -178,6 +178,22 @@ async fn negation_needs_consistency_level_and_count() {
     // admin, $dollar, mfa, guest are not synced.
     assert_eq!(r.body["@odata.count"], 4);
     assert_eq!(upns(&r).len(), 4);
+    // $search needs the header too.
+    let r = get(&emu, &t, "/users?$search=\"displayName:dora\"").await;
+    assert_eq!(r.status, 400);
+    let r = graph_with(
+        &emu,
+        &t,
+        "GET",
+        "/users?$search=\"displayName:dora\" OR \"displayName:eli\"",
+        None,
+        &[("ConsistencyLevel", "eventual")],
+    )
+    .await;
+    assert_eq!(
+        upns(&r),
+        vec!["eligible@fabrikam.test", "disabled@fabrikam.test"]
+    );
 }
 
 fn many_users(n: usize) -> EmulatorConfig {
