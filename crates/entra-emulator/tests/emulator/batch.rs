@@ -213,7 +213,7 @@ async fn inner_requests_are_authenticated_and_throttled_individually() {
 
 #[tokio::test]
 async fn inner_requests_wait_latency_concurrently() {
-    let latency = Duration::from_millis(150);
+    let latency = Duration::from_millis(200);
     let emu = start(EmulatorConfig {
         latency,
         ..sample_config()

@@ -58,5 +58,17 @@ async fn https_is_verified_against_the_generated_ca() {
         .await
         .is_err());
     emu.shutdown().await;
+    assert!(ca_path.exists(), "a configured state_dir is kept");
     let _ = std::fs::remove_dir_all(dir);
+
+    // Without state_dir the CA goes to a temporary directory that is removed at shutdown.
+    let emu = start(EmulatorConfig {
+        tls: true,
+        ..sample_config()
+    })
+    .await;
+    let tmp_ca = emu.ca_pem_path().unwrap().to_owned();
+    assert!(tmp_ca.exists());
+    emu.shutdown().await;
+    assert!(!tmp_ca.exists());
 }
