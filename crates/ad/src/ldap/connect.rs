@@ -186,3 +186,62 @@ pub async fn connect(config: &LdapConfig) -> Result<Session, ReadError> {
     bind(&mut s, config).await?;
     Ok(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ldap::Expansion;
+
+    fn cfg(url: &str) -> LdapConfig {
+        LdapConfig::new(url, Bind::Anonymous, "DC=contoso,DC=com")
+    }
+
+    #[test]
+    fn transport_policy() {
+        assert_eq!(
+            transport(&cfg("ldaps://dc1.contoso.com")).unwrap().0,
+            Transport::Ldaps
+        );
+        let mut c = cfg("ldap://dc1.contoso.com:389/");
+        let e = transport(&c).unwrap_err();
+        assert!(e.message.contains("allow_insecure = true"), "{e}");
+        assert!(e.message.starts_with("ldap://dc1.contoso.com:389:"), "{e}");
+        c.start_tls = true;
+        assert_eq!(transport(&c).unwrap().0, Transport::StartTls);
+        c.start_tls = false;
+        c.allow_insecure = true;
+        assert_eq!(transport(&c).unwrap().0, Transport::Plain);
+        let mut c = cfg("ldaps://dc1");
+        c.start_tls = true;
+        assert!(transport(&c).is_err());
+        assert!(transport(&cfg("http://dc1")).is_err());
+        assert!(transport(&cfg("dc1.contoso.com")).is_err());
+        let mut c = cfg("ldaps://dc1");
+        c.chase_referrals = true;
+        assert!(transport(&c)
+            .unwrap_err()
+            .message
+            .contains("referrals is not supported"));
+        assert_eq!(c.transitive_via, Expansion::Client);
+    }
+
+    #[test]
+    fn password_is_redacted() {
+        let b = Bind::Simple {
+            dn_or_upn: "svc@contoso.com".into(),
+            password: "hunter2".into(),
+        };
+        let mut c = cfg("ldaps://dc1");
+        c.bind = b;
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hunter2") && shown.contains("<redacted>"));
+    }
+
+    #[test]
+    fn unreadable_ca_file() {
+        let mut c = cfg("ldaps://dc1");
+        c.ca_file = Some("/nonexistent/ca.pem".into());
+        let e = tls_config(&c, "ldaps://dc1").unwrap_err();
+        assert!(e.message.contains("cannot read ca_file"), "{e}");
+    }
+}

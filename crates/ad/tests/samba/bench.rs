@@ -43,6 +43,34 @@ fn ldapsearch(dc: &dc::Dc, args: &[&str]) -> (Duration, usize) {
     )
 }
 
+/// The whole fixture (five groups, one nested three deep with a cycle) both ways.
+#[tokio::test]
+#[ignore = "benchmark; run with --ignored bench --nocapture"]
+async fn bench_all_role_groups() {
+    let Some(dc) = dc::shared() else { return };
+    let sc = crate::scope();
+    let mut out = Vec::new();
+    for e in [Expansion::InChain, Expansion::Client] {
+        let src = LdapSource::new(config(dc, Via::Ldaps, e)).unwrap();
+        let mut times = Vec::new();
+        for _ in 0..3 {
+            let t0 = Instant::now();
+            src.read_via(&sc, e).await.unwrap();
+            times.push(t0.elapsed());
+        }
+        let t = median(times);
+        println!(
+            "all role groups + extra group, {e:?}: {:.1} ms (median of 3)",
+            t.as_secs_f64() * 1e3
+        );
+        out.push(t);
+    }
+    println!(
+        "  ratio InChain / Client: {:.1}",
+        out[0].as_secs_f64() / out[1].as_secs_f64()
+    );
+}
+
 #[tokio::test]
 #[ignore = "benchmark; run with --ignored bench --nocapture"]
 async fn bench_big_group() {
@@ -117,6 +145,28 @@ async fn bench_big_group() {
         );
         ranged.push(t1 + t2 + t3);
     }
+    // The client path's member lookups, as ldapsearch does them: one search per DN from a file.
+    let list = dc.dir.join("bench-dns.txt");
+    let dns: Vec<String> = (1..=BIG)
+        .map(|i| crate::fixture::user_dn(&fixture::bulk_name(i)))
+        .collect();
+    std::fs::write(&list, dns.join("\n") + "\n").unwrap();
+    let list = list.to_str().unwrap().to_string();
+    let mut lookups = Vec::new();
+    for _ in 0..ROUNDS {
+        let mut args = vec![
+            "-f",
+            list.as_str(),
+            "-b",
+            fixture::BASE,
+            "(distinguishedName=%s)",
+        ];
+        args.extend_from_slice(attrs);
+        let (t, n) = ldapsearch(dc, &args);
+        assert_eq!(n, BIG);
+        lookups.push(t);
+    }
+    let lookups = median(lookups);
     let chain = median(chain);
     let ranged = median(ranged);
     println!("reading the {BIG}-member group over LDAPS, median of {ROUNDS}:");
@@ -133,6 +183,14 @@ async fn bench_big_group() {
     println!(
         "  ldapsearch 3 ranged member reads (3 processes): {:.1} ms",
         ranged.as_secs_f64() * 1e3
+    );
+    println!(
+        "  ldapsearch {BIG} lookups by DN (-f, one process): {:.1} ms",
+        lookups.as_secs_f64() * 1e3
+    );
+    println!(
+        "  ratio Client / (ldapsearch ranged reads + lookups): {:.2}",
+        results[1].1.as_secs_f64() / (ranged + lookups).as_secs_f64()
     );
     println!(
         "  ratio InChain / ldapsearch in-chain: {:.2}",
