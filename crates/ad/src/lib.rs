@@ -1,7 +1,9 @@
 //! Active Directory sources for RoleSync: an LDIF snapshot reader (offline planning and the demo
-//! directory), entry decoding shared with the LDAP source, and nested-group expansion.
+//! directory), the LDAP source ([`ldap::LdapSource`]), entry decoding shared by both, and
+//! nested-group expansion.
 
 pub mod entry;
 pub mod expand;
+pub mod ldap;
 pub mod ldif;
 pub mod snapshot;

@@ -1,0 +1,362 @@
+//! [`LdapSource`]: the directory source over LDAP, and [`check`] for `rolesync check`.
+//!
+//! A read binds, checks that the role OU exists, finds the role groups (the groups directly in
+//! the OU, one-level search, plus the scope's extra groups) and reads each group's members:
+//! with [`Expansion::InChain`] one paged in-chain search per group, with [`Expansion::Client`]
+//! ranged `member` reads of every group and nested group, each member entry read once and
+//! expanded with cycle detection by [`DirectoryIndex`]. Fail closed: a failed search is an error,
+//! a member that cannot be read is a [`SourceProblem`].
+
+use super::connect::{self, Session, Transport};
+use super::search::{self, Entry};
+use super::{Expansion, LdapConfig};
+use crate::entry::{self, EntryKind, ATTRIBUTES};
+use crate::expand::{DirectoryIndex, GroupEntry};
+use async_trait::async_trait;
+use futures::stream::{self, StreamExt};
+use ldap3::{ldap_escape, Scope};
+use rolesync_core::checks::CheckLine;
+use rolesync_core::directory::{DirectoryGroup, DirectorySnapshot, SourceProblem, SourceScope};
+use rolesync_core::ids::Dn;
+use rolesync_core::traits::{DirectorySource, ReadError};
+use std::collections::{BTreeMap, HashSet};
+
+/// How many entry reads the client-side expansion keeps in flight on the connection.
+const CONCURRENT_READS: usize = 32;
+
+/// OID of `LDAP_MATCHING_RULE_IN_CHAIN`.
+pub const IN_CHAIN: &str = "1.2.840.113556.1.4.1941";
+
+/// Reads role groups from AD over LDAP.
+#[derive(Debug, Clone)]
+pub struct LdapSource {
+    config: LdapConfig,
+}
+
+impl LdapSource {
+    /// Checks the configuration (URL, transport policy) without connecting.
+    pub fn new(config: LdapConfig) -> Result<Self, ReadError> {
+        connect::transport(&config)?;
+        Ok(Self { config })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &LdapConfig {
+        &self.config
+    }
+
+    /// Connects and binds (what every read does first).
+    pub async fn connect(&self) -> Result<Session, ReadError> {
+        connect::connect(&self.config).await
+    }
+
+    async fn read_groups(
+        &self,
+        s: &Session,
+        scope: &SourceScope,
+    ) -> Result<(Vec<GroupEntry>, Vec<SourceProblem>), ReadError> {
+        let t = self.config.timeout;
+        let ou = scope.ou.as_str();
+        if search::read_entry(s, t, ou, &["objectClass"])
+            .await?
+            .is_none()
+        {
+            return Err(ReadError::new(format!(
+                "the OU {ou} does not exist on {}; check [directory] ou (the DN of the OU that holds the role groups)",
+                s.server
+            )));
+        }
+        let found = search::paged(
+            s,
+            t,
+            ou,
+            Scope::OneLevel,
+            "(objectClass=group)",
+            &["cn", "objectClass"],
+            &format!("the groups in {ou}"),
+        )
+        .await?;
+        let mut groups: BTreeMap<String, GroupEntry> = found
+            .iter()
+            .map(|e| (Dn::new(&e.dn).folded(), group_entry(e)))
+            .collect();
+        let mut problems = Vec::new();
+        for extra in &scope.extra_groups {
+            if groups.contains_key(&extra.folded()) {
+                continue;
+            }
+            match search::read_entry(s, t, extra.as_str(), &["cn", "objectClass"]).await? {
+                Some(e) if entry::kind(&e) == EntryKind::Group => {
+                    groups.insert(extra.folded(), group_entry(&e));
+                }
+                Some(_) => problems.push(SourceProblem {
+                    group: Some(extra.clone()),
+                    message: format!("{extra} on {} is not a group", s.server),
+                }),
+                None => problems.push(SourceProblem {
+                    group: Some(extra.clone()),
+                    message: format!("group {extra} does not exist on {}", s.server),
+                }),
+            }
+        }
+        Ok((groups.into_values().collect(), problems))
+    }
+
+    /// Members by in-chain searches (or `memberOf=` equality when not transitive).
+    async fn in_chain(
+        &self,
+        s: &Session,
+        group: &GroupEntry,
+        transitive: bool,
+    ) -> Result<(DirectoryGroup, Vec<SourceProblem>), ReadError> {
+        let t = self.config.timeout;
+        let base = &self.config.base_dn;
+        let dn = ldap_escape(group.dn.as_str());
+        let rule = if transitive {
+            format!("memberOf:{IN_CHAIN}:")
+        } else {
+            "memberOf".to_string()
+        };
+        let users = search::paged(
+            s,
+            t,
+            base,
+            Scope::Subtree,
+            &format!("(&(objectClass=user)({rule}={dn}))"),
+            ATTRIBUTES,
+            &format!("the members of {}", group.dn),
+        )
+        .await?;
+        let mut problems = Vec::new();
+        let mut members = BTreeMap::new();
+        for e in &users {
+            if entry::kind(e) != EntryKind::User {
+                continue;
+            }
+            match entry::user(&e.dn, e) {
+                Ok(u) => {
+                    members.insert(u.dn.folded(), u);
+                }
+                Err(message) => problems.push(SourceProblem {
+                    group: Some(group.dn.clone()),
+                    message,
+                }),
+            }
+        }
+        let mut nested_groups = Vec::new();
+        if transitive {
+            let nested = search::paged(
+                s,
+                t,
+                base,
+                Scope::Subtree,
+                &format!("(&(objectClass=group)({rule}={dn}))"),
+                &["cn"],
+                &format!("the nested groups of {}", group.dn),
+            )
+            .await?;
+            nested_groups = nested
+                .iter()
+                .map(|e| Dn::new(&e.dn))
+                .filter(|d| d != &group.dn)
+                .collect();
+            nested_groups.sort();
+        }
+        Ok((
+            DirectoryGroup {
+                dn: group.dn.clone(),
+                name: group.name.clone(),
+                members: members.into_values().collect(),
+                nested_groups,
+            },
+            problems,
+        ))
+    }
+
+    /// Reads every group's `member` values and every member entry once, into `index`.
+    async fn fill_index(
+        &self,
+        s: &Session,
+        groups: &[GroupEntry],
+        transitive: bool,
+        index: &mut DirectoryIndex,
+    ) -> Result<(), ReadError> {
+        let t = self.config.timeout;
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut pending: Vec<Dn> = Vec::new();
+        for g in groups {
+            let members = search::members(s, t, g.dn.as_str()).await?;
+            let mut g = g.clone();
+            g.members = members.into_iter().map(Dn::new).collect();
+            seen.insert(g.dn.folded());
+            pending.extend(g.members.iter().cloned());
+            index.groups.insert(g.dn.folded(), g);
+        }
+        while !pending.is_empty() {
+            let batch: Vec<Dn> = std::mem::take(&mut pending)
+                .into_iter()
+                .filter(|d| seen.insert(d.folded()))
+                .collect();
+            let read: Vec<Result<(Dn, Option<Entry>), ReadError>> = stream::iter(batch)
+                .map(|dn| async move {
+                    let e = search::read_entry(s, t, dn.as_str(), ATTRIBUTES).await?;
+                    Ok((dn, e))
+                })
+                .buffer_unordered(CONCURRENT_READS)
+                .collect()
+                .await;
+            let mut nested = Vec::new();
+            for r in read {
+                let (dn, e) = r?;
+                // A member that does not exist (or that the bind account cannot see) stays out
+                // of the index; expansion reports it as a problem.
+                let Some(e) = e else { continue };
+                match entry::kind(&e) {
+                    EntryKind::User => match entry::user(&e.dn, &e) {
+                        Ok(u) => {
+                            index.users.insert(dn.folded(), u);
+                        }
+                        Err(m) => tracing::warn!(dn = %dn, "{m}"),
+                    },
+                    EntryKind::Group => nested.push(GroupEntry {
+                        dn: dn.clone(),
+                        name: entry::group_name(&e.dn, &e),
+                        members: Vec::new(),
+                    }),
+                    EntryKind::Other => {
+                        index.others.insert(dn.folded());
+                    }
+                }
+            }
+            for mut g in nested {
+                if transitive {
+                    g.members = search::members(s, t, g.dn.as_str())
+                        .await?
+                        .into_iter()
+                        .map(Dn::new)
+                        .collect();
+                    pending.extend(g.members.iter().cloned());
+                }
+                index.groups.insert(g.dn.folded(), g);
+            }
+        }
+        Ok(())
+    }
+
+    async fn read_with(
+        &self,
+        scope: &SourceScope,
+        via: Expansion,
+    ) -> Result<DirectorySnapshot, ReadError> {
+        let s = self.connect().await?;
+        let (groups, mut problems) = self.read_groups(&s, scope).await?;
+        let mut out = Vec::new();
+        match via {
+            Expansion::InChain => {
+                for g in &groups {
+                    let (group, p) = self.in_chain(&s, g, scope.transitive).await?;
+                    out.push(group);
+                    problems.extend(p);
+                }
+            }
+            Expansion::Client => {
+                let mut index = DirectoryIndex::default();
+                self.fill_index(&s, &groups, scope.transitive, &mut index)
+                    .await?;
+                for g in &groups {
+                    let full = index.groups.get(&g.dn.folded()).unwrap_or(g);
+                    let (group, p) = index.expand(full, scope.transitive);
+                    out.push(group);
+                    problems.extend(p);
+                }
+            }
+        }
+        let mut ldap = s.ldap.clone();
+        let _ = ldap.unbind().await;
+        Ok(DirectorySnapshot {
+            groups: out,
+            problems,
+        })
+    }
+
+    /// Reads with an explicit expansion method (the benchmark compares both).
+    pub async fn read_via(
+        &self,
+        scope: &SourceScope,
+        via: Expansion,
+    ) -> Result<DirectorySnapshot, ReadError> {
+        self.read_with(scope, via).await
+    }
+}
+
+fn group_entry(e: &Entry) -> GroupEntry {
+    GroupEntry {
+        dn: Dn::new(&e.dn),
+        name: entry::group_name(&e.dn, e),
+        members: Vec::new(),
+    }
+}
+
+#[async_trait]
+impl DirectorySource for LdapSource {
+    async fn read(&self, scope: &SourceScope) -> Result<DirectorySnapshot, ReadError> {
+        self.read_with(scope, self.config.transitive_via).await
+    }
+
+    fn describe(&self) -> String {
+        self.config.url.trim_end_matches('/').to_string()
+    }
+}
+
+/// Splits "what happened; how to fix it" messages for check lines.
+fn fail_line(title: &str, e: &ReadError) -> CheckLine {
+    match e.message.split_once("; ") {
+        Some((detail, fix)) => CheckLine::fail(title, detail, fix),
+        None => CheckLine::fail(title, e.message.clone(), "see the message"),
+    }
+}
+
+/// `rolesync check` lines for the directory: reach and TLS, bind, the role OU. Stops at the first
+/// failure (later checks depend on it).
+pub async fn check(config: &LdapConfig, ou: &Dn) -> Vec<CheckLine> {
+    let mut lines = Vec::new();
+    let reach = "the directory server is reachable and its certificate is trusted";
+    let mut s = match connect::open(config).await {
+        Ok(s) => {
+            let how = match s.transport {
+                Transport::Ldaps => "LDAPS, certificate verified",
+                Transport::StartTls => "StartTLS, certificate verified",
+                Transport::Plain => "clear text (allow_insecure)",
+            };
+            lines.push(CheckLine::ok(reach, Some(format!("{} ({how})", s.server))));
+            s
+        }
+        Err(e) => {
+            lines.push(fail_line(reach, &e));
+            return lines;
+        }
+    };
+    let who = match &config.bind {
+        super::Bind::Simple { dn_or_upn, .. } => dn_or_upn.clone(),
+        super::Bind::Anonymous => "anonymous".to_string(),
+    };
+    let title = format!("bind as {who}");
+    if let Err(e) = connect::bind(&mut s, config).await {
+        lines.push(fail_line(&title, &e));
+        return lines;
+    }
+    lines.push(CheckLine::ok(title, None));
+    let title = "the role OU exists";
+    match search::read_entry(&s, config.timeout, ou.as_str(), &["objectClass"]).await {
+        Ok(Some(_)) => lines.push(CheckLine::ok(title, Some(ou.to_string()))),
+        Ok(None) => lines.push(CheckLine::fail(
+            title,
+            format!("the OU {ou} does not exist on {}", s.server),
+            "check [directory] ou (the DN of the OU that holds the role groups)",
+        )),
+        Err(e) => lines.push(fail_line(title, &e)),
+    }
+    let mut ldap = s.ldap.clone();
+    let _ = ldap.unbind().await;
+    lines
+}
