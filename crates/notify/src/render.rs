@@ -417,3 +417,26 @@ fn render_html(r: &RunReport) -> String {
     );
     h
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration_words(0), "0 ms");
+        assert_eq!(duration_words(999), "999 ms");
+        assert_eq!(duration_words(1250), "1.2 s");
+        assert_eq!(duration_words(59_999), "59.9 s");
+        assert_eq!(duration_words(123_000), "2 min 3 s");
+    }
+
+    #[test]
+    fn escapes() {
+        assert_eq!(
+            escape_html(r#"<a href="x">Tom & 'Jerry'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;"
+        );
+        assert_eq!(escape_html("ünïcödé"), "ünïcödé");
+    }
+}
