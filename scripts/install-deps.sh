@@ -1,19 +1,35 @@
 #!/usr/bin/env bash
-# Installs what building and testing RoleSync needs on Debian/Ubuntu: the Rust toolchain (rustup,
-# when cargo is missing), rustfmt and clippy, and the Debian packages listed below. Idempotent:
-# installs only what is missing. Run as root or with sudo available.
+# Installs what building RoleSync needs on Debian/Ubuntu — and, with --test, what its tests need —
+# installing only what is missing: the Rust toolchain (rustup, when cargo is missing) with rustfmt,
+# clippy and the Windows cross target, and the Debian packages below. Run as root or with sudo.
 set -euo pipefail
 
-APT_PACKAGES=(build-essential pkg-config ca-certificates curl python3 systemd)
+# Building the app.
+BUILD=(build-essential pkg-config ca-certificates curl python3)
+# Real components the tests run against.
+TEST=(
+  systemd                                                   # systemd-analyze verify of the units
+  samba-ad-dc samba-ad-provision ldb-tools ldap-utils openssl util-linux  # a Samba AD DC on loopback
+  dbus-daemon gnome-keyring keyutils                        # Secret Service and kernel keyring
+  python3-aiosmtpd                                          # an SMTP server
+  gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wine64 nsis  # the Windows exe, Wine, the installer
+)
+
+want=("${BUILD[@]}")
+windows=0
+if [ "${1:-}" = "--test" ]; then
+  want+=("${TEST[@]}")
+  windows=1
+fi
 
 sudo_() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 missing=()
-for p in "${APT_PACKAGES[@]}" "$@"; do
+for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing: ${missing[*]}" >&2
+  echo "install-deps: installing ${missing[*]}" >&2
   sudo_ apt-get update -qq
   sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
@@ -23,6 +39,10 @@ if ! command -v cargo >/dev/null 2>&1; then
   export PATH="$HOME/.cargo/bin:$PATH"
 fi
 if command -v rustup >/dev/null 2>&1; then
-  rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
-  rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+  installed=$(rustup component list --installed 2>/dev/null || true)
+  grep -q '^rustfmt' <<<"$installed" || rustup component add rustfmt
+  grep -q '^clippy' <<<"$installed" || rustup component add clippy
+  if [ $windows = 1 ]; then
+    rustup target list --installed | grep -q '^x86_64-pc-windows-gnu$' || rustup target add x86_64-pc-windows-gnu
+  fi
 fi

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Installs what the tests need and runs every test: formatting, clippy, then the whole workspace's
-# unit, integration and end-to-end tests. CI runs exactly this (.ci/run).
+# Installs what the tests need and runs every test: formatting, clippy, the Windows exe
+# (cross-built, then tested under Wine), and the whole workspace's unit, integration and
+# end-to-end tests against real servers. CI runs exactly this (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --test
 export PATH="$HOME/.cargo/bin:$PATH"
 
 echo "== cargo fmt --check" >&2
 cargo fmt --all -- --check
 echo "== cargo clippy" >&2
 cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== the Windows exe (x86_64-pc-windows-gnu)" >&2
+cargo build --locked --target x86_64-pc-windows-gnu --bin rolesync
+export ROLESYNC_WINDOWS_EXE="$PWD/target/x86_64-pc-windows-gnu/debug/rolesync.exe"
 echo "== cargo test" >&2
 cargo test --workspace --locked --no-fail-fast

@@ -1,7 +1,7 @@
 //! rolesync-notify tests: rendering (pure) and sending through a real SMTP server process.
 //!
 //! The server is `tests/smtp_server.py` on Python `aiosmtpd` (Debian `python3-aiosmtpd`; see
-//! `tests/install-deps.sh`), started per test on a free loopback port and killed by PID when the
+//! `scripts/install-deps.sh --test`), started per test on a free loopback port and killed by PID when the
 //! test ends. The interpreter is `$ROLESYNC_TEST_PYTHON`, else `/usr/bin/python3`, else
 //! `python3`, whichever can import `aiosmtpd`. TLS tests use a CA and server certificate made
 //! with `rcgen` in the test. Without aiosmtpd the SMTP tests fail when `CI=true` and are skipped
@@ -332,7 +332,7 @@ impl SmtpServer {
         let Some(py) = python() else {
             assert!(
                 !in_ci(),
-                "CI=true and no Python with aiosmtpd: run crates/notify/tests/install-deps.sh"
+                "CI=true and no Python with aiosmtpd: run scripts/install-deps.sh --test"
             );
             eprintln!(
                 "SKIPPED (not in CI): no Python with aiosmtpd (apt install python3-aiosmtpd)"

@@ -5,7 +5,7 @@
 //! - Secret Service: the test re-runs itself inside a private D-Bus session with an unlocked
 //!   `gnome-keyring-daemon` whose keyring files live in a temporary directory (needs the Debian
 //!   packages `dbus-daemon` (for `dbus-run-session`) and `gnome-keyring`; see
-//!   `tests/install-deps.sh`). `tests/with-keyring.sh` runs the whole suite inside such a session.
+//!   `scripts/install-deps.sh --test`). `tests/with-keyring.sh` runs the whole suite inside such a session.
 //!
 //! A backend that is missing fails the test when `CI=true`; elsewhere it is skipped with a note.
 //! Persistence is tested across processes by re-running this test binary as a child
@@ -398,7 +398,7 @@ fn secret_service_suite() {
         }
         // No tools for a private session: use the user's own Secret Service if one answers.
         if KeyringStore::with_backend(unique_service("ss-probe"), Backend::SecretService).is_err() {
-            missing("no Secret Service: install dbus-daemon and gnome-keyring (crates/secrets/tests/install-deps.sh)");
+            missing("no Secret Service: install dbus-daemon and gnome-keyring (scripts/install-deps.sh --test)");
             return;
         }
     }
