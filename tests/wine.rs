@@ -21,7 +21,10 @@ struct Wine {
 impl Wine {
     fn setup() -> Option<Wine> {
         let Some(exe) = std::env::var_os("ROLESYNC_WINDOWS_EXE").map(PathBuf::from) else {
-            assert!(std::env::var_os("CI").is_none(), "CI must run the Windows tests: scripts/test.sh sets ROLESYNC_WINDOWS_EXE");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must run the Windows tests: scripts/test.sh sets ROLESYNC_WINDOWS_EXE"
+            );
             eprintln!("ROLESYNC_WINDOWS_EXE is not set: Windows tests skipped (scripts/test.sh runs them)");
             return None;
         };
@@ -32,8 +35,16 @@ impl Wine {
         let tools = root.join("wine-tools");
         std::fs::create_dir_all(&tools).unwrap();
         let w = Wine { prefix, exe, tools };
-        let init = w.wine_cmd(Path::new("wineboot")).arg("--init").output().unwrap();
-        assert!(init.status.success(), "wineboot: {}", String::from_utf8_lossy(&init.stderr));
+        let init = w
+            .wine_cmd(Path::new("wineboot"))
+            .arg("--init")
+            .output()
+            .unwrap();
+        assert!(
+            init.status.success(),
+            "wineboot: {}",
+            String::from_utf8_lossy(&init.stderr)
+        );
         w.wait_server();
         let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/wine");
         let sys32 = w.prefix.join("drive_c/windows/system32");
@@ -45,7 +56,12 @@ impl Wine {
             here.join("prng_shim.c").to_str().unwrap(),
             "-ladvapi32",
         ]);
-        gcc(&["-O2", "-o", w.tools.join("hold_lock.exe").to_str().unwrap(), here.join("hold_lock.c").to_str().unwrap()]);
+        gcc(&[
+            "-O2",
+            "-o",
+            w.tools.join("hold_lock.exe").to_str().unwrap(),
+            here.join("hold_lock.c").to_str().unwrap(),
+        ]);
         Some(w)
     }
 
@@ -64,7 +80,11 @@ impl Wine {
     }
 
     fn wait_server(&self) {
-        Command::new(WINESERVER).arg("-w").env("WINEPREFIX", &self.prefix).status().unwrap();
+        Command::new(WINESERVER)
+            .arg("-w")
+            .env("WINEPREFIX", &self.prefix)
+            .status()
+            .unwrap();
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -73,8 +93,13 @@ impl Wine {
 
     fn json(&self, args: &[&str]) -> (i32, Value) {
         let out = self.run(args);
-        let v = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{args:?}: {e}: {} / {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+        let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{args:?}: {e}: {} / {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
         (out.status.code().unwrap(), v)
     }
 
@@ -85,15 +110,25 @@ impl Wine {
 
 impl Drop for Wine {
     fn drop(&mut self) {
-        let _ = Command::new(WINESERVER).arg("-k").env("WINEPREFIX", &self.prefix).status();
+        let _ = Command::new(WINESERVER)
+            .arg("-k")
+            .env("WINEPREFIX", &self.prefix)
+            .status();
         self.wait_server();
         let _ = std::fs::remove_dir_all(&self.prefix);
     }
 }
 
 fn gcc(args: &[&str]) {
-    let out = Command::new("x86_64-w64-mingw32-gcc").args(args).output().expect("x86_64-w64-mingw32-gcc (gcc-mingw-w64-x86-64)");
-    assert!(out.status.success(), "gcc {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("x86_64-w64-mingw32-gcc")
+        .args(args)
+        .output()
+        .expect("x86_64-w64-mingw32-gcc (gcc-mingw-w64-x86-64)");
+    assert!(
+        out.status.success(),
+        "gcc {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn err(o: &Output) -> String {
@@ -114,12 +149,24 @@ fn windows_exe_under_wine() {
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["report"]["outcome"], "applied");
     let report_file = v["reportFile"].as_str().unwrap();
-    assert!(report_file.starts_with(r"C:\ProgramData\RoleSync\logs\reports\"), "{report_file}");
+    assert!(
+        report_file.starts_with(r"C:\ProgramData\RoleSync\logs\reports\"),
+        "{report_file}"
+    );
     let pd = w.program_data();
     assert!(pd.join("data/demo-tenant.json").exists());
-    assert_eq!(std::fs::read_to_string(pd.join("logs/audit.jsonl")).unwrap().lines().count(), 7);
+    assert_eq!(
+        std::fs::read_to_string(pd.join("logs/audit.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        7
+    );
     let (code, v) = w.json(&["sync", "--demo", "--json"]);
-    assert_eq!((code, v["report"]["outcome"].as_str()), (0, Some("noChanges")));
+    assert_eq!(
+        (code, v["report"]["outcome"].as_str()),
+        (0, Some("noChanges"))
+    );
 
     // The configuration's default place, and a configuration error's exit code and position.
     let init = w.run(&["config", "init"]);
@@ -129,7 +176,11 @@ fn windows_exe_under_wine() {
     std::fs::write(&cfg, text.replace("max_revokes = 10", "max_revoke = 10")).unwrap();
     let bad = w.run(&["plan"]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(err(&bad).contains(r"C:\ProgramData\RoleSync\rolesync.toml:"), "{}", err(&bad));
+    assert!(
+        err(&bad).contains(r"C:\ProgramData\RoleSync\rolesync.toml:"),
+        "{}",
+        err(&bad)
+    );
     std::fs::write(&cfg, text).unwrap();
 
     // One sync at a time, across two Windows processes.
@@ -141,24 +192,86 @@ fn windows_exe_under_wine() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(holder.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(holder.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     assert_eq!(line.trim(), "locked");
     let busy = w.run(&["sync", "--demo"]);
     assert_eq!(busy.status.code(), Some(5), "{}", err(&busy));
-    assert!(err(&busy).contains("another RoleSync run is applying changes"), "{}", err(&busy));
+    assert!(
+        err(&busy).contains("another RoleSync run is applying changes"),
+        "{}",
+        err(&busy)
+    );
     drop(holder.stdin.take());
     assert!(holder.wait().unwrap().success());
     let free = w.run(&["sync", "--demo"]);
     assert_eq!(free.status.code(), Some(0), "{}", err(&free));
 
+    // Credentials in Windows Credential Manager: set (secret from stdin), list (names only),
+    // forget, across separate processes.
+    let mut set = w
+        .wine_cmd(&w.exe)
+        .args([
+            "credentials",
+            "set",
+            "office365",
+            "--account",
+            "admin@contoso.com",
+            "--secret-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        set.stdin
+            .take()
+            .unwrap()
+            .write_all("Ünïcode-Secret-42\n".as_bytes())
+            .unwrap();
+    }
+    let set = set.wait_with_output().unwrap();
+    assert!(set.status.success(), "{}", err(&set));
+    let list = w.run(&["credentials", "list"]);
+    let listed = String::from_utf8_lossy(&list.stdout).into_owned();
+    assert!(
+        listed.contains("office365  saved") && listed.contains("smtp       not saved"),
+        "{listed}"
+    );
+    assert!(!listed.contains("Secret-42"));
+    let forget = w.run(&["credentials", "forget", "office365"]);
+    assert!(
+        String::from_utf8_lossy(&forget.stdout).contains("forgotten"),
+        "{}",
+        err(&forget)
+    );
+    assert!(
+        String::from_utf8_lossy(&w.run(&["credentials", "list"]).stdout)
+            .contains("office365  not saved")
+    );
+
     // The scheduled task through schtasks /Create /XML (Wine's schtasks keeps the definition file
     // but not triggers; the XML itself is checked in the schedule crate's tests).
     let inst = w.run(&["schedule", "install", "--at", "02:30"]);
-    assert!(inst.status.success(), "{} {}", String::from_utf8_lossy(&inst.stdout), err(&inst));
+    assert!(
+        inst.status.success(),
+        "{} {}",
+        String::from_utf8_lossy(&inst.stdout),
+        err(&inst)
+    );
     let xml = std::fs::read(pd.join("rolesync-task.xml")).unwrap();
     assert_eq!(&xml[..2], &[0xFF, 0xFE], "UTF-16LE with a BOM");
-    let task = w.prefix.join("drive_c/windows/system32/Tasks/RoleSync/Sync");
-    assert!(task.exists(), "schtasks registered no task at {}", task.display());
+    let task = w
+        .prefix
+        .join("drive_c/windows/system32/Tasks/RoleSync/Sync");
+    assert!(
+        task.exists(),
+        "schtasks registered no task at {}",
+        task.display()
+    );
     let rm = w.run(&["schedule", "remove"]);
     assert!(rm.status.success(), "{}", err(&rm));
     assert!(!task.exists(), "the task is gone after remove");

@@ -105,6 +105,7 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
         ),
         Some(Command::Check) => check(&g),
         Some(Command::Schedule(cmd)) => crate::schedule_cmd::run(&g, cmd),
+        Some(Command::Credentials(cmd)) => crate::credentials_cmd::run(cmd),
     }
 }
 
@@ -223,6 +224,26 @@ fn execute(g: &Global, mode: RunMode, force: bool) -> Result<u8, Failure> {
             }
         }
     }
+    if mode != RunMode::Plan {
+        if let Some(email) = &s.config.email {
+            let t = Instant::now();
+            let (status, detail) = match send_email(email, &out.report, &guard.current_file()) {
+                Ok(()) => (StepStatus::Ok, format!("sent to {}", email.to.join(", "))),
+                Err(e) => {
+                    // A mail failure is logged and reported; it does not change the exit code.
+                    tracing::error!(error = %e, "the report email was not sent");
+                    (StepStatus::Failed, e)
+                }
+            };
+            out.report
+                .push_step(Step::Email, status, t.elapsed().as_millis() as u64, detail);
+            if let Some(p) = &report_file {
+                if let Err(e) = artifacts::rewrite_report(p, &out.report) {
+                    tracing::error!(error = %e, "could not update the report with the email step");
+                }
+            }
+        }
+    }
     tracing::info!(outcome = ?out.report.outcome, exit = out.report.exit_code, "run finished");
 
     if g.json {
@@ -249,6 +270,39 @@ fn execute(g: &Global, mode: RunMode, force: bool) -> Result<u8, Failure> {
     }
     drop(guard);
     Ok(out.report.exit_code)
+}
+
+/// Sends the report mail; the SMTP password comes from the keyring (`smtp`) when a user is set.
+fn send_email(
+    email: &rolesync_config::EmailConfig,
+    report: &RunReport,
+    log_file: &std::path::Path,
+) -> Result<(), String> {
+    use rolesync_notify::{Security, SmtpAuth, SmtpConfig};
+    let security = match email.security {
+        rolesync_config::SmtpSecurity::StartTls => Security::StartTls,
+        rolesync_config::SmtpSecurity::Tls => Security::Tls,
+        rolesync_config::SmtpSecurity::None => Security::None,
+    };
+    let mut cfg = SmtpConfig::new(
+        email.server.clone(),
+        security,
+        email.from.clone(),
+        email.to.clone(),
+    );
+    cfg.port = email.port;
+    cfg.ca_file = email.ca_file.clone();
+    if let Some(user) = &email.username {
+        let cred = crate::credentials::get(rolesync_secrets::CredentialName::Smtp)
+            .map_err(|f| f.message)?;
+        cfg.username = Some(user.clone());
+        cfg.auth = SmtpAuth::Password(cred.secret);
+    }
+    let log = log_file.exists().then_some(log_file);
+    runtime()
+        .map_err(|f| f.message)?
+        .block_on(rolesync_notify::send_report(&cfg, report, log))
+        .map_err(|e| e.to_string())
 }
 
 fn check(g: &Global) -> Result<u8, Failure> {

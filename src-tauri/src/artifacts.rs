@@ -21,6 +21,15 @@ pub fn write_report(log_dir: &Path, report: &RunReport) -> anyhow::Result<PathBu
     Ok(path)
 }
 
+/// Writes the report to `path` (whole or not at all); called again after a later step, such as
+/// the email, was added.
+pub fn rewrite_report(path: &Path, report: &RunReport) -> anyhow::Result<()> {
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(report)?)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
 /// Appends one audit line per applied change.
 pub fn append_audit(
     log_dir: &Path,

@@ -3,12 +3,15 @@
 
 use crate::failure::Failure;
 use crate::settings::Settings;
+use rolesync_ad::ldap::{Bind, LdapConfig, LdapSource};
 use rolesync_ad::snapshot::LdifSource;
 use rolesync_config::DirectorySource as SourceConfig;
+use rolesync_config::LdapBind;
 use rolesync_core::memory::MemoryTarget;
 use rolesync_core::policy::Policy;
 use rolesync_core::traits::{DirectorySource, RoleTarget};
 use rolesync_demo::DemoTenant;
+use rolesync_secrets::CredentialName;
 use std::sync::Arc;
 
 /// What a run reads from and writes to.
@@ -52,6 +55,30 @@ pub fn demo(settings: &Settings) -> Result<Backends, Failure> {
     })
 }
 
+/// The LDAP source, with the bind password from the keyring (`ldap`).
+fn ldap_source(l: &rolesync_config::LdapSettings) -> Result<LdapSource, Failure> {
+    let bind = match &l.bind {
+        LdapBind::Account(account) => {
+            let cred = crate::credentials::get(CredentialName::Ldap)?;
+            Bind::Simple { dn_or_upn: account.clone(), password: cred.secret.expose().to_string() }
+        }
+        LdapBind::Integrated => {
+            return Err(Failure::read(
+                "integrated (Kerberos) sign-in to AD is not available in this build; set [directory] bind to a bind account and save its password with `rolesync credentials set ldap`",
+            ))
+        }
+    };
+    let mut cfg = LdapConfig::new(
+        l.url.as_str().trim_end_matches('/'),
+        bind,
+        l.base_dn.clone(),
+    );
+    cfg.start_tls = l.start_tls;
+    cfg.ca_file = l.ca_file.clone();
+    cfg.allow_insecure = l.allow_insecure;
+    LdapSource::new(cfg).map_err(|e| Failure::read(e.message))
+}
+
 /// The configured directory and tenant.
 pub fn configured(settings: &Settings) -> Result<Backends, Failure> {
     let c = &settings.config;
@@ -66,17 +93,26 @@ pub fn configured(settings: &Settings) -> Result<Backends, Failure> {
     };
     let source: Box<dyn DirectorySource> = match &dir.source {
         SourceConfig::Ldif(path) => {
-            let path = if path.is_relative() { c.file.parent().map(|p| p.join(path)).unwrap_or_else(|| path.clone()) } else { path.clone() };
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| Failure::read(format!("cannot read the LDIF export {}: {e}", path.display())))?;
-            Box::new(LdifSource::parse(path.display().to_string(), &text).map_err(|e| Failure::read(format!("{}: {e}", path.display())))?)
+            let path = if path.is_relative() {
+                c.file
+                    .parent()
+                    .map(|p| p.join(path))
+                    .unwrap_or_else(|| path.clone())
+            } else {
+                path.clone()
+            };
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                Failure::read(format!(
+                    "cannot read the LDIF export {}: {e}",
+                    path.display()
+                ))
+            })?;
+            Box::new(
+                LdifSource::parse(path.display().to_string(), &text)
+                    .map_err(|e| Failure::read(format!("{}: {e}", path.display())))?,
+            )
         }
-        SourceConfig::Ldap(l) => {
-            return Err(Failure::read(format!(
-                "reading {} over LDAP is not available in this build yet; plan from an export with [directory] ldif = \"…\", or use --demo",
-                l.url
-            )))
-        }
+        SourceConfig::Ldap(l) => Box::new(ldap_source(l)?),
     };
     let target: Option<Arc<dyn RoleTarget>> = None;
     let target = target.ok_or_else(|| {

@@ -70,9 +70,35 @@ pub enum Command {
     /// Manage the built-in demo tenant.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Manage the credentials saved in the OS keyring (office365, smtp, ldap).
+    #[command(subcommand)]
+    Credentials(CredentialsCommand),
     /// Run `rolesync sync` on a schedule (Task Scheduler on Windows, a systemd timer or cron on Linux).
     #[command(subcommand)]
     Schedule(ScheduleCommand),
+}
+
+/// `rolesync credentials …`.
+#[derive(Debug, Subcommand)]
+pub enum CredentialsCommand {
+    /// Save a credential (asks for the secret without echo).
+    Set {
+        /// office365, smtp or ldap.
+        name: String,
+        /// The account (UPN, user name, bind DN, or the client id for a client secret).
+        #[arg(long)]
+        account: Option<String>,
+        /// Read the secret from the first line of standard input (for scripts).
+        #[arg(long)]
+        secret_stdin: bool,
+    },
+    /// Forget a saved credential; the next run asks for it again.
+    Forget {
+        /// office365, smtp or ldap.
+        name: String,
+    },
+    /// Show which credentials are saved (never their values).
+    List,
 }
 
 /// `rolesync schedule …`.

@@ -9,6 +9,8 @@ mod backends;
 mod cli;
 #[cfg(windows)]
 mod console_windows;
+mod credentials;
+mod credentials_cmd;
 mod failure;
 mod logging;
 mod render;

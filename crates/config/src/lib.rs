@@ -149,6 +149,8 @@ pub struct EmailConfig {
     pub to: Vec<String>,
     /// SMTP account (password in the `smtp` keyring credential).
     pub username: Option<String>,
+    /// Extra CA certificate (PEM) for the server's TLS certificate.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Config {

@@ -96,4 +96,5 @@ pub(crate) struct RawEmail {
     #[serde(default)]
     pub to: Vec<S<String>>,
     pub username: Option<S<String>>,
+    pub ca_file: Option<S<String>>,
 }

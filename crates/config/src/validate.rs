@@ -700,5 +700,6 @@ fn email(cx: &mut Ctx<'_>, e: &S<RawEmail>) -> Option<EmailConfig> {
         from: from?,
         to,
         username: e.username.as_ref().map(|u| u.get_ref().trim().to_string()),
+        ca_file: e.ca_file.as_ref().map(|c| PathBuf::from(c.get_ref())),
     })
 }

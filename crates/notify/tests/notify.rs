@@ -23,9 +23,9 @@ use rolesync_notify::{
     build_message, render, send_report, subject, NotifyError, Security, SmtpAuth, SmtpConfig,
 };
 use rolesync_secrets::Secret;
-use std::io::{BufRead, BufReader};
+use rolesync_testkit::{SmtpServer, TestPki};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+
 use std::time::{Duration, Instant};
 
 // ----- the report -----
@@ -297,119 +297,6 @@ fn message_has_headers_bodies_and_attachment() {
     assert_eq!(parsed.attachment_count(), 1);
 }
 
-// ----- the SMTP server -----
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
-
-fn python() -> Option<PathBuf> {
-    let mut candidates: Vec<PathBuf> = Vec::new();
-    if let Some(p) = std::env::var_os("ROLESYNC_TEST_PYTHON") {
-        candidates.push(p.into());
-    }
-    candidates.push("/usr/bin/python3".into());
-    candidates.push("python3".into());
-    candidates.into_iter().find(|p| {
-        Command::new(p)
-            .args(["-c", "import aiosmtpd"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    })
-}
-
-struct SmtpServer {
-    child: Child,
-    port: u16,
-    out: tempfile::TempDir,
-}
-
-impl SmtpServer {
-    /// Starts the server; `None` (a skip) when aiosmtpd is missing outside CI.
-    fn start(args: &[&std::ffi::OsStr]) -> Option<SmtpServer> {
-        let Some(py) = python() else {
-            assert!(
-                !in_ci(),
-                "CI=true and no Python with aiosmtpd: run scripts/install-deps.sh --test"
-            );
-            eprintln!(
-                "SKIPPED (not in CI): no Python with aiosmtpd (apt install python3-aiosmtpd)"
-            );
-            return None;
-        };
-        let out = tempfile::tempdir().unwrap();
-        // The server's own log (tracebacks of sessions a test aborts on purpose) stays out of
-        // the test output; it is printed when a test fails while the server runs.
-        let server_log = std::fs::File::create(out.path().join("server.log")).unwrap();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_server.py");
-        let mut child = Command::new(py)
-            .arg(script)
-            .arg(out.path())
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(server_log)
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = match rx.recv_timeout(Duration::from_secs(20)) {
-            Ok(l) => l,
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("the SMTP server did not start");
-            }
-        };
-        let port = match line.trim().strip_prefix("READY ").map(str::parse::<u16>) {
-            Some(Ok(p)) => p,
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("the SMTP server did not start: {line:?}");
-            }
-        };
-        Some(SmtpServer { child, port, out })
-    }
-
-    /// The messages received so far: raw bytes and envelope.
-    fn received(&self) -> Vec<(Vec<u8>, serde_json::Value)> {
-        let mut names: Vec<PathBuf> = std::fs::read_dir(self.out.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
-            .collect();
-        names.sort();
-        names
-            .into_iter()
-            .map(|p| {
-                let raw = std::fs::read(&p).unwrap();
-                let env = std::fs::read_to_string(p.with_extension("json")).unwrap();
-                (raw, serde_json::from_str(&env).unwrap())
-            })
-            .collect()
-    }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            let log = std::fs::read_to_string(self.out.path().join("server.log"));
-            eprintln!("--- SMTP server log ---\n{}", log.unwrap_or_default());
-        }
-        // Stop the server we started, by its PID.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn config(server: &str, port: u16, security: Security) -> SmtpConfig {
     let mut c = SmtpConfig::new(
         server,
@@ -423,36 +310,6 @@ fn config(server: &str, port: u16, security: Security) -> SmtpConfig {
     c.port = port;
     c.timeout = Duration::from_secs(10);
     c
-}
-
-/// A test CA and a server certificate for `localhost`, written as PEM files.
-struct TestPki {
-    dir: tempfile::TempDir,
-}
-
-impl TestPki {
-    fn new() -> Self {
-        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
-        let dir = tempfile::tempdir().unwrap();
-        let ca_key = KeyPair::generate().unwrap();
-        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca.distinguished_name
-            .push(DnType::CommonName, "RoleSync Test CA");
-        let ca_cert = ca.self_signed(&ca_key).unwrap();
-        let key = KeyPair::generate().unwrap();
-        let mut leaf = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-        leaf.distinguished_name
-            .push(DnType::CommonName, "localhost");
-        let cert = leaf.signed_by(&key, &ca_cert, &ca_key).unwrap();
-        std::fs::write(dir.path().join("ca.pem"), ca_cert.pem()).unwrap();
-        std::fs::write(dir.path().join("server.pem"), cert.pem()).unwrap();
-        std::fs::write(dir.path().join("server.key"), key.serialize_pem()).unwrap();
-        Self { dir }
-    }
-    fn path(&self, f: &str) -> PathBuf {
-        self.dir.path().join(f)
-    }
 }
 
 const LOG_TEXT: &str = "2025-03-14T02:00:00Z INFO run run-7f3c started\n\

@@ -1,0 +1,160 @@
+//! Test support shared by RoleSync's test suites: a real SMTP server process on loopback
+//! (Python `aiosmtpd`, `smtp_server.py`) started and stopped by PID, and a throwaway test PKI.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// Whether the tests run in CI, where a missing real component must fail, not skip.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+/// A Python with aiosmtpd (`ROLESYNC_TEST_PYTHON`, Debian's, or the one on PATH).
+pub fn python() -> Option<PathBuf> {
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if let Some(p) = std::env::var_os("ROLESYNC_TEST_PYTHON") {
+        candidates.push(p.into());
+    }
+    candidates.push("/usr/bin/python3".into());
+    candidates.push("python3".into());
+    candidates.into_iter().find(|p| {
+        Command::new(p)
+            .args(["-c", "import aiosmtpd"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+/// A running SMTP server; dropping it stops the process.
+pub struct SmtpServer {
+    child: Child,
+    /// The port it listens on (127.0.0.1).
+    pub port: u16,
+    out: tempfile::TempDir,
+}
+
+impl SmtpServer {
+    /// Starts the server; `None` (a skip) when aiosmtpd is missing outside CI.
+    pub fn start(args: &[&std::ffi::OsStr]) -> Option<SmtpServer> {
+        let Some(py) = python() else {
+            assert!(
+                !in_ci(),
+                "CI=true and no Python with aiosmtpd: run scripts/install-deps.sh --test"
+            );
+            eprintln!(
+                "SKIPPED (not in CI): no Python with aiosmtpd (apt install python3-aiosmtpd)"
+            );
+            return None;
+        };
+        let out = tempfile::tempdir().unwrap();
+        // The server's own log (tracebacks of sessions a test aborts on purpose) stays out of
+        // the test output; it is printed when a test fails while the server runs.
+        let server_log = std::fs::File::create(out.path().join("server.log")).unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("smtp_server.py");
+        let mut child = Command::new(py)
+            .arg(script)
+            .arg(out.path())
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(server_log)
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(l) => l,
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the SMTP server did not start");
+            }
+        };
+        let port = match line.trim().strip_prefix("READY ").map(str::parse::<u16>) {
+            Some(Ok(p)) => p,
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the SMTP server did not start: {line:?}");
+            }
+        };
+        Some(SmtpServer { child, port, out })
+    }
+
+    /// The messages received so far: raw bytes and envelope.
+    pub fn received(&self) -> Vec<(Vec<u8>, serde_json::Value)> {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(self.out.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+            .collect();
+        names.sort();
+        names
+            .into_iter()
+            .map(|p| {
+                let raw = std::fs::read(&p).unwrap();
+                let env = std::fs::read_to_string(p.with_extension("json")).unwrap();
+                (raw, serde_json::from_str(&env).unwrap())
+            })
+            .collect()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(self.out.path().join("server.log"));
+            eprintln!("--- SMTP server log ---\n{}", log.unwrap_or_default());
+        }
+        // Stop the server we started, by its PID.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A test CA and a server certificate for `localhost`, written as PEM files.
+pub struct TestPki {
+    dir: tempfile::TempDir,
+}
+
+impl TestPki {
+    /// Generates the CA and the certificate.
+    pub fn new() -> Self {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+        let dir = tempfile::tempdir().unwrap();
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(DnType::CommonName, "RoleSync Test CA");
+        let ca_cert = ca.self_signed(&ca_key).unwrap();
+        let key = KeyPair::generate().unwrap();
+        let mut leaf = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        leaf.distinguished_name
+            .push(DnType::CommonName, "localhost");
+        let cert = leaf.signed_by(&key, &ca_cert, &ca_key).unwrap();
+        std::fs::write(dir.path().join("ca.pem"), ca_cert.pem()).unwrap();
+        std::fs::write(dir.path().join("server.pem"), cert.pem()).unwrap();
+        std::fs::write(dir.path().join("server.key"), key.serialize_pem()).unwrap();
+        Self { dir }
+    }
+    /// `ca.pem`, `server.pem` or `server.key`.
+    pub fn path(&self, f: &str) -> PathBuf {
+        self.dir.path().join(f)
+    }
+}
+
+impl Default for TestPki {
+    fn default() -> Self {
+        Self::new()
+    }
+}
