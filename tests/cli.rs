@@ -357,3 +357,39 @@ fn schedule_print_shows_what_would_be_registered() {
     let none = home.run(&["schedule", "install", "--at", "02:30", "--print"]);
     assert_eq!(none.status.code(), Some(2), "no configuration to schedule");
 }
+
+#[test]
+fn emulator_command_serves_the_demo_tenant_until_its_stdin_closes() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rolesync"))
+        .args(["emulator", "--listen", "127.0.0.1:0"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = std::collections::HashMap::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if line.starts_with("ready") {
+            break;
+        }
+        let (k, v) = line.split_once(' ').unwrap();
+        seen.insert(k.to_string(), v.trim().to_string());
+    }
+    let login = &seen["login_url"];
+    let tenant = &seen["tenant"];
+    assert_eq!(seen["graph_url"], format!("{login}/v1.0"));
+    let addr = login.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "GET /{tenant}/v2.0/.well-known/openid-configuration HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    s.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains(&format!("{login}/{tenant}/oauth2/v2.0/token")),
+        "{response}"
+    );
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+}

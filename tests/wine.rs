@@ -275,4 +275,66 @@ fn windows_exe_under_wine() {
     let rm = w.run(&["schedule", "remove"]);
     assert!(rm.status.success(), "{}", err(&rm));
     assert!(!task.exists(), "the task is gone after remove");
+
+    // The installer from the project's NSIS script, around this exe: silent install, the
+    // installed exe runs, the uninstall entry exists; silent uninstall removes both.
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let built = Command::new("bash")
+        .arg(repo.join("scripts/build-installer.sh"))
+        .env("EXE", &w.exe)
+        .current_dir(repo)
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{}", err(&built));
+    let setup = repo.join(
+        String::from_utf8_lossy(&built.stdout)
+            .lines()
+            .last()
+            .unwrap()
+            .trim(),
+    );
+    let inst = w.wine_cmd(&setup).arg("/S").output().unwrap();
+    assert!(inst.status.success(), "{}", err(&inst));
+    w.wait_server();
+    let installed = w.prefix.join("drive_c/Program Files/RoleSync");
+    assert!(installed.join("rolesync.exe").exists() && installed.join("uninstall.exe").exists());
+    assert!(installed.join("rolesync.example.toml").exists());
+    let v = w
+        .wine_cmd(&installed.join("rolesync.exe"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(v.status.success() && String::from_utf8_lossy(&v.stdout).starts_with("rolesync "));
+    let key = r"HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\RoleSync";
+    let q = w
+        .wine_cmd(Path::new("reg"))
+        .args(["query", key, "/v", "QuietUninstallString"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&q.stdout).contains("uninstall.exe"),
+        "{}",
+        String::from_utf8_lossy(&q.stdout)
+    );
+    let un = w
+        .wine_cmd(Path::new(r"C:\Program Files\RoleSync\uninstall.exe"))
+        .arg("/S")
+        .output()
+        .unwrap();
+    assert!(un.status.success(), "{}", err(&un));
+    w.wait_server();
+    assert!(
+        !installed.join("rolesync.exe").exists(),
+        "uninstall removed the exe"
+    );
+    let q = w
+        .wine_cmd(Path::new("reg"))
+        .args(["query", key])
+        .output()
+        .unwrap();
+    assert!(!q.status.success(), "the uninstall entry is gone");
+    assert!(
+        pd.join("rolesync.toml").exists(),
+        "configuration and logs are kept"
+    );
 }

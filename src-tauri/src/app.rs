@@ -106,6 +106,7 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
         Some(Command::Check) => check(&g),
         Some(Command::Schedule(cmd)) => crate::schedule_cmd::run(&g, cmd),
         Some(Command::Credentials(cmd)) => crate::credentials_cmd::run(cmd),
+        Some(Command::Emulator(args)) => crate::emulator_cmd::run(args),
     }
 }
 

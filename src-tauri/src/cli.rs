@@ -73,9 +73,37 @@ pub enum Command {
     /// Manage the credentials saved in the OS keyring (office365, smtp, ldap).
     #[command(subcommand)]
     Credentials(CredentialsCommand),
+    /// Serve the local Entra ID + Microsoft Graph emulator (the demo tenant, or your own fixture).
+    Emulator(EmulatorArgs),
     /// Run `rolesync sync` on a schedule (Task Scheduler on Windows, a systemd timer or cron on Linux).
     #[command(subcommand)]
     Schedule(ScheduleCommand),
+}
+
+/// `rolesync emulator` options.
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Loopback address and port to listen on (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: String,
+    /// A tenant fixture (JSON); the demo tenant when not given.
+    #[arg(long, value_name = "FILE")]
+    pub tenant: Option<std::path::PathBuf>,
+    /// Serve HTTPS with a generated CA (its file is printed).
+    #[arg(long)]
+    pub tls: bool,
+    /// Latency added to every Graph request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Share of Graph requests that fail (429, 500, 503, 504, dropped connection), 0 to 1.
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_rate: f64,
+    /// Seed for the injected faults.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Turn Microsoft's throttling limits off.
+    #[arg(long)]
+    pub no_throttling: bool,
 }
 
 /// `rolesync credentials …`.
