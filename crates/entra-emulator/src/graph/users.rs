@@ -1,0 +1,121 @@
+//! `GET /users` and `GET /users/{id | userPrincipalName}` with `$select`, `$filter`, `$top`,
+//! paging and the advanced-query rule for `ne`/`not`.
+
+use serde_json::Value;
+
+use super::objects::{user_all, user_default, USER_DEFAULT};
+use super::odata::apply_select;
+use super::{check_count, check_filter, collection, GraphResponse, Rq};
+
+const FILTERABLE: &[&str] = &[
+    "id",
+    "userPrincipalName",
+    "onPremisesImmutableId",
+    "onPremisesSecurityIdentifier",
+    "onPremisesSyncEnabled",
+    "onPremisesSamAccountName",
+    "accountEnabled",
+    "mail",
+    "displayName",
+    "givenName",
+    "surname",
+    "userType",
+];
+/// Properties compared case-sensitively (base64 is case-sensitive).
+const CASE_SENSITIVE: &[&str] = &["onPremisesImmutableId"];
+
+fn select_list(rq: &Rq<'_>, sample: &Value) -> Result<Option<Vec<String>>, GraphResponse> {
+    let Some(sel) = &rq.q.select else {
+        return Ok(None);
+    };
+    for s in sel {
+        if s != "*" && super::odata::get_ci(sample, s).is_none() {
+            return Err(GraphResponse::bad_request(format!(
+                "Could not find a property named '{s}' on type 'microsoft.graph.user'."
+            )));
+        }
+    }
+    if sel.iter().any(|s| s == "*") {
+        return Ok(None);
+    }
+    Ok(Some(sel.clone()))
+}
+
+fn shape(all: &Value, u: &crate::fixture::FixtureUser, sel: &Option<Vec<String>>) -> Value {
+    match sel {
+        Some(s) => apply_select(all, s),
+        None => user_default(u),
+    }
+}
+
+fn select_context(sel: &Option<Vec<String>>) -> String {
+    match sel {
+        Some(s) => format!("users({})", s.join(",")),
+        None => "users".to_owned(),
+    }
+}
+
+/// `GET /users`.
+pub(crate) fn list(rq: &Rq<'_>) -> GraphResponse {
+    if let Err(e) = check_count(rq).and_then(|_| check_filter(rq, FILTERABLE, "User", true)) {
+        return e;
+    }
+    let st = crate::server::lock(&rq.ctx.state);
+    let sample = st
+        .users
+        .first()
+        .map(user_all)
+        .unwrap_or_else(|| Value::Object(Default::default()));
+    let sel = match select_list(rq, &sample) {
+        Ok(s) => s,
+        Err(e) => return e,
+    };
+    let items: Vec<Value> = st
+        .users
+        .iter()
+        .filter_map(|u| {
+            let all = user_all(u);
+            let keep =
+                rq.q.filter
+                    .as_ref()
+                    .is_none_or(|f| f.eval(&all, CASE_SENSITIVE));
+            keep.then(|| shape(&all, u, &sel))
+        })
+        .collect();
+    drop(st);
+    let _ = USER_DEFAULT;
+    collection(rq, items, rq.context(&select_context(&sel)), "/users", 100)
+}
+
+/// `GET /users/{id}`, `/users/{upn}`, `/users('{upn}')`.
+pub(crate) fn get(rq: &Rq<'_>) -> GraphResponse {
+    let key = if rq.segs.len() == 1 {
+        let s = &rq.segs[0];
+        s.get(6..s.len().saturating_sub(1))
+            .unwrap_or("")
+            .trim_matches('\'')
+            .replace("''", "'")
+    } else {
+        rq.segs[1].clone()
+    };
+    let st = crate::server::lock(&rq.ctx.state);
+    let Some(u) = st.find_user(&key) else {
+        return GraphResponse::not_found(&key);
+    };
+    let all = user_all(u);
+    let sel = match select_list(rq, &all) {
+        Ok(s) => s,
+        Err(e) => return e,
+    };
+    let mut v = shape(&all, u, &sel);
+    if let Value::Object(m) = &mut v {
+        let mut out = serde_json::Map::new();
+        out.insert(
+            "@odata.context".into(),
+            Value::String(rq.context(&format!("{}/$entity", select_context(&sel)))),
+        );
+        out.extend(std::mem::take(m));
+        return GraphResponse::json(200, Value::Object(out));
+    }
+    GraphResponse::json(200, v)
+}

@@ -1,0 +1,410 @@
+//! Mutable tenant state: directory objects, role definitions, active assignments (permanent and
+//! PIM-activated) and eligibilities. The unified RBAC API, PIM and the legacy `/directoryRoles`
+//! API all read and write this one state, so they stay consistent.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+
+use crate::error::EmulatorError;
+use crate::fixture::{
+    FixtureApplication, FixtureGroup, FixtureRoleActivation, FixtureRoleAssignment,
+    FixtureRoleDefinition, FixtureRoleEligibility, FixtureServicePrincipal, FixtureUser,
+    TenantFixture, VerifiedDomain,
+};
+use crate::ids::{self, norm};
+use crate::roles::{builtin_role_definitions, RoleDef};
+
+/// How an active assignment came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AssignmentKind {
+    /// Permanent (or time-bound) assignment: `assignmentType: Assigned`.
+    Assigned,
+    /// A PIM activation of an eligibility: `assignmentType: Activated`.
+    Activated,
+}
+
+/// An active role assignment.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Assignment {
+    pub id: String,
+    pub principal_id: String,
+    pub role_definition_id: String,
+    pub directory_scope_id: String,
+    pub kind: AssignmentKind,
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// A PIM eligibility.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Eligibility {
+    pub id: String,
+    pub principal_id: String,
+    pub role_definition_id: String,
+    pub directory_scope_id: String,
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// A directory object that can hold a role.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Principal<'a> {
+    User(&'a FixtureUser),
+    Group(&'a FixtureGroup),
+    Sp(&'a FixtureServicePrincipal),
+}
+
+/// The tenant as it is now.
+#[derive(Debug, Clone)]
+pub(crate) struct TenantState {
+    pub tenant_id: String,
+    pub display_name: String,
+    pub verified_domains: Vec<VerifiedDomain>,
+    pub interactive_user: Option<String>,
+    pub users: Vec<FixtureUser>,
+    pub groups: Vec<FixtureGroup>,
+    pub service_principals: Vec<FixtureServicePrincipal>,
+    pub applications: Vec<FixtureApplication>,
+    pub custom_roles: Vec<FixtureRoleDefinition>,
+    pub roles: Vec<RoleDef>,
+    pub assignments: Vec<Assignment>,
+    pub eligibilities: Vec<Eligibility>,
+    pub activated_templates: BTreeSet<String>,
+}
+
+fn assignment_id_for(role: &str, principal: &str, scope: &str) -> String {
+    if scope == "/" {
+        ids::role_assignment_id(role, principal)
+    } else {
+        ids::scoped_assignment_id(role, principal, scope)
+    }
+}
+
+impl TenantState {
+    /// Loads and validates a fixture.
+    pub fn from_fixture(f: &TenantFixture) -> Result<TenantState, EmulatorError> {
+        let now = Utc::now();
+        let bad = |m: String| EmulatorError::Fixture(m);
+        if uuid::Uuid::parse_str(&f.tenant_id).is_err() {
+            return Err(bad(format!("tenantId '{}' is not a GUID", f.tenant_id)));
+        }
+        let mut users = f.users.clone();
+        for u in &mut users {
+            u.id = norm(&u.id);
+        }
+        let mut groups = f.groups.clone();
+        for g in &mut groups {
+            g.id = norm(&g.id);
+            g.members = g.members.iter().map(|m| norm(m)).collect();
+        }
+        let mut sps = f.service_principals.clone();
+        for s in &mut sps {
+            s.id = norm(&s.id);
+        }
+        let mut roles: Vec<RoleDef> = builtin_role_definitions()
+            .iter()
+            .map(RoleDef::from_builtin)
+            .collect();
+        for c in &f.custom_roles {
+            if roles.iter().any(|r| r.id == norm(&c.id)) {
+                return Err(bad(format!("custom role id {} duplicates a role", c.id)));
+            }
+            roles.push(RoleDef::from_custom(c));
+        }
+        let mut st = TenantState {
+            tenant_id: norm(&f.tenant_id),
+            display_name: f.display_name.clone(),
+            verified_domains: f.verified_domains.clone(),
+            interactive_user: f.interactive_user.clone(),
+            users,
+            groups,
+            service_principals: sps,
+            applications: f.applications.clone(),
+            custom_roles: f.custom_roles.clone(),
+            roles,
+            assignments: Vec::new(),
+            eligibilities: Vec::new(),
+            activated_templates: f
+                .activated_role_template_ids
+                .iter()
+                .map(|t| norm(t))
+                .collect(),
+        };
+        let check = |st: &TenantState, p: &str, r: &str| -> Result<(), EmulatorError> {
+            if st.principal(p).is_none() {
+                return Err(EmulatorError::Fixture(format!("unknown principal {p}")));
+            }
+            if st.role(r).is_none() {
+                return Err(EmulatorError::Fixture(format!(
+                    "unknown role definition {r}"
+                )));
+            }
+            Ok(())
+        };
+        for a in &f.role_assignments {
+            let (p, r) = (norm(&a.principal_id), norm(&a.role_definition_id));
+            check(&st, &p, &r)?;
+            let id =
+                a.id.clone()
+                    .unwrap_or_else(|| assignment_id_for(&r, &p, &a.directory_scope_id));
+            st.assignments.push(Assignment {
+                id,
+                principal_id: p,
+                role_definition_id: r,
+                directory_scope_id: a.directory_scope_id.clone(),
+                kind: AssignmentKind::Assigned,
+                start: now,
+                end: None,
+            });
+        }
+        for e in &f.role_eligibilities {
+            let (p, r) = (norm(&e.principal_id), norm(&e.role_definition_id));
+            check(&st, &p, &r)?;
+            st.eligibilities.push(Eligibility {
+                id: e.id.clone().unwrap_or_else(ids::new_guid),
+                principal_id: p,
+                role_definition_id: r,
+                directory_scope_id: e.directory_scope_id.clone(),
+                start: e.start_date_time.unwrap_or(now),
+                end: e.end_date_time,
+            });
+        }
+        for a in &f.role_activations {
+            let (p, r) = (norm(&a.principal_id), norm(&a.role_definition_id));
+            check(&st, &p, &r)?;
+            if st.find_eligibility(&p, &r, &a.directory_scope_id).is_none() {
+                return Err(bad(format!("activation of {r} by {p} has no eligibility")));
+            }
+            let id =
+                a.id.clone()
+                    .unwrap_or_else(|| assignment_id_for(&r, &p, &a.directory_scope_id));
+            st.assignments.push(Assignment {
+                id,
+                principal_id: p,
+                role_definition_id: r,
+                directory_scope_id: a.directory_scope_id.clone(),
+                kind: AssignmentKind::Activated,
+                start: a.start_date_time.unwrap_or(now),
+                end: a.end_date_time,
+            });
+        }
+        for app in &st.applications {
+            for pem in &app.certificates {
+                crate::tokens::parse_cert_pem(pem)
+                    .map_err(|e| bad(format!("certificate of app {}: {e}", app.app_id)))?;
+            }
+        }
+        Ok(st)
+    }
+
+    /// The state as a fixture (for snapshots).
+    pub fn to_fixture(&self) -> TenantFixture {
+        TenantFixture {
+            tenant_id: self.tenant_id.clone(),
+            display_name: self.display_name.clone(),
+            verified_domains: self.verified_domains.clone(),
+            users: self.users.clone(),
+            groups: self.groups.clone(),
+            service_principals: self.service_principals.clone(),
+            applications: self.applications.clone(),
+            custom_roles: self.custom_roles.clone(),
+            role_assignments: self
+                .assignments
+                .iter()
+                .filter(|a| a.kind == AssignmentKind::Assigned)
+                .map(|a| FixtureRoleAssignment {
+                    id: Some(a.id.clone()),
+                    principal_id: a.principal_id.clone(),
+                    role_definition_id: a.role_definition_id.clone(),
+                    directory_scope_id: a.directory_scope_id.clone(),
+                })
+                .collect(),
+            role_eligibilities: self
+                .eligibilities
+                .iter()
+                .map(|e| FixtureRoleEligibility {
+                    id: Some(e.id.clone()),
+                    principal_id: e.principal_id.clone(),
+                    role_definition_id: e.role_definition_id.clone(),
+                    directory_scope_id: e.directory_scope_id.clone(),
+                    start_date_time: Some(e.start),
+                    end_date_time: e.end,
+                })
+                .collect(),
+            role_activations: self
+                .assignments
+                .iter()
+                .filter(|a| a.kind == AssignmentKind::Activated)
+                .map(|a| FixtureRoleActivation {
+                    id: Some(a.id.clone()),
+                    principal_id: a.principal_id.clone(),
+                    role_definition_id: a.role_definition_id.clone(),
+                    directory_scope_id: a.directory_scope_id.clone(),
+                    start_date_time: Some(a.start),
+                    end_date_time: a.end,
+                })
+                .collect(),
+            activated_role_template_ids: self.activated_templates.iter().cloned().collect(),
+            interactive_user: self.interactive_user.clone(),
+        }
+    }
+
+    /// A user by object id or UPN (case-insensitive).
+    pub fn find_user(&self, key: &str) -> Option<&FixtureUser> {
+        let k = norm(key);
+        self.users
+            .iter()
+            .find(|u| u.id == k || u.user_principal_name.eq_ignore_ascii_case(key))
+    }
+
+    /// Any principal by object id.
+    pub fn principal(&self, id: &str) -> Option<Principal<'_>> {
+        let id = norm(id);
+        if let Some(u) = self.users.iter().find(|u| u.id == id) {
+            return Some(Principal::User(u));
+        }
+        if let Some(g) = self.groups.iter().find(|g| g.id == id) {
+            return Some(Principal::Group(g));
+        }
+        self.service_principals
+            .iter()
+            .find(|s| s.id == id)
+            .map(Principal::Sp)
+    }
+
+    /// A role definition by id (or template id).
+    pub fn role(&self, id: &str) -> Option<&RoleDef> {
+        let id = norm(id);
+        self.roles
+            .iter()
+            .find(|r| r.id == id || r.template_id == id)
+    }
+
+    /// The application registration with this client id.
+    pub fn application(&self, app_id: &str) -> Option<&FixtureApplication> {
+        let id = norm(app_id);
+        self.applications.iter().find(|a| norm(&a.app_id) == id)
+    }
+
+    /// Service principal object id of an app (a fresh deterministic id when none is in the fixture).
+    pub fn service_principal_id_for_app(&self, app_id: &str) -> String {
+        let id = norm(app_id);
+        self.service_principals
+            .iter()
+            .find(|s| norm(&s.app_id) == id)
+            .map(|s| s.id.clone())
+            .unwrap_or_else(|| ids::directory_role_id(&self.tenant_id, &format!("sp:{id}")))
+    }
+
+    /// Whether the tenant name in a login URL (id, domain, `common`, `organizations`) names this tenant.
+    pub fn matches_tenant(&self, seg: &str) -> bool {
+        let s = seg.to_ascii_lowercase();
+        s == "common"
+            || s == "organizations"
+            || norm(&s) == self.tenant_id
+            || self
+                .verified_domains
+                .iter()
+                .any(|d| d.name.eq_ignore_ascii_case(&s))
+    }
+
+    pub fn find_eligibility(
+        &self,
+        principal: &str,
+        role: &str,
+        scope: &str,
+    ) -> Option<&Eligibility> {
+        self.eligibilities.iter().find(|e| {
+            e.principal_id == principal
+                && e.role_definition_id == role
+                && e.directory_scope_id == scope
+        })
+    }
+
+    pub fn find_assignment(&self, principal: &str, role: &str, scope: &str) -> Option<&Assignment> {
+        self.assignments.iter().find(|a| {
+            a.principal_id == principal
+                && a.role_definition_id == role
+                && a.directory_scope_id == scope
+        })
+    }
+
+    /// Whether the user holds one of the roles actively at directory scope.
+    pub fn user_holds_any_role(&self, user_id: &str, roles: &[&str]) -> bool {
+        let id = norm(user_id);
+        self.assignments.iter().any(|a| {
+            a.principal_id == id
+                && a.directory_scope_id == "/"
+                && roles.contains(&a.role_definition_id.as_str())
+        })
+    }
+
+    /// Adds an active assignment; returns `None` when the same one exists.
+    pub fn add_assignment(
+        &mut self,
+        principal: &str,
+        role: &str,
+        scope: &str,
+        kind: AssignmentKind,
+        end: Option<DateTime<Utc>>,
+    ) -> Option<Assignment> {
+        if self.find_assignment(principal, role, scope).is_some() {
+            return None;
+        }
+        let mut id = assignment_id_for(role, principal, scope);
+        if self.assignments.iter().any(|a| a.id == id) {
+            id = ids::new_guid();
+        }
+        let a = Assignment {
+            id,
+            principal_id: principal.to_owned(),
+            role_definition_id: role.to_owned(),
+            directory_scope_id: scope.to_owned(),
+            kind,
+            start: Utc::now(),
+            end,
+        };
+        if scope == "/" {
+            if let Some(r) = self.role(role) {
+                let t = r.template_id.clone();
+                self.activated_templates.insert(t);
+            }
+        }
+        self.assignments.push(a.clone());
+        Some(a)
+    }
+
+    /// Removes an assignment by id.
+    pub fn remove_assignment(&mut self, id: &str) -> Option<Assignment> {
+        let pos = self.assignments.iter().position(|a| a.id == id)?;
+        Some(self.assignments.remove(pos))
+    }
+
+    /// Template ids whose legacy `directoryRole` is activated (explicitly or through an assignment).
+    pub fn activated_directory_roles(&self) -> Vec<&RoleDef> {
+        self.roles
+            .iter()
+            .filter(|r| {
+                self.activated_templates.contains(&r.template_id)
+                    || self
+                        .assignments
+                        .iter()
+                        .any(|a| a.role_definition_id == r.id && a.directory_scope_id == "/")
+            })
+            .collect()
+    }
+
+    /// The role behind a legacy `directoryRole` id.
+    pub fn role_by_directory_role_id(&self, id: &str) -> Option<&RoleDef> {
+        let id = norm(id);
+        self.activated_directory_roles()
+            .into_iter()
+            .find(|r| ids::directory_role_id(&self.tenant_id, &r.template_id) == id)
+    }
+
+    /// Number of users (selects the throttling tier).
+    pub fn user_count(&self) -> usize {
+        self.users.len()
+    }
+}
