@@ -32,11 +32,7 @@ pub async fn send_batch(client: &GraphClient, items: Vec<BatchRequestItem>) -> B
         let req = Request {
             resource_units: estimates.values().sum::<f64>().max(1.0),
             writes,
-            ..Request::post(
-                "$batch",
-                serde_json::json!({ "requests": pending }),
-                true,
-            )
+            ..Request::post("$batch", serde_json::json!({ "requests": pending }), true)
         };
         let outer = match client.send(&req).await {
             Ok(r) => r.json::<BatchResponse>(),
@@ -63,12 +59,16 @@ pub async fn send_batch(client: &GraphClient, items: Vec<BatchRequestItem>) -> B
                 Some(r) => {
                     client.pacer().observe(
                         estimates.get(&item.id).copied().unwrap_or(1.0),
-                        r.header("x-ms-resource-unit").and_then(|v| v.trim().parse().ok()),
-                        r.header("x-ms-throttle-limit-percentage").and_then(|v| v.trim().parse().ok()),
+                        r.header("x-ms-resource-unit")
+                            .and_then(|v| v.trim().parse().ok()),
+                        r.header("x-ms-throttle-limit-percentage")
+                            .and_then(|v| v.trim().parse().ok()),
                     );
                     if is_retryable_status(r.status) && round < policy.max_attempts {
                         if r.status == 429 {
-                            client.pacer().throttled(r.header("x-ms-throttle-information"));
+                            client
+                                .pacer()
+                                .throttled(r.header("x-ms-throttle-information"));
                         }
                         let ra = r.header("retry-after").and_then(parse_retry_after);
                         wait = wait.max(ra.unwrap_or_else(|| policy.backoff(round)));
@@ -84,7 +84,12 @@ pub async fn send_batch(client: &GraphClient, items: Vec<BatchRequestItem>) -> B
                     if round < policy.max_attempts {
                         again.push(item);
                     } else {
-                        results.insert(item.id, Err(GraphError::Decode("the $batch response had no answer for this request".into())));
+                        results.insert(
+                            item.id,
+                            Err(GraphError::Decode(
+                                "the $batch response had no answer for this request".into(),
+                            )),
+                        );
                     }
                 }
             }
@@ -94,15 +99,24 @@ pub async fn send_batch(client: &GraphClient, items: Vec<BatchRequestItem>) -> B
         }
         let wait = wait.max(policy.backoff(round).min(Duration::from_millis(200)));
         if started.elapsed() + wait > policy.max_total || wait > policy.max_retry_after {
-            tracing::warn!(items = again.len(), "batch items still failing; giving up on them");
+            tracing::warn!(
+                items = again.len(),
+                "batch items still failing; giving up on them"
+            );
             for i in again {
                 results.entry(i.id).or_insert_with(|| {
-                    Err(GraphError::Decode("no answer for this request within the retry limits".into()))
+                    Err(GraphError::Decode(
+                        "no answer for this request within the retry limits".into(),
+                    ))
                 });
             }
             break;
         }
-        tracing::debug!(items = again.len(), wait_ms = wait.as_millis() as u64, "waiting before sending batch items again");
+        tracing::debug!(
+            items = again.len(),
+            wait_ms = wait.as_millis() as u64,
+            "waiting before sending batch items again"
+        );
         tokio::time::sleep(wait).await;
         pending = again;
     }

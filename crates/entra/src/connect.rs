@@ -97,7 +97,12 @@ pub fn token_source(
     Ok(match cfg.sign_in {
         SignIn::Secret => {
             let secret = credential.ok_or_else(|| missing("the client secret"))?;
-            Arc::new(AppOnly::new(endpoint, &cfg.client_id, ClientCredential::Secret(secret), &resource))
+            Arc::new(AppOnly::new(
+                endpoint,
+                &cfg.client_id,
+                ClientCredential::Secret(secret),
+                &resource,
+            ))
         }
         SignIn::Certificate => {
             let cert = match (&cfg.certificate, &cfg.certificate_thumbprint) {
@@ -110,7 +115,12 @@ pub fn token_source(
                     return Err(AuthError::new(AuthErrorKind::Config, "sign_in = \"certificate\" needs entra.certificate (a .pem or .pfx file) or entra.certificate_thumbprint (Windows certificate store)"))
                 }
             };
-            Arc::new(AppOnly::new(endpoint, &cfg.client_id, ClientCredential::Certificate(Arc::new(cert)), &resource))
+            Arc::new(AppOnly::new(
+                endpoint,
+                &cfg.client_id,
+                ClientCredential::Certificate(Arc::new(cert)),
+                &resource,
+            ))
         }
         SignIn::Interactive => Arc::new(Delegated::new(
             endpoint,
@@ -130,7 +140,10 @@ pub fn token_source(
         )),
         SignIn::Password => {
             let username = cfg.username.clone().ok_or_else(|| {
-                AuthError::new(AuthErrorKind::Config, "sign_in = \"password\" needs entra.username")
+                AuthError::new(
+                    AuthErrorKind::Config,
+                    "sign_in = \"password\" needs entra.username",
+                )
             })?;
             let password = credential.ok_or_else(|| missing("the password"))?;
             Arc::new(Delegated::new(
@@ -178,8 +191,19 @@ impl GraphTarget {
     ) -> Result<GraphTarget, ReadError> {
         let http = http_client(opts.ca_file.as_deref(), opts.timeout).map_err(ReadError::new)?;
         let tokens = token_source(cfg, credential, interaction, http.clone(), opts)?;
-        let name = format!("Microsoft Graph {} (tenant {}, {})", cfg.graph_url, cfg.tenant, tokens.describe());
-        let client = GraphClient::new(http, &cfg.graph_url, tokens, opts.retry.clone(), &opts.pacing);
+        let name = format!(
+            "Microsoft Graph {} (tenant {}, {})",
+            cfg.graph_url,
+            cfg.tenant,
+            tokens.describe()
+        );
+        let client = GraphClient::new(
+            http,
+            &cfg.graph_url,
+            tokens,
+            opts.retry.clone(),
+            &opts.pacing,
+        );
         Ok(GraphTarget::new(Arc::new(client), name)
             .with_concurrency(opts.concurrency.0, opts.concurrency.1))
     }

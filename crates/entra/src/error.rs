@@ -40,7 +40,9 @@ struct Envelope {
 impl GraphErrorBody {
     /// Parses `{"error":{...}}`; `None` when the body is not a Graph error.
     pub fn parse(body: &[u8]) -> Option<GraphErrorBody> {
-        serde_json::from_slice::<Envelope>(body).ok().map(|e| e.error)
+        serde_json::from_slice::<Envelope>(body)
+            .ok()
+            .map(|e| e.error)
     }
 
     /// Parses an already decoded JSON body (a `$batch` item's body).
@@ -83,7 +85,7 @@ pub enum GraphError {
         last: Box<GraphError>,
     },
     /// Signing in failed.
-    #[error(transparent)]
+    #[error("signing in to Entra ID failed: {0}")]
     SignIn(#[from] AuthError),
 }
 
@@ -319,11 +321,15 @@ mod tests {
         let a = br#"{"error":{"code":"X","message":"m","innerError":{"request-id":"r1"}}}"#;
         let b = br#"{"error":{"code":"X","message":"m","innererror":{"request-id":"r2"}}}"#;
         assert_eq!(
-            GraphErrorBody::parse(a).and_then(|e| e.inner_error).and_then(|i| i.request_id),
+            GraphErrorBody::parse(a)
+                .and_then(|e| e.inner_error)
+                .and_then(|i| i.request_id),
             Some("r1".into())
         );
         assert_eq!(
-            GraphErrorBody::parse(b).and_then(|e| e.inner_error).and_then(|i| i.request_id),
+            GraphErrorBody::parse(b)
+                .and_then(|e| e.inner_error)
+                .and_then(|i| i.request_id),
             Some("r2".into())
         );
     }
@@ -332,12 +338,17 @@ mod tests {
     fn aadsts_code_from_description_when_codes_missing() {
         let t = TokenErrorBody {
             error: "invalid_client".into(),
-            error_description: "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x".into(),
+            error_description: "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x"
+                .into(),
             ..Default::default()
         };
         let e = t.to_auth_error();
         assert_eq!(e.aadsts, Some(7000215));
-        assert!(e.message.contains("client secret is wrong"), "{}", e.message);
+        assert!(
+            e.message.contains("client secret is wrong"),
+            "{}",
+            e.message
+        );
         assert!(!e.message.contains("Trace ID"));
     }
 }

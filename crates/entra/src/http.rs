@@ -29,7 +29,10 @@ pub fn http_client(ca_file: Option<&Path>, timeout: Duration) -> Result<reqwest:
         let pem = std::fs::read(path)
             .map_err(|e| format!("cannot read the CA file {}: {e}", path.display()))?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-            format!("the CA file {} holds no PEM certificate: {e}", path.display())
+            format!(
+                "the CA file {} holds no PEM certificate: {e}",
+                path.display()
+            )
         })?;
         if certs.is_empty() {
             return Err(format!(
@@ -41,8 +44,7 @@ pub fn http_client(ca_file: Option<&Path>, timeout: Duration) -> Result<reqwest:
             b = b.add_root_certificate(c);
         }
     }
-    b.build()
-        .map_err(|e| format!("cannot set up HTTPS: {e}"))
+    b.build().map_err(|e| format!("cannot set up HTTPS: {e}"))
 }
 
 /// When and how often to retry.
@@ -314,7 +316,10 @@ impl GraphClient {
                     let failure = GraphError::from_response(status, &body, graph_request_id);
                     if status == 401 && !reauthenticated {
                         reauthenticated = true;
-                        tracing::info!(attempt, "graph answered 401; getting a fresh access token and trying once more");
+                        tracing::info!(
+                            attempt,
+                            "graph answered 401; getting a fresh access token and trying once more"
+                        );
                         self.tokens.invalidate();
                         continue;
                     }
@@ -326,14 +331,22 @@ impl GraphClient {
                         self.pacer
                             .throttled(header_str(&headers, "x-ms-throttle-information"));
                     }
-                    let retry_after = header_str(&headers, "retry-after").and_then(parse_retry_after);
+                    let retry_after =
+                        header_str(&headers, "retry-after").and_then(parse_retry_after);
                     if let Some(ra) = retry_after {
                         if ra > self.retry.max_retry_after {
-                            tracing::warn!(status, retry_after_s = ra.as_secs(), "graph asks to wait longer than allowed; giving up");
+                            tracing::warn!(
+                                status,
+                                retry_after_s = ra.as_secs(),
+                                "graph asks to wait longer than allowed; giving up"
+                            );
                             return Err(failure);
                         }
                     }
-                    (retry_after.unwrap_or_else(|| self.retry.backoff(attempt)), failure)
+                    (
+                        retry_after.unwrap_or_else(|| self.retry.backoff(attempt)),
+                        failure,
+                    )
                 }
             };
             let elapsed = started.elapsed();
@@ -351,7 +364,8 @@ impl GraphClient {
     }
 }
 
-fn transport_words(e: &reqwest::Error) -> String {
+/// A transport error with its causes (the TLS or socket reason is in the chain).
+pub(crate) fn transport_words(e: &reqwest::Error) -> String {
     let mut s = e.to_string();
     let mut src = std::error::Error::source(e);
     while let Some(inner) = src {
@@ -369,12 +383,18 @@ mod tests {
     #[test]
     fn retry_after_seconds_and_dates() {
         assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(Duration::ZERO)
+        );
         let later = (chrono::Utc::now() + chrono::Duration::seconds(30))
             .format("%a, %d %b %Y %H:%M:%S GMT")
             .to_string();
         let d = parse_retry_after(&later).unwrap_or_default();
-        assert!(d > Duration::from_secs(25) && d <= Duration::from_secs(30), "{d:?}");
+        assert!(
+            d > Duration::from_secs(25) && d <= Duration::from_secs(30),
+            "{d:?}"
+        );
         assert_eq!(parse_retry_after("soon"), None);
     }
 

@@ -123,7 +123,11 @@ impl DirectoryObjectDto {
 
     /// As an assignment's principal.
     pub fn to_principal(&self) -> Principal {
-        let t = self.odata_type.as_deref().unwrap_or("").to_ascii_lowercase();
+        let t = self
+            .odata_type
+            .as_deref()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         let id = EntraObjectId::new(self.id.clone());
         let name = self.display_name.clone().unwrap_or_default();
         match t.as_str() {

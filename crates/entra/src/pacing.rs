@@ -221,7 +221,10 @@ pub fn estimate_cost(method: &str, url: &str) -> f64 {
     }
     if let Some(top) = q
         .split('&')
-        .find_map(|kv| kv.strip_prefix("$top=").or_else(|| kv.strip_prefix("%24top=")))
+        .find_map(|kv| {
+            kv.strip_prefix("$top=")
+                .or_else(|| kv.strip_prefix("%24top="))
+        })
         .and_then(|v| v.parse::<u32>().ok())
     {
         if top < 20 {
@@ -240,11 +243,20 @@ mod tests {
         assert_eq!(estimate_cost("GET", "users?$filter=x"), 2.0);
         assert_eq!(estimate_cost("GET", "users?$filter=x&$select=id"), 1.0);
         assert_eq!(
-            estimate_cost("GET", "/roleManagement/directory/roleAssignments?$filter=a&$expand=principal"),
+            estimate_cost(
+                "GET",
+                "/roleManagement/directory/roleAssignments?$filter=a&$expand=principal"
+            ),
             2.0
         );
-        assert_eq!(estimate_cost("DELETE", "roleManagement/directory/roleAssignments/x"), 1.0);
-        assert_eq!(estimate_cost("GET", "groups/1/transitiveMembers?$top=5"), 4.0);
+        assert_eq!(
+            estimate_cost("DELETE", "roleManagement/directory/roleAssignments/x"),
+            1.0
+        );
+        assert_eq!(
+            estimate_cost("GET", "groups/1/transitiveMembers?$top=5"),
+            4.0
+        );
     }
 
     #[test]
@@ -252,6 +264,9 @@ mod tests {
         let mut b = Bucket::new(10.0, Duration::from_secs(10));
         assert_eq!(b.reserve(10.0), Duration::ZERO);
         let w = b.reserve(2.0);
-        assert!(w >= Duration::from_millis(1900) && w <= Duration::from_millis(2100), "{w:?}");
+        assert!(
+            w >= Duration::from_millis(1900) && w <= Duration::from_millis(2100),
+            "{w:?}"
+        );
     }
 }

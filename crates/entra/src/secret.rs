@@ -44,6 +44,12 @@ impl<T> fmt::Display for Sensitive<T> {
     }
 }
 
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Sensitive<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(d).map(Sensitive)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Sensitive;
@@ -53,11 +59,5 @@ mod tests {
         let s = Sensitive::from("hunter2");
         assert_eq!(format!("{s:?} {s}"), "<redacted> <redacted>");
         assert_eq!(s.expose(), "hunter2");
-    }
-}
-
-impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Sensitive<T> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        T::deserialize(d).map(Sensitive)
     }
 }

@@ -16,8 +16,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use rolesync_core::ids::RoleDefinitionId;
 use rolesync_core::plan::{Action, Change};
 use rolesync_core::tenant::{
-    AssignmentKind, AssignmentOrigin, EntraUser, Principal, RoleAssignment, RoleDefinition,
-    UserKey,
+    AssignmentKind, AssignmentOrigin, EntraUser, Principal, RoleAssignment, RoleDefinition, UserKey,
 };
 use rolesync_core::traits::{ChangeOutcome, ReadError, RoleTarget};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -171,8 +170,14 @@ impl GraphTarget {
     }
 
     /// Users by object id, with the on-premises properties.
-    async fn users_by_id(&self, ids: &[String]) -> Result<HashMap<String, DirectoryObjectDto>, GraphError> {
-        let queries: Vec<String> = in_filters("id", ids).iter().map(|f| users_query(f)).collect();
+    async fn users_by_id(
+        &self,
+        ids: &[String],
+    ) -> Result<HashMap<String, DirectoryObjectDto>, GraphError> {
+        let queries: Vec<String> = in_filters("id", ids)
+            .iter()
+            .map(|f| users_query(f))
+            .collect();
         Ok(self
             .batched_get(queries)
             .await?
@@ -185,8 +190,18 @@ impl GraphTarget {
     async fn role_assignments(
         &self,
         role: &RoleDefinitionId,
-    ) -> Result<(Vec<RoleAssignmentDto>, Vec<ScheduleInstanceDto>, Vec<ScheduleInstanceDto>), ReadError> {
-        let by_role = encode_query_value(&format!("roleDefinitionId eq {}", odata_literal(role.as_str())));
+    ) -> Result<
+        (
+            Vec<RoleAssignmentDto>,
+            Vec<ScheduleInstanceDto>,
+            Vec<ScheduleInstanceDto>,
+        ),
+        ReadError,
+    > {
+        let by_role = encode_query_value(&format!(
+            "roleDefinitionId eq {}",
+            odata_literal(role.as_str())
+        ));
         let active = collect_all::<RoleAssignmentDto>(
             &self.client,
             format!("{ASSIGNMENTS}?$filter={by_role}&$expand=principal"),
@@ -200,7 +215,8 @@ impl GraphTarget {
             format!("{ELIGIBILITY_INSTANCES}?$filter={by_role}&$expand=principal"),
         );
         let (active, instances, eligible) = tokio::join!(active, instances, eligible);
-        let active = active.map_err(|e| e.to_read_error(&format!("reading the assignments of role {role}")))?;
+        let active = active
+            .map_err(|e| e.to_read_error(&format!("reading the assignments of role {role}")))?;
         let pim = |r: Result<Vec<ScheduleInstanceDto>, GraphError>, what: &str| match r {
             Ok(v) => Ok(v),
             Err(e) if is_pim_unavailable(&e) => {
@@ -209,7 +225,11 @@ impl GraphTarget {
             }
             Err(e) => Err(e.to_read_error(&format!("reading the PIM {what} of role {role}"))),
         };
-        Ok((active, pim(instances, "activations")?, pim(eligible, "eligibilities")?))
+        Ok((
+            active,
+            pim(instances, "activations")?,
+            pim(eligible, "eligibilities")?,
+        ))
     }
 
     async fn exists(&self, change: &Change) -> Result<bool, GraphError> {
@@ -220,12 +240,22 @@ impl GraphTarget {
         ));
         match change.kind {
             AssignmentKind::Active => {
-                let v = collect_all::<RoleAssignmentDto>(&self.client, format!("{ASSIGNMENTS}?$filter={filter}")).await?;
-                Ok(v.iter().any(|a| a.directory_scope_id.as_deref().unwrap_or("/") == "/"))
+                let v = collect_all::<RoleAssignmentDto>(
+                    &self.client,
+                    format!("{ASSIGNMENTS}?$filter={filter}"),
+                )
+                .await?;
+                Ok(v.iter()
+                    .any(|a| a.directory_scope_id.as_deref().unwrap_or("/") == "/"))
             }
             AssignmentKind::Eligible => {
-                let v = collect_all::<ScheduleInstanceDto>(&self.client, format!("{ELIGIBILITY_INSTANCES}?$filter={filter}")).await?;
-                Ok(v.iter().any(|a| a.directory_scope_id.as_deref().unwrap_or("/") == "/"))
+                let v = collect_all::<ScheduleInstanceDto>(
+                    &self.client,
+                    format!("{ELIGIBILITY_INSTANCES}?$filter={filter}"),
+                )
+                .await?;
+                Ok(v.iter()
+                    .any(|a| a.directory_scope_id.as_deref().unwrap_or("/") == "/"))
             }
         }
     }
@@ -236,14 +266,21 @@ impl GraphTarget {
             odata_literal(change.role_id.as_str()),
             odata_literal(change.principal_id.as_str())
         ));
-        let v = collect_all::<RoleAssignmentDto>(&self.client, format!("{ASSIGNMENTS}?$filter={filter}")).await?;
+        let v = collect_all::<RoleAssignmentDto>(
+            &self.client,
+            format!("{ASSIGNMENTS}?$filter={filter}"),
+        )
+        .await?;
         Ok(v.into_iter()
             .find(|a| a.directory_scope_id.as_deref().unwrap_or("/") == "/")
             .map(|a| a.id))
     }
 
     fn request_for(change: &Change, id: String, assignment_id: Option<&str>) -> BatchRequestItem {
-        let json = Some(HashMap::from([("Content-Type".to_owned(), "application/json".to_owned())]));
+        let json = Some(HashMap::from([(
+            "Content-Type".to_owned(),
+            "application/json".to_owned(),
+        )]));
         match (change.action, change.kind) {
             (Action::Grant, AssignmentKind::Active) => BatchRequestItem {
                 id,
@@ -260,7 +297,10 @@ impl GraphTarget {
             (Action::Revoke, AssignmentKind::Active) => BatchRequestItem {
                 id,
                 method: "DELETE".into(),
-                url: format!("/{ASSIGNMENTS}/{}", encode_query_value(assignment_id.unwrap_or_default())),
+                url: format!(
+                    "/{ASSIGNMENTS}/{}",
+                    encode_query_value(assignment_id.unwrap_or_default())
+                ),
                 headers: None,
                 body: None,
             },
@@ -298,7 +338,11 @@ impl GraphTarget {
     }
 
     /// Turns one item's final answer into an outcome; re-reads when "already done" is ambiguous.
-    async fn outcome(&self, change: &Change, r: &Result<BatchResponseItem, GraphError>) -> ChangeOutcome {
+    async fn outcome(
+        &self,
+        change: &Change,
+        r: &Result<BatchResponseItem, GraphError>,
+    ) -> ChangeOutcome {
         let r = match r {
             Ok(r) => r,
             Err(e) => {
@@ -317,7 +361,11 @@ impl GraphTarget {
             .and_then(GraphErrorBody::from_value)
             .unwrap_or_default();
         let failed = || ChangeOutcome::Failed {
-            code: if err.code.is_empty() { r.status.to_string() } else { err.code.clone() },
+            code: if err.code.is_empty() {
+                r.status.to_string()
+            } else {
+                err.code.clone()
+            },
             message: if err.message.is_empty() {
                 format!("Microsoft Graph answered {}", r.status)
             } else {
@@ -336,7 +384,9 @@ impl GraphTarget {
                     match self.exists(change).await {
                         Ok(true) => return ChangeOutcome::AlreadyDone,
                         Ok(false) => {}
-                        Err(e) => tracing::warn!(error = %e, "re-reading after a failed grant failed"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "re-reading after a failed grant failed")
+                        }
                     }
                 }
                 failed()
@@ -349,7 +399,9 @@ impl GraphTarget {
                     match self.exists(change).await {
                         Ok(false) => return ChangeOutcome::AlreadyDone,
                         Ok(true) => {}
-                        Err(e) => tracing::warn!(error = %e, "re-reading after a failed revoke failed"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "re-reading after a failed revoke failed")
+                        }
                     }
                 }
                 failed()
@@ -362,7 +414,10 @@ impl GraphTarget {
         let mut items = Vec::new();
         for (i, c) in changes.iter().enumerate() {
             let mut assignment_id = c.assignment_id.clone();
-            if c.action == Action::Revoke && c.kind == AssignmentKind::Active && assignment_id.is_none() {
+            if c.action == Action::Revoke
+                && c.kind == AssignmentKind::Active
+                && assignment_id.is_none()
+            {
                 match self.active_assignment_id(c).await {
                     Ok(Some(id)) => assignment_id = Some(id),
                     Ok(None) => {
@@ -370,12 +425,19 @@ impl GraphTarget {
                         continue;
                     }
                     Err(e) => {
-                        outcomes[i] = Some(ChangeOutcome::Failed { code: "lookupFailed".into(), message: e.to_string() });
+                        outcomes[i] = Some(ChangeOutcome::Failed {
+                            code: "lookupFailed".into(),
+                            message: e.to_string(),
+                        });
                         continue;
                     }
                 }
             }
-            items.push(Self::request_for(c, (i + 1).to_string(), assignment_id.as_deref()));
+            items.push(Self::request_for(
+                c,
+                (i + 1).to_string(),
+                assignment_id.as_deref(),
+            ));
         }
         if !items.is_empty() {
             let results = send_batch(&self.client, items).await;
@@ -392,7 +454,12 @@ impl GraphTarget {
         }
         outcomes
             .into_iter()
-            .map(|o| o.unwrap_or(ChangeOutcome::Failed { code: "noResult".into(), message: "no result".into() }))
+            .map(|o| {
+                o.unwrap_or(ChangeOutcome::Failed {
+                    code: "noResult".into(),
+                    message: "no result".into(),
+                })
+            })
             .collect()
     }
 }
@@ -400,13 +467,19 @@ impl GraphTarget {
 #[async_trait]
 impl RoleTarget for GraphTarget {
     async fn role_definitions(&self) -> Result<Vec<RoleDefinition>, ReadError> {
-        let v = collect_all::<RoleDefinitionDto>(&self.client, "roleManagement/directory/roleDefinitions")
-            .await
-            .map_err(|e| e.to_read_error("reading the role definitions from Microsoft Graph"))?;
+        let v = collect_all::<RoleDefinitionDto>(
+            &self.client,
+            "roleManagement/directory/roleDefinitions",
+        )
+        .await
+        .map_err(|e| e.to_read_error("reading the role definitions from Microsoft Graph"))?;
         Ok(v.iter().map(RoleDefinitionDto::to_core).collect())
     }
 
-    async fn assignments(&self, roles: &[RoleDefinitionId]) -> Result<Vec<RoleAssignment>, ReadError> {
+    async fn assignments(
+        &self,
+        roles: &[RoleDefinitionId],
+    ) -> Result<Vec<RoleAssignment>, ReadError> {
         let per_role: Vec<_> = stream::iter(roles.iter().cloned())
             .map(|r| async move { self.role_assignments(&r).await.map(|v| (r, v)) })
             .buffer_unordered(self.read_concurrency)
@@ -418,7 +491,11 @@ impl RoleTarget for GraphTarget {
             let principals = active
                 .iter()
                 .map(|a| (a.principal.as_ref(), &a.principal_id))
-                .chain(eligible.iter().map(|e| (e.principal.as_ref(), &e.principal_id)));
+                .chain(
+                    eligible
+                        .iter()
+                        .map(|e| (e.principal.as_ref(), &e.principal_id)),
+                );
             for (p, id) in principals {
                 if p.is_none_or(DirectoryObjectDto::is_user) {
                     user_ids.insert(id.to_ascii_lowercase());
@@ -455,10 +532,17 @@ impl RoleTarget for GraphTarget {
             let activated: HashSet<String> = instances
                 .iter()
                 .filter(|i| i.directory_scope_id.as_deref().unwrap_or("/") == "/")
-                .filter(|i| i.assignment_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("activated")))
+                .filter(|i| {
+                    i.assignment_type
+                        .as_deref()
+                        .is_some_and(|t| t.eq_ignore_ascii_case("activated"))
+                })
                 .map(|i| i.principal_id.to_ascii_lowercase())
                 .collect();
-            for a in active.iter().filter(|a| a.directory_scope_id.as_deref().unwrap_or("/") == "/") {
+            for a in active
+                .iter()
+                .filter(|a| a.directory_scope_id.as_deref().unwrap_or("/") == "/")
+            {
                 out.push(RoleAssignment {
                     id: a.id.clone(),
                     role_definition_id: role.clone(),
@@ -471,7 +555,10 @@ impl RoleTarget for GraphTarget {
                     },
                 });
             }
-            for e in eligible.iter().filter(|e| e.directory_scope_id.as_deref().unwrap_or("/") == "/") {
+            for e in eligible
+                .iter()
+                .filter(|e| e.directory_scope_id.as_deref().unwrap_or("/") == "/")
+            {
                 out.push(RoleAssignment {
                     id: e.id.clone(),
                     role_definition_id: role.clone(),
@@ -490,8 +577,16 @@ impl RoleTarget for GraphTarget {
             s.into_iter().collect()
         };
         let anchors = uniq(keys.iter().map(|k| k.immutable_id.clone()).collect());
-        let sids = uniq(keys.iter().filter_map(|k| k.sid.as_ref().map(|s| s.to_string())).collect());
-        let upns = uniq(keys.iter().filter_map(|k| k.upn.as_ref().map(|u| u.as_str().to_owned())).collect());
+        let sids = uniq(
+            keys.iter()
+                .filter_map(|k| k.sid.as_ref().map(|s| s.to_string()))
+                .collect(),
+        );
+        let upns = uniq(
+            keys.iter()
+                .filter_map(|k| k.upn.as_ref().map(|u| u.as_str().to_owned()))
+                .collect(),
+        );
         let mut queries: Vec<String> = Vec::new();
         for (prop, values) in [
             ("onPremisesImmutableId", &anchors),
@@ -548,6 +643,9 @@ mod tests {
 
     #[test]
     fn plus_in_immutable_ids_is_escaped() {
-        assert_eq!(encode_query_value("a eq 'x+y/z=='"), "a%20eq%20'x%2By/z%3D%3D'");
+        assert_eq!(
+            encode_query_value("a eq 'x+y/z=='"),
+            "a%20eq%20'x%2By/z%3D%3D'"
+        );
     }
 }

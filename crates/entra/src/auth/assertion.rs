@@ -24,9 +24,18 @@ pub enum SigningAlgorithm {
     Rs256,
 }
 
+/// Where the private key lives.
+enum Key {
+    /// In memory (PEM or PFX).
+    Rsa(Box<RsaPrivateKey>),
+    /// In the Windows certificate store (CNG); it never leaves it.
+    #[cfg(windows)]
+    Store(crate::auth::windows_store::StoreKey),
+}
+
 /// A certificate with its private key.
 pub struct CertificateCredential {
-    key: RsaPrivateKey,
+    key: Key,
     cert_der: Vec<u8>,
     algorithm: SigningAlgorithm,
 }
@@ -69,7 +78,7 @@ impl CertificateCredential {
             .or_else(|_| RsaPrivateKey::from_pkcs1_der(key_der))
             .map_err(|_| config_err("the private key is not an RSA key in PKCS#8 or PKCS#1 form; Entra ID certificates need RSA keys"))?;
         Ok(CertificateCredential {
-            key,
+            key: Key::Rsa(Box::new(key)),
             cert_der,
             algorithm: SigningAlgorithm::Ps256,
         })
@@ -121,7 +130,10 @@ impl CertificateCredential {
             .unwrap_or("")
             .to_ascii_lowercase();
         let data = read(path)?;
-        if ext == "pfx" || ext == "p12" || !data.starts_with(b"-----") && !String::from_utf8_lossy(&data).contains("-----BEGIN") {
+        if ext == "pfx"
+            || ext == "p12"
+            || !data.starts_with(b"-----") && !String::from_utf8_lossy(&data).contains("-----BEGIN")
+        {
             return Self::from_pfx(&data, password.unwrap_or(""))
                 .map_err(|e| config_err(format!("{}: {}", path.display(), e.message)));
         }
@@ -134,6 +146,16 @@ impl CertificateCredential {
         };
         Self::from_pem(&text, key_text.as_deref())
             .map_err(|e| config_err(format!("{}: {}", path.display(), e.message)))
+    }
+
+    /// A certificate whose key stays in the Windows certificate store.
+    #[cfg(windows)]
+    pub(crate) fn from_store(cert_der: Vec<u8>, key: crate::auth::windows_store::StoreKey) -> Self {
+        CertificateCredential {
+            key: Key::Store(key),
+            cert_der,
+            algorithm: SigningAlgorithm::Ps256,
+        }
     }
 
     /// Uses RS256 instead of PS256.
@@ -189,15 +211,20 @@ impl CertificateCredential {
             URL_SAFE_NO_PAD.encode(header.to_string()),
             URL_SAFE_NO_PAD.encode(claims.to_string())
         );
-        let sig = match self.algorithm {
-            SigningAlgorithm::Ps256 => {
-                let k = rsa::pss::BlindedSigningKey::<sha2::Sha256>::new(self.key.clone());
+        let sig = match (&self.key, self.algorithm) {
+            (Key::Rsa(key), SigningAlgorithm::Ps256) => {
+                let k = rsa::pss::BlindedSigningKey::<sha2::Sha256>::new((**key).clone());
                 k.sign_with_rng(&mut rand::thread_rng(), signing_input.as_bytes())
                     .to_vec()
             }
-            SigningAlgorithm::Rs256 => {
-                let k = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(self.key.clone());
+            (Key::Rsa(key), SigningAlgorithm::Rs256) => {
+                let k = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new((**key).clone());
                 k.sign(signing_input.as_bytes()).to_vec()
+            }
+            #[cfg(windows)]
+            (Key::Store(key), alg) => {
+                let digest: [u8; 32] = sha2::Sha256::digest(signing_input.as_bytes()).into();
+                key.sign_sha256(&digest, alg == SigningAlgorithm::Ps256)?
             }
         };
         Ok(Sensitive::new(format!(

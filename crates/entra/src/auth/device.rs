@@ -129,11 +129,17 @@ impl DeviceCodeFlow {
                 }
                 DevicePoll::SlowDown => {
                     interval += Duration::from_secs(5);
-                    tracing::info!(interval_s = interval.as_secs(), "device-code: asked to slow down");
+                    tracing::info!(
+                        interval_s = interval.as_secs(),
+                        "device-code: asked to slow down"
+                    );
                 }
             }
             if Instant::now() > deadline + Duration::from_secs(30) {
-                return Err(AuthError::new(AuthErrorKind::Declined, "the device code expired before the sign-in was completed; start again"));
+                return Err(AuthError::new(
+                    AuthErrorKind::Declined,
+                    "the device code expired before the sign-in was completed; start again",
+                ));
             }
         }
     }

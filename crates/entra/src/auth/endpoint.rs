@@ -118,7 +118,7 @@ impl LoginEndpoint {
                 Err(e) => {
                     last = Some(AuthError::new(
                         AuthErrorKind::Network,
-                        format!("cannot reach the identity platform at {}: {e}; check the network, proxy and entra.login_url", self.base),
+                        format!("cannot reach the identity platform at {}: {}; check the network, proxy and entra.login_url (and the CA file when a TLS-inspecting proxy is in the way)", self.base, crate::http::transport_words(&e)),
                     ));
                     continue;
                 }
@@ -127,7 +127,10 @@ impl LoginEndpoint {
             let body = match resp.bytes().await {
                 Ok(b) => b,
                 Err(e) => {
-                    last = Some(AuthError::new(AuthErrorKind::Network, format!("the identity platform's answer was cut off: {e}")));
+                    last = Some(AuthError::new(
+                        AuthErrorKind::Network,
+                        format!("the identity platform's answer was cut off: {e}"),
+                    ));
                     continue;
                 }
             };
@@ -153,7 +156,12 @@ impl LoginEndpoint {
             }
             return Err(err);
         }
-        Err(last.unwrap_or_else(|| AuthError::new(AuthErrorKind::Network, "the identity platform did not answer")))
+        Err(last.unwrap_or_else(|| {
+            AuthError::new(
+                AuthErrorKind::Network,
+                "the identity platform did not answer",
+            )
+        }))
     }
 
     /// POSTs to the token endpoint. Authorization codes are single-use, so their redemption is

@@ -108,7 +108,10 @@ impl AuthCodeFlow {
     /// checks `state`, redeems the code with the PKCE verifier.
     pub async fn run(&self, interaction: &dyn Interaction) -> Result<TokenResponse, AuthError> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await.map_err(|e| {
-            AuthError::new(AuthErrorKind::Config, format!("cannot listen on a loopback port for the browser's answer: {e}"))
+            AuthError::new(
+                AuthErrorKind::Config,
+                format!("cannot listen on a loopback port for the browser's answer: {e}"),
+            )
         })?;
         let port = listener
             .local_addr()
@@ -124,10 +127,20 @@ impl AuthCodeFlow {
             tokio::time::timeout(self.timeout, receive_redirect(&listener))
         );
         opened.map_err(|e| {
-            AuthError::new(AuthErrorKind::Cancelled, format!("{e}; use sign_in = \"device-code\" where no browser can be opened"))
+            AuthError::new(
+                AuthErrorKind::Cancelled,
+                format!("{e}; use sign_in = \"device-code\" where no browser can be opened"),
+            )
         })?;
-        let params = params
-            .map_err(|_| AuthError::new(AuthErrorKind::Cancelled, format!("the browser sign-in did not finish within {} s; start it again", self.timeout.as_secs())))??;
+        let params = params.map_err(|_| {
+            AuthError::new(
+                AuthErrorKind::Cancelled,
+                format!(
+                    "the browser sign-in did not finish within {} s; start it again",
+                    self.timeout.as_secs()
+                ),
+            )
+        })??;
         if params.get("state").map(String::as_str) != Some(state.as_str()) {
             return Err(AuthError::new(AuthErrorKind::Request, "the browser came back with a different state parameter (possible cross-site request); the answer was ignored — start the sign-in again"));
         }
@@ -140,7 +153,10 @@ impl AuthCodeFlow {
             return Err(body.to_auth_error());
         }
         let code = params.get("code").ok_or_else(|| {
-            AuthError::new(AuthErrorKind::Other, "the browser came back without an authorization code")
+            AuthError::new(
+                AuthErrorKind::Other,
+                "the browser came back without an authorization code",
+            )
         })?;
         let form = vec![
             ("client_id", self.client_id.clone()),
@@ -161,7 +177,10 @@ impl AuthCodeFlow {
 async fn receive_redirect(listener: &TcpListener) -> Result<HashMap<String, String>, AuthError> {
     loop {
         let (mut sock, _) = listener.accept().await.map_err(|e| {
-            AuthError::new(AuthErrorKind::Other, format!("loopback listener failed: {e}"))
+            AuthError::new(
+                AuthErrorKind::Other,
+                format!("loopback listener failed: {e}"),
+            )
         })?;
         let mut buf = Vec::with_capacity(2048);
         let mut chunk = [0u8; 1024];

@@ -161,7 +161,8 @@ impl AppOnly {
         match &self.credential {
             ClientCredential::Secret(s) => form.push(("client_secret", s.expose().clone())),
             ClientCredential::Certificate(c) => {
-                let jwt = c.client_assertion(&self.client_id, self.endpoint.token_url().as_str())?;
+                let jwt =
+                    c.client_assertion(&self.client_id, self.endpoint.token_url().as_str())?;
                 form.push((
                     "client_assertion_type",
                     "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
@@ -331,7 +332,10 @@ impl Delegated {
         }
     }
 
-    async fn redeem_refresh(&self, refresh: &Sensitive<String>) -> Result<TokenResponse, AuthError> {
+    async fn redeem_refresh(
+        &self,
+        refresh: &Sensitive<String>,
+    ) -> Result<TokenResponse, AuthError> {
         let form = vec![
             ("client_id", self.client_id.clone()),
             ("scope", self.scope.clone()),

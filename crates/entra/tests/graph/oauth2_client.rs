@@ -30,17 +30,6 @@ async fn oauth2_crate_client_credentials() {
         .unwrap();
     assert!(!token.access_token().secret().is_empty());
     assert!(token.expires_in().unwrap() > Duration::from_secs(60));
-
-    // HTTP Basic client authentication works too.
-    let basic = BasicClient::new(ClientId::new(APP_ID.into()))
-        .set_client_secret(ClientSecret::new(SECRET.into()))
-        .set_token_uri(TokenUrl::new(emu.token_endpoint()).unwrap());
-    basic
-        .exchange_client_credentials()
-        .add_scope(Scope::new("https://graph.microsoft.com/.default".into()))
-        .request_async(&http())
-        .await
-        .unwrap();
 }
 
 #[tokio::test]

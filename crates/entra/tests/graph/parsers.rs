@@ -1,7 +1,9 @@
 use crate::common::fixture;
 use rolesync_core::tenant::{Principal, UserType};
 use rolesync_entra::error::{GraphError, GraphErrorBody, TokenErrorBody};
-use rolesync_entra::model::{BatchResponse, DirectoryObjectDto, Page, RoleAssignmentDto, RoleDefinitionDto};
+use rolesync_entra::model::{
+    BatchResponse, DirectoryObjectDto, Page, RoleAssignmentDto, RoleDefinitionDto,
+};
 
 fn read(name: &str) -> String {
     std::fs::read_to_string(fixture(&format!("msdocs/{name}"))).unwrap()
@@ -26,8 +28,12 @@ fn without_trailing_commas(s: &str) -> String {
 #[test]
 fn role_assignments_with_expanded_principal() {
     let text = read("roleassignments-expand-principal.json");
-    assert!(serde_json::from_str::<serde_json::Value>(&text).is_err(), "the documented example is not strict JSON");
-    let page: Page<RoleAssignmentDto> = serde_json::from_str(&without_trailing_commas(&text)).unwrap();
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&text).is_err(),
+        "the documented example is not strict JSON"
+    );
+    let page: Page<RoleAssignmentDto> =
+        serde_json::from_str(&without_trailing_commas(&text)).unwrap();
     assert_eq!(page.value.len(), 3);
     assert!(page.next_link.is_none());
     let a = &page.value[0];
@@ -50,7 +56,8 @@ fn role_assignments_with_expanded_principal() {
 
 #[test]
 fn role_definitions() {
-    let page: Page<RoleDefinitionDto> = serde_json::from_str(&read("roledefinitions.json")).unwrap();
+    let page: Page<RoleDefinitionDto> =
+        serde_json::from_str(&read("roledefinitions.json")).unwrap();
     let defs: Vec<_> = page.value.iter().map(RoleDefinitionDto::to_core).collect();
     assert_eq!(defs[0].display_name, "Global Administrator");
     assert!(defs[0].is_built_in);
@@ -66,17 +73,24 @@ fn batch_response() {
     let denied = b.responses.iter().find(|r| r.id == "3").unwrap();
     let e = GraphErrorBody::from_value(denied.body.as_ref().unwrap()).unwrap();
     assert_eq!(e.code, "Forbidden");
-    assert_eq!(b.responses.iter().find(|r| r.id == "4").unwrap().body, Some(serde_json::Value::Null));
+    assert_eq!(b.responses.iter().find(|r| r.id == "4").unwrap().body, None);
 }
 
 #[test]
 fn users_with_on_premises_properties() {
-    let page: Page<DirectoryObjectDto> = serde_json::from_str(&read("users-onpremises.json")).unwrap();
+    let page: Page<DirectoryObjectDto> =
+        serde_json::from_str(&read("users-onpremises.json")).unwrap();
     let adele = page.value[0].to_user();
     assert!(adele.is_synced());
-    assert_eq!(adele.on_premises_immutable_id.as_deref(), Some("dOXSvFiNNkGp34oZsUXbeQ=="));
     assert_eq!(
-        adele.on_premises_security_identifier.map(|s| s.to_string()).as_deref(),
+        adele.on_premises_immutable_id.as_deref(),
+        Some("dOXSvFiNNkGp34oZsUXbeQ==")
+    );
+    assert_eq!(
+        adele
+            .on_premises_security_identifier
+            .map(|s| s.to_string())
+            .as_deref(),
         Some("S-1-5-21-1234567890-123456789-1234567890-1105")
     );
     let room = page.value[1].to_user();
@@ -89,16 +103,32 @@ fn graph_error_body() {
     let body = read("error-forbidden.json");
     let e = GraphError::from_response(403, body.as_bytes(), None);
     match &e {
-        GraphError::Api { status, code, request_id, .. } => {
+        GraphError::Api {
+            status,
+            code,
+            request_id,
+            ..
+        } => {
             assert_eq!(*status, 403);
             assert_eq!(code, "Authorization_RequestDenied");
-            assert_eq!(request_id.as_deref(), Some("a1ef5da0-0dd9-43f3-9a20-1e9db4b1a4c2"));
+            assert_eq!(
+                request_id.as_deref(),
+                Some("a1ef5da0-0dd9-43f3-9a20-1e9db4b1a4c2")
+            );
         }
         e => panic!("{e:?}"),
     }
     let r = e.to_read_error("reading the role definitions");
-    assert!(r.message.contains("Insufficient privileges"), "{}", r.message);
-    assert!(r.message.contains("grant them admin consent"), "{}", r.message);
+    assert!(
+        r.message.contains("Insufficient privileges"),
+        "{}",
+        r.message
+    );
+    assert!(
+        r.message.contains("grant them admin consent"),
+        "{}",
+        r.message
+    );
 }
 
 #[test]
@@ -106,6 +136,10 @@ fn token_error_body() {
     let t: TokenErrorBody = serde_json::from_str(&read("token-error.json")).unwrap();
     assert_eq!(t.code(), Some(50126));
     let e = t.to_auth_error();
-    assert!(e.message.starts_with("wrong user name or password"), "{}", e.message);
+    assert!(
+        e.message.starts_with("wrong user name or password"),
+        "{}",
+        e.message
+    );
     assert!(!e.message.contains("Trace ID"), "{}", e.message);
 }

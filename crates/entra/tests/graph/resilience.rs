@@ -48,14 +48,28 @@ async fn converges_under_injected_faults_without_double_writes() {
     for f in [&mut got, &mut want] {
         f.role_assignments.iter_mut().for_each(|a| a.id = None);
         f.role_eligibilities.iter_mut().for_each(|e| e.id = None);
-        f.role_assignments.sort_by(|a, b| (&a.role_definition_id, &a.principal_id).cmp(&(&b.role_definition_id, &b.principal_id)));
-        f.role_eligibilities.sort_by(|a, b| (&a.role_definition_id, &a.principal_id).cmp(&(&b.role_definition_id, &b.principal_id)));
-        f.role_eligibilities.iter_mut().for_each(|e| { e.start_date_time = None; e.end_date_time = None; });
-        f.role_activations.iter_mut().for_each(|e| { e.id = None; e.start_date_time = None; e.end_date_time = None; });
+        f.role_assignments.sort_by(|a, b| {
+            (&a.role_definition_id, &a.principal_id).cmp(&(&b.role_definition_id, &b.principal_id))
+        });
+        f.role_eligibilities.sort_by(|a, b| {
+            (&a.role_definition_id, &a.principal_id).cmp(&(&b.role_definition_id, &b.principal_id))
+        });
+        f.role_eligibilities.iter_mut().for_each(|e| {
+            e.start_date_time = None;
+            e.end_date_time = None;
+        });
+        f.role_activations.iter_mut().for_each(|e| {
+            e.id = None;
+            e.start_date_time = None;
+            e.end_date_time = None;
+        });
     }
     assert_eq!(got.role_assignments, want.role_assignments);
     assert_eq!(got.role_eligibilities, want.role_eligibilities);
-    assert_eq!(s.writes as usize, planned, "every change applied exactly once: {s:?}");
+    assert_eq!(
+        s.writes as usize, planned,
+        "every change applied exactly once: {s:?}"
+    );
 }
 
 #[tokio::test]
@@ -70,11 +84,17 @@ async fn pacing_keeps_a_scaled_sync_free_of_429() {
     let t = app_target(&emu, &opts);
     let plan = run(&t, RunMode::Plan).await;
     let applied = run(&t, RunMode::Apply).await;
-    assert!(applied.applied.iter().all(|a| a.outcome == ChangeOutcome::Done));
+    assert!(applied
+        .applied
+        .iter()
+        .all(|a| a.outcome == ChangeOutcome::Done));
     let again = run(&t, RunMode::Plan).await;
     assert_eq!(again.plan.unwrap().summary.grants, 0);
     let s = emu.stats();
     assert_eq!(s.throttled, 0, "paced client met no 429: {s:?}");
-    assert!(s.resource_units > 70, "the runs needed more than one window: {s:?}");
+    assert!(
+        s.resource_units > 70,
+        "the runs needed more than one window: {s:?}"
+    );
     let _ = decisions(&plan.plan.unwrap());
 }

@@ -3,8 +3,8 @@ use async_trait::async_trait;
 use rolesync_config::SignIn;
 use rolesync_core::traits::RoleTarget;
 use rolesync_entra::auth::{
-    AppOnly, CertificateCredential, ClientCredential, DeviceCodeFlow, DevicePoll,
-    DeviceCodePrompt, Interaction, LoginEndpoint, SigningAlgorithm, TokenSource,
+    AppOnly, CertificateCredential, ClientCredential, DeviceCodeFlow, DeviceCodePrompt, DevicePoll,
+    Interaction, LoginEndpoint, SigningAlgorithm, TokenSource,
 };
 use rolesync_entra::connect::token_source;
 use rolesync_entra::{AuthErrorKind, GraphTarget, Sensitive};
@@ -14,8 +14,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn endpoint(emu: &RunningEmulator) -> LoginEndpoint {
-    let http = rolesync_entra::http::http_client(emu.ca_pem_path(), Duration::from_secs(10)).unwrap();
-    LoginEndpoint::new(http, &url::Url::parse(&emu.login_base_url()).unwrap(), &emu.tenant_id())
+    let http =
+        rolesync_entra::http::http_client(emu.ca_pem_path(), Duration::from_secs(10)).unwrap();
+    LoginEndpoint::new(
+        http,
+        &url::Url::parse(&emu.login_base_url()).unwrap(),
+        &emu.tenant_id(),
+    )
 }
 
 async fn graph_works(emu: &RunningEmulator, tokens: Arc<dyn TokenSource>) {
@@ -28,8 +33,13 @@ async fn graph_works(emu: &RunningEmulator, tokens: Arc<dyn TokenSource>) {
         opts.retry.clone(),
         &opts.pacing,
     );
-    let roles = GraphTarget::new(Arc::new(client), "test").role_definitions().await.unwrap();
-    assert!(roles.iter().any(|r| r.display_name == "Global Administrator"));
+    let roles = GraphTarget::new(Arc::new(client), "test")
+        .role_definitions()
+        .await
+        .unwrap();
+    assert!(roles
+        .iter()
+        .any(|r| r.display_name == "Global Administrator"));
 }
 
 fn cert_pem() -> (String, String) {
@@ -51,15 +61,22 @@ async fn certificate_pem_over_https_via_config() {
     let mut cfg = entra(&emu, SignIn::Certificate, APP_ID);
     cfg.certificate = Some(path);
     let opts = options(&emu);
-    let target = GraphTarget::from_config(&cfg, None, Arc::new(FollowRedirect::new(&emu)), &opts).unwrap();
+    let target =
+        GraphTarget::from_config(&cfg, None, Arc::new(FollowRedirect::new(&emu)), &opts).unwrap();
     let roles = target.role_definitions().await.unwrap();
     assert!(roles.len() > 50, "{}", roles.len());
     // The same over HTTPS without the emulator's CA fails certificate verification.
     let mut no_ca = options(&emu);
     no_ca.ca_file = None;
-    let t = GraphTarget::from_config(&cfg, None, Arc::new(FollowRedirect::new(&emu)), &no_ca).unwrap();
+    let t =
+        GraphTarget::from_config(&cfg, None, Arc::new(FollowRedirect::new(&emu)), &no_ca).unwrap();
     let err = t.role_definitions().await.unwrap_err();
     assert!(err.message.contains("signing in"), "{}", err.message);
+    assert!(
+        err.message.to_lowercase().contains("certificate"),
+        "{}",
+        err.message
+    );
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -74,7 +91,12 @@ async fn certificate_pem_sibling_key_and_rs256() {
     let c = CertificateCredential::from_file(&dir.join("app.pem"), None).unwrap();
     assert_eq!(c.thumbprint_hex().len(), 40);
     let c = c.with_algorithm(SigningAlgorithm::Rs256);
-    let src = AppOnly::new(endpoint(&emu), APP_ID, ClientCredential::Certificate(Arc::new(c)), "https://graph.microsoft.com");
+    let src = AppOnly::new(
+        endpoint(&emu),
+        APP_ID,
+        ClientCredential::Certificate(Arc::new(c)),
+        "https://graph.microsoft.com",
+    );
     let t = src.access_token().await.unwrap();
     assert!(!t.secret().expose().is_empty());
     assert_eq!(format!("{:?}", t.secret()), "<redacted>");
@@ -97,7 +119,8 @@ async fn certificate_pfx_aes_and_3des() {
         .unwrap();
         graph_works(&emu, tokens).await;
     }
-    let wrong = CertificateCredential::from_file(&fixture("certs/demo-app-aes.pfx"), Some("nope")).unwrap_err();
+    let wrong = CertificateCredential::from_file(&fixture("certs/demo-app-aes.pfx"), Some("nope"))
+        .unwrap_err();
     assert_eq!(wrong.kind, AuthErrorKind::Config);
     assert!(wrong.message.contains("password"), "{}", wrong.message);
 }
@@ -105,28 +128,59 @@ async fn certificate_pfx_aes_and_3des() {
 #[tokio::test]
 async fn secret_and_wrong_secret() {
     let emu = start(config(false)).await;
-    let ok = AppOnly::new(endpoint(&emu), APP_ID, ClientCredential::Secret(Sensitive::from(SECRET)), "https://graph.microsoft.com");
+    let ok = AppOnly::new(
+        endpoint(&emu),
+        APP_ID,
+        ClientCredential::Secret(Sensitive::from(SECRET)),
+        "https://graph.microsoft.com",
+    );
     graph_works(&emu, Arc::new(ok)).await;
-    let bad = AppOnly::new(endpoint(&emu), APP_ID, ClientCredential::Secret(Sensitive::from("wrong")), "https://graph.microsoft.com");
+    let bad = AppOnly::new(
+        endpoint(&emu),
+        APP_ID,
+        ClientCredential::Secret(Sensitive::from("wrong")),
+        "https://graph.microsoft.com",
+    );
     let e = bad.access_token().await.unwrap_err();
     assert_eq!(e.aadsts, Some(7000215));
     assert_eq!(e.kind, AuthErrorKind::InvalidCredentials);
-    assert!(e.message.contains("client secret is wrong"), "{}", e.message);
+    assert!(
+        e.message.contains("client secret is wrong"),
+        "{}",
+        e.message
+    );
     assert!(!e.message.contains("wrong\""), "no secret in the message");
     // Through the target, a sign-in failure is a ReadError in words.
     let cfg = entra(&emu, SignIn::Secret, APP_ID);
-    let t = GraphTarget::from_config(&cfg, Some(Sensitive::from("wrong")), Arc::new(FollowRedirect::new(&emu)), &options(&emu)).unwrap();
+    let t = GraphTarget::from_config(
+        &cfg,
+        Some(Sensitive::from("wrong")),
+        Arc::new(FollowRedirect::new(&emu)),
+        &options(&emu),
+    )
+    .unwrap();
     let e = t.role_definitions().await.unwrap_err();
     assert!(e.message.contains("AADSTS7000215"), "{}", e.message);
     // No secret at all: a config error naming what is missing.
-    let e = GraphTarget::from_config(&cfg, None, Arc::new(FollowRedirect::new(&emu)), &options(&emu)).unwrap_err();
+    let e = GraphTarget::from_config(
+        &cfg,
+        None,
+        Arc::new(FollowRedirect::new(&emu)),
+        &options(&emu),
+    )
+    .unwrap_err();
     assert!(e.message.contains("client secret"), "{}", e.message);
 }
 
 #[tokio::test]
 async fn unknown_app_is_named() {
     let emu = start(config(false)).await;
-    let src = AppOnly::new(endpoint(&emu), "99999999-9999-4999-8999-999999999999", ClientCredential::Secret(Sensitive::from(SECRET)), "https://graph.microsoft.com");
+    let src = AppOnly::new(
+        endpoint(&emu),
+        "99999999-9999-4999-8999-999999999999",
+        ClientCredential::Secret(Sensitive::from(SECRET)),
+        "https://graph.microsoft.com",
+    );
     let e = src.access_token().await.unwrap_err();
     assert_eq!(e.aadsts, Some(700016), "{e:?}");
     assert!(e.message.contains("client id"), "{}", e.message);
@@ -153,7 +207,8 @@ async fn interactive_auth_code_pkce_and_refresh_before_expiry() {
     let emu = start(c).await;
     let browser = Arc::new(Counting(FollowRedirect::new(&emu), AtomicUsize::new(0)));
     let cfg = entra(&emu, SignIn::Interactive, PUBLIC_ID);
-    let http = rolesync_entra::http::http_client(emu.ca_pem_path(), Duration::from_secs(10)).unwrap();
+    let http =
+        rolesync_entra::http::http_client(emu.ca_pem_path(), Duration::from_secs(10)).unwrap();
     let tokens = token_source(&cfg, None, browser.clone(), http, &options(&emu)).unwrap();
     let first = tokens.access_token().await.unwrap();
     assert_eq!(browser.1.load(Ordering::SeqCst), 1);
@@ -190,7 +245,12 @@ async fn app_only_token_renewed_before_expiry() {
     let mut c = config(false);
     c.lifetimes.access_token = Duration::from_secs(4);
     let emu = start(c).await;
-    let src = AppOnly::new(endpoint(&emu), APP_ID, ClientCredential::Secret(Sensitive::from(SECRET)), "https://graph.microsoft.com");
+    let src = AppOnly::new(
+        endpoint(&emu),
+        APP_ID,
+        ClientCredential::Secret(Sensitive::from(SECRET)),
+        "https://graph.microsoft.com",
+    );
     let a = src.access_token().await.unwrap();
     let b = src.access_token().await.unwrap();
     assert_eq!(a.secret().expose(), b.secret().expose());
@@ -226,7 +286,10 @@ async fn device_code_approved_while_polling() {
     approver.await.unwrap();
     assert!(!t.secret().expose().is_empty());
     let (code, uri, message) = shown.prompts.lock().unwrap()[0].clone();
-    assert!(message.contains(&code) && message.contains(&uri), "{message}");
+    assert!(
+        message.contains(&code) && message.contains(&uri),
+        "{message}"
+    );
     graph_works(&emu, tokens).await;
 }
 
@@ -235,7 +298,11 @@ async fn device_code_pending_slow_down_declined_expired() {
     let mut c = device_emulator();
     c.lifetimes.device_code = Duration::from_secs(3);
     let emu = start(c).await;
-    let flow = DeviceCodeFlow::new(endpoint(&emu), PUBLIC_ID, "https://graph.microsoft.com/.default offline_access");
+    let flow = DeviceCodeFlow::new(
+        endpoint(&emu),
+        PUBLIC_ID,
+        "https://graph.microsoft.com/.default offline_access",
+    );
     let p = flow.start().await.unwrap();
     assert_eq!(format!("{:?}", p.device_code), "<redacted>");
     assert!(matches!(flow.poll(&p).await.unwrap(), DevicePoll::Pending));
@@ -258,20 +325,45 @@ async fn password_legacy_ok_and_mfa_user_refused() {
     let mut cfg = entra(&emu, SignIn::Password, PUBLIC_ID);
     cfg.username = Some("legacy@contoso.com".into());
     let http = rolesync_entra::http::http_client(None, Duration::from_secs(10)).unwrap();
-    let tokens = token_source(&cfg, Some(Sensitive::from("Legacy-Passw0rd!")), Arc::new(FollowRedirect::new(&emu)), http.clone(), &options(&emu)).unwrap();
+    let tokens = token_source(
+        &cfg,
+        Some(Sensitive::from("Legacy-Passw0rd!")),
+        Arc::new(FollowRedirect::new(&emu)),
+        http.clone(),
+        &options(&emu),
+    )
+    .unwrap();
     assert!(tokens.describe().contains("legacy@contoso.com"));
     tokens.access_token().await.unwrap();
 
     cfg.username = Some("alice@contoso.com".into());
-    let tokens = token_source(&cfg, Some(Sensitive::from("Demo-Passw0rd!")), Arc::new(FollowRedirect::new(&emu)), http.clone(), &options(&emu)).unwrap();
+    let tokens = token_source(
+        &cfg,
+        Some(Sensitive::from("Demo-Passw0rd!")),
+        Arc::new(FollowRedirect::new(&emu)),
+        http.clone(),
+        &options(&emu),
+    )
+    .unwrap();
     let e = tokens.access_token().await.unwrap_err();
     assert_eq!(e.kind, AuthErrorKind::MfaRequired);
     assert_eq!(e.aadsts, Some(50076));
     assert!(e.message.contains("interactive"), "{}", e.message);
     assert!(e.message.contains("alice@contoso.com"), "{}", e.message);
 
-    let tokens = token_source(&cfg, Some(Sensitive::from("bad")), Arc::new(FollowRedirect::new(&emu)), http, &options(&emu)).unwrap();
+    let tokens = token_source(
+        &cfg,
+        Some(Sensitive::from("bad")),
+        Arc::new(FollowRedirect::new(&emu)),
+        http,
+        &options(&emu),
+    )
+    .unwrap();
     let e = tokens.access_token().await.unwrap_err();
     assert_eq!(e.aadsts, Some(50126));
-    assert!(e.message.contains("wrong user name or password"), "{}", e.message);
+    assert!(
+        e.message.contains("wrong user name or password"),
+        "{}",
+        e.message
+    );
 }

@@ -13,7 +13,14 @@ fn oid(n: &str) -> String {
     format!("eeeeeeee-0000-4000-8000-0000000000{n}")
 }
 
-fn change(action: Action, kind: AssignmentKind, role: &str, n: &str, user: &str, assignment_id: Option<String>) -> Change {
+fn change(
+    action: Action,
+    kind: AssignmentKind,
+    role: &str,
+    n: &str,
+    user: &str,
+    assignment_id: Option<String>,
+) -> Change {
     Change {
         action,
         kind,
@@ -23,7 +30,9 @@ fn change(action: Action, kind: AssignmentKind, role: &str, n: &str, user: &str,
         user: user.into(),
         assignment_id,
         reason: if action == Action::Grant {
-            ChangeReason::MemberOfGroup { matched_by: MatchedBy::SourceAnchor }
+            ChangeReason::MemberOfGroup {
+                matched_by: MatchedBy::SourceAnchor,
+            }
         } else {
             ChangeReason::NotInGroup
         },
@@ -40,27 +49,49 @@ async fn reads_definitions_assignments_and_users_over_https() {
     assert!(ga.is_built_in);
     assert_eq!(ga.template_id, ga.id);
 
-    let ids: Vec<RoleDefinitionId> = [GA, EXCHANGE, SEC_READER, HELPDESK].iter().map(|r| RoleDefinitionId::new(*r)).collect();
+    let ids: Vec<RoleDefinitionId> = [GA, EXCHANGE, SEC_READER, HELPDESK]
+        .iter()
+        .map(|r| RoleDefinitionId::new(*r))
+        .collect();
     let a = t.assignments(&ids).await.unwrap();
     let find = |role: &str, n: &str, kind: AssignmentKind| {
         a.iter()
-            .find(|x| x.role_definition_id.as_str() == role && x.principal.id().as_str() == oid(n) && x.kind == kind)
+            .find(|x| {
+                x.role_definition_id.as_str() == role
+                    && x.principal.id().as_str() == oid(n)
+                    && x.kind == kind
+            })
             .unwrap_or_else(|| panic!("{role} {n} {kind:?} in {a:#?}"))
     };
     match &find(GA, "01", AssignmentKind::Active).principal {
         Principal::User(u) => {
             assert!(u.is_synced());
-            assert_eq!(u.on_premises_immutable_id.as_deref(), Some("qqqqqgAAAECAAAAAAAAAAQ=="));
+            assert_eq!(
+                u.on_premises_immutable_id.as_deref(),
+                Some("qqqqqgAAAECAAAAAAAAAAQ==")
+            );
             assert!(u.on_premises_security_identifier.is_some());
         }
         p => panic!("{p:?}"),
     }
-    assert_eq!(find(SEC_READER, "07", AssignmentKind::Active).origin, AssignmentOrigin::Activated);
+    assert_eq!(
+        find(SEC_READER, "07", AssignmentKind::Active).origin,
+        AssignmentOrigin::Activated
+    );
     find(SEC_READER, "07", AssignmentKind::Eligible);
     find(SEC_READER, "08", AssignmentKind::Eligible);
-    assert_eq!(find(GA, "01", AssignmentKind::Active).origin, AssignmentOrigin::Assigned);
-    assert!(matches!(find(HELPDESK, "b1", AssignmentKind::Active).principal, Principal::Group { .. }));
-    assert!(matches!(find(EXCHANGE, "a1", AssignmentKind::Active).principal, Principal::ServicePrincipal { .. }));
+    assert_eq!(
+        find(GA, "01", AssignmentKind::Active).origin,
+        AssignmentOrigin::Assigned
+    );
+    assert!(matches!(
+        find(HELPDESK, "b1", AssignmentKind::Active).principal,
+        Principal::Group { .. }
+    ));
+    assert!(matches!(
+        find(EXCHANGE, "a1", AssignmentKind::Active).principal,
+        Principal::ServicePrincipal { .. }
+    ));
     match &find(HELPDESK, "12", AssignmentKind::Active).principal {
         Principal::User(u) => assert_eq!(u.user_type, UserType::Guest),
         p => panic!("{p:?}"),
@@ -71,18 +102,39 @@ async fn reads_definitions_assignments_and_users_over_https() {
     }
 
     let keys = vec![
-        UserKey { immutable_id: "qqqqqgAAAECAAAAAAAAAAQ==".into(), sid: None, upn: None },
+        UserKey {
+            immutable_id: "qqqqqgAAAECAAAAAAAAAAQ==".into(),
+            sid: None,
+            upn: None,
+        },
         UserKey {
             immutable_id: "AAAAAAAAAAAAAAAAAAAAAA==".into(),
             sid: Some(Sid::parse("S-1-5-21-1004336348-1177238915-682003330-1114").unwrap()),
             upn: None,
         },
-        UserKey { immutable_id: "BBBBBBBBBBBBBBBBBBBBBB==".into(), sid: None, upn: Some(Upn::new("bob@contoso.com")) },
-        UserKey { immutable_id: "nobody+/==".into(), sid: None, upn: None },
+        UserKey {
+            immutable_id: "BBBBBBBBBBBBBBBBBBBBBB==".into(),
+            sid: None,
+            upn: Some(Upn::new("bob@contoso.com")),
+        },
+        UserKey {
+            immutable_id: "nobody+/==".into(),
+            sid: None,
+            upn: None,
+        },
     ];
-    let mut users: Vec<String> = t.find_users(&keys).await.unwrap().into_iter().map(|u| u.user_principal_name.to_string()).collect();
+    let mut users: Vec<String> = t
+        .find_users(&keys)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.user_principal_name.to_string())
+        .collect();
     users.sort();
-    assert_eq!(users, ["alice@contoso.com", "bob@contoso.com", "paula@contoso.com"]);
+    assert_eq!(
+        users,
+        ["alice@contoso.com", "bob@contoso.com", "paula@contoso.com"]
+    );
 }
 
 #[tokio::test]
@@ -91,9 +143,17 @@ async fn find_users_in_chunks_and_batches() {
     let t = app_target(&emu, &options(&emu));
     // 400 keys → 27 queries → 2 batches; the real ones are found among them.
     let mut keys: Vec<UserKey> = (0..400)
-        .map(|i| UserKey { immutable_id: format!("x{i}+y/=="), sid: None, upn: None })
+        .map(|i| UserKey {
+            immutable_id: format!("x{i}+y/=="),
+            sid: None,
+            upn: None,
+        })
         .collect();
-    keys.push(UserKey { immutable_id: "qqqqqgAAAECAAAAAAAAAAg==".into(), sid: None, upn: None });
+    keys.push(UserKey {
+        immutable_id: "qqqqqgAAAECAAAAAAAAAAg==".into(),
+        sid: None,
+        upn: None,
+    });
     let before = emu.stats();
     let users = t.find_users(&keys).await.unwrap();
     assert_eq!(users.len(), 1);
@@ -107,21 +167,65 @@ async fn find_users_in_chunks_and_batches() {
 async fn applies_grants_and_revokes_then_already_done() {
     let emu = start(config(false)).await;
     let t = app_target(&emu, &options(&emu));
-    let a = t.assignments(&[RoleDefinitionId::new(EXCHANGE)]).await.unwrap();
-    let dave = a.iter().find(|x| x.principal.id().as_str() == oid("04")).unwrap().id.clone();
+    let a = t
+        .assignments(&[RoleDefinitionId::new(EXCHANGE)])
+        .await
+        .unwrap();
+    let dave = a
+        .iter()
+        .find(|x| x.principal.id().as_str() == oid("04"))
+        .unwrap()
+        .id
+        .clone();
     let changes = vec![
-        change(Action::Grant, AssignmentKind::Active, EXCHANGE, "02", "bob@contoso.com", None),
-        change(Action::Grant, AssignmentKind::Eligible, SEC_READER, "03", "carol@contoso.com", None),
-        change(Action::Revoke, AssignmentKind::Active, EXCHANGE, "04", "dave@contoso.com", Some(dave)),
-        change(Action::Revoke, AssignmentKind::Eligible, SEC_READER, "08", "ivan@contoso.com", None),
+        change(
+            Action::Grant,
+            AssignmentKind::Active,
+            EXCHANGE,
+            "02",
+            "bob@contoso.com",
+            None,
+        ),
+        change(
+            Action::Grant,
+            AssignmentKind::Eligible,
+            SEC_READER,
+            "03",
+            "carol@contoso.com",
+            None,
+        ),
+        change(
+            Action::Revoke,
+            AssignmentKind::Active,
+            EXCHANGE,
+            "04",
+            "dave@contoso.com",
+            Some(dave),
+        ),
+        change(
+            Action::Revoke,
+            AssignmentKind::Eligible,
+            SEC_READER,
+            "08",
+            "ivan@contoso.com",
+            None,
+        ),
     ];
     let before = emu.stats().writes;
     let out = t.apply(&changes).await;
     assert_eq!(out, vec![ChangeOutcome::Done; 4]);
     assert_eq!(emu.stats().writes - before, 4);
     let snap = emu.snapshot();
-    let has = |role: &str, n: &str| snap.role_assignments.iter().any(|a| a.role_definition_id == role && a.principal_id == oid(n));
-    let eligible = |role: &str, n: &str| snap.role_eligibilities.iter().any(|a| a.role_definition_id == role && a.principal_id == oid(n));
+    let has = |role: &str, n: &str| {
+        snap.role_assignments
+            .iter()
+            .any(|a| a.role_definition_id == role && a.principal_id == oid(n))
+    };
+    let eligible = |role: &str, n: &str| {
+        snap.role_eligibilities
+            .iter()
+            .any(|a| a.role_definition_id == role && a.principal_id == oid(n))
+    };
     assert!(has(EXCHANGE, "02"));
     assert!(!has(EXCHANGE, "04"));
     assert!(eligible(SEC_READER, "03"));
@@ -144,10 +248,22 @@ async fn missing_permission_is_a_clear_read_error() {
     let t = app_target(&emu, &options(&emu));
     let e = t.role_definitions().await.unwrap_err();
     assert!(e.message.contains("403"), "{}", e.message);
-    assert!(e.message.contains("lacks RoleManagement.ReadWrite.Directory"), "{}", e.message);
+    assert!(
+        e.message
+            .contains("lacks RoleManagement.ReadWrite.Directory"),
+        "{}",
+        e.message
+    );
     assert!(e.message.contains("admin consent"), "{}", e.message);
-    let e = t.assignments(&[RoleDefinitionId::new(GA)]).await.unwrap_err();
-    assert!(e.message.contains("Global") || e.message.contains(GA), "{}", e.message);
+    let e = t
+        .assignments(&[RoleDefinitionId::new(GA)])
+        .await
+        .unwrap_err();
+    assert!(
+        e.message.contains("Global") || e.message.contains(GA),
+        "{}",
+        e.message
+    );
 }
 
 #[tokio::test]
@@ -165,10 +281,14 @@ async fn paging_follows_next_link() {
     let emu = start(c).await;
     let t = app_target(&emu, &options(&emu));
     use futures::TryStreamExt;
-    let pages: Vec<Vec<serde_json::Value>> = rolesync_entra::paging::pages(t.client(), "users?$select=id".into())
-        .try_collect()
-        .await
-        .unwrap();
+    let pages: Vec<Vec<serde_json::Value>> =
+        rolesync_entra::paging::pages(t.client(), "users?$select=id".into())
+            .try_collect()
+            .await
+            .unwrap();
     assert!(pages.len() >= 3, "{}", pages.len());
-    assert_eq!(pages.iter().map(Vec::len).sum::<usize>(), emu.snapshot().users.len());
+    assert_eq!(
+        pages.iter().map(Vec::len).sum::<usize>(),
+        emu.snapshot().users.len()
+    );
 }
