@@ -43,7 +43,7 @@ fn synced(n: &str, sam: &str, name: &str, enabled: bool) -> FixtureUser {
         on_premises_immutable_id: Some(immutable_id_from_guid(&ad_guid(n))),
         on_premises_security_identifier: Some(format!(
             "S-1-5-21-1004336348-1177238915-682003330-{}",
-            1100 + u32::from_str_radix(n, 16).unwrap_or(0)
+            1100 + n.parse::<u32>().unwrap_or(0)
         )),
         on_premises_sam_account_name: Some(sam.to_owned()),
         on_premises_user_principal_name: Some(upn.clone()),

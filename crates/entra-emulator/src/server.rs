@@ -137,6 +137,8 @@ pub struct RunningEmulator {
     addr: SocketAddr,
     ctx: Arc<Ctx>,
     ca_pem_path: Option<PathBuf>,
+    /// A temporary state directory the emulator created (removed when it stops).
+    temp_dir: Option<PathBuf>,
     shutdown_tx: watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -160,13 +162,19 @@ impl RunningEmulator {
         let signer = Signer::load().map_err(EmulatorError::Fixture)?;
         let listener = TcpListener::bind(cfg.listen).await?;
         let addr = listener.local_addr()?;
+        let mut temp_dir = None;
         let (tls, ca_pem_path) = if cfg.tls {
-            let dir = cfg.state_dir.clone().unwrap_or_else(|| {
-                std::env::temp_dir().join(format!(
-                    "rolesync-entra-emulator-{}",
-                    uuid::Uuid::new_v4().simple()
-                ))
-            });
+            let dir = match &cfg.state_dir {
+                Some(d) => d.clone(),
+                None => {
+                    let d = std::env::temp_dir().join(format!(
+                        "rolesync-entra-emulator-{}",
+                        uuid::Uuid::new_v4().simple()
+                    ));
+                    temp_dir = Some(d.clone());
+                    d
+                }
+            };
             let m = crate::tls::generate(&dir)?;
             (
                 Some(tokio_rustls::TlsAcceptor::from(m.config)),
@@ -209,6 +217,7 @@ impl RunningEmulator {
             addr,
             ctx,
             ca_pem_path,
+            temp_dir,
             shutdown_tx,
             task: Some(task),
         })
@@ -267,7 +276,8 @@ impl RunningEmulator {
         login::decline(&self.ctx, user_code)
     }
 
-    /// Stops accepting connections and closes open ones.
+    /// Stops accepting connections and closes open ones. A temporary directory the emulator
+    /// created for TLS files is removed; a configured `state_dir` is kept.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown_tx.send(true);
         if let Some(t) = self.task.take() {
@@ -279,6 +289,9 @@ impl RunningEmulator {
 impl Drop for RunningEmulator {
     fn drop(&mut self) {
         let _ = self.shutdown_tx.send(true);
+        if let Some(d) = self.temp_dir.take() {
+            let _ = std::fs::remove_dir_all(d);
+        }
     }
 }
 

@@ -380,7 +380,16 @@ async fn run(
     pct_header: &mut Option<f64>,
 ) -> Outcome {
     let respond = Outcome::Respond;
-    match fault.pre {
+    let segs = segments(&req.path);
+    let is_outer_batch = !in_batch && segs.len() == 1 && segs[0] == "$batch";
+    // A `$batch` itself answers 200 (its inner requests get their own faults); only a dropped
+    // connection can hit the outer request.
+    let pre = match fault.pre {
+        Some(PreFault::Drop) => Some(PreFault::Drop),
+        Some(_) if is_outer_batch => None,
+        other => other,
+    };
+    match pre {
         None => {}
         Some(f) => {
             ctx.stats.count_fault();
@@ -414,7 +423,6 @@ async fn run(
             });
         }
     }
-    let segs = segments(&req.path);
     let method = req.method.to_ascii_uppercase();
     if segs.len() == 1 && segs[0] == "$batch" {
         if in_batch {

@@ -113,6 +113,25 @@ fn decode_skiptoken(t: &str) -> Option<usize> {
     s.strip_prefix("RFNwdAI|emu|")?.parse().ok()
 }
 
+/// Characters escaped in query keys and values of `@odata.nextLink` (`$`, `'`, `,`, `(`, `)`
+/// and `=` stay literal, as in Graph's links).
+const QUERY_ESCAPE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'&')
+    .add(b'+')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
+fn enc(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, QUERY_ESCAPE).to_string()
+}
+
 /// One page of a collection and the next link (if any).
 pub(crate) fn page(
     items: Vec<Value>,
@@ -125,17 +144,14 @@ pub(crate) fn page(
     let total = items.len();
     let page: Vec<Value> = items.into_iter().skip(offset).take(size).collect();
     let next = if offset + size < total {
-        let mut ser = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in q
+        let mut parts: Vec<String> = q
             .pairs
             .iter()
             .filter(|(k, _)| !k.eq_ignore_ascii_case("$skiptoken"))
-        {
-            ser.append_pair(k, v);
-        }
-        ser.append_pair("$skiptoken", &encode_skiptoken(offset + size));
-        // Graph's links use %20 rather than '+' for spaces.
-        Some(format!("{url_base}?{}", ser.finish().replace('+', "%20")))
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect();
+        parts.push(format!("$skiptoken={}", encode_skiptoken(offset + size)));
+        Some(format!("{url_base}?{}", parts.join("&")))
     } else {
         None
     };

@@ -57,7 +57,7 @@ fn select_context(sel: &Option<Vec<String>>) -> String {
 
 /// `GET /users`.
 pub(crate) fn list(rq: &Rq<'_>) -> GraphResponse {
-    if let Err(e) = check_count(rq).and_then(|_| check_filter(rq, FILTERABLE, "User", true)) {
+    if let Err(e) = check_filter(rq, FILTERABLE, "User", true).and_then(|_| check_count(rq)) {
         return e;
     }
     let st = crate::server::lock(&rq.ctx.state);
@@ -78,7 +78,12 @@ pub(crate) fn list(rq: &Rq<'_>) -> GraphResponse {
             let keep =
                 rq.q.filter
                     .as_ref()
-                    .is_none_or(|f| f.eval(&all, CASE_SENSITIVE));
+                    .is_none_or(|f| f.eval(&all, CASE_SENSITIVE))
+                    && rq
+                        .q
+                        .search
+                        .as_deref()
+                        .is_none_or(|s| search_matches(s, &all));
             keep.then(|| shape(&all, u, &sel))
         })
         .collect();
@@ -118,4 +123,28 @@ pub(crate) fn get(rq: &Rq<'_>) -> GraphResponse {
         return GraphResponse::json(200, Value::Object(out));
     }
     GraphResponse::json(200, v)
+}
+
+/// `$search="prop:text"` clauses joined by `OR`/`AND` (tokenised prefix match, case-insensitive,
+/// as Graph does for directory objects; needs `ConsistencyLevel: eventual`).
+fn search_matches(search: &str, user: &Value) -> bool {
+    let clause = |c: &str| {
+        let c = c.trim().trim_matches('"');
+        let Some((prop, text)) = c.split_once(':') else {
+            return false;
+        };
+        let text = text.to_lowercase();
+        match super::odata::get_ci(user, prop.trim()) {
+            Some(Value::String(v)) => {
+                let v = v.to_lowercase();
+                v.starts_with(&text)
+                    || v.split(|ch: char| !ch.is_alphanumeric())
+                        .any(|w| w.starts_with(&text))
+            }
+            _ => false,
+        }
+    };
+    search
+        .split(" OR ")
+        .any(|alt| alt.split(" AND ").all(clause))
 }

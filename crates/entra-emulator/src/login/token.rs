@@ -477,10 +477,11 @@ fn device_code(
         let too_fast = d
             .last_poll
             .is_some_and(|l| now.saturating_duration_since(l) < ctx.lifetimes.device_code_interval);
-        d.last_poll = Some(now);
+        // Polls answered with slow_down do not restart the interval.
         if too_fast {
             return Err(AadError::new(400, "slow_down", 70016, "OAuth 2.0 device flow error. Polling too frequently; wait at least the interval between requests."));
         }
+        d.last_poll = Some(now);
         match d.status.clone() {
             DeviceStatus::Pending => {
                 return Err(AadError::new(
