@@ -22,8 +22,10 @@ use rolesync_core::traits::{ChangeOutcome, ReadError, RoleTarget};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
-/// Values per `in (…)` list in one `$filter` (Graph limits the expressions in a filter; 15 is
-/// the documented ceiling for `in` on directory objects).
+/// Values per `in (…)` list in one `$filter`. Graph caps the expressions in one filter (15 is the
+/// figure Microsoft gives for `in` on directory objects; the reference in `shared/` does not
+/// confirm it for `/users`), so RoleSync stays at 15 — which also keeps URLs far below length
+/// limits.
 pub const MAX_IN_VALUES: usize = 15;
 
 const ASSIGNMENTS: &str = "roleManagement/directory/roleAssignments";
