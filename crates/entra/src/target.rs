@@ -1,0 +1,653 @@
+//! [`GraphTarget`]: the role target over Microsoft Graph — role definitions and assignments from
+//! the unified RBAC API, PIM activations and eligibilities, users by source anchor, SID or UPN
+//! (batched look-ups with `$select`), and changes applied in `$batch`es of up to 20.
+
+use crate::batch::{send_batch, MAX_BATCH};
+use crate::error::{GraphError, GraphErrorBody};
+use crate::http::GraphClient;
+use crate::model::{
+    BatchRequestItem, BatchResponseItem, DirectoryObjectDto, Page, RoleAssignmentDto,
+    RoleDefinitionDto, ScheduleInstanceDto, USER_SELECT,
+};
+use crate::paging::collect_all;
+use async_trait::async_trait;
+use futures::stream::{self, StreamExt, TryStreamExt};
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use rolesync_core::ids::RoleDefinitionId;
+use rolesync_core::plan::{Action, Change};
+use rolesync_core::tenant::{
+    AssignmentKind, AssignmentOrigin, EntraUser, Principal, RoleAssignment, RoleDefinition, UserKey,
+};
+use rolesync_core::traits::{ChangeOutcome, ReadError, RoleTarget};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+/// Values per `in (…)` list in one `$filter`. Graph caps the expressions in one filter (15 is the
+/// figure Microsoft gives for `in` on directory objects; the reference in `shared/` does not
+/// confirm it for `/users`), so RoleSync stays at 15 — which also keeps URLs far below length
+/// limits.
+pub const MAX_IN_VALUES: usize = 15;
+
+const ASSIGNMENTS: &str = "roleManagement/directory/roleAssignments";
+const ELIGIBILITY_REQUESTS: &str = "roleManagement/directory/roleEligibilityScheduleRequests";
+const ASSIGNMENT_INSTANCES: &str = "roleManagement/directory/roleAssignmentScheduleInstances";
+const ELIGIBILITY_INSTANCES: &str = "roleManagement/directory/roleEligibilityScheduleInstances";
+
+/// What a query string must escape: everything that would change its meaning (`+` above all:
+/// it would turn into a space inside base64 immutable ids).
+const QUERY: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'&')
+    .add(b'+')
+    .add(b'<')
+    .add(b'>')
+    .add(b'=')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
+/// Encodes a query parameter value.
+pub fn encode_query_value(v: &str) -> String {
+    utf8_percent_encode(v, QUERY).to_string()
+}
+
+/// An OData string literal: `'…'` with `'` doubled.
+pub fn odata_literal(v: &str) -> String {
+    format!("'{}'", v.replace('\'', "''"))
+}
+
+/// `prop in ('a','b')` filters, at most [`MAX_IN_VALUES`] values each.
+pub fn in_filters(prop: &str, values: &[String]) -> Vec<String> {
+    values
+        .chunks(MAX_IN_VALUES)
+        .map(|c| {
+            let list: Vec<String> = c.iter().map(|v| odata_literal(v)).collect();
+            format!("{prop} in ({})", list.join(","))
+        })
+        .collect()
+}
+
+fn users_query(filter: &str) -> String {
+    format!(
+        "users?$filter={}&$select={USER_SELECT}",
+        encode_query_value(filter)
+    )
+}
+
+/// Microsoft Graph as the role target.
+pub struct GraphTarget {
+    client: Arc<GraphClient>,
+    name: String,
+    read_concurrency: usize,
+    write_concurrency: usize,
+}
+
+impl std::fmt::Debug for GraphTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GraphTarget")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+fn is_pim_unavailable(e: &GraphError) -> bool {
+    matches!(e.root(), GraphError::Api { status: 400 | 403, code, message, .. }
+        if code.to_ascii_lowercase().contains("license") || message.to_ascii_lowercase().contains("license"))
+}
+
+impl GraphTarget {
+    /// A target over this client. `name` is shown in logs and reports.
+    pub fn new(client: Arc<GraphClient>, name: impl Into<String>) -> Self {
+        GraphTarget {
+            client,
+            name: name.into(),
+            read_concurrency: 4,
+            write_concurrency: 3,
+        }
+    }
+
+    /// Bounds on concurrent reads and concurrent write batches (defaults 4 and 3: three batches
+    /// of 20 writes in flight stay well under 3,000 writes per 150 s with the pacer).
+    pub fn with_concurrency(mut self, reads: usize, writes: usize) -> Self {
+        self.read_concurrency = reads.max(1);
+        self.write_concurrency = writes.max(1);
+        self
+    }
+
+    /// The Graph client.
+    pub fn client(&self) -> &Arc<GraphClient> {
+        &self.client
+    }
+
+    /// Runs GET queries in `$batch`es (20 per batch, batches concurrently), following
+    /// `nextLink`s, and returns every object found.
+    async fn batched_get(
+        &self,
+        queries: Vec<String>,
+    ) -> Result<Vec<DirectoryObjectDto>, GraphError> {
+        let chunks: Vec<Vec<String>> = queries.chunks(MAX_BATCH).map(<[String]>::to_vec).collect();
+        let results: Vec<Vec<DirectoryObjectDto>> = stream::iter(chunks)
+            .map(|chunk| async move {
+                let items: Vec<BatchRequestItem> = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, url)| BatchRequestItem {
+                        id: (i + 1).to_string(),
+                        method: "GET".into(),
+                        url: format!("/{url}"),
+                        headers: None,
+                        body: None,
+                    })
+                    .collect();
+                let mut out = Vec::new();
+                for (_, r) in send_batch(&self.client, items).await {
+                    let r = r?;
+                    let body = r.body.clone().unwrap_or_default();
+                    if !(200..300).contains(&r.status) {
+                        let e = GraphErrorBody::from_value(&body).unwrap_or_default();
+                        return Err(GraphError::Api {
+                            status: r.status,
+                            code: e.code,
+                            message: e.message,
+                            request_id: e.inner_error.and_then(|i| i.request_id),
+                        });
+                    }
+                    let page: Page<DirectoryObjectDto> = serde_json::from_value(body)
+                        .map_err(|e| GraphError::Decode(e.to_string()))?;
+                    out.extend(page.value);
+                    if let Some(next) = page.next_link {
+                        out.extend(collect_all::<DirectoryObjectDto>(&self.client, next).await?);
+                    }
+                }
+                Ok::<_, GraphError>(out)
+            })
+            .buffer_unordered(self.read_concurrency)
+            .try_collect()
+            .await?;
+        Ok(results.into_iter().flatten().collect())
+    }
+
+    /// Users by object id, with the on-premises properties.
+    async fn users_by_id(
+        &self,
+        ids: &[String],
+    ) -> Result<HashMap<String, DirectoryObjectDto>, GraphError> {
+        let queries: Vec<String> = in_filters("id", ids)
+            .iter()
+            .map(|f| users_query(f))
+            .collect();
+        Ok(self
+            .batched_get(queries)
+            .await?
+            .into_iter()
+            .map(|u| (u.id.to_ascii_lowercase(), u))
+            .collect())
+    }
+
+    /// One role's active assignments, activations and eligibilities.
+    async fn role_assignments(
+        &self,
+        role: &RoleDefinitionId,
+    ) -> Result<
+        (
+            Vec<RoleAssignmentDto>,
+            Vec<ScheduleInstanceDto>,
+            Vec<ScheduleInstanceDto>,
+        ),
+        ReadError,
+    > {
+        let by_role = encode_query_value(&format!(
+            "roleDefinitionId eq {}",
+            odata_literal(role.as_str())
+        ));
+        let active = collect_all::<RoleAssignmentDto>(
+            &self.client,
+            format!("{ASSIGNMENTS}?$filter={by_role}&$expand=principal"),
+        );
+        let instances = collect_all::<ScheduleInstanceDto>(
+            &self.client,
+            format!("{ASSIGNMENT_INSTANCES}?$filter={by_role}"),
+        );
+        let eligible = collect_all::<ScheduleInstanceDto>(
+            &self.client,
+            format!("{ELIGIBILITY_INSTANCES}?$filter={by_role}&$expand=principal"),
+        );
+        let (active, instances, eligible) = tokio::join!(active, instances, eligible);
+        let active = active
+            .map_err(|e| e.to_read_error(&format!("reading the assignments of role {role}")))?;
+        let pim = |r: Result<Vec<ScheduleInstanceDto>, GraphError>, what: &str| match r {
+            Ok(v) => Ok(v),
+            Err(e) if is_pim_unavailable(&e) => {
+                tracing::warn!(role = %role, error = %e, "PIM is not available in this tenant (no Entra ID P2); no {what}", what = what);
+                Ok(Vec::new())
+            }
+            Err(e) => Err(e.to_read_error(&format!("reading the PIM {what} of role {role}"))),
+        };
+        Ok((
+            active,
+            pim(instances, "activations")?,
+            pim(eligible, "eligibilities")?,
+        ))
+    }
+
+    async fn exists(&self, change: &Change) -> Result<bool, GraphError> {
+        let filter = encode_query_value(&format!(
+            "roleDefinitionId eq {} and principalId eq {}",
+            odata_literal(change.role_id.as_str()),
+            odata_literal(change.principal_id.as_str())
+        ));
+        match change.kind {
+            AssignmentKind::Active => {
+                let v = collect_all::<RoleAssignmentDto>(
+                    &self.client,
+                    format!("{ASSIGNMENTS}?$filter={filter}"),
+                )
+                .await?;
+                Ok(v.iter()
+                    .any(|a| a.directory_scope_id.as_deref().unwrap_or("/") == "/"))
+            }
+            AssignmentKind::Eligible => {
+                let v = collect_all::<ScheduleInstanceDto>(
+                    &self.client,
+                    format!("{ELIGIBILITY_INSTANCES}?$filter={filter}"),
+                )
+                .await?;
+                Ok(v.iter()
+                    .any(|a| a.directory_scope_id.as_deref().unwrap_or("/") == "/"))
+            }
+        }
+    }
+
+    async fn active_assignment_id(&self, change: &Change) -> Result<Option<String>, GraphError> {
+        let filter = encode_query_value(&format!(
+            "roleDefinitionId eq {} and principalId eq {}",
+            odata_literal(change.role_id.as_str()),
+            odata_literal(change.principal_id.as_str())
+        ));
+        let v = collect_all::<RoleAssignmentDto>(
+            &self.client,
+            format!("{ASSIGNMENTS}?$filter={filter}"),
+        )
+        .await?;
+        Ok(v.into_iter()
+            .find(|a| a.directory_scope_id.as_deref().unwrap_or("/") == "/")
+            .map(|a| a.id))
+    }
+
+    fn request_for(change: &Change, id: String, assignment_id: Option<&str>) -> BatchRequestItem {
+        let json = Some(HashMap::from([(
+            "Content-Type".to_owned(),
+            "application/json".to_owned(),
+        )]));
+        match (change.action, change.kind) {
+            (Action::Grant, AssignmentKind::Active) => BatchRequestItem {
+                id,
+                method: "POST".into(),
+                url: format!("/{ASSIGNMENTS}"),
+                headers: json,
+                body: Some(serde_json::json!({
+                    "@odata.type": "#microsoft.graph.unifiedRoleAssignment",
+                    "roleDefinitionId": change.role_id.as_str(),
+                    "principalId": change.principal_id.as_str(),
+                    "directoryScopeId": "/",
+                })),
+            },
+            (Action::Revoke, AssignmentKind::Active) => BatchRequestItem {
+                id,
+                method: "DELETE".into(),
+                url: format!(
+                    "/{ASSIGNMENTS}/{}",
+                    encode_query_value(assignment_id.unwrap_or_default())
+                ),
+                headers: None,
+                body: None,
+            },
+            (action, AssignmentKind::Eligible) => {
+                let body = if action == Action::Grant {
+                    serde_json::json!({
+                        "action": "adminAssign",
+                        "justification": format!("RoleSync: {} is a member of the AD group for {}", change.user, change.role_name),
+                        "roleDefinitionId": change.role_id.as_str(),
+                        "directoryScopeId": "/",
+                        "principalId": change.principal_id.as_str(),
+                        "scheduleInfo": {
+                            "startDateTime": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                            "expiration": {"type": "noExpiration"},
+                        },
+                    })
+                } else {
+                    serde_json::json!({
+                        "action": "adminRemove",
+                        "justification": format!("RoleSync: {} is no longer in the AD group for {}", change.user, change.role_name),
+                        "roleDefinitionId": change.role_id.as_str(),
+                        "directoryScopeId": "/",
+                        "principalId": change.principal_id.as_str(),
+                    })
+                };
+                BatchRequestItem {
+                    id,
+                    method: "POST".into(),
+                    url: format!("/{ELIGIBILITY_REQUESTS}"),
+                    headers: json,
+                    body: Some(body),
+                }
+            }
+        }
+    }
+
+    /// Turns one item's final answer into an outcome; re-reads when "already done" is ambiguous.
+    async fn outcome(
+        &self,
+        change: &Change,
+        r: &Result<BatchResponseItem, GraphError>,
+    ) -> ChangeOutcome {
+        let r = match r {
+            Ok(r) => r,
+            Err(e) => {
+                return ChangeOutcome::Failed {
+                    code: "batchFailed".into(),
+                    message: format!("{e}{}", e.hint()),
+                }
+            }
+        };
+        if (200..300).contains(&r.status) {
+            return ChangeOutcome::Done;
+        }
+        let err = r
+            .body
+            .as_ref()
+            .and_then(GraphErrorBody::from_value)
+            .unwrap_or_default();
+        let failed = || ChangeOutcome::Failed {
+            code: if err.code.is_empty() {
+                r.status.to_string()
+            } else {
+                err.code.clone()
+            },
+            message: if err.message.is_empty() {
+                format!("Microsoft Graph answered {}", r.status)
+            } else {
+                err.message.clone()
+            },
+        };
+        let code = err.code.to_ascii_lowercase();
+        let msg = err.message.to_ascii_lowercase();
+        match change.action {
+            Action::Grant => {
+                if code == "roleassignmentexists" || msg.contains("already exist") {
+                    return ChangeOutcome::AlreadyDone;
+                }
+                // The duplicate error is undocumented: on any other client error, look.
+                if (400..500).contains(&r.status) && !matches!(r.status, 401 | 403 | 429) {
+                    match self.exists(change).await {
+                        Ok(true) => return ChangeOutcome::AlreadyDone,
+                        Ok(false) => {}
+                        Err(e) => {
+                            tracing::warn!(error = %e, "re-reading after a failed grant failed")
+                        }
+                    }
+                }
+                failed()
+            }
+            Action::Revoke => {
+                if change.kind == AssignmentKind::Active && r.status == 404 {
+                    return ChangeOutcome::AlreadyDone;
+                }
+                if (400..500).contains(&r.status) && !matches!(r.status, 401 | 403 | 429) {
+                    match self.exists(change).await {
+                        Ok(false) => return ChangeOutcome::AlreadyDone,
+                        Ok(true) => {}
+                        Err(e) => {
+                            tracing::warn!(error = %e, "re-reading after a failed revoke failed")
+                        }
+                    }
+                }
+                failed()
+            }
+        }
+    }
+
+    async fn apply_chunk(&self, changes: &[Change]) -> Vec<ChangeOutcome> {
+        let mut outcomes: Vec<Option<ChangeOutcome>> = vec![None; changes.len()];
+        let mut items = Vec::new();
+        for (i, c) in changes.iter().enumerate() {
+            let mut assignment_id = c.assignment_id.clone();
+            if c.action == Action::Revoke
+                && c.kind == AssignmentKind::Active
+                && assignment_id.is_none()
+            {
+                match self.active_assignment_id(c).await {
+                    Ok(Some(id)) => assignment_id = Some(id),
+                    Ok(None) => {
+                        outcomes[i] = Some(ChangeOutcome::AlreadyDone);
+                        continue;
+                    }
+                    Err(e) => {
+                        outcomes[i] = Some(ChangeOutcome::Failed {
+                            code: "lookupFailed".into(),
+                            message: e.to_string(),
+                        });
+                        continue;
+                    }
+                }
+            }
+            items.push(Self::request_for(
+                c,
+                (i + 1).to_string(),
+                assignment_id.as_deref(),
+            ));
+        }
+        if !items.is_empty() {
+            let results = send_batch(&self.client, items).await;
+            for (i, c) in changes.iter().enumerate() {
+                if outcomes[i].is_some() {
+                    continue;
+                }
+                let r = results
+                    .get(&(i + 1).to_string())
+                    .cloned()
+                    .unwrap_or_else(|| Err(GraphError::Decode("no answer for this change".into())));
+                outcomes[i] = Some(self.outcome(c, &r).await);
+            }
+        }
+        outcomes
+            .into_iter()
+            .map(|o| {
+                o.unwrap_or(ChangeOutcome::Failed {
+                    code: "noResult".into(),
+                    message: "no result".into(),
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl RoleTarget for GraphTarget {
+    async fn role_definitions(&self) -> Result<Vec<RoleDefinition>, ReadError> {
+        let v = collect_all::<RoleDefinitionDto>(
+            &self.client,
+            "roleManagement/directory/roleDefinitions",
+        )
+        .await
+        .map_err(|e| e.to_read_error("reading the role definitions from Microsoft Graph"))?;
+        Ok(v.iter().map(RoleDefinitionDto::to_core).collect())
+    }
+
+    async fn assignments(
+        &self,
+        roles: &[RoleDefinitionId],
+    ) -> Result<Vec<RoleAssignment>, ReadError> {
+        let per_role: Vec<_> = stream::iter(roles.iter().cloned())
+            .map(|r| async move { self.role_assignments(&r).await.map(|v| (r, v)) })
+            .buffer_unordered(self.read_concurrency)
+            .try_collect()
+            .await?;
+        // Users need their on-premises properties, which `$expand` does not return.
+        let mut user_ids = BTreeSet::new();
+        for (_, (active, _, eligible)) in &per_role {
+            let principals = active
+                .iter()
+                .map(|a| (a.principal.as_ref(), &a.principal_id))
+                .chain(
+                    eligible
+                        .iter()
+                        .map(|e| (e.principal.as_ref(), &e.principal_id)),
+                );
+            for (p, id) in principals {
+                if p.is_none_or(DirectoryObjectDto::is_user) {
+                    user_ids.insert(id.to_ascii_lowercase());
+                }
+            }
+        }
+        let ids: Vec<String> = user_ids.into_iter().collect();
+        let users = self
+            .users_by_id(&ids)
+            .await
+            .map_err(|e| e.to_read_error("reading the users who hold the roles"))?;
+        let principal = |p: Option<&DirectoryObjectDto>, id: &str| -> Principal {
+            let key = id.to_ascii_lowercase();
+            if p.is_none_or(DirectoryObjectDto::is_user) {
+                if let Some(u) = users.get(&key) {
+                    return Principal::User(u.to_user());
+                }
+            }
+            match p {
+                Some(p) => {
+                    if p.is_user() {
+                        tracing::warn!(principal = %id, "user holding a role was not found by id; treating it as not synced");
+                    }
+                    p.to_principal()
+                }
+                None => Principal::Other {
+                    id: rolesync_core::ids::EntraObjectId::new(id.to_owned()),
+                    odata_type: "unknown".into(),
+                },
+            }
+        };
+        let mut out = Vec::new();
+        for (role, (active, instances, eligible)) in &per_role {
+            let activated: HashSet<String> = instances
+                .iter()
+                .filter(|i| i.directory_scope_id.as_deref().unwrap_or("/") == "/")
+                .filter(|i| {
+                    i.assignment_type
+                        .as_deref()
+                        .is_some_and(|t| t.eq_ignore_ascii_case("activated"))
+                })
+                .map(|i| i.principal_id.to_ascii_lowercase())
+                .collect();
+            for a in active
+                .iter()
+                .filter(|a| a.directory_scope_id.as_deref().unwrap_or("/") == "/")
+            {
+                out.push(RoleAssignment {
+                    id: a.id.clone(),
+                    role_definition_id: role.clone(),
+                    principal: principal(a.principal.as_ref(), &a.principal_id),
+                    kind: AssignmentKind::Active,
+                    origin: if activated.contains(&a.principal_id.to_ascii_lowercase()) {
+                        AssignmentOrigin::Activated
+                    } else {
+                        AssignmentOrigin::Assigned
+                    },
+                });
+            }
+            for e in eligible
+                .iter()
+                .filter(|e| e.directory_scope_id.as_deref().unwrap_or("/") == "/")
+            {
+                out.push(RoleAssignment {
+                    id: e.id.clone(),
+                    role_definition_id: role.clone(),
+                    principal: principal(e.principal.as_ref(), &e.principal_id),
+                    kind: AssignmentKind::Eligible,
+                    origin: AssignmentOrigin::Assigned,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn find_users(&self, keys: &[UserKey]) -> Result<Vec<EntraUser>, ReadError> {
+        let uniq = |v: Vec<String>| -> Vec<String> {
+            let s: BTreeSet<String> = v.into_iter().filter(|x| !x.is_empty()).collect();
+            s.into_iter().collect()
+        };
+        let anchors = uniq(keys.iter().map(|k| k.immutable_id.clone()).collect());
+        let sids = uniq(
+            keys.iter()
+                .filter_map(|k| k.sid.as_ref().map(|s| s.to_string()))
+                .collect(),
+        );
+        let upns = uniq(
+            keys.iter()
+                .filter_map(|k| k.upn.as_ref().map(|u| u.as_str().to_owned()))
+                .collect(),
+        );
+        let mut queries: Vec<String> = Vec::new();
+        for (prop, values) in [
+            ("onPremisesImmutableId", &anchors),
+            ("onPremisesSecurityIdentifier", &sids),
+            ("userPrincipalName", &upns),
+        ] {
+            queries.extend(in_filters(prop, values).iter().map(|f| users_query(f)));
+        }
+        let found = self
+            .batched_get(queries)
+            .await
+            .map_err(|e| e.to_read_error("looking up the AD members' Entra users"))?;
+        let mut seen = HashSet::new();
+        Ok(found
+            .into_iter()
+            .filter(|u| seen.insert(u.id.to_ascii_lowercase()))
+            .map(|u| u.to_user())
+            .collect())
+    }
+
+    async fn apply(&self, changes: &[Change]) -> Vec<ChangeOutcome> {
+        let mut out = Vec::with_capacity(changes.len());
+        for chunk in changes.chunks(MAX_BATCH) {
+            out.extend(self.apply_chunk(chunk).await);
+        }
+        out
+    }
+
+    fn max_chunk(&self) -> usize {
+        MAX_BATCH
+    }
+
+    fn concurrency(&self) -> usize {
+        self.write_concurrency
+    }
+
+    fn describe(&self) -> String {
+        self.name.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_are_chunked_and_quoted() {
+        let values: Vec<String> = (0..16).map(|i| format!("v{i}")).collect();
+        let f = in_filters("x", &values);
+        assert_eq!(f.len(), 2);
+        assert!(f[1] == "x in ('v15')");
+        assert_eq!(odata_literal("o'brien"), "'o''brien'");
+    }
+
+    #[test]
+    fn plus_in_immutable_ids_is_escaped() {
+        assert_eq!(
+            encode_query_value("a eq 'x+y/z=='"),
+            "a%20eq%20'x%2By/z%3D%3D'"
+        );
+    }
+}
