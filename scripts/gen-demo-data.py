@@ -9,7 +9,8 @@ OU = f"OU=Office 365 Roles Management,{BASE}"
 STAFF = f"OU=Staff,{BASE}"
 GROUPS = f"OU=Groups,{BASE}"
 
-def guid(n): return uuid.UUID(f"aaaaaaaa-0000-4000-8000-{n:012x}")
+# Labels are decimal digits, as in the emulator's demo tenant (user 13 is ...000000000013).
+def guid(n): return uuid.UUID(f"aaaaaaaa-0000-4000-8000-{n:012d}")
 def sid_bytes(rid):
     subs = [21, 1004336348, 1177238915, 682003330, rid]
     return bytes([1, len(subs)]) + (5).to_bytes(6, "big") + b"".join(struct.pack("<I", s) for s in subs)
@@ -61,7 +62,7 @@ for i, (name, ou, members) in enumerate(GROUP_DEFS):
 
 def user(n, upn, synced=True, sid=True, anchor=True, guest=False, name=None):
     return {
-        "id": f"eeeeeeee-0000-4000-8000-{n:012x}", "userPrincipalName": upn, "displayName": name or upn.split("@")[0].title(),
+        "id": f"eeeeeeee-0000-4000-8000-{n:012d}", "userPrincipalName": upn, "displayName": name or upn.split("@")[0].title(),
         "userType": "Guest" if guest else "Member", "accountEnabled": True,
         "onPremisesSyncEnabled": True if synced else None,
         **({"onPremisesImmutableId": b64(guid(n).bytes_le)} if synced and anchor else {}),

@@ -80,8 +80,8 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
         }
         Some(Command::Demo(DemoCommand::Reset)) => {
             let s = settings::load(&g, true)?;
-            let file = rolesync_demo::DemoTenant::in_dir(&s.paths.data_dir);
-            let existed = file.reset().map_err(|e| Failure::read(e.to_string()))?;
+            let file = crate::demo_tenant::DemoTenant::in_dir(&s.paths.data_dir);
+            let existed = file.reset()?;
             println!(
                 "demo tenant {} ({})",
                 if existed {
@@ -132,12 +132,15 @@ fn config_init(g: &Global, force: bool) -> Result<u8, Failure> {
     Ok(exit::OK)
 }
 
-fn prepare(g: &Global) -> Result<(Settings, logging::LogGuard, Backends), Failure> {
+fn prepare(
+    g: &Global,
+    rt: &tokio::runtime::Runtime,
+) -> Result<(Settings, logging::LogGuard, Backends), Failure> {
     let s = settings::load(g, g.demo)?;
     let guard = logging::init(&s.log_dir(), &s.config.logging.level, g.quiet || g.json)
         .map_err(|e| Failure::config(e.to_string()))?;
     let b = if g.demo {
-        backends::demo(&s)?
+        backends::demo(&s, rt)?
     } else {
         backends::configured(&s)?
     };
@@ -168,7 +171,8 @@ fn log_event(e: SyncEvent) {
 }
 
 fn execute(g: &Global, mode: RunMode, force: bool) -> Result<u8, Failure> {
-    let (s, guard, b) = prepare(g)?;
+    let rt = runtime()?;
+    let (s, guard, b) = prepare(g, &rt)?;
     // One sync at a time: only runs that change something take the lock.
     let _lock = match mode {
         RunMode::Apply => Some(
@@ -197,10 +201,11 @@ fn execute(g: &Global, mode: RunMode, force: bool) -> Result<u8, Failure> {
         force,
         run_id,
     };
-    let mut out = runtime()?.block_on(engine.run(&opts, &log_event));
+    let mut out = rt.block_on(engine.run(&opts, &log_event));
     if mode == RunMode::Apply && !out.applied.is_empty() {
         b.save_demo()?;
     }
+    b.finish(&rt);
 
     let log_dir = s.log_dir();
     let mut report_file = None;
@@ -307,7 +312,8 @@ fn send_email(
 }
 
 fn check(g: &Global) -> Result<u8, Failure> {
-    let (s, guard, b) = prepare(g)?;
+    let rt = runtime()?;
+    let (s, guard, b) = prepare(g, &rt)?;
     let engine = Engine {
         source: b.source.as_ref(),
         target: b.target.as_ref(),
@@ -322,8 +328,9 @@ fn check(g: &Global) -> Result<u8, Failure> {
             "built-in demo settings".into()
         }),
     )];
-    let (found, read_failed) = runtime()?.block_on(engine.check(&log_event));
+    let (found, read_failed) = rt.block_on(engine.check(&log_event));
     lines.extend(found);
+    b.finish(&rt);
     let ok = lines.iter().all(|l| l.ok);
     if g.json {
         #[derive(Serialize)]

@@ -1,17 +1,18 @@
 //! Building the directory source, the role target and the policy for a run: the demo pair, or
 //! the configured ones.
 
+use crate::demo_tenant::{DemoSession, DemoTenant};
 use crate::failure::Failure;
 use crate::settings::Settings;
 use rolesync_ad::ldap::{Bind, LdapConfig, LdapSource};
 use rolesync_ad::snapshot::LdifSource;
 use rolesync_config::DirectorySource as SourceConfig;
 use rolesync_config::LdapBind;
-use rolesync_core::memory::MemoryTarget;
+use rolesync_config::SignIn;
 use rolesync_core::policy::Policy;
 use rolesync_core::traits::{DirectorySource, RoleTarget};
-use rolesync_demo::DemoTenant;
-use rolesync_secrets::CredentialName;
+use rolesync_entra::{ConnectOptions, GraphTarget, Sensitive, SystemBrowser};
+use rolesync_secrets::{CredentialName, CredentialStore};
 use std::sync::Arc;
 
 /// What a run reads from and writes to.
@@ -24,35 +25,61 @@ pub struct Backends {
     pub policy: Policy,
     /// Expand nested groups.
     pub transitive: bool,
-    /// The demo tenant and its state file, to save after a sync.
-    pub demo: Option<(DemoTenant, Arc<MemoryTarget>)>,
+    /// The running demo tenant, to save after a sync and stop at the end.
+    pub demo: Option<DemoSession>,
 }
 
 impl Backends {
     /// Saves the demo tenant's state (no-op outside demo mode).
     pub fn save_demo(&self) -> Result<(), Failure> {
-        if let Some((file, target)) = &self.demo {
-            file.save(target).map_err(|e| Failure {
-                code: crate::cli::exit::ITEM_FAILURES,
-                kind: "io",
-                message: e.to_string(),
-            })?;
+        self.demo.as_ref().map_or(Ok(()), DemoSession::save)
+    }
+
+    /// Stops what the backends started (the demo tenant).
+    pub fn finish(self, rt: &tokio::runtime::Runtime) {
+        if let Some(d) = self.demo {
+            d.shutdown(rt);
         }
-        Ok(())
     }
 }
 
-/// The demo directory and tenant.
-pub fn demo(settings: &Settings) -> Result<Backends, Failure> {
-    let file = DemoTenant::in_dir(&settings.paths.data_dir);
-    let target = Arc::new(file.load().map_err(|e| Failure::read(e.to_string()))?);
+/// The demo directory, and the demo tenant in the in-process emulator.
+pub fn demo(settings: &Settings, rt: &tokio::runtime::Runtime) -> Result<Backends, Failure> {
+    let session = DemoTenant::in_dir(&settings.paths.data_dir).start(rt)?;
     Ok(Backends {
         source: Box::new(rolesync_demo::directory()),
-        target: target.clone(),
+        target: session.target.clone(),
         policy: rolesync_demo::policy(),
         transitive: true,
-        demo: Some((file, target)),
+        demo: Some(session),
     })
+}
+
+/// Microsoft Graph per `[entra]`, with the one credential the sign-in mode needs.
+fn graph_target(e: &rolesync_config::EntraConfig) -> Result<GraphTarget, Failure> {
+    let credential = match e.sign_in {
+        SignIn::Secret | SignIn::Password => {
+            Some(crate::credentials::get(CredentialName::Office365)?.secret)
+        }
+        // A password-protected PFX: its password is the saved office365 credential, if any.
+        SignIn::Certificate => crate::credentials::store()?
+            .get(CredentialName::Office365)
+            .ok()
+            .flatten()
+            .map(|c| c.secret),
+        SignIn::Interactive | SignIn::DeviceCode => None,
+    };
+    let opts = ConnectOptions {
+        ca_file: e.ca_file.clone(),
+        ..ConnectOptions::default()
+    };
+    GraphTarget::from_config(
+        e,
+        credential.map(|s| Sensitive::new(s.expose().to_string())),
+        Arc::new(SystemBrowser),
+        &opts,
+    )
+    .map_err(|e| Failure::read(e.message))
 }
 
 /// The LDAP source, with the bind password from the keyring (`ldap`).
@@ -85,7 +112,7 @@ pub fn configured(settings: &Settings) -> Result<Backends, Failure> {
     let Some(dir) = &c.directory else {
         return Err(Failure::config(format!("{}: the [directory] section is missing; add it (see `rolesync config init`) or use --demo", c.file.display())));
     };
-    let Some(_entra) = &c.entra else {
+    let Some(entra) = &c.entra else {
         return Err(Failure::config(format!(
             "{}: the [entra] section is missing; add it (see `rolesync config init`) or use --demo",
             c.file.display()
@@ -114,10 +141,7 @@ pub fn configured(settings: &Settings) -> Result<Backends, Failure> {
         }
         SourceConfig::Ldap(l) => Box::new(ldap_source(l)?),
     };
-    let target: Option<Arc<dyn RoleTarget>> = None;
-    let target = target.ok_or_else(|| {
-        Failure::read("signing in to Microsoft Graph is not available in this build yet; use --demo to try RoleSync")
-    })?;
+    let target: Arc<dyn RoleTarget> = Arc::new(graph_target(entra)?);
     Ok(Backends {
         source,
         target,

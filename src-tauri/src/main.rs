@@ -11,6 +11,7 @@ mod cli;
 mod console_windows;
 mod credentials;
 mod credentials_cmd;
+mod demo_tenant;
 mod emulator_cmd;
 mod failure;
 mod logging;

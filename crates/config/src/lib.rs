@@ -112,6 +112,8 @@ pub struct EntraConfig {
     pub login_url: Url,
     /// Microsoft Graph base URL.
     pub graph_url: Url,
+    /// Extra CA certificate (PEM) for TLS to the login and Graph endpoints (an inspecting proxy).
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Logging settings.

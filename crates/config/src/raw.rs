@@ -49,6 +49,7 @@ pub(crate) struct RawEntra {
     pub username: Option<S<String>>,
     pub login_url: Option<S<String>>,
     pub graph_url: Option<S<String>>,
+    pub ca_file: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

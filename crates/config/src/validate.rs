@@ -461,6 +461,7 @@ fn entra(cx: &mut Ctx<'_>, e: &S<RawEntra>) -> Option<EntraConfig> {
         username: e.username.as_ref().map(|u| u.get_ref().trim().to_string()),
         login_url: login_url?,
         graph_url: graph_url?,
+        ca_file: e.ca_file.as_ref().map(|c| PathBuf::from(c.get_ref())),
     })
 }
 

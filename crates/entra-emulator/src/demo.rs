@@ -10,6 +10,12 @@ use crate::fixture::{
 };
 use crate::ids::immutable_id_from_guid;
 
+/// The demo tenant's app-only registration (client credentials with a secret or the certificate).
+pub const DEMO_APP_ID: &str = "11111111-1111-4111-8111-111111111111";
+/// The demo app's client secret.
+pub const DEMO_APP_SECRET: &str = "demo-secret-not-for-production";
+/// The demo tenant's public client (interactive and device-code sign-in, redirect `http://localhost`).
+pub const DEMO_PUBLIC_CLIENT_ID: &str = "22222222-2222-4222-8222-222222222222";
 /// Certificate registered for the demo app-only application (public part).
 pub const DEMO_APP_CERT_PEM: &str = include_str!("../fixtures/demo-app-cert.pem");
 /// Private key of [`DEMO_APP_CERT_PEM`] (demo only, never use it for anything real).
@@ -156,20 +162,20 @@ pub fn demo_tenant() -> TenantFixture {
             },
             FixtureServicePrincipal {
                 id: oid("a2"),
-                app_id: "11111111-1111-4111-8111-111111111111".to_owned(),
+                app_id: DEMO_APP_ID.to_owned(),
                 display_name: "RoleSync (app-only)".to_owned(),
             },
             FixtureServicePrincipal {
                 id: oid("a3"),
-                app_id: "22222222-2222-4222-8222-222222222222".to_owned(),
+                app_id: DEMO_PUBLIC_CLIENT_ID.to_owned(),
                 display_name: "RoleSync (interactive)".to_owned(),
             },
         ],
         applications: vec![
             FixtureApplication {
-                app_id: "11111111-1111-4111-8111-111111111111".to_owned(),
+                app_id: DEMO_APP_ID.to_owned(),
                 display_name: "RoleSync (app-only)".to_owned(),
-                client_secrets: vec!["demo-secret-not-for-production".to_owned()],
+                client_secrets: vec![DEMO_APP_SECRET.to_owned()],
                 certificates: vec![DEMO_APP_CERT_PEM.to_owned()],
                 application_permissions: graph_perms.clone(),
                 delegated_scopes: Vec::new(),
@@ -177,7 +183,7 @@ pub fn demo_tenant() -> TenantFixture {
                 is_public_client: false,
             },
             FixtureApplication {
-                app_id: "22222222-2222-4222-8222-222222222222".to_owned(),
+                app_id: DEMO_PUBLIC_CLIENT_ID.to_owned(),
                 display_name: "RoleSync (interactive)".to_owned(),
                 client_secrets: Vec::new(),
                 certificates: Vec::new(),

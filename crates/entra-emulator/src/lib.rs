@@ -32,7 +32,10 @@ mod tls;
 mod tokens;
 
 pub use config::{EmulatorConfig, FaultConfig, Lifetimes, ThrottleConfig};
-pub use demo::{demo_tenant, DEMO_APP_CERT_PEM, DEMO_APP_KEY_PEM};
+pub use demo::{
+    demo_tenant, DEMO_APP_CERT_PEM, DEMO_APP_ID, DEMO_APP_KEY_PEM, DEMO_APP_SECRET,
+    DEMO_PUBLIC_CLIENT_ID,
+};
 pub use error::EmulatorError;
 pub use fixture::{
     FixtureApplication, FixtureGroup, FixtureRoleActivation, FixtureRoleAssignment,

@@ -49,6 +49,7 @@ pub fn entra(emu: &RunningEmulator, sign_in: SignIn, client_id: &str) -> EntraCo
         username: None,
         login_url: Url::parse(&emu.login_base_url()).unwrap(),
         graph_url: Url::parse(&emu.graph_base_url()).unwrap(),
+        ca_file: None,
     }
 }
 
