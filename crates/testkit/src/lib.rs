@@ -1,6 +1,9 @@
 //! Test support shared by RoleSync's test suites: a real SMTP server process on loopback
-//! (Python `aiosmtpd`, `smtp_server.py`) started and stopped by PID, and a throwaway test PKI.
+//! (Python `aiosmtpd`, `smtp_server.py`) started and stopped by PID, a throwaway test PKI, and a
+//! real Samba AD domain controller on loopback ([`samba`]).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod samba;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -4,10 +4,10 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod bench;
-mod dc;
 mod failures;
-mod fixture;
 mod read;
+
+use rolesync_testkit::samba::{dc, fixture};
 
 use rolesync_ad::ldap::{Bind, Expansion, LdapConfig};
 use rolesync_core::directory::SourceScope;

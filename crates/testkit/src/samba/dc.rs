@@ -1,12 +1,13 @@
 //! A throwaway Samba AD DC on a loopback address.
 //!
-//! The provisioned and loaded directory is built once by `tests/samba-dc.sh` and cached as a
+//! The provisioned and loaded directory is built once by `samba-dc.sh` and cached as a
 //! template under the target dir, keyed by a hash of the fixture and the script. Each DC is a copy
 //! of the template, started as `samba -M single -i` with a piped stdin (it exits when the test
 //! process does) under a file lock per address (only one DC can bind 389/636 on an address), and
 //! is killed by PID when dropped. [`shared`] is the one DC on 127.0.0.1 that most tests share.
 
-use crate::fixture;
+use super::fixture;
+use crate::in_ci;
 use std::io::Write as _;
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -14,11 +15,13 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-const SCRIPT: &str = include_str!("../samba-dc.sh");
+const SCRIPT: &str = include_str!("../../samba-dc.sh");
 
 /// A running DC.
 pub struct Dc {
+    /// The loopback address it listens on.
     pub addr: String,
+    /// Its private directory (a copy of the template).
     pub dir: PathBuf,
     child: Option<Child>,
     stdin: Option<ChildStdin>,
@@ -27,18 +30,22 @@ pub struct Dc {
 }
 
 impl Dc {
+    /// The CA that signed the DC's certificate (PEM).
     pub fn ca_file(&self) -> PathBuf {
         self.dir.join("tls/ca.crt")
     }
 
+    /// An unrelated CA (PEM), for certificate-verification failures.
     pub fn other_ca_file(&self) -> PathBuf {
         self.dir.join("tls/other-ca.crt")
     }
 
+    /// Its `smb.conf`.
     pub fn conf(&self) -> PathBuf {
         self.dir.join("etc/smb.conf")
     }
 
+    /// The samba process id, while running.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
     }
@@ -183,10 +190,6 @@ pub fn target_dir() -> PathBuf {
     exe.ancestors().nth(3).unwrap().to_path_buf()
 }
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
 fn have(cmd: &str) -> bool {
     Command::new("sh")
         .arg("-c")
@@ -211,14 +214,14 @@ fn prerequisites() -> bool {
     let r = OK.get_or_init(|| {
         let tools = ["samba", "samba-tool", "ldbadd", "ldbmodify", "ldbsearch", "ldapsearch", "openssl", "flock"];
         if !tools.iter().all(|t| have(t)) {
-            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/install-samba.sh");
+            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("install-samba.sh");
             eprintln!("Samba AD DC tools missing; running {}", script.display());
             let _ = Command::new(&script).status();
         }
         let missing: Vec<_> = tools.iter().filter(|t| !have(t)).collect();
         if !missing.is_empty() {
             return Err(format!(
-                "missing {missing:?}; run crates/ad/tests/install-samba.sh (packages samba-ad-dc samba-ad-provision ldb-tools ldap-utils)"
+                "missing {missing:?}; run scripts/install-deps.sh --test (packages samba-ad-dc samba-ad-provision ldb-tools ldap-utils)"
             ));
         }
         if !is_root() {
@@ -276,7 +279,7 @@ fn build_template() -> PathBuf {
         .write_all(add.as_bytes())
         .unwrap();
     std::fs::write(&mod_path, &modify).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/samba-dc.sh");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("samba-dc.sh");
     let dc_dir = tmp.join("dc");
     let out = Command::new("sh")
         .arg(&script)

@@ -1,0 +1,7 @@
+//! A throwaway Samba AD domain controller on loopback for tests ([`dc`]), loaded with the
+//! deterministic test directory of [`fixture`].
+
+pub mod dc;
+// The fixture's constants and builders are named for the entries they make.
+#[allow(missing_docs)]
+pub mod fixture;
