@@ -266,7 +266,7 @@ fn windows_exe_under_wine() {
     assert_eq!(&xml[..2], &[0xFF, 0xFE], "UTF-16LE with a BOM");
     let task = w
         .prefix
-        .join("drive_c/windows/system32/Tasks/RoleSync/Sync");
+        .join("drive_c/windows/system32/tasks/RoleSync/Sync");
     assert!(
         task.exists(),
         "schtasks registered no task at {}",
