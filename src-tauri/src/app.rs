@@ -5,14 +5,13 @@ use crate::backends::{self, Backends};
 use crate::cli::{exit, Cli, Command, ConfigCommand, DemoCommand, Global, SyncArgs};
 use crate::failure::Failure;
 use crate::settings::{self, Settings};
-use crate::{artifacts, logging, render};
-use rolesync_core::engine::{Engine, RunOptions};
-use rolesync_core::events::{Step, StepStatus, SyncEvent};
+use crate::{logging, render, runner};
+use rolesync_core::engine::Engine;
+use rolesync_core::events::SyncEvent;
 use rolesync_core::plan::Plan;
 use rolesync_core::report::{RunMode, RunReport};
 use serde::Serialize;
 use std::path::PathBuf;
-use std::time::Instant;
 
 /// The `--json` result of `plan` and `sync` (documented in docs/cli-json.md).
 #[derive(Serialize)]
@@ -66,12 +65,7 @@ pub fn run(cli: Cli) -> u8 {
 fn dispatch(cli: Cli) -> Result<u8, Failure> {
     let g = cli.global;
     match cli.command {
-        None => {
-            // The desktop window arrives with its own issue; until then, show the commands.
-            use clap::CommandFactory;
-            let _ = Cli::command().print_help();
-            Ok(exit::OK)
-        }
+        None => Ok(crate::desktop::open(&g)),
         Some(Command::Config(ConfigCommand::Init { force })) => config_init(&g, force),
         Some(Command::Config(ConfigCommand::Validate)) => {
             let s = settings::load(&g, false)?;
@@ -129,7 +123,7 @@ fn config_init(g: &Global, force: bool) -> Result<u8, Failure> {
     Ok(exit::OK)
 }
 
-fn prepare(g: &Global) -> Result<(Settings, logging::LogGuard, Backends), Failure> {
+pub(crate) fn prepare(g: &Global) -> Result<(Settings, logging::LogGuard, Backends), Failure> {
     let s = settings::load(g, g.demo)?;
     let guard = logging::init(&s.log_dir(), &s.config.logging.level, g.quiet || g.json)
         .map_err(|e| Failure::config(e.to_string()))?;
@@ -141,7 +135,7 @@ fn prepare(g: &Global) -> Result<(Settings, logging::LogGuard, Backends), Failur
     Ok((s, guard, b))
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -152,7 +146,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         })
 }
 
-fn log_event(e: SyncEvent) {
+pub(crate) fn log_event(e: SyncEvent) {
     if let SyncEvent::Planned { summary: s } = e {
         tracing::info!(
             grants = s.grants,
@@ -166,48 +160,8 @@ fn log_event(e: SyncEvent) {
 
 fn execute(g: &Global, mode: RunMode, force: bool) -> Result<u8, Failure> {
     let (s, guard, b) = prepare(g)?;
-    let run_id = uuid::Uuid::new_v4().to_string();
-    tracing::info!(run_id = %run_id, mode = ?mode, demo = g.demo, source = %b.source.describe(), target = %b.target.describe(), "run started");
-    let engine = Engine {
-        source: b.source.as_ref(),
-        target: b.target.as_ref(),
-        policy: &b.policy,
-        transitive: b.transitive,
-    };
-    let opts = RunOptions {
-        mode,
-        force,
-        run_id,
-    };
-    let mut out = runtime()?.block_on(engine.run(&opts, &log_event));
-    if mode == RunMode::Apply && !out.applied.is_empty() {
-        b.save_demo()?;
-    }
-
-    let log_dir = s.log_dir();
-    let mut report_file = None;
-    if mode != RunMode::Plan {
-        let t = Instant::now();
-        let written = artifacts::append_audit(&log_dir, &out.report, &out.applied).and_then(|_| {
-            out.report.push_step(
-                Step::Report,
-                StepStatus::Ok,
-                t.elapsed().as_millis() as u64,
-                "",
-            );
-            artifacts::write_report(&log_dir, &out.report)
-        });
-        match written {
-            Ok(p) => {
-                tracing::info!(report = %p.display(), "report written");
-                report_file = Some(p);
-            }
-            Err(e) => {
-                tracing::error!(error = %e, folder = %log_dir.display(), "could not write the report or audit file")
-            }
-        }
-    }
-    tracing::info!(outcome = ?out.report.outcome, exit = out.report.exit_code, "run finished");
+    let runner::Finished { out, report_file } =
+        runtime()?.block_on(runner::run(&b, &s.log_dir(), mode, force, &log_event))?;
 
     if g.json {
         let body = RunJson {

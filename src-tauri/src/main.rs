@@ -5,9 +5,11 @@ mod app;
 mod artifacts;
 mod backends;
 mod cli;
+mod desktop;
 mod failure;
 mod logging;
 mod render;
+mod runner;
 mod settings;
 
 use clap::Parser;
