@@ -60,7 +60,7 @@ pub fn list_reports(log_dir: &Path) -> Vec<(PathBuf, RunReport)> {
             Some((p, report))
         })
         .collect();
-    reports.sort_by(|a, b| b.1.started.cmp(&a.1.started));
+    reports.sort_by_key(|r| std::cmp::Reverse(r.1.started));
     reports
 }
 

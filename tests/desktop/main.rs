@@ -151,11 +151,27 @@ fn scenario(s: &Session, home: &Path, store: &KeyringStore, export: &Path) {
         store.list().expect("list").is_empty(),
         "nothing saved after cancel"
     );
+    assert!(!home.join("logs/reports").exists(), "no run after cancel");
+
+    // ---- Cancel at the last question ("Save credentials?"): still nothing stored or changed.
+    s.page("home");
+    s.wait("[data-testid=run-sync]", 5).click();
+    answer_mfa_no(s);
+    s.wait("[data-testid=prompt-account]", 10)
+        .type_text("admin@contoso.com");
+    s.wait("[data-testid=prompt-next]", 5).click();
+    s.wait("[data-testid=prompt-secret]", 10)
+        .type_text("demo-password");
+    s.wait("[data-testid=prompt-next]", 5).click();
+    s.wait("[data-testid=dialog-save]", 10);
+    s.wait("[data-testid=prompt-cancel]", 5).click();
+    let err = s.wait("[data-testid=run-error]", 10).text();
+    assert!(err.contains("cancelled"), "{err}");
     assert!(
-        !home.join("logs/reports").exists()
-            || std::fs::read_dir(home.join("logs/reports")).map_or(0, |d| d.count()) == 0,
-        "no report after cancel"
+        store.list().expect("list").is_empty(),
+        "nothing saved after cancel"
     );
+    assert!(!home.join("logs/reports").exists(), "no run after cancel");
 
     // ---- Run sync again: account, password, save → keyring; the plan is applied to 100 %.
     s.page("home");
@@ -240,6 +256,10 @@ fn scenario(s: &Session, home: &Path, store: &KeyringStore, export: &Path) {
         .read_to_string(&mut text)
         .expect("utf-8 log");
     assert!(text.contains(&applied_run), "the log has run {applied_run}");
+    assert!(
+        !text.contains("demo-password"),
+        "secrets never reach the log"
+    );
     assert!(names.iter().any(|n| n.starts_with("reports/")), "{names:?}");
     assert!(names.iter().any(|n| n == "audit.jsonl"), "{names:?}");
 
@@ -275,4 +295,18 @@ fn scenario(s: &Session, home: &Path, store: &KeyringStore, export: &Path) {
     s.wait("[data-testid=confirm-yes]", 5).click();
     s.wait("tr[data-credential=office365][data-saved=false]", 10);
     assert!(store.list().expect("list").is_empty());
+}
+
+#[test]
+fn without_a_display_the_window_is_refused_with_the_usage_exit_code() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rolesync"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env("ROLESYNC_HOME", home.path())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no display"), "{err}");
 }

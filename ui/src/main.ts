@@ -236,8 +236,7 @@ function renderProgress() {
   const stepRows = stepsFor(progress.mode).map((s) => {
     const st = progress.steps.get(s) ?? { status: "waiting", detail: "" };
     let detail = st.detail;
-    if (s === "apply" && progress.total && (st.status === "running" || st.status === "ok" || st.status === "partial"))
-      detail = `${progress.done} of ${progress.total} change(s)${st.detail ? ` — ${st.detail}` : ""}`;
+    if (s === "apply" && progress.total && st.status === "running") detail = `${progress.done} of ${progress.total} change(s)`;
     return h(
       "li",
       { "data-step": s, "data-status": st.status },
@@ -790,6 +789,8 @@ function drawSettings(st: SettingsState, message: string) {
       h("button.primary", { "data-testid": "settings-save", onclick: () => void submit(true) }, "Save"),
     ),
   );
+  // After Check or Save, bring the first message into view.
+  if (message) (main.querySelector(".field-error") ?? main.querySelector("[data-testid=settings-message]"))?.scrollIntoView({ block: "center" });
 }
 
 void show();

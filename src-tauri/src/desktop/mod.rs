@@ -47,8 +47,26 @@ impl AppState {
     }
 }
 
+/// Whether there is a display to open a window on (X11 or Wayland on Linux and the BSDs; always
+/// on Windows and macOS).
+fn display_available() -> bool {
+    if cfg!(any(windows, target_os = "macos")) {
+        return true;
+    }
+    ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
+}
+
 /// Opens the window and runs until it closes; returns the exit code.
 pub fn open(global: &Global) -> u8 {
+    if !display_available() {
+        eprintln!(
+            "error: there is no display to open the RoleSync window on; run a command instead \
+             (`rolesync sync`, `rolesync plan`, … — see `rolesync --help`)"
+        );
+        return exit::USAGE;
+    }
     let paths = rolesync_config::Paths::from_env();
     let file = settings::config_path(global, &paths);
     let (demo, demo_reason) = if global.demo {
@@ -82,29 +100,35 @@ pub fn open(global: &Global) -> u8 {
         .ok();
     tracing::info!(demo, "window opened");
 
-    let result = tauri::Builder::default()
-        .plugin(tauri_plugin_dialog::init())
-        .manage(state)
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::start_run,
-            commands::answer_prompt,
-            commands::cancel_run,
-            commands::history,
-            commands::logs,
-            commands::export_logs,
-            commands::credentials,
-            commands::forget_credential,
-            commands::load_settings,
-            commands::check_settings,
-            commands::save_settings,
-        ])
-        .run(tauri::generate_context!());
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        tauri::Builder::default()
+            .plugin(tauri_plugin_dialog::init())
+            .manage(state)
+            .invoke_handler(tauri::generate_handler![
+                commands::app_info,
+                commands::start_run,
+                commands::answer_prompt,
+                commands::cancel_run,
+                commands::history,
+                commands::logs,
+                commands::export_logs,
+                commands::credentials,
+                commands::forget_credential,
+                commands::load_settings,
+                commands::check_settings,
+                commands::save_settings,
+            ])
+            .run(tauri::generate_context!())
+    }));
     match result {
-        Ok(()) => exit::OK,
-        Err(e) => {
+        Ok(Ok(())) => exit::OK,
+        Ok(Err(e)) => {
             eprintln!("error: cannot open the window: {e}");
-            exit::READ_FAILED
+            exit::USAGE
+        }
+        Err(_) => {
+            eprintln!("error: cannot open the window (see above); headless commands still work, see `rolesync --help`");
+            exit::USAGE
         }
     }
 }
