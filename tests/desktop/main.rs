@@ -30,12 +30,18 @@ fn answer_mfa_no(s: &Session) {
     s.wait_gone("[data-testid=dialog-mfa]", 10);
 }
 
+/// One window at a time: the WebDriver tests share the machine's two cores.
+static ONE_WINDOW: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn keyring(service: &str) -> KeyringStore {
     KeyringStore::open_service(service).expect("a keyring backend")
 }
 
 #[test]
 fn desktop_app_end_to_end_in_demo_mode() {
+    let _one = ONE_WINDOW
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let home = tempfile::tempdir().expect("temp dir");
     let service = format!("rolesync-desktop-test-{}", std::process::id());
     let export = home.path().join("export.zip");
@@ -53,6 +59,9 @@ fn desktop_app_end_to_end_in_demo_mode() {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         scenario(&s, home.path(), &store, &export)
     }));
+    if result.is_err() {
+        shot(&s, "FAILED-end-to-end");
+    }
     s.close();
     for n in CredentialName::ALL {
         let _ = store.forget(n);
@@ -309,4 +318,103 @@ fn without_a_display_the_window_is_refused_with_the_usage_exit_code() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no display"), "{err}");
+}
+
+/// The demo tenant with 12 more synced Helpdesk Administrators who are not in the AD group: the
+/// plan's revokes exceed the safety limits (10 and 25 %).
+fn tenant_over_the_revoke_limit() -> String {
+    let mut t = serde_json::to_value(rolesync_demo::initial_tenant()).expect("demo tenant");
+    let role = t["assignments"]
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|x| x["principal"]["userPrincipalName"] == "oliver@contoso.com")
+        })
+        .map(|x| x["roleDefinitionId"].clone())
+        .expect("oliver holds Helpdesk Administrator");
+    for i in 0..12 {
+        let id = format!("dddddddd-0000-4000-8000-{i:012}");
+        let user = serde_json::json!({
+            "id": id,
+            "userPrincipalName": format!("helper{i}@contoso.com"),
+            "displayName": format!("Helper {i}"),
+            "userType": "Member",
+            "accountEnabled": true,
+            "onPremisesSyncEnabled": true,
+            "onPremisesImmutableId": format!("aGVscGVy{i:04}AAAAAAAAAA=="),
+        });
+        let mut principal = user.clone();
+        principal["type"] = "user".into();
+        t["users"].as_array_mut().expect("users").push(user);
+        t["assignments"]
+            .as_array_mut()
+            .expect("assignments")
+            .push(serde_json::json!({
+                "id": format!("{}_{id}_active_assigned", role.as_str().unwrap_or_default()),
+                "roleDefinitionId": role,
+                "principal": principal,
+                "kind": "active",
+                "origin": "assigned",
+            }));
+    }
+    serde_json::to_string_pretty(&t).expect("json")
+}
+
+#[test]
+fn a_safety_stop_is_applied_only_after_an_explicit_confirmation() {
+    let _one = ONE_WINDOW
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let home = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(home.path().join("data")).expect("data dir");
+    std::fs::write(
+        home.path().join("data/demo-tenant.json"),
+        tenant_over_the_revoke_limit(),
+    )
+    .expect("demo state");
+    let h = Harness::start(&[
+        ("ROLESYNC_HOME", home.path().display().to_string()),
+        (
+            "ROLESYNC_KEYRING_SERVICE",
+            format!("rolesync-desktop-stop-{}", std::process::id()),
+        ),
+    ]);
+    let s = h.session(Path::new(env!("CARGO_BIN_EXE_rolesync")), &["--demo"]);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        s.wait("main[data-ready=home]", 30);
+        s.wait("[data-testid=preview]", 5).click();
+        s.wait("[data-testid=mfa-yes]", 20).click();
+        let stops = s.wait("[data-testid=stops]", 30).text();
+        assert!(stops.contains("Helpdesk Administrator"), "{stops}");
+        assert!(stops.contains("exceed"), "{stops}");
+        let apply = s.wait("[data-testid=apply]", 5);
+        assert!(apply.text().contains("anyway"), "{}", apply.text());
+        shot(&s, "16-preview-safety-stop");
+        // Declining the confirmation changes nothing.
+        apply.click();
+        s.wait("[data-testid=confirm-no]", 5).click();
+        s.wait_gone("[data-testid=confirm]", 5);
+        assert!(!home.path().join("logs/reports").exists());
+        // Confirming applies with force, reusing the preview's sign-in (no question).
+        s.wait("[data-testid=apply]", 5).click();
+        s.wait("[data-testid=confirm]", 5);
+        shot(&s, "17-apply-anyway-confirmation");
+        s.wait("[data-testid=confirm-yes]", 5).click();
+        let result = s.wait("[data-testid=run-result]", 30);
+        assert_eq!(result.attr("data-outcome").as_deref(), Some("applied"));
+        assert!(s.find("[data-testid=dialog-mfa]").is_none());
+        let revoked = result.text();
+        assert!(revoked.contains("4 granted, 15 revoked"), "{revoked}");
+        s.page("history");
+        let row = s.wait("[data-testid=history-table] tbody tr", 5).text();
+        assert!(row.contains("forced"), "{row}");
+    }));
+    if result.is_err() {
+        shot(&s, "FAILED-safety-stop");
+    }
+    s.close();
+    drop(h);
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
 }
