@@ -136,27 +136,32 @@ impl TerminalPrompter {
         std::io::stdin().is_terminal()
     }
 
-    fn ask_line(question: &str) -> Result<Option<String>, PromptError> {
+    /// Checks for a terminal and writes the question to standard error.
+    fn ask(question: &str) -> Result<(), PromptError> {
         if !Self::available() {
             return Err(PromptError::NoTerminal);
         }
         let mut err = std::io::stderr().lock();
         write!(err, "{question}")?;
         err.flush()?;
-        drop(err);
+        Ok(())
+    }
+
+    /// Asks and reads one line from standard input; `None` at end of input.
+    fn ask_line(question: &str) -> Result<Option<String>, PromptError> {
+        Self::ask(question)?;
         let mut line = String::new();
-        let n = std::io::stdin().lock().read_line(&mut line)?;
-        let answer = line.trim();
-        if n == 0 || answer.is_empty() {
+        if std::io::stdin().lock().read_line(&mut line)? == 0 {
             return Ok(None);
         }
-        Ok(Some(answer.to_string()))
+        Ok(Some(line.trim().to_string()))
     }
 }
 
 impl Prompter for TerminalPrompter {
     fn account(&mut self, name: CredentialName) -> Result<Option<String>, PromptError> {
-        Self::ask_line(&format!("{} {}: ", name.label(), name.account_prompt()))
+        let answer = Self::ask_line(&format!("{} {}: ", name.label(), name.account_prompt()))?;
+        Ok(answer.filter(|a| !a.is_empty()))
     }
 
     fn secret(
@@ -164,18 +169,11 @@ impl Prompter for TerminalPrompter {
         name: CredentialName,
         account: &str,
     ) -> Result<Option<Secret>, PromptError> {
-        if !Self::available() {
-            return Err(PromptError::NoTerminal);
-        }
-        let mut err = std::io::stderr().lock();
-        write!(
-            err,
+        Self::ask(&format!(
             "{} {} for {account}: ",
             name.label(),
             name.secret_prompt()
-        )?;
-        err.flush()?;
-        drop(err);
+        ))?;
         match rpassword::read_password() {
             Ok(s) => {
                 let s = Secret::new(s);
@@ -195,22 +193,11 @@ impl Prompter for TerminalPrompter {
     }
 
     fn save(&mut self, name: CredentialName) -> Result<Option<bool>, PromptError> {
-        let q = format!(
-            "Save credentials? The {} credential goes into the OS keyring and is not asked again [y/N]: ",
+        let answer = Self::ask_line(&format!(
+            "Save credentials? The {} credential goes into the OS keyring and is not asked \
+             again [y/N]: ",
             name.label()
-        );
-        if !Self::available() {
-            return Err(PromptError::NoTerminal);
-        }
-        let mut err = std::io::stderr().lock();
-        write!(err, "{q}")?;
-        err.flush()?;
-        drop(err);
-        let mut line = String::new();
-        if std::io::stdin().lock().read_line(&mut line)? == 0 {
-            return Ok(None);
-        }
-        let a = line.trim().to_ascii_lowercase();
-        Ok(Some(a == "y" || a == "yes"))
+        ))?;
+        Ok(answer.map(|a| a.eq_ignore_ascii_case("y") || a.eq_ignore_ascii_case("yes")))
     }
 }

@@ -1,12 +1,12 @@
 #!/bin/sh
-# Installs what rolesync-secrets needs to build and test on Debian/Ubuntu. Idempotent: installs
-# only missing packages. Run as root (CI runs as root).
-#   libdbus-1-dev pkg-config  build: the Secret Service client links libdbus
+# Installs what the rolesync-secrets tests need on Debian/Ubuntu. Idempotent: installs only
+# missing packages. Run as root (CI runs as root). Building needs nothing: libdbus is vendored
+# (keyring feature `vendored`, compiled with cc).
 #   dbus-daemon               tests: dbus-run-session for a private session bus
 #   gnome-keyring             tests: the Secret Service provider
 #   keyutils                  optional: `keyctl` to inspect the kernel keyring by hand
 set -eu
-want="libdbus-1-dev pkg-config dbus-daemon gnome-keyring keyutils"
+want="dbus-daemon gnome-keyring keyutils"
 missing=""
 for p in $want; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -4,8 +4,8 @@
 //!   project's machines; Docker's default seccomp profile blocks it).
 //! - Secret Service: the test re-runs itself inside a private D-Bus session with an unlocked
 //!   `gnome-keyring-daemon` whose keyring files live in a temporary directory (needs the Debian
-//!   packages `dbus-daemon` (for `dbus-run-session`) and `gnome-keyring`; `libdbus-1-dev` and
-//!   `pkg-config` to build). `tests/with-keyring.sh` runs the whole suite inside such a session.
+//!   packages `dbus-daemon` (for `dbus-run-session`) and `gnome-keyring`; see
+//!   `tests/install-deps.sh`). `tests/with-keyring.sh` runs the whole suite inside such a session.
 //!
 //! A backend that is missing fails the test when `CI=true`; elsewhere it is skipped with a note.
 //! Persistence is tested across processes by re-running this test binary as a child

@@ -1,0 +1,684 @@
+//! rolesync-notify tests: rendering (pure) and sending through a real SMTP server process.
+//!
+//! The server is `tests/smtp_server.py` on Python `aiosmtpd` (Debian `python3-aiosmtpd`; see
+//! `tests/install-deps.sh`), started per test on a free loopback port and killed by PID when the
+//! test ends. The interpreter is `$ROLESYNC_TEST_PYTHON`, else `/usr/bin/python3`, else
+//! `python3`, whichever can import `aiosmtpd`. TLS tests use a CA and server certificate made
+//! with `rcgen` in the test. Without aiosmtpd the SMTP tests fail when `CI=true` and are skipped
+//! with a note elsewhere.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use chrono::{TimeZone, Utc};
+use mail_parser::{MessageParser, MimeHeaders};
+use rolesync_core::events::{Step, StepStatus};
+use rolesync_core::ids::Dn;
+use rolesync_core::mapping::UnmappedGroup;
+use rolesync_core::plan::{SafetyStop, SkipReason, Skipped, StopKind, Untouched, UntouchedReason};
+use rolesync_core::report::{
+    ItemReport, Outcome, ReportSummary, RoleReport, RunMode, RunReport, StepReport,
+};
+use rolesync_core::tenant::AssignmentKind;
+use rolesync_core::traits::ChangeOutcome;
+use rolesync_notify::{
+    build_message, render, send_report, subject, NotifyError, Security, SmtpAuth, SmtpConfig,
+};
+use rolesync_secrets::Secret;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+// ----- the report -----
+
+fn step(step: Step, status: StepStatus, ms: u64, detail: &str) -> StepReport {
+    StepReport {
+        step,
+        name: step.label().to_string(),
+        status,
+        duration_ms: ms,
+        detail: detail.to_string(),
+    }
+}
+
+fn item(user: &str, outcome: Option<ChangeOutcome>) -> ItemReport {
+    ItemReport {
+        user: user.to_string(),
+        outcome,
+    }
+}
+
+/// An applied run: 3 granted, 1 revoked, 1 failed, with skips, untouched holders, an unmapped
+/// group and HTML-hostile text.
+fn report() -> RunReport {
+    RunReport {
+        run_id: "run-7f3c".to_string(),
+        started: Utc.with_ymd_and_hms(2025, 3, 14, 2, 0, 0).unwrap(),
+        finished: Utc.with_ymd_and_hms(2025, 3, 14, 2, 0, 13).unwrap(),
+        mode: RunMode::Apply,
+        forced: false,
+        outcome: Outcome::AppliedWithFailures,
+        exit_code: 1,
+        source: "ldaps://dc1.contoso.com".to_string(),
+        target: "graph.microsoft.com (contoso)".to_string(),
+        steps: vec![
+            step(
+                Step::ReadDirectory,
+                StepStatus::Ok,
+                1200,
+                "4 groups, 17 users",
+            ),
+            step(
+                Step::ReadEntra,
+                StepStatus::Ok,
+                2300,
+                "3 roles, 12 assignments",
+            ),
+            step(Step::Plan, StepStatus::Ok, 4, "4 grants, 1 revoke"),
+            step(Step::Safety, StepStatus::Ok, 1, "within limits"),
+            step(
+                Step::Apply,
+                StepStatus::Partial,
+                65_432,
+                "4 of 5 changes applied",
+            ),
+        ],
+        summary: ReportSummary {
+            granted: 3,
+            revoked: 1,
+            unchanged: 2,
+            skipped: 2,
+            failed: 1,
+        },
+        roles: vec![
+            RoleReport {
+                role: "Exchange Administrator".to_string(),
+                groups: vec![Dn::new(
+                    "CN=Exchange Administrator,OU=Office 365 Roles Management,DC=contoso,DC=com",
+                )],
+                kind: AssignmentKind::Active,
+                grants: vec![
+                    item("alice@contoso.com", Some(ChangeOutcome::Done)),
+                    item("bob@contoso.com", Some(ChangeOutcome::AlreadyDone)),
+                    item(
+                        "dave@contoso.com",
+                        Some(ChangeOutcome::Failed {
+                            code: "403".to_string(),
+                            message: "Insufficient privileges <to> complete & operation"
+                                .to_string(),
+                        }),
+                    ),
+                ],
+                revokes: vec![item("mallory@contoso.com", Some(ChangeOutcome::Done))],
+                unchanged: vec![
+                    "erin@contoso.com".to_string(),
+                    "frank@contoso.com".to_string(),
+                ],
+                skipped: vec![Skipped {
+                    user: "carol@corp.local".to_string(),
+                    reason: SkipReason::NonRoutableUpn {
+                        suffix: "corp.local".to_string(),
+                    },
+                    message: "no Entra user; the UPN suffix corp.local cannot be routed"
+                        .to_string(),
+                }],
+                untouched: vec![Untouched {
+                    principal: "breakglass@contoso.onmicrosoft.com".to_string(),
+                    kind: AssignmentKind::Active,
+                    reason: UntouchedReason::Protected,
+                }],
+            },
+            RoleReport {
+                role: "Security Reader".to_string(),
+                groups: vec![Dn::new(
+                    "CN=<script>alert(1)</script>,OU=Roles,DC=contoso,DC=com",
+                )],
+                kind: AssignmentKind::Eligible,
+                grants: vec![item("grace@contoso.com", Some(ChangeOutcome::Done))],
+                revokes: vec![],
+                unchanged: vec![],
+                skipped: vec![Skipped {
+                    user: "heidi@contoso.com".to_string(),
+                    reason: SkipReason::Disabled,
+                    message: "the AD account is disabled".to_string(),
+                }],
+                untouched: vec![],
+            },
+        ],
+        unmapped_groups: vec![UnmappedGroup {
+            group: Dn::new("CN=Exchange Admins,OU=Office 365 Roles Management,DC=contoso,DC=com"),
+            name: "Exchange Admins".to_string(),
+            reason: "no role is named \"Exchange Admins\"; did you mean Exchange Administrator?"
+                .to_string(),
+        }],
+        stops: vec![],
+        error: None,
+    }
+}
+
+// ----- rendering -----
+
+#[test]
+fn subject_carries_the_outcome() {
+    assert_eq!(
+        subject(&report()),
+        "RoleSync: 3 granted, 1 revoked, 1 failed"
+    );
+    let mut stopped = report();
+    stopped.outcome = Outcome::Stopped;
+    stopped.stops = vec![SafetyStop {
+        kind: StopKind::RevokeLimit {
+            revokes: 12,
+            managed: 20,
+        },
+        role: Some("Global Administrator".to_string()),
+        message: "12 revokes exceed the limit of 10 and 25%".to_string(),
+        overridable: true,
+    }];
+    assert!(subject(&stopped).starts_with("RoleSync: stopped by a safety limit"));
+    let (text, html) = render(&stopped);
+    for body in [&text, &html] {
+        assert!(body.contains("revoke limit (12 of 20 managed)"), "{body}");
+        assert!(body.contains("Global Administrator"));
+        assert!(body.contains("12 revokes exceed the limit of 10 and 25%"));
+        assert!(body.contains("--force overrides"));
+    }
+}
+
+/// Every step and every change appears in both bodies.
+fn assert_lists_everything(body: &str, html: bool) {
+    let esc = |s: &str| {
+        if html {
+            rolesync_notify::escape_html(s)
+        } else {
+            s.to_string()
+        }
+    };
+    for needle in [
+        // steps: name, status, duration, detail
+        "read Active Directory",
+        "read Entra ID",
+        "safety check",
+        "4 groups, 17 users",
+        "3 roles, 12 assignments",
+        "4 of 5 changes applied",
+        "1.2 s",
+        "2.3 s",
+        "1 min 5 s",
+        "4 ms",
+        "partial",
+        // changes
+        "Exchange Administrator",
+        "alice@contoso.com",
+        "granted",
+        "bob@contoso.com",
+        "granted (already in place)",
+        "dave@contoso.com",
+        "grant failed: 403 Insufficient privileges <to> complete & operation",
+        "mallory@contoso.com",
+        "revoked",
+        "carol@corp.local",
+        "skipped (non-routable UPN suffix corp.local)",
+        "breakglass@contoso.onmicrosoft.com",
+        "protected (break-glass)",
+        "Security Reader",
+        "eligible (PIM)",
+        "grace@contoso.com",
+        "heidi@contoso.com",
+        "disabled in AD",
+        "erin@contoso.com",
+        "frank@contoso.com",
+        // unmapped
+        "Exchange Admins",
+        "no role is named \"Exchange Admins\"; did you mean Exchange Administrator?",
+        // header facts
+        "run-7f3c",
+        "applied with failures (exit code 1)",
+        "ldaps://dc1.contoso.com",
+        "2025-03-14 02:00:00 UTC",
+    ] {
+        let n = esc(needle);
+        assert!(body.contains(&n), "missing {n:?} in:\n{body}");
+    }
+}
+
+#[test]
+fn render_lists_every_step_and_change() {
+    let (text, html) = render(&report());
+    assert!(text.starts_with("RoleSync: 3 granted, 1 revoked, 1 failed\n"));
+    assert_lists_everything(&text, false);
+    assert_lists_everything(&html, true);
+}
+
+#[test]
+fn html_escapes_everything() {
+    let (text, html) = render(&report());
+    assert!(text.contains("CN=<script>alert(1)</script>"));
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(html.contains("CN=&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("Insufficient privileges &lt;to&gt; complete &amp; operation"));
+    assert!(html.contains("&quot;Exchange Admins&quot;"));
+    let mut r = report();
+    r.error = Some("sign-in failed: <b>AADSTS50076</b>".to_string());
+    let (_, html) = render(&r);
+    assert!(html.contains("sign-in failed: &lt;b&gt;AADSTS50076&lt;/b&gt;"));
+}
+
+#[test]
+fn render_planned_and_empty_reports() {
+    let mut r = report();
+    r.outcome = Outcome::Planned;
+    r.mode = RunMode::DryRun;
+    for role in &mut r.roles {
+        for i in role.grants.iter_mut().chain(role.revokes.iter_mut()) {
+            i.outcome = None;
+        }
+    }
+    let (text, _) = render(&r);
+    assert!(text.contains("alice@contoso.com: to grant"), "{text}");
+    assert!(text.contains("mallory@contoso.com: to revoke"), "{text}");
+    assert!(text.contains("dry run"));
+    r.roles.clear();
+    r.unmapped_groups.clear();
+    let (text, html) = render(&r);
+    assert!(text.contains("(none)") && html.contains("(none)"));
+}
+
+#[test]
+fn message_has_headers_bodies_and_attachment() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("rolesync-2025-03-14.log");
+    std::fs::write(&log, "2025-03-14T02:00:00Z INFO start\n").unwrap();
+    let cfg = config("mail.contoso.com", 25, Security::None);
+    let m = build_message(&cfg, &report(), Some(&log)).unwrap();
+    let raw = m.formatted();
+    let parsed = MessageParser::default().parse(&raw).unwrap();
+    assert!(parsed.message_id().is_some());
+    assert!(parsed.date().is_some());
+    assert_eq!(parsed.attachment_count(), 1);
+}
+
+// ----- the SMTP server -----
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+fn python() -> Option<PathBuf> {
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if let Some(p) = std::env::var_os("ROLESYNC_TEST_PYTHON") {
+        candidates.push(p.into());
+    }
+    candidates.push("/usr/bin/python3".into());
+    candidates.push("python3".into());
+    candidates.into_iter().find(|p| {
+        Command::new(p)
+            .args(["-c", "import aiosmtpd"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+struct SmtpServer {
+    child: Child,
+    port: u16,
+    out: tempfile::TempDir,
+}
+
+impl SmtpServer {
+    /// Starts the server; `None` (a skip) when aiosmtpd is missing outside CI.
+    fn start(args: &[&std::ffi::OsStr]) -> Option<SmtpServer> {
+        let Some(py) = python() else {
+            assert!(
+                !in_ci(),
+                "CI=true and no Python with aiosmtpd: run crates/notify/tests/install-deps.sh"
+            );
+            eprintln!(
+                "SKIPPED (not in CI): no Python with aiosmtpd (apt install python3-aiosmtpd)"
+            );
+            return None;
+        };
+        let out = tempfile::tempdir().unwrap();
+        // The server's own log (tracebacks of sessions a test aborts on purpose) stays out of
+        // the test output; it is printed when a test fails while the server runs.
+        let server_log = std::fs::File::create(out.path().join("server.log")).unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_server.py");
+        let mut child = Command::new(py)
+            .arg(script)
+            .arg(out.path())
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(server_log)
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(l) => l,
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the SMTP server did not start");
+            }
+        };
+        let port = match line.trim().strip_prefix("READY ").map(str::parse::<u16>) {
+            Some(Ok(p)) => p,
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the SMTP server did not start: {line:?}");
+            }
+        };
+        Some(SmtpServer { child, port, out })
+    }
+
+    /// The messages received so far: raw bytes and envelope.
+    fn received(&self) -> Vec<(Vec<u8>, serde_json::Value)> {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(self.out.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+            .collect();
+        names.sort();
+        names
+            .into_iter()
+            .map(|p| {
+                let raw = std::fs::read(&p).unwrap();
+                let env = std::fs::read_to_string(p.with_extension("json")).unwrap();
+                (raw, serde_json::from_str(&env).unwrap())
+            })
+            .collect()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(self.out.path().join("server.log"));
+            eprintln!("--- SMTP server log ---\n{}", log.unwrap_or_default());
+        }
+        // Stop the server we started, by its PID.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn config(server: &str, port: u16, security: Security) -> SmtpConfig {
+    let mut c = SmtpConfig::new(
+        server,
+        security,
+        "RoleSync <rolesync@contoso.com>",
+        vec![
+            "admins@contoso.com".to_string(),
+            "Security Team <secops@contoso.com>".to_string(),
+        ],
+    );
+    c.port = port;
+    c.timeout = Duration::from_secs(10);
+    c
+}
+
+/// A test CA and a server certificate for `localhost`, written as PEM files.
+struct TestPki {
+    dir: tempfile::TempDir,
+}
+
+impl TestPki {
+    fn new() -> Self {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+        let dir = tempfile::tempdir().unwrap();
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(DnType::CommonName, "RoleSync Test CA");
+        let ca_cert = ca.self_signed(&ca_key).unwrap();
+        let key = KeyPair::generate().unwrap();
+        let mut leaf = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        leaf.distinguished_name
+            .push(DnType::CommonName, "localhost");
+        let cert = leaf.signed_by(&key, &ca_cert, &ca_key).unwrap();
+        std::fs::write(dir.path().join("ca.pem"), ca_cert.pem()).unwrap();
+        std::fs::write(dir.path().join("server.pem"), cert.pem()).unwrap();
+        std::fs::write(dir.path().join("server.key"), key.serialize_pem()).unwrap();
+        Self { dir }
+    }
+    fn path(&self, f: &str) -> PathBuf {
+        self.dir.path().join(f)
+    }
+}
+
+const LOG_TEXT: &str = "2025-03-14T02:00:00Z INFO run run-7f3c started\n\
+                        2025-03-14T02:00:13Z WARN grant failed: dave@contoso.com 403 — ünïcödé\n";
+
+fn write_log(dir: &Path) -> PathBuf {
+    let p = dir.join("rolesync-2025-03-14T020000Z.log");
+    std::fs::write(&p, LOG_TEXT).unwrap();
+    p
+}
+
+fn check_received(raw: &[u8], envelope: &serde_json::Value, with_log: bool) {
+    let m = MessageParser::default().parse(raw).unwrap();
+    let from = m.from().unwrap().first().unwrap();
+    assert_eq!(from.address(), Some("rolesync@contoso.com"));
+    assert_eq!(from.name(), Some("RoleSync"));
+    let to: Vec<&str> = m.to().unwrap().iter().filter_map(|a| a.address()).collect();
+    assert_eq!(to, ["admins@contoso.com", "secops@contoso.com"]);
+    assert_eq!(
+        m.subject(),
+        Some("RoleSync: 3 granted, 1 revoked, 1 failed")
+    );
+    assert!(m.message_id().is_some_and(|id| !id.is_empty()));
+    assert!(m.date().is_some());
+    assert_eq!(
+        envelope["rcpt_tos"],
+        serde_json::json!(["admins@contoso.com", "secops@contoso.com"])
+    );
+    assert_eq!(envelope["mail_from"], "rolesync@contoso.com");
+
+    let text = m.body_text(0).unwrap();
+    let html = m.body_html(0).unwrap();
+    assert_lists_everything(&text, false);
+    assert_lists_everything(&html, true);
+    assert!(html.contains("<table"), "a real HTML part");
+    assert!(!text.contains("<table"), "a real text part");
+
+    let attachments: Vec<_> = m.attachments().collect();
+    if with_log {
+        assert_eq!(attachments.len(), 1);
+        let a = attachments[0];
+        assert_eq!(a.attachment_name(), Some("rolesync-2025-03-14T020000Z.log"));
+        let ct = a.content_type().unwrap();
+        assert_eq!(
+            (ct.ctype(), ct.subtype()),
+            ("text", Some("plain")),
+            "attachment type"
+        );
+        assert_eq!(a.contents(), LOG_TEXT.as_bytes());
+    } else {
+        assert!(attachments.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn sends_plain_smtp_with_both_bodies_and_the_log() {
+    let Some(server) = SmtpServer::start(&[]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_log(dir.path());
+    let cfg = config("127.0.0.1", server.port, Security::None);
+    send_report(&cfg, &report(), Some(&log)).await.unwrap();
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    check_received(&got[0].0, &got[0].1, true);
+    assert_eq!(got[0].1["tls"], false);
+}
+
+#[tokio::test]
+async fn unreadable_log_is_noted_not_fatal() {
+    let Some(server) = SmtpServer::start(&[]) else {
+        return;
+    };
+    let cfg = config("127.0.0.1", server.port, Security::None);
+    let missing = Path::new("/nonexistent/rolesync.log");
+    send_report(&cfg, &report(), Some(missing)).await.unwrap();
+    let got = server.received();
+    check_received(&got[0].0, &got[0].1, false);
+    let m = MessageParser::default().parse(&got[0].0).unwrap();
+    assert!(m
+        .body_text(0)
+        .unwrap()
+        .contains("The log file /nonexistent/rolesync.log could not be attached"));
+}
+
+fn tls_server(pki: &TestPki, implicit: bool, auth: Option<(&str, &str)>) -> Option<SmtpServer> {
+    let cert = pki.path("server.pem");
+    let key = pki.path("server.key");
+    let mut args: Vec<std::ffi::OsString> = vec![
+        "--cert".into(),
+        cert.into_os_string(),
+        "--key".into(),
+        key.into_os_string(),
+    ];
+    if implicit {
+        args.push("--implicit-tls".into());
+    }
+    if let Some((u, p)) = auth {
+        args.extend(["--user".into(), u.into(), "--password".into(), p.into()]);
+    }
+    let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    SmtpServer::start(&refs)
+}
+
+const PASSWORD: &str = "S3cr3t-P@ss_wörd!";
+
+#[tokio::test]
+async fn starttls_with_login_verified_against_the_test_ca() {
+    let pki = TestPki::new();
+    let Some(server) = tls_server(&pki, false, Some(("mailer@contoso.com", PASSWORD))) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_log(dir.path());
+    let mut cfg = config("localhost", server.port, Security::StartTls);
+    cfg.username = Some("mailer@contoso.com".to_string());
+    cfg.auth = SmtpAuth::Password(Secret::new(PASSWORD));
+    cfg.ca_file = Some(pki.path("ca.pem"));
+    send_report(&cfg, &report(), Some(&log)).await.unwrap();
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    check_received(&got[0].0, &got[0].1, true);
+    assert_eq!(got[0].1["tls"], true);
+    assert_eq!(got[0].1["login"], "mailer@contoso.com");
+
+    // XOAUTH2 with a token.
+    cfg.auth = SmtpAuth::XOAuth2(Secret::new(PASSWORD));
+    send_report(&cfg, &report(), None).await.unwrap();
+    let got = server.received();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1].1["login"], "mailer@contoso.com");
+}
+
+#[tokio::test]
+async fn wrong_password_is_an_auth_error_without_the_password() {
+    let pki = TestPki::new();
+    let Some(server) = tls_server(&pki, false, Some(("mailer@contoso.com", PASSWORD))) else {
+        return;
+    };
+    let wrong = "Wr0ng-P@ssw0rd-value";
+    let mut cfg = config("localhost", server.port, Security::StartTls);
+    cfg.username = Some("mailer@contoso.com".to_string());
+    cfg.auth = SmtpAuth::Password(Secret::new(wrong));
+    cfg.ca_file = Some(pki.path("ca.pem"));
+    let e = send_report(&cfg, &report(), None).await.unwrap_err();
+    let text = format!("{e} {e:?}");
+    assert!(matches!(e, NotifyError::Auth { .. }), "{text}");
+    assert!(
+        text.contains(&format!("localhost:{}", server.port)),
+        "{text}"
+    );
+    assert!(text.contains("rolesync credentials set smtp"), "{text}");
+    assert!(!text.contains(wrong) && !text.contains(PASSWORD), "{text}");
+    assert!(server.received().is_empty());
+}
+
+#[tokio::test]
+async fn untrusted_certificate_is_refused() {
+    let pki = TestPki::new();
+    let Some(server) = tls_server(&pki, false, None) else {
+        return;
+    };
+    // No CA file: the test CA is not in the OS store, so verification must fail.
+    let cfg = config("localhost", server.port, Security::StartTls);
+    let e = send_report(&cfg, &report(), None).await.unwrap_err();
+    assert!(matches!(e, NotifyError::Tls { .. }), "{e}");
+    assert!(e.to_string().contains("CA file"), "{e}");
+    // The right CA but the wrong name (the certificate is for localhost).
+    let mut cfg = config("127.0.0.1", server.port, Security::StartTls);
+    cfg.ca_file = Some(pki.path("ca.pem"));
+    let e = send_report(&cfg, &report(), None).await.unwrap_err();
+    assert!(matches!(e, NotifyError::Tls { .. }), "{e}");
+    assert!(server.received().is_empty());
+}
+
+#[tokio::test]
+async fn implicit_tls_with_the_test_ca() {
+    let pki = TestPki::new();
+    let Some(server) = tls_server(&pki, true, None) else {
+        return;
+    };
+    let mut cfg = config("localhost", server.port, Security::Tls);
+    cfg.ca_file = Some(pki.path("ca.pem"));
+    send_report(&cfg, &report(), None).await.unwrap();
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    check_received(&got[0].0, &got[0].1, false);
+    assert_eq!(got[0].1["tls"], true);
+}
+
+#[tokio::test]
+async fn refused_connection_names_server_and_port() {
+    // A port nothing listens on: bind one, then close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cfg = config("127.0.0.1", port, Security::StartTls);
+    cfg.username = Some("mailer".to_string());
+    cfg.auth = SmtpAuth::Password(Secret::new(PASSWORD));
+    let t = Instant::now();
+    let e = send_report(&cfg, &report(), None).await.unwrap_err();
+    assert!(t.elapsed() < Duration::from_secs(5));
+    let text = format!("{e} {e:?}");
+    assert!(matches!(e, NotifyError::Connect { .. }), "{text}");
+    assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
+    assert!(!text.contains(PASSWORD), "{text}");
+}
+
+#[tokio::test]
+async fn no_login_over_plaintext_and_bad_addresses() {
+    let mut cfg = config("127.0.0.1", 25, Security::None);
+    cfg.username = Some("mailer".to_string());
+    cfg.auth = SmtpAuth::Password(Secret::new(PASSWORD));
+    let e = send_report(&cfg, &report(), None).await.unwrap_err();
+    assert!(matches!(e, NotifyError::Config(_)), "{e}");
+    assert!(e.to_string().contains("unencrypted"), "{e}");
+    assert!(!format!("{e} {cfg:?}").contains(PASSWORD));
+
+    let mut cfg = config("127.0.0.1", 25, Security::None);
+    cfg.to = vec!["not an address".to_string()];
+    let e = send_report(&cfg, &report(), None).await.unwrap_err();
+    assert!(e.to_string().contains("`not an address`"), "{e}");
+    cfg.to.clear();
+    let e = send_report(&cfg, &report(), None).await.unwrap_err();
+    assert!(e.to_string().contains("no recipients"), "{e}");
+}
