@@ -9,6 +9,7 @@ out=target/installer
 mkdir -p "$out"
 if [ -z "${EXE:-}" ]; then
   scripts/install-deps.sh --test
+  (cd ui && npm ci --no-audit --no-fund && npm run build)
   cargo build --release --locked --target x86_64-pc-windows-gnu --bin rolesync
   EXE=target/x86_64-pc-windows-gnu/release/rolesync.exe
 fi

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs what building RoleSync needs on Debian/Ubuntu — and, with --test, what its tests need —
 # installing only what is missing: the Rust toolchain (rustup, when cargo is missing) with rustfmt,
-# clippy and the Windows cross target, and the Debian packages below. Run as root or with sudo.
+# clippy and the Windows cross target, Node.js + npm for the frontend (ui/), and the Debian
+# packages below. Run as root or with sudo.
 set -euo pipefail
 
-# Building the app.
-BUILD=(build-essential pkg-config ca-certificates curl python3)
+# Building the app: the toolchain's C side, and the desktop app (Tauri v2 on WebKitGTK 4.1).
+BUILD=(build-essential pkg-config ca-certificates curl python3 file
+  libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev)
+# Node.js for the frontend build, unless one is installed already (e.g. from NodeSource).
+command -v npm >/dev/null 2>&1 || BUILD+=(nodejs npm)
 # Real components the tests run against.
 TEST=(
   systemd                                                   # systemd-analyze verify of the units
@@ -13,6 +17,7 @@ TEST=(
   dbus-daemon gnome-keyring keyutils                        # Secret Service and kernel keyring
   python3-aiosmtpd                                          # an SMTP server
   gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wine64 nsis  # the Windows exe, Wine, the installer
+  xvfb xauth webkit2gtk-driver                              # the desktop app under WebDriver
 )
 
 want=("${BUILD[@]}")

@@ -1,18 +1,17 @@
 //! The command dispatcher: one `run` that returns the exit code. Commands share the engine run
 //! (`plan`, `sync`), the pre-flight (`check`) and small file commands (`config`, `demo`).
 
-use crate::backends::{self, Backends};
+use crate::backends;
 use crate::cli::{exit, Cli, Command, ConfigCommand, DemoCommand, Global, SyncArgs};
 use crate::failure::Failure;
 use crate::settings::{self, Settings};
-use crate::{artifacts, logging, render};
-use rolesync_core::engine::{Engine, RunOptions};
-use rolesync_core::events::{Step, StepStatus, SyncEvent};
+use crate::{logging, render, runner};
+use rolesync_core::engine::Engine;
+use rolesync_core::events::SyncEvent;
 use rolesync_core::plan::Plan;
 use rolesync_core::report::{RunMode, RunReport};
 use serde::Serialize;
 use std::path::PathBuf;
-use std::time::Instant;
 
 /// The `--json` result of `plan` and `sync` (documented in docs/cli-json.md).
 #[derive(Serialize)]
@@ -66,12 +65,7 @@ pub fn run(cli: Cli) -> u8 {
 fn dispatch(cli: Cli) -> Result<u8, Failure> {
     let g = cli.global;
     match cli.command {
-        None => {
-            // The desktop window arrives with its own issue; until then, show the commands.
-            use clap::CommandFactory;
-            let _ = Cli::command().print_help();
-            Ok(exit::OK)
-        }
+        None => Ok(crate::desktop::open(&g)),
         Some(Command::Config(ConfigCommand::Init { force })) => config_init(&g, force),
         Some(Command::Config(ConfigCommand::Validate)) => {
             let s = settings::load(&g, false)?;
@@ -132,22 +126,14 @@ fn config_init(g: &Global, force: bool) -> Result<u8, Failure> {
     Ok(exit::OK)
 }
 
-fn prepare(
-    g: &Global,
-    rt: &tokio::runtime::Runtime,
-) -> Result<(Settings, logging::LogGuard, Backends), Failure> {
+fn prepare(g: &Global) -> Result<(Settings, logging::LogGuard), Failure> {
     let s = settings::load(g, g.demo)?;
     let guard = logging::init(&s.log_dir(), &s.config.logging.level, g.quiet || g.json)
         .map_err(|e| Failure::config(e.to_string()))?;
-    let b = if g.demo {
-        backends::demo(&s, rt)?
-    } else {
-        backends::configured(&s)?
-    };
-    Ok((s, guard, b))
+    Ok((s, guard))
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -158,7 +144,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         })
 }
 
-fn log_event(e: SyncEvent) {
+pub(crate) fn log_event(e: SyncEvent) {
     if let SyncEvent::Planned { summary: s } = e {
         tracing::info!(
             grants = s.grants,
@@ -171,86 +157,9 @@ fn log_event(e: SyncEvent) {
 }
 
 fn execute(g: &Global, mode: RunMode, force: bool) -> Result<u8, Failure> {
-    let rt = runtime()?;
-    let (s, guard, b) = prepare(g, &rt)?;
-    // One sync at a time: only runs that change something take the lock.
-    let _lock = match mode {
-        RunMode::Apply => Some(
-            crate::runlock::RunLock::acquire(
-                &s.paths.data_dir,
-                if g.demo { "sync --demo" } else { "sync" },
-            )
-            .map_err(|e| Failure {
-                code: exit::BUSY,
-                kind: "busy",
-                message: e.to_string(),
-            })?,
-        ),
-        _ => None,
-    };
-    let run_id = uuid::Uuid::new_v4().to_string();
-    tracing::info!(run_id = %run_id, mode = ?mode, demo = g.demo, source = %b.source.describe(), target = %b.target.describe(), "run started");
-    let engine = Engine {
-        source: b.source.as_ref(),
-        target: b.target.as_ref(),
-        policy: &b.policy,
-        transitive: b.transitive,
-    };
-    let opts = RunOptions {
-        mode,
-        force,
-        run_id,
-    };
-    let mut out = rt.block_on(engine.run(&opts, &log_event));
-    if mode == RunMode::Apply && !out.applied.is_empty() {
-        b.save_demo()?;
-    }
-    b.finish(&rt);
-
-    let log_dir = s.log_dir();
-    let mut report_file = None;
-    if mode != RunMode::Plan {
-        let t = Instant::now();
-        let written = artifacts::append_audit(&log_dir, &out.report, &out.applied).and_then(|_| {
-            out.report.push_step(
-                Step::Report,
-                StepStatus::Ok,
-                t.elapsed().as_millis() as u64,
-                "",
-            );
-            artifacts::write_report(&log_dir, &out.report)
-        });
-        match written {
-            Ok(p) => {
-                tracing::info!(report = %p.display(), "report written");
-                report_file = Some(p);
-            }
-            Err(e) => {
-                tracing::error!(error = %e, folder = %log_dir.display(), "could not write the report or audit file")
-            }
-        }
-    }
-    if mode != RunMode::Plan {
-        if let Some(email) = &s.config.email {
-            let t = Instant::now();
-            let (status, detail) = match send_email(email, &out.report, &guard.current_file()) {
-                Ok(()) => (StepStatus::Ok, format!("sent to {}", email.to.join(", "))),
-                Err(e) => {
-                    // A mail failure is logged and reported; it does not change the exit code.
-                    tracing::error!(error = %e, "the report email was not sent");
-                    (StepStatus::Failed, e)
-                }
-            };
-            out.report
-                .push_step(Step::Email, status, t.elapsed().as_millis() as u64, detail);
-            if let Some(p) = &report_file {
-                if let Err(e) = artifacts::rewrite_report(p, &out.report) {
-                    tracing::error!(error = %e, "could not update the report with the email step");
-                }
-            }
-        }
-    }
-    tracing::info!(outcome = ?out.report.outcome, exit = out.report.exit_code, "run finished");
+    let (s, guard) = prepare(g)?;
+    let runner::Finished { out, report_file } =
+        runtime()?.block_on(runner::run(&s, g.demo, mode, force, &log_event))?;
 
     if g.json {
         let body = RunJson {
@@ -278,42 +187,10 @@ fn execute(g: &Global, mode: RunMode, force: bool) -> Result<u8, Failure> {
     Ok(out.report.exit_code)
 }
 
-/// Sends the report mail; the SMTP password comes from the keyring (`smtp`) when a user is set.
-fn send_email(
-    email: &rolesync_config::EmailConfig,
-    report: &RunReport,
-    log_file: &std::path::Path,
-) -> Result<(), String> {
-    use rolesync_notify::{Security, SmtpAuth, SmtpConfig};
-    let security = match email.security {
-        rolesync_config::SmtpSecurity::StartTls => Security::StartTls,
-        rolesync_config::SmtpSecurity::Tls => Security::Tls,
-        rolesync_config::SmtpSecurity::None => Security::None,
-    };
-    let mut cfg = SmtpConfig::new(
-        email.server.clone(),
-        security,
-        email.from.clone(),
-        email.to.clone(),
-    );
-    cfg.port = email.port;
-    cfg.ca_file = email.ca_file.clone();
-    if let Some(user) = &email.username {
-        let cred = crate::credentials::get(rolesync_secrets::CredentialName::Smtp)
-            .map_err(|f| f.message)?;
-        cfg.username = Some(user.clone());
-        cfg.auth = SmtpAuth::Password(cred.secret);
-    }
-    let log = log_file.exists().then_some(log_file);
-    runtime()
-        .map_err(|f| f.message)?
-        .block_on(rolesync_notify::send_report(&cfg, report, log))
-        .map_err(|e| e.to_string())
-}
-
 fn check(g: &Global) -> Result<u8, Failure> {
     let rt = runtime()?;
-    let (s, guard, b) = prepare(g, &rt)?;
+    let (s, guard) = prepare(g)?;
+    let b = rt.block_on(backends::build(&s, g.demo))?;
     let engine = Engine {
         source: b.source.as_ref(),
         target: b.target.as_ref(),
@@ -330,7 +207,7 @@ fn check(g: &Global) -> Result<u8, Failure> {
     )];
     let (found, read_failed) = rt.block_on(engine.check(&log_event));
     lines.extend(found);
-    b.finish(&rt);
+    rt.block_on(b.finish());
     let ok = lines.iter().all(|l| l.ok);
     if g.json {
         #[derive(Serialize)]

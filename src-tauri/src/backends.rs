@@ -36,16 +36,25 @@ impl Backends {
     }
 
     /// Stops what the backends started (the demo tenant).
-    pub fn finish(self, rt: &tokio::runtime::Runtime) {
+    pub async fn finish(self) {
         if let Some(d) = self.demo {
-            d.shutdown(rt);
+            d.shutdown().await;
         }
     }
 }
 
+/// The demo pair when `demo`, else the configured one.
+pub async fn build(settings: &Settings, demo: bool) -> Result<Backends, Failure> {
+    if demo {
+        self::demo(settings).await
+    } else {
+        configured(settings)
+    }
+}
+
 /// The demo directory, and the demo tenant in the in-process emulator.
-pub fn demo(settings: &Settings, rt: &tokio::runtime::Runtime) -> Result<Backends, Failure> {
-    let session = DemoTenant::in_dir(&settings.paths.data_dir).start(rt)?;
+pub async fn demo(settings: &Settings) -> Result<Backends, Failure> {
+    let session = DemoTenant::in_dir(&settings.paths.data_dir).start().await?;
     Ok(Backends {
         source: Box::new(rolesync_demo::directory()),
         target: session.target.clone(),

@@ -60,14 +60,14 @@ impl DemoTenant {
         }
     }
 
-    /// Starts the emulator with the demo tenant on `rt` and signs in to it.
-    pub fn start(&self, rt: &tokio::runtime::Runtime) -> Result<DemoSession, Failure> {
+    /// Starts the emulator with the demo tenant on the current runtime and signs in to it.
+    pub async fn start(&self) -> Result<DemoSession, Failure> {
         let cfg = EmulatorConfig {
             tenant: self.fixture()?,
             ..EmulatorConfig::default()
         };
-        let emulator = rt
-            .block_on(RunningEmulator::start(cfg))
+        let emulator = RunningEmulator::start(cfg)
+            .await
             .map_err(|e| Failure::read(format!("the demo tenant did not start: {e}")))?;
         let url = |u: String| {
             url::Url::parse(&u).map_err(|e| Failure::read(format!("demo tenant URL {u}: {e}")))
@@ -119,7 +119,7 @@ impl DemoSession {
     }
 
     /// Stops the emulator.
-    pub fn shutdown(self, rt: &tokio::runtime::Runtime) {
-        rt.block_on(self.emulator.shutdown());
+    pub async fn shutdown(self) {
+        self.emulator.shutdown().await;
     }
 }

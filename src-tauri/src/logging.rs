@@ -16,13 +16,18 @@ pub struct LogGuard {
 }
 
 impl LogGuard {
-    /// Today's log file (UTC date, as the appender names it).
+    /// Today's log file.
     pub fn current_file(&self) -> PathBuf {
-        self.dir.join(format!(
-            "rolesync.{}.log",
-            chrono::Utc::now().format("%Y-%m-%d")
-        ))
+        current_file(&self.dir)
     }
+}
+
+/// Today's log file in `dir` (UTC date, as the appender names it).
+pub fn current_file(dir: &Path) -> PathBuf {
+    dir.join(format!(
+        "rolesync.{}.log",
+        chrono::Utc::now().format("%Y-%m-%d")
+    ))
 }
 
 /// Starts logging. `level` is the configured level for the file; the console shows the same level,

@@ -12,11 +12,13 @@ mod console_windows;
 mod credentials;
 mod credentials_cmd;
 mod demo_tenant;
+mod desktop;
 mod emulator_cmd;
 mod failure;
 mod logging;
 mod render;
 mod runlock;
+mod runner;
 mod schedule_cmd;
 mod settings;
 

@@ -7,6 +7,7 @@ use rolesync_config::{Config, Paths};
 use std::path::PathBuf;
 
 /// The configuration and folders for one command.
+#[derive(Clone)]
 pub struct Settings {
     /// Default folders.
     pub paths: Paths,

@@ -6,6 +6,7 @@ use crate::traits::ChangeOutcome;
 use serde::{Deserialize, Serialize};
 
 /// The steps of a run, in order.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Step {
@@ -41,6 +42,7 @@ impl Step {
 }
 
 /// How a step ended.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum StepStatus {
@@ -57,6 +59,7 @@ pub enum StepStatus {
 }
 
 /// One progress event.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "camelCase")]
 pub enum SyncEvent {
@@ -74,6 +77,7 @@ pub enum SyncEvent {
         /// How.
         status: StepStatus,
         /// How long it took.
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
         duration_ms: u64,
         /// Counts or error in words.
         detail: String,

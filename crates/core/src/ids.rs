@@ -217,6 +217,7 @@ impl fmt::Debug for Sid {
 macro_rules! caseless_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         #[derive(Clone, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(String);

@@ -22,6 +22,7 @@ pub struct Mapping {
 }
 
 /// A group in the OU that maps to no role; reported, never guessed.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UnmappedGroup {

@@ -115,6 +115,7 @@ impl Principal {
 }
 
 /// Permanent (active) assignment or PIM eligibility. Chosen per mapping.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AssignmentKind {

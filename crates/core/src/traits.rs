@@ -37,6 +37,7 @@ pub trait DirectorySource: Send + Sync {
 }
 
 /// The result of one change.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "camelCase")]
 pub enum ChangeOutcome {

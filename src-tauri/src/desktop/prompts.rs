@@ -1,0 +1,158 @@
+//! Questions to the window during a run. The run thread sends a [`Prompt`] over the run's
+//! channel and blocks until the window answers through the `answer_prompt` command (or the
+//! question's deadline passes, or the run is cancelled). [`GuiPrompter`] implements the secrets
+//! crate's [`Prompter`] on top, so the window follows the same credential rule as the CLI.
+
+use super::types::{Answer, Prompt, Question, RunMessage};
+use rolesync_secrets::{CredentialName, PromptError, Prompter, Secret};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+use tauri::ipc::Channel;
+
+/// Questions waiting for an answer.
+#[derive(Default)]
+pub struct Pending {
+    next: AtomicU32,
+    waiting: Mutex<HashMap<u32, mpsc::Sender<Answer>>>,
+}
+
+impl Pending {
+    fn waiting(&self) -> std::sync::MutexGuard<'_, HashMap<u32, mpsc::Sender<Answer>>> {
+        self.waiting.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Delivers an answer; `false` when the question is no longer open.
+    pub fn answer(&self, id: u32, answer: Answer) -> bool {
+        match self.waiting().remove(&id) {
+            Some(tx) => tx.send(answer).is_ok(),
+            None => false,
+        }
+    }
+
+    /// Answers every open question with Cancel.
+    pub fn cancel_all(&self) {
+        for (_, tx) in self.waiting().drain() {
+            let _ = tx.send(Answer::Cancel);
+        }
+    }
+
+    /// Asks and waits. After `deadline` the question is closed with `default` and the window is
+    /// told so. A closed channel (window gone) counts as Cancel.
+    pub fn ask(
+        &self,
+        channel: &Channel<RunMessage>,
+        question: Question,
+        deadline: Option<(Duration, Answer)>,
+    ) -> Answer {
+        let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        let (tx, rx) = mpsc::channel();
+        self.waiting().insert(id, tx);
+        if channel
+            .send(RunMessage::Prompt {
+                prompt: Prompt { id, question },
+            })
+            .is_err()
+        {
+            self.waiting().remove(&id);
+            return Answer::Cancel;
+        }
+        match deadline {
+            None => rx.recv().unwrap_or(Answer::Cancel),
+            Some((after, default)) => match rx.recv_timeout(after) {
+                Ok(a) => a,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    // The window may have answered just now; its answer wins.
+                    if self.waiting().remove(&id).is_none() {
+                        return rx.recv().unwrap_or(Answer::Cancel);
+                    }
+                    let answered = match default {
+                        Answer::Yes => "yes",
+                        Answer::No => "no",
+                        _ => "cancel",
+                    };
+                    let _ = channel.send(RunMessage::PromptClosed {
+                        id,
+                        answered: answered.into(),
+                    });
+                    default
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => Answer::Cancel,
+            },
+        }
+    }
+}
+
+/// The credential dialogs in the window.
+pub struct GuiPrompter<'a> {
+    /// Open questions.
+    pub pending: &'a Pending,
+    /// The run's channel.
+    pub channel: &'a Channel<RunMessage>,
+    /// The keyring's name, for the save question.
+    pub keyring: String,
+    /// Demo mode: say that any account is accepted.
+    pub demo: bool,
+    /// Whether anything was asked.
+    pub asked: bool,
+}
+
+impl GuiPrompter<'_> {
+    fn note(&self, name: CredentialName) -> Option<String> {
+        (self.demo && name == CredentialName::Office365).then(|| {
+            "Demo mode: this signs in to the demo tenant, which accepts any account and password."
+                .to_string()
+        })
+    }
+}
+
+impl Prompter for GuiPrompter<'_> {
+    fn account(&mut self, name: CredentialName) -> Result<Option<String>, PromptError> {
+        self.asked = true;
+        let q = Question::Account {
+            credential: name.as_str().into(),
+            label: name.label().into(),
+            prompt: name.account_prompt().into(),
+            note: self.note(name),
+        };
+        Ok(match self.pending.ask(self.channel, q, None) {
+            Answer::Text { value } if !value.trim().is_empty() => Some(value.trim().to_string()),
+            _ => None,
+        })
+    }
+
+    fn secret(
+        &mut self,
+        name: CredentialName,
+        account: &str,
+    ) -> Result<Option<Secret>, PromptError> {
+        self.asked = true;
+        let q = Question::Secret {
+            credential: name.as_str().into(),
+            label: name.label().into(),
+            prompt: name.secret_prompt().into(),
+            account: account.into(),
+            note: self.note(name),
+        };
+        Ok(match self.pending.ask(self.channel, q, None) {
+            Answer::Text { value } if !value.is_empty() => Some(Secret::new(value)),
+            _ => None,
+        })
+    }
+
+    fn save(&mut self, name: CredentialName) -> Result<Option<bool>, PromptError> {
+        self.asked = true;
+        let q = Question::Save {
+            credential: name.as_str().into(),
+            label: name.label().into(),
+            keyring: self.keyring.clone(),
+        };
+        Ok(match self.pending.ask(self.channel, q, None) {
+            Answer::Yes => Some(true),
+            Answer::No => Some(false),
+            _ => None,
+        })
+    }
+}

@@ -1,0 +1,285 @@
+//! A small W3C WebDriver client over HTTP (enough for these tests), and the harness that starts
+//! Xvfb (unless a display is set) and WebKitWebDriver, and stops both by PID.
+
+use serde_json::{json, Value};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A deadline to wait for conditions (never a fixed sleep).
+pub fn wait_until<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::yield_now();
+        std::thread::park_timeout(Duration::from_millis(50));
+    }
+}
+
+/// The processes a test needs; dropped → stopped.
+pub struct Harness {
+    xvfb: Option<Child>,
+    driver: Child,
+    /// WebDriver's base URL.
+    pub url: String,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+fn start_xvfb() -> (Child, String) {
+    let base = 90 + (std::process::id() % 400);
+    for n in base..base + 50 {
+        if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+            continue;
+        }
+        let mut child = Command::new("Xvfb")
+            .args([
+                format!(":{n}").as_str(),
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb (apt-get install xvfb)");
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+        let started = Instant::now();
+        loop {
+            if let Ok(Some(_)) = child.try_wait() {
+                break; // display taken; try the next one
+            }
+            if socket.exists() {
+                return (child, format!(":{n}"));
+            }
+            if started.elapsed() > Duration::from_secs(10) {
+                let _ = child.kill();
+                let _ = child.wait();
+                break;
+            }
+            std::thread::park_timeout(Duration::from_millis(20));
+        }
+    }
+    panic!("could not start Xvfb on any display");
+}
+
+impl Harness {
+    /// Starts Xvfb (when `DISPLAY` is not set) and WebKitWebDriver with `env` for the app.
+    pub fn start(env: &[(&str, String)]) -> Self {
+        let (xvfb, display) = match std::env::var("DISPLAY").ok().filter(|d| !d.is_empty()) {
+            Some(d) => (None, d),
+            None => {
+                let (c, d) = start_xvfb();
+                (Some(c), d)
+            }
+        };
+        let port = free_port();
+        let mut cmd = Command::new("WebKitWebDriver");
+        cmd.args([format!("--port={port}"), "--host=127.0.0.1".into()])
+            .env("DISPLAY", &display)
+            .env("TAURI_WEBVIEW_AUTOMATION", "true")
+            .env("NO_AT_BRIDGE", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let driver = cmd
+            .spawn()
+            .expect("WebKitWebDriver (apt-get install webkit2gtk-driver)");
+        let url = format!("http://127.0.0.1:{port}");
+        let h = Self { xvfb, driver, url };
+        wait_until("WebKitWebDriver to answer", Duration::from_secs(20), || {
+            ureq::get(&format!("{}/status", h.url)).call().ok()
+        });
+        h
+    }
+
+    /// Opens a session on the app binary (the window appears).
+    pub fn session(&self, binary: &Path, args: &[&str]) -> Session {
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "webkitgtk:browserOptions": {"binary": binary, "args": args}
+        }}});
+        let v = post(&format!("{}/session", self.url), caps);
+        let id = v["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {v}"))
+            .to_string();
+        Session {
+            base: format!("{}/session/{id}", self.url),
+        }
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        if let Some(x) = &mut self.xvfb {
+            let _ = x.kill();
+            let _ = x.wait();
+        }
+    }
+}
+
+fn post(url: &str, body: Value) -> Value {
+    match ureq::post(url).send_json(body) {
+        Ok(r) => r.into_json::<Value>().expect("json")["value"].clone(),
+        Err(ureq::Error::Status(code, r)) => {
+            let text = r.into_string().unwrap_or_default();
+            panic!("POST {url}: {code} {text}")
+        }
+        Err(e) => panic!("POST {url}: {e}"),
+    }
+}
+
+fn try_post(url: &str, body: Value) -> Option<Value> {
+    ureq::post(url)
+        .send_json(body)
+        .ok()
+        .and_then(|r| r.into_json::<Value>().ok())
+        .map(|v| v["value"].clone())
+}
+
+fn get(url: &str) -> Value {
+    match ureq::get(url).call() {
+        Ok(r) => r.into_json::<Value>().expect("json")["value"].clone(),
+        Err(e) => panic!("GET {url}: {e}"),
+    }
+}
+
+/// A WebDriver session on the app.
+pub struct Session {
+    base: String,
+}
+
+/// An element of the page.
+#[derive(Clone)]
+pub struct Element<'a> {
+    s: &'a Session,
+    id: String,
+}
+
+impl Session {
+    /// The first element matching `css`, if any now.
+    pub fn find(&self, css: &str) -> Option<Element<'_>> {
+        let v = try_post(
+            &format!("{}/element", self.base),
+            json!({"using": "css selector", "value": css}),
+        )?;
+        v[ELEMENT_KEY].as_str().map(|id| Element {
+            s: self,
+            id: id.to_string(),
+        })
+    }
+
+    /// Every element matching `css` now.
+    pub fn find_all(&self, css: &str) -> Vec<Element<'_>> {
+        let v = post(
+            &format!("{}/elements", self.base),
+            json!({"using": "css selector", "value": css}),
+        );
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e[ELEMENT_KEY].as_str())
+                    .map(|id| Element {
+                        s: self,
+                        id: id.to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Waits for an element matching `css` (up to `secs`).
+    pub fn wait(&self, css: &str, secs: u64) -> Element<'_> {
+        wait_until(css, Duration::from_secs(secs), || self.find(css))
+    }
+
+    /// Waits until no element matches `css`.
+    pub fn wait_gone(&self, css: &str, secs: u64) {
+        wait_until(&format!("{css} to go"), Duration::from_secs(secs), || {
+            self.find(css).is_none().then_some(())
+        })
+    }
+
+    /// Saves a PNG screenshot after two animation frames.
+    pub fn screenshot(&self, path: &Path) {
+        post(
+            &format!("{}/execute/async", self.base),
+            json!({"script": "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));", "args": []}),
+        );
+        let b64 = get(&format!("{}/screenshot", self.base));
+        let bytes = base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            b64.as_str().expect("base64 screenshot"),
+        )
+        .expect("valid base64");
+        std::fs::create_dir_all(path.parent().expect("folder")).expect("screenshot folder");
+        std::fs::write(path, bytes).expect("write screenshot");
+    }
+
+    /// Navigates to a page of the app by its nav link and waits until it is drawn.
+    pub fn page(&self, name: &str) {
+        self.wait(&format!("#nav a[data-page={name}]"), 10).click();
+        self.wait(&format!("main[data-ready={name}]"), 10);
+    }
+
+    /// Closes the session (the app exits).
+    pub fn close(self) {
+        let _ = ureq::delete(&self.base).call();
+    }
+}
+
+impl Element<'_> {
+    fn url(&self, what: &str) -> String {
+        format!("{}/element/{}/{what}", self.s.base, self.id)
+    }
+
+    /// Clicks it.
+    pub fn click(&self) {
+        post(&self.url("click"), json!({}));
+    }
+
+    /// Types into it.
+    pub fn type_text(&self, text: &str) {
+        post(&self.url("value"), json!({ "text": text }));
+    }
+
+    /// Empties an input.
+    pub fn clear(&self) {
+        post(&self.url("clear"), json!({}));
+    }
+
+    /// Its rendered text.
+    pub fn text(&self) -> String {
+        get(&self.url("text"))
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// An attribute.
+    pub fn attr(&self, name: &str) -> Option<String> {
+        get(&self.url(&format!("attribute/{name}")))
+            .as_str()
+            .map(str::to_string)
+    }
+}
