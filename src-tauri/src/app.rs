@@ -123,7 +123,7 @@ fn config_init(g: &Global, force: bool) -> Result<u8, Failure> {
     Ok(exit::OK)
 }
 
-pub(crate) fn prepare(g: &Global) -> Result<(Settings, logging::LogGuard, Backends), Failure> {
+fn prepare(g: &Global) -> Result<(Settings, logging::LogGuard, Backends), Failure> {
     let s = settings::load(g, g.demo)?;
     let guard = logging::init(&s.log_dir(), &s.config.logging.level, g.quiet || g.json)
         .map_err(|e| Failure::config(e.to_string()))?;
