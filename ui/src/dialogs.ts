@@ -24,7 +24,18 @@ function modal(id: number, testid: string, ...children: (Node | null)[]): HTMLEl
   const box = h("div.modal", { role: "dialog", "aria-modal": "true", "data-testid": testid, "data-prompt-id": id }, ...children);
   const backdrop = h("div.backdrop", {}, box);
   root.appendChild(backdrop);
-  open = { id, close: () => backdrop.remove() };
+  // Escape cancels, like the Cancel button.
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === "Escape") answer(id, { type: "cancel" });
+  };
+  document.addEventListener("keydown", onKey);
+  open = {
+    id,
+    close: () => {
+      document.removeEventListener("keydown", onKey);
+      backdrop.remove();
+    },
+  };
   return box;
 }
 

@@ -152,6 +152,7 @@ const progress = {
   done: 0,
   total: 0,
   signIn: "",
+  deviceCode: null as { userCode: string; url: string } | null,
   finished: false,
   error: "",
   result: null as RunResult | null,
@@ -188,7 +189,7 @@ function onMessage(m: RunMessage) {
       progress.signIn = m.detail;
       break;
     case "deviceCode":
-      progress.signIn = `Enter the code ${m.userCode} at ${m.url}`;
+      progress.deviceCode = { userCode: m.userCode, url: m.url };
       break;
     case "progress": {
       const e = m.event;
@@ -208,7 +209,7 @@ function onMessage(m: RunMessage) {
 async function run(mode: RunMode, force = false, reuseSignIn = false) {
   if (running) return;
   running = true;
-  Object.assign(progress, { mode, done: 0, total: 0, signIn: "", finished: false, error: "", result: null });
+  Object.assign(progress, { mode, done: 0, total: 0, signIn: "", deviceCode: null, finished: false, error: "", result: null });
   progress.steps = new Map(stepsFor(mode).map((s) => [s, { status: "waiting", detail: "" } as StepState]));
   await show("progress");
   try {
@@ -250,6 +251,7 @@ function renderProgress() {
     h("h1", {}, progress.mode === "apply" ? "Sync" : "Preview"),
     !progress.steps.size ? h("p.muted", {}, "No run in progress. Start one from Home.") : null,
     progress.signIn ? h("p.signin", { "data-testid": "signin" }, "✔ ", progress.signIn) : null,
+    progress.deviceCode && !progress.signIn ? deviceCodeCard(progress.deviceCode) : null,
     h(
       "div.progress",
       { "data-testid": "progress", "data-percent": pct },
@@ -274,6 +276,35 @@ function renderProgress() {
       running && !progress.finished
         ? h("button.secondary", { "data-testid": "cancel-run", onclick: () => void api.cancelRun() }, "Cancel")
         : h("button", { onclick: () => void show("home") }, "Back to Home"),
+    ),
+  );
+}
+
+/** The device-code fallback of the interactive sign-in: the code to enter, with a copy button. */
+function deviceCodeCard(d: { userCode: string; url: string }) {
+  const copied = h("span.muted", {});
+  return h(
+    "div.card",
+    { "data-testid": "device-code" },
+    h("h2", {}, "Sign in on another device"),
+    h("p", {}, "Open ", h("code", {}, d.url), " in a browser and enter this code:"),
+    h(
+      "p.big",
+      {},
+      h("code.device-code", {}, d.userCode),
+      " ",
+      h(
+        "button",
+        {
+          onclick: async () => {
+            await navigator.clipboard.writeText(d.userCode);
+            copied.textContent = "Copied.";
+          },
+        },
+        "Copy",
+      ),
+      " ",
+      copied,
     ),
   );
 }

@@ -156,3 +156,142 @@ impl Prompter for GuiPrompter<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rolesync_secrets::{obtain, CredentialStore, MemoryStore, ObtainError};
+    use std::sync::Arc;
+    use tauri::ipc::InvokeResponseBody;
+
+    /// A channel whose messages arrive as JSON on `rx`.
+    fn channel() -> (Channel<RunMessage>, mpsc::Receiver<serde_json::Value>) {
+        let (tx, rx) = mpsc::channel();
+        let tx = Mutex::new(tx);
+        let ch = Channel::new(move |body| {
+            if let InvokeResponseBody::Json(json) = body {
+                let v = serde_json::from_str(&json).unwrap_or_default();
+                let _ = tx.lock().unwrap_or_else(PoisonError::into_inner).send(v);
+            }
+            Ok(())
+        });
+        (ch, rx)
+    }
+
+    /// Answers each question in turn with the next answer, from another thread (the window).
+    fn window(
+        pending: Arc<Pending>,
+        rx: mpsc::Receiver<serde_json::Value>,
+        answers: Vec<Answer>,
+    ) -> std::thread::JoinHandle<Vec<String>> {
+        std::thread::spawn(move || {
+            let mut asked = Vec::new();
+            let mut answers = answers.into_iter();
+            while let Ok(m) = rx.recv_timeout(Duration::from_secs(5)) {
+                if m["kind"] != "prompt" {
+                    continue;
+                }
+                asked.push(
+                    m["prompt"]["question"]["type"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string(),
+                );
+                let id = m["prompt"]["id"].as_u64().unwrap_or(0) as u32;
+                match answers.next() {
+                    Some(a) => assert!(pending.answer(id, a), "question {id} is open"),
+                    None => break,
+                }
+            }
+            asked
+        })
+    }
+
+    #[test]
+    fn an_unanswered_question_takes_its_default_after_the_deadline() {
+        let pending = Pending::default();
+        let (ch, rx) = channel();
+        let a = pending.ask(
+            &ch,
+            Question::Mfa { timeout_secs: 1 },
+            Some((Duration::from_millis(50), Answer::Yes)),
+        );
+        assert!(matches!(a, Answer::Yes));
+        let kinds: Vec<_> = rx.try_iter().map(|m| m["kind"].clone()).collect();
+        assert_eq!(kinds, ["prompt", "promptClosed"]);
+        assert!(
+            !pending.answer(1, Answer::No),
+            "closed questions take no answer"
+        );
+    }
+
+    #[test]
+    fn an_answer_before_the_deadline_wins() {
+        let pending = Arc::new(Pending::default());
+        let (ch, rx) = channel();
+        let w = window(pending.clone(), rx, vec![Answer::No]);
+        let a = pending.ask(
+            &ch,
+            Question::Mfa { timeout_secs: 20 },
+            Some((Duration::from_secs(20), Answer::Yes)),
+        );
+        assert!(matches!(a, Answer::No));
+        drop(ch);
+        assert_eq!(w.join().expect("window"), ["mfa"]);
+    }
+
+    fn prompter<'a>(pending: &'a Pending, ch: &'a Channel<RunMessage>) -> GuiPrompter<'a> {
+        GuiPrompter {
+            pending,
+            channel: ch,
+            keyring: "memory".into(),
+            demo: true,
+            asked: false,
+        }
+    }
+
+    #[test]
+    fn the_dialogs_follow_the_credential_rule() {
+        let store = MemoryStore::new();
+        let pending = Arc::new(Pending::default());
+        let (ch, rx) = channel();
+        let text = |v: &str| Answer::Text { value: v.into() };
+        let w = window(
+            pending.clone(),
+            rx,
+            vec![text("admin@contoso.com"), text("pw"), Answer::Yes],
+        );
+        let mut p = prompter(&pending, &ch);
+        let c = obtain(&store, CredentialName::Office365, &mut p, true).expect("credential");
+        assert_eq!(c.account, "admin@contoso.com");
+        assert!(p.asked);
+        drop(ch);
+        assert_eq!(w.join().expect("window"), ["account", "secret", "save"]);
+        assert_eq!(store.list().expect("list"), vec![CredentialName::Office365]);
+
+        // Saved: not asked again.
+        let (ch, _rx) = channel();
+        let mut p = prompter(&pending, &ch);
+        obtain(&store, CredentialName::Office365, &mut p, true).expect("saved credential");
+        assert!(!p.asked);
+    }
+
+    #[test]
+    fn cancelling_the_save_question_stores_nothing() {
+        let store = MemoryStore::new();
+        let pending = Arc::new(Pending::default());
+        let (ch, rx) = channel();
+        let text = |v: &str| Answer::Text { value: v.into() };
+        let w = window(
+            pending.clone(),
+            rx,
+            vec![text("admin@contoso.com"), text("pw"), Answer::Cancel],
+        );
+        let mut p = prompter(&pending, &ch);
+        let e = obtain(&store, CredentialName::Office365, &mut p, true).expect_err("cancelled");
+        assert!(matches!(e, ObtainError::Cancelled { .. }), "{e}");
+        drop(ch);
+        w.join().expect("window");
+        assert!(store.list().expect("list").is_empty());
+    }
+}
