@@ -320,42 +320,29 @@ fn without_a_display_the_window_is_refused_with_the_usage_exit_code() {
     assert!(err.contains("no display"), "{err}");
 }
 
-/// The demo tenant with 12 more synced Helpdesk Administrators who are not in the AD group: the
-/// plan's revokes exceed the safety limits (10 and 25 %).
+/// The demo tenant (the emulator's state file) with 12 more synced Helpdesk Administrators who
+/// are not in the AD group: the plan's revokes exceed the safety limits (10 and 25 %).
 fn tenant_over_the_revoke_limit() -> String {
-    let mut t = serde_json::to_value(rolesync_demo::initial_tenant()).expect("demo tenant");
-    let role = t["assignments"]
-        .as_array()
-        .and_then(|a| {
-            a.iter()
-                .find(|x| x["principal"]["userPrincipalName"] == "oliver@contoso.com")
-        })
-        .map(|x| x["roleDefinitionId"].clone())
-        .expect("oliver holds Helpdesk Administrator");
+    use rolesync_entra_emulator::{FixtureRoleAssignment, FixtureUser};
+    const HELPDESK: &str = "729827e3-9c14-49f7-bb1b-9608f156bbb8";
+    let mut t = rolesync_entra_emulator::demo_tenant();
     for i in 0..12 {
         let id = format!("dddddddd-0000-4000-8000-{i:012}");
-        let user = serde_json::json!({
-            "id": id,
-            "userPrincipalName": format!("helper{i}@contoso.com"),
-            "displayName": format!("Helper {i}"),
-            "userType": "Member",
-            "accountEnabled": true,
-            "onPremisesSyncEnabled": true,
-            "onPremisesImmutableId": format!("aGVscGVy{i:04}AAAAAAAAAA=="),
+        t.users.push(FixtureUser {
+            id: id.clone(),
+            user_principal_name: format!("helper{i}@contoso.com"),
+            display_name: format!("Helper {i}"),
+            account_enabled: true,
+            on_premises_sync_enabled: Some(true),
+            on_premises_immutable_id: Some(format!("aGVscGVy{i:04}AAAAAAAAAA==")),
+            ..FixtureUser::default()
         });
-        let mut principal = user.clone();
-        principal["type"] = "user".into();
-        t["users"].as_array_mut().expect("users").push(user);
-        t["assignments"]
-            .as_array_mut()
-            .expect("assignments")
-            .push(serde_json::json!({
-                "id": format!("{}_{id}_active_assigned", role.as_str().unwrap_or_default()),
-                "roleDefinitionId": role,
-                "principal": principal,
-                "kind": "active",
-                "origin": "assigned",
-            }));
+        t.role_assignments.push(FixtureRoleAssignment {
+            id: None,
+            principal_id: id,
+            role_definition_id: HELPDESK.into(),
+            directory_scope_id: "/".into(),
+        });
     }
     serde_json::to_string_pretty(&t).expect("json")
 }
