@@ -158,8 +158,14 @@ pub(crate) fn log_event(e: SyncEvent) {
 
 fn execute(g: &Global, mode: RunMode, force: bool) -> Result<u8, Failure> {
     let (s, guard) = prepare(g)?;
-    let runner::Finished { out, report_file } =
-        runtime()?.block_on(runner::run(&s, g.demo, mode, force, &log_event))?;
+    let runner::Finished { out, report_file } = runtime()?.block_on(runner::run(
+        &s,
+        g.demo,
+        &crate::backends::SignInChoice::Configured,
+        mode,
+        force,
+        &log_event,
+    ))?;
 
     if g.json {
         let body = RunJson {
@@ -190,7 +196,11 @@ fn execute(g: &Global, mode: RunMode, force: bool) -> Result<u8, Failure> {
 fn check(g: &Global) -> Result<u8, Failure> {
     let rt = runtime()?;
     let (s, guard) = prepare(g)?;
-    let b = rt.block_on(backends::build(&s, g.demo))?;
+    let b = rt.block_on(backends::build(
+        &s,
+        g.demo,
+        &backends::SignInChoice::Configured,
+    ))?;
     let engine = Engine {
         source: b.source.as_ref(),
         target: b.target.as_ref(),

@@ -12,7 +12,7 @@ use rolesync_config::SignIn;
 use rolesync_core::policy::Policy;
 use rolesync_core::traits::{DirectorySource, RoleTarget};
 use rolesync_entra::{ConnectOptions, GraphTarget, Sensitive, SystemBrowser};
-use rolesync_secrets::{CredentialName, CredentialStore};
+use rolesync_secrets::{Credential, CredentialName, CredentialStore};
 use std::sync::Arc;
 
 /// What a run reads from and writes to.
@@ -43,12 +43,29 @@ impl Backends {
     }
 }
 
+/// How a run signs in to Entra ID.
+#[derive(Clone, Default)]
+pub enum SignInChoice {
+    /// As `[entra] sign_in` says, with the saved credential (asked for on a terminal).
+    #[default]
+    Configured,
+    /// Interactively with MFA (authorization code + PKCE in the system browser), whatever
+    /// `sign_in` says: the desktop app's "Yes" to the MFA question.
+    Interactive,
+    /// As `sign_in` says, with this credential (entered in the desktop app's dialogs).
+    With(Credential),
+}
+
 /// The demo pair when `demo`, else the configured one.
-pub async fn build(settings: &Settings, demo: bool) -> Result<Backends, Failure> {
+pub async fn build(
+    settings: &Settings,
+    demo: bool,
+    sign_in: &SignInChoice,
+) -> Result<Backends, Failure> {
     if demo {
         self::demo(settings).await
     } else {
-        configured(settings)
+        configured(settings, sign_in)
     }
 }
 
@@ -65,18 +82,31 @@ pub async fn demo(settings: &Settings) -> Result<Backends, Failure> {
 }
 
 /// Microsoft Graph per `[entra]`, with the one credential the sign-in mode needs.
-fn graph_target(e: &rolesync_config::EntraConfig) -> Result<GraphTarget, Failure> {
-    let credential = match e.sign_in {
-        SignIn::Secret | SignIn::Password => {
-            Some(crate::credentials::get(CredentialName::Office365)?.secret)
+fn graph_target(
+    e: &rolesync_config::EntraConfig,
+    choice: &SignInChoice,
+) -> Result<GraphTarget, Failure> {
+    let mut e = e.clone();
+    if matches!(choice, SignInChoice::Interactive) {
+        e.sign_in = SignIn::Interactive;
+    }
+    let e = &e;
+    let credential = match (choice, e.sign_in) {
+        (SignInChoice::With(c), SignIn::Secret | SignIn::Password | SignIn::Certificate) => {
+            Some(c.secret.clone())
         }
-        // A password-protected PFX: its password is the saved office365 credential, if any.
-        SignIn::Certificate => crate::credentials::store()?
-            .get(CredentialName::Office365)
-            .ok()
-            .flatten()
-            .map(|c| c.secret),
-        SignIn::Interactive | SignIn::DeviceCode => None,
+        (_, sign_in) => match sign_in {
+            SignIn::Secret | SignIn::Password => {
+                Some(crate::credentials::get(CredentialName::Office365)?.secret)
+            }
+            // A password-protected PFX: its password is the saved office365 credential, if any.
+            SignIn::Certificate => crate::credentials::store()?
+                .get(CredentialName::Office365)
+                .ok()
+                .flatten()
+                .map(|c| c.secret),
+            SignIn::Interactive | SignIn::DeviceCode => None,
+        },
     };
     let opts = ConnectOptions {
         ca_file: e.ca_file.clone(),
@@ -116,7 +146,7 @@ fn ldap_source(l: &rolesync_config::LdapSettings) -> Result<LdapSource, Failure>
 }
 
 /// The configured directory and tenant.
-pub fn configured(settings: &Settings) -> Result<Backends, Failure> {
+pub fn configured(settings: &Settings, sign_in: &SignInChoice) -> Result<Backends, Failure> {
     let c = &settings.config;
     let Some(dir) = &c.directory else {
         return Err(Failure::config(format!("{}: the [directory] section is missing; add it (see `rolesync config init`) or use --demo", c.file.display())));
@@ -150,7 +180,7 @@ pub fn configured(settings: &Settings) -> Result<Backends, Failure> {
         }
         SourceConfig::Ldap(l) => Box::new(ldap_source(l)?),
     };
-    let target: Arc<dyn RoleTarget> = Arc::new(graph_target(entra)?);
+    let target: Arc<dyn RoleTarget> = Arc::new(graph_target(entra, sign_in)?);
     Ok(Backends {
         source,
         target,

@@ -2,7 +2,7 @@
 //! backends, run the engine, save the demo tenant after a sync, append the audit lines, write the
 //! run report and mail it.
 
-use crate::backends;
+use crate::backends::{self, SignInChoice};
 use crate::cli::exit;
 use crate::failure::Failure;
 use crate::runlock::RunLock;
@@ -26,6 +26,7 @@ pub struct Finished {
 pub async fn run(
     s: &Settings,
     demo: bool,
+    sign_in: &SignInChoice,
     mode: RunMode,
     force: bool,
     observer: &dyn Observer,
@@ -42,7 +43,7 @@ pub async fn run(
         ),
         _ => None,
     };
-    let b = backends::build(s, demo).await?;
+    let b = backends::build(s, demo, sign_in).await?;
     let run_id = uuid::Uuid::new_v4().to_string();
     tracing::info!(run_id = %run_id, mode = ?mode, demo, source = %b.source.describe(), target = %b.target.describe(), "run started");
     let engine = Engine {

@@ -2,7 +2,7 @@
 
 use super::prompts::Pending;
 use super::settings_form;
-use super::signin::{self, Session};
+use super::signin;
 use super::types::{
     Answer, AppInfo, CredentialInfo, CredentialList, ErrorCode, LogLine, LogView, RunMessage,
     RunRequest, RunResult, RunSummary, SettingsForm, SettingsState, SignInMethod, UiError,
@@ -115,10 +115,8 @@ pub async fn start_run(
             }
         }
     };
-    *AppState::lock(&state.session) = Some(Session {
-        method: session.method,
-        account: session.account,
-    });
+    let sign_in = session.choice.clone();
+    *AppState::lock(&state.session) = Some(session);
 
     let s = load(&state)?;
     let demo = state.demo;
@@ -136,7 +134,7 @@ pub async fn start_run(
             let outcome = crate::app::runtime().map(|rt| {
                 rt.block_on(async {
                     tokio::select! {
-                        r = runner::run(&s, demo, mode, force, &observer) => Some(r),
+                        r = runner::run(&s, demo, &sign_in, mode, force, &observer) => Some(r),
                         _ = stop.notified() => None,
                     }
                 })

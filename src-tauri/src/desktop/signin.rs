@@ -4,6 +4,7 @@
 
 use super::prompts::{GuiPrompter, Pending};
 use super::types::{Answer, ErrorCode, Question, RunMessage, SignInMethod, UiError};
+use crate::backends::SignInChoice;
 use rolesync_secrets::{obtain, CredentialName, KeyringStore, ObtainError};
 use std::time::Duration;
 use tauri::ipc::Channel;
@@ -15,12 +16,14 @@ pub const MFA_TIMEOUT_SECS: u32 = 20;
 const DEMO_ADMIN: &str = "admin@contoso.onmicrosoft.com";
 
 /// A sign-in that later runs in this window may reuse.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Session {
     /// How.
     pub method: SignInMethod,
     /// As whom.
     pub account: String,
+    /// What the run's Graph client signs in with.
+    pub choice: SignInChoice,
 }
 
 /// Opens the keyring (service from `ROLESYNC_KEYRING_SERVICE`, backend detected).
@@ -51,15 +54,25 @@ pub fn sign_in(
         Answer::Yes => {
             tracing::info!("sign-in: multi-factor (interactive)");
             if !demo {
-                return Err(UiError::new(
-                    ErrorCode::SignIn,
-                    "interactive sign-in to Microsoft Graph is not available in this build yet; \
-                     use the demo, or answer No to use the configured credential",
-                ));
+                // The run's Graph client opens the system browser (authorization code + PKCE
+                // with a loopback redirect) when it first needs a token.
+                let _ = channel.send(RunMessage::SignedIn {
+                    method: SignInMethod::Interactive,
+                    account: "you".into(),
+                    detail:
+                        "Sign in with multi-factor authentication in the browser window that opens"
+                            .into(),
+                });
+                return Ok(Session {
+                    method: SignInMethod::Interactive,
+                    account: "multi-factor sign-in".into(),
+                    choice: SignInChoice::Interactive,
+                });
             }
             Session {
                 method: SignInMethod::Interactive,
                 account: DEMO_ADMIN.into(),
+                choice: SignInChoice::Configured,
             }
         }
         Answer::No => {
@@ -82,12 +95,6 @@ pub fn sign_in(
                 asked = prompter.asked,
                 "credential ready"
             );
-            if !demo {
-                return Err(UiError::new(
-                    ErrorCode::SignIn,
-                    "signing in to Microsoft Graph is not available in this build yet; use the demo",
-                ));
-            }
             let account = credential.account.clone();
             let detail = if prompter.asked {
                 "entered now".to_string()
@@ -97,11 +104,20 @@ pub fn sign_in(
             let _ = channel.send(RunMessage::SignedIn {
                 method: SignInMethod::Credential,
                 account: account.clone(),
-                detail: format!("Signed in to the demo tenant as {account} ({detail})"),
+                detail: if demo {
+                    format!("Signed in to the demo tenant as {account} ({detail})")
+                } else {
+                    format!("Signing in to Entra ID as {account} ({detail})")
+                },
             });
             return Ok(Session {
                 method: SignInMethod::Credential,
                 account,
+                choice: if demo {
+                    SignInChoice::Configured
+                } else {
+                    SignInChoice::With(credential)
+                },
             });
         }
         _ => return Err(cancelled()),

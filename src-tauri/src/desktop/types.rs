@@ -52,7 +52,10 @@ impl From<crate::failure::Failure> for UiError {
     fn from(f: crate::failure::Failure) -> Self {
         let code = match f.kind {
             "config" => ErrorCode::Config,
+            "read" if f.message.starts_with("signing in") => ErrorCode::SignIn,
             "read" => ErrorCode::Read,
+            "busy" => ErrorCode::Busy,
+            "cancelled" => ErrorCode::Cancelled,
             _ => ErrorCode::Io,
         };
         Self::new(code, f.message)
