@@ -14,11 +14,11 @@ use rolesync_entra_emulator::{
     DEMO_APP_ID, DEMO_APP_SECRET,
 };
 use rolesync_testkit::samba::{dc::Dc, fixture};
+use rolesync_testkit::{files_under, run_rolesync};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 const EXCHANGE: &str = "29232cdf-9323-42fd-ade2-1d097af3e4de";
 const STALE_ID: &str = "eeeeeeee-1111-4000-8000-000000000001";
@@ -31,23 +31,13 @@ struct Env {
 
 impl Env {
     fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rolesync"))
-            .args(args)
-            .env("ROLESYNC_HOME", &self.home)
-            .env("ROLESYNC_KEYRING_SERVICE", &self.service)
-            .env("ROLESYNC_KEYRING_BACKEND", "kernel")
-            .env_remove("ROLESYNC_CONFIG")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut pipe = child.stdin.take().unwrap();
-        if let Some(s) = stdin {
-            pipe.write_all(s.as_bytes()).unwrap();
-        }
-        drop(pipe);
-        child.wait_with_output().unwrap()
+        run_rolesync(
+            Path::new(env!("CARGO_BIN_EXE_rolesync")),
+            &self.home,
+            &self.service,
+            args,
+            stdin,
+        )
     }
 
     fn set_credential(&self, name: &str, account: &str, secret: &str) {
@@ -160,20 +150,6 @@ fn holders(t: &TenantFixture) -> BTreeMap<String, BTreeSet<String>> {
             .insert(a.principal_id.to_lowercase());
     }
     m
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .flat_map(|e| {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                files_under(&p)
-            } else {
-                vec![p]
-            }
-        })
-        .collect()
 }
 
 #[test]

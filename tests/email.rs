@@ -4,44 +4,20 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use mail_parser::{MessageParser, MimeHeaders};
-use rolesync_testkit::{SmtpServer, TestPki};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use rolesync_testkit::{files_under, run_rolesync, SmtpServer, TestPki};
+use std::path::Path;
+use std::process::Output;
 
 const SMTP_PASSWORD: &str = "Sm7p-Pa55word!-known-secret";
 
 fn rolesync(home: &Path, service: &str, args: &[&str], stdin: Option<&str>) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rolesync"))
-        .args(args)
-        .env("ROLESYNC_HOME", home)
-        .env("ROLESYNC_KEYRING_SERVICE", service)
-        .env("ROLESYNC_KEYRING_BACKEND", "kernel")
-        .env_remove("ROLESYNC_CONFIG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut pipe = child.stdin.take().unwrap();
-    if let Some(text) = stdin {
-        pipe.write_all(text.as_bytes()).unwrap();
-    }
-    drop(pipe);
-    child.wait_with_output().unwrap()
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(files_under(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
+    run_rolesync(
+        Path::new(env!("CARGO_BIN_EXE_rolesync")),
+        home,
+        service,
+        args,
+        stdin,
+    )
 }
 
 #[test]

@@ -161,3 +161,47 @@ impl Default for TestPki {
         Self::new()
     }
 }
+
+/// Runs the `rolesync` binary at `exe` with `args`, a private `ROLESYNC_HOME`, a private keyring
+/// service on the kernel keyring, and `stdin` (empty when `None`); returns its output.
+pub fn run_rolesync(
+    exe: &Path,
+    home: &Path,
+    keyring_service: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(exe)
+        .args(args)
+        .env("ROLESYNC_HOME", home)
+        .env("ROLESYNC_KEYRING_SERVICE", keyring_service)
+        .env("ROLESYNC_KEYRING_BACKEND", "kernel")
+        .env_remove("ROLESYNC_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        pipe.write_all(text.as_bytes()).unwrap();
+    }
+    drop(pipe);
+    child.wait_with_output().unwrap()
+}
+
+/// Every file below `dir`.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flat_map(|e| {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                files_under(&p)
+            } else {
+                vec![p]
+            }
+        })
+        .collect()
+}
