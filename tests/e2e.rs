@@ -202,6 +202,23 @@ fn samba_and_emulator_end_to_end() {
         service: format!("rolesync-test-e2e-{}", std::process::id()),
     };
     std::fs::write(home.join("rolesync.toml"), config(&dc, &emu, true)).unwrap();
+
+    // A scheduled run (no terminal) with no saved credential fails at once: exit 4 and the way to
+    // save it; it never waits for input.
+    let t = std::time::Instant::now();
+    let out = env.run(&["sync"], None);
+    let took = t.elapsed();
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("rolesync credentials set ldap"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        took < std::time::Duration::from_secs(1),
+        "a missing credential took {took:?} to fail"
+    );
+
     env.set_credential("ldap", fixture::ADMIN_UPN, fixture::ADMIN_PASS);
     env.set_credential("office365", DEMO_APP_ID, DEMO_APP_SECRET);
 
