@@ -222,6 +222,26 @@ fn samba_and_emulator_end_to_end() {
     env.set_credential("ldap", fixture::ADMIN_UPN, fixture::ADMIN_PASS);
     env.set_credential("office365", DEMO_APP_ID, DEMO_APP_SECRET);
 
+    // The pre-flight: reach and TLS, bind, the OU, sign-in and permissions, mappings.
+    let out = env.run(&["check"], None);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    for line in [
+        "✓ the directory server is reachable and its certificate is trusted",
+        &format!("✓ bind as {}", fixture::ADMIN_UPN),
+        "✓ the role OU exists",
+        "✓ sign in to Entra ID",
+        "✓ the app has the Microsoft Graph permissions a sync needs",
+        "✓ group \"Helpdesk Administrator\" maps to role \"Helpdesk Administrator\"",
+        "✗ group \"Printer Wranglers\" maps to a role",
+    ] {
+        assert!(text.contains(line), "missing `{line}` in:\n{text}");
+    }
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "findings, but everything could be read"
+    );
+
     // First sync.
     let (code, v, stderr) = env.sync_json();
     assert_eq!(code, 0, "{stderr}\n{v}");

@@ -342,6 +342,21 @@ impl Engine<'_> {
     /// Pre-flight: reads both sides and lists what is right and what needs fixing. The flag is
     /// true when a side could not be read at all.
     pub async fn check(&self, observer: &dyn Observer) -> (Vec<CheckLine>, bool) {
+        let scope = self.scope();
+        let (mut lines, target_lines) =
+            futures::join!(self.source.preflight(&scope), self.target.preflight());
+        // The directory cannot be read when it cannot be reached or bound to: say so once.
+        if lines.iter().any(|l| !l.ok) {
+            lines.extend(target_lines);
+            return (lines, true);
+        }
+        lines.extend(target_lines);
+        let (more, read_failed) = self.read_check(observer).await;
+        lines.extend(more);
+        (lines, read_failed)
+    }
+
+    async fn read_check(&self, observer: &dyn Observer) -> (Vec<CheckLine>, bool) {
         let mut steps = Steps {
             observer,
             report: RunReport {

@@ -1,6 +1,7 @@
 //! The narrow IO traits the engine runs against: a directory source (AD over LDAP, an LDIF
 //! snapshot, memory) and a role target (Microsoft Graph, the emulator, memory).
 
+use crate::checks::CheckLine;
 use crate::directory::{DirectorySnapshot, SourceScope};
 use crate::ids::RoleDefinitionId;
 use crate::plan::Change;
@@ -31,6 +32,11 @@ pub trait DirectorySource: Send + Sync {
     /// Reads the groups in scope. A group that cannot be read completely is either an error or a
     /// [`crate::directory::SourceProblem`] in the snapshot — never an empty member list.
     async fn read(&self, scope: &SourceScope) -> Result<DirectorySnapshot, ReadError>;
+
+    /// Pre-flight lines of its own for `rolesync check` (reach, TLS, bind, the OU); none by default.
+    async fn preflight(&self, _scope: &SourceScope) -> Vec<CheckLine> {
+        Vec::new()
+    }
 
     /// A short description for logs (`ldaps://dc1.contoso.com`, `demo directory`).
     fn describe(&self) -> String;
@@ -83,6 +89,11 @@ pub trait RoleTarget: Send + Sync {
     /// The largest chunk `apply` takes (20 for Graph `$batch`).
     fn max_chunk(&self) -> usize {
         20
+    }
+
+    /// Pre-flight lines of its own for `rolesync check` (sign-in, permissions); none by default.
+    async fn preflight(&self) -> Vec<CheckLine> {
+        Vec::new()
     }
 
     /// How many chunks may be in flight at once.

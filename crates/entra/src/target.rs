@@ -13,6 +13,7 @@ use crate::paging::collect_all;
 use async_trait::async_trait;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use rolesync_core::checks::CheckLine;
 use rolesync_core::ids::RoleDefinitionId;
 use rolesync_core::plan::{Action, Change};
 use rolesync_core::tenant::{
@@ -625,8 +626,88 @@ impl RoleTarget for GraphTarget {
         self.write_concurrency
     }
 
+    async fn preflight(&self) -> Vec<CheckLine> {
+        let title = "sign in to Entra ID";
+        let token = match self.client.tokens().access_token().await {
+            Ok(t) => t,
+            Err(e) => {
+                return vec![CheckLine::fail(
+                    title,
+                    e.to_string(),
+                    "check [entra] tenant, client_id and the sign-in credential",
+                )]
+            }
+        };
+        let mut lines = vec![CheckLine::ok(title, Some(self.client.tokens().describe()))];
+        lines.push(permissions_line(&granted_permissions(
+            token.secret().expose(),
+        )));
+        lines
+    }
+
     fn describe(&self) -> String {
         self.name.clone()
+    }
+}
+
+/// The permissions an access token carries: application `roles`, or delegated `scp`. The token
+/// is not verified here (Graph verifies it); this only reads what was granted.
+pub fn granted_permissions(token: &str) -> BTreeSet<String> {
+    use base64::Engine as _;
+    let payload = token
+        .split('.')
+        .nth(1)
+        .and_then(|p| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p.trim_end_matches('='))
+                .ok()
+        })
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .unwrap_or_default();
+    let mut out: BTreeSet<String> = payload["roles"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(scp) = payload["scp"].as_str() {
+        out.extend(scp.split_whitespace().map(str::to_owned));
+    }
+    out
+}
+
+/// The check line for the Graph permissions a sync needs.
+fn permissions_line(granted: &BTreeSet<String>) -> CheckLine {
+    let title = "the app has the Microsoft Graph permissions a sync needs";
+    let has = |p: &str| granted.contains(p);
+    let mut missing = Vec::new();
+    if !has("RoleManagement.ReadWrite.Directory") {
+        missing.push("RoleManagement.ReadWrite.Directory");
+    }
+    if !(has("User.Read.All") || has("Directory.Read.All") || has("Directory.ReadWrite.All")) {
+        missing.push("User.Read.All");
+    }
+    if missing.is_empty() {
+        let pim = if has("RoleEligibilitySchedule.ReadWrite.Directory") {
+            "; PIM eligible assignments allowed"
+        } else {
+            "; no RoleEligibilitySchedule.ReadWrite.Directory: eligible (PIM) mappings will fail"
+        };
+        CheckLine::ok(
+            title,
+            Some(format!(
+                "{}{pim}",
+                granted.iter().cloned().collect::<Vec<_>>().join(", ")
+            )),
+        )
+    } else {
+        CheckLine::fail(
+            title,
+            format!("missing {}", missing.join(", ")),
+            "in the app registration add these Microsoft Graph permissions (application permissions for app-only sign-in) and grant admin consent",
+        )
     }
 }
 
@@ -649,5 +730,45 @@ mod tests {
             encode_query_value("a eq 'x+y/z=='"),
             "a%20eq%20'x%2By/z%3D%3D'"
         );
+    }
+}
+
+#[cfg(test)]
+mod preflight_tests {
+    use super::*;
+    use base64::Engine as _;
+
+    fn token(claims: serde_json::Value) -> String {
+        let b = |v: &serde_json::Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+        };
+        format!(
+            "{}.{}.sig",
+            b(&serde_json::json!({"alg": "RS256"})),
+            b(&claims)
+        )
+    }
+
+    #[test]
+    fn permissions_are_read_from_roles_or_scp_and_missing_ones_named() {
+        let app = granted_permissions(&token(
+            serde_json::json!({"roles": ["RoleManagement.ReadWrite.Directory", "User.Read.All"]}),
+        ));
+        assert!(permissions_line(&app).ok);
+        let delegated = granted_permissions(&token(
+            serde_json::json!({"scp": "Directory.Read.All RoleManagement.ReadWrite.Directory"}),
+        ));
+        assert!(permissions_line(&delegated).ok);
+        let read_only = granted_permissions(&token(
+            serde_json::json!({"roles": ["RoleManagement.Read.Directory"]}),
+        ));
+        let line = permissions_line(&read_only);
+        assert!(!line.ok);
+        assert_eq!(
+            line.detail.as_deref(),
+            Some("missing RoleManagement.ReadWrite.Directory, User.Read.All")
+        );
+        assert!(line.fix.unwrap().contains("admin consent"));
+        assert!(granted_permissions("not a token").is_empty());
     }
 }

@@ -303,6 +303,10 @@ impl DirectorySource for LdapSource {
         self.read_with(scope, self.config.transitive_via).await
     }
 
+    async fn preflight(&self, scope: &SourceScope) -> Vec<CheckLine> {
+        check(&self.config, &scope.ou).await
+    }
+
     fn describe(&self) -> String {
         self.config.url.trim_end_matches('/').to_string()
     }
