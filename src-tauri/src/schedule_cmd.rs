@@ -15,22 +15,24 @@ mod os;
 #[path = "schedule_unix.rs"]
 mod os;
 
-/// Runs a `schedule` subcommand.
+/// Runs a `schedule` subcommand and prints what it did.
 pub fn run(g: &Global, cmd: ScheduleCommand) -> Result<u8, Failure> {
+    print!("{}", execute(g, cmd)?);
+    Ok(exit::OK)
+}
+
+/// Runs a `schedule` subcommand (the CLI and the desktop's settings page); returns its output.
+pub fn execute(g: &Global, cmd: ScheduleCommand) -> Result<String, Failure> {
     match cmd {
         ScheduleCommand::Install {
             at,
             every,
             run_as,
             print,
-        } => {
-            let spec = spec(g, &at, every, run_as)?;
-            os::install(&spec, print)?;
-        }
-        ScheduleCommand::Remove { print } => os::remove(print)?,
-        ScheduleCommand::Show { print } => os::show(print)?,
+        } => os::install(&spec(g, &at, every, run_as)?, print),
+        ScheduleCommand::Remove { print } => os::remove(print),
+        ScheduleCommand::Show { print } => os::show(print),
     }
-    Ok(exit::OK)
 }
 
 fn spec(

@@ -6,6 +6,14 @@ use crate::failure::Failure;
 use rolesync_schedule::{cron_line, systemd_units, SystemdUnits, TaskSpec, CRON_MARKER};
 use std::path::{Path, PathBuf};
 
+/// Appends a line of output.
+macro_rules! say {
+    ($out:ident, $($t:tt)*) => {{
+        $out.push_str(format!($($t)*).trim_end_matches('\n'));
+        $out.push('\n');
+    }};
+}
+
 fn systemd_running() -> bool {
     Path::new("/run/systemd/system").is_dir()
 }
@@ -46,29 +54,33 @@ fn crontab_without_ours() -> Result<String, Failure> {
 }
 
 /// Installs (or replaces) the schedule.
-pub fn install(spec: &TaskSpec, print: bool) -> Result<(), Failure> {
+pub fn install(spec: &TaskSpec, print: bool) -> Result<String, Failure> {
+    let mut out = String::new();
     if systemd_running() || print {
         let (dir, scope) = unit_dir();
         let units = systemd_units(spec, scope.is_some());
         if print {
-            println!(
+            say!(
+                out,
                 "# {}\n{}\n# {}\n{}",
                 dir.join(SystemdUnits::SERVICE).display(),
                 units.service,
                 dir.join(SystemdUnits::TIMER).display(),
                 units.timer
             );
-            println!(
+            say!(
+                out,
                 "# then: systemctl {}daemon-reload && systemctl {}enable --now {}",
                 scope.map(|s| format!("{s} ")).unwrap_or_default(),
                 scope.map(|s| format!("{s} ")).unwrap_or_default(),
                 SystemdUnits::TIMER
             );
-            println!(
+            say!(
+                out,
                 "# without systemd, this crontab line instead:\n{}",
                 cron_line(spec)
             );
-            return Ok(());
+            return Ok(out);
         }
         std::fs::create_dir_all(&dir)
             .map_err(|e| Failure::config(format!("cannot create {}: {e}", dir.display())))?;
@@ -82,7 +94,8 @@ pub fn install(spec: &TaskSpec, print: bool) -> Result<(), Failure> {
         }
         systemctl(scope, &["daemon-reload"])?;
         systemctl(scope, &["enable", "--now", SystemdUnits::TIMER])?;
-        println!(
+        say!(
+            out,
             "scheduled: {} (systemd timer in {})",
             SystemdUnits::TIMER,
             dir.display()
@@ -90,17 +103,18 @@ pub fn install(spec: &TaskSpec, print: bool) -> Result<(), Failure> {
     } else {
         let table = crontab_without_ours()? + &cron_line(spec) + "\n";
         run_program("crontab", &["-"], Some(&table))?;
-        println!("scheduled: crontab line marked {CRON_MARKER}");
+        say!(out, "scheduled: crontab line marked {CRON_MARKER}");
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Removes the schedule.
-pub fn remove(print: bool) -> Result<(), Failure> {
+pub fn remove(print: bool) -> Result<String, Failure> {
+    let mut out = String::new();
     let (dir, scope) = unit_dir();
     if print {
-        println!("would disable {} and delete {} and {}, or remove the crontab line marked {CRON_MARKER}", SystemdUnits::TIMER, dir.join(SystemdUnits::SERVICE).display(), dir.join(SystemdUnits::TIMER).display());
-        return Ok(());
+        say!(out, "would disable {} and delete {} and {}, or remove the crontab line marked {CRON_MARKER}", SystemdUnits::TIMER, dir.join(SystemdUnits::SERVICE).display(), dir.join(SystemdUnits::TIMER).display());
+        return Ok(out);
     }
     if systemd_running() && dir.join(SystemdUnits::TIMER).exists() {
         let _ = systemctl(scope, &["disable", "--now", SystemdUnits::TIMER]);
@@ -108,28 +122,31 @@ pub fn remove(print: bool) -> Result<(), Failure> {
             let _ = std::fs::remove_file(dir.join(name));
         }
         systemctl(scope, &["daemon-reload"])?;
-        println!("removed the systemd timer");
+        say!(out, "removed the systemd timer");
     } else {
         let table = crontab_without_ours()?;
         run_program("crontab", &["-"], Some(&table))?;
-        println!("removed the crontab line");
+        say!(out, "removed the crontab line");
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Shows the schedule.
-pub fn show(print: bool) -> Result<(), Failure> {
+pub fn show(print: bool) -> Result<String, Failure> {
+    let mut out = String::new();
     let (dir, scope) = unit_dir();
     if print {
-        println!(
+        say!(
+            out,
             "would run: systemctl {}list-timers {}, or crontab -l",
             scope.map(|s| format!("{s} ")).unwrap_or_default(),
             SystemdUnits::TIMER
         );
-        return Ok(());
+        return Ok(out);
     }
     if systemd_running() && dir.join(SystemdUnits::TIMER).exists() {
-        print!(
+        say!(
+            out,
             "{}",
             systemctl(scope, &["list-timers", SystemdUnits::TIMER, "--all"])?
         );
@@ -141,10 +158,10 @@ pub fn show(print: bool) -> Result<(), Failure> {
             .map(String::from)
             .collect();
         if ours.is_empty() {
-            println!("no scheduled sync is registered");
+            say!(out, "no scheduled sync is registered");
         } else {
-            println!("{}", ours.join("\n"));
+            say!(out, "{}", ours.join("\n"));
         }
     }
-    Ok(())
+    Ok(out)
 }

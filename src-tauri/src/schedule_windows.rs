@@ -5,6 +5,14 @@ use super::run_program;
 use crate::failure::Failure;
 use rolesync_schedule::{task_xml, RunAs, TaskSpec, TASK_NAME};
 
+/// Appends a line of output.
+macro_rules! say {
+    ($out:ident, $($t:tt)*) => {{
+        $out.push_str(format!($($t)*).trim_end_matches('\n'));
+        $out.push('\n');
+    }};
+}
+
 fn utf16_with_bom(text: &str) -> Vec<u8> {
     let mut out = vec![0xFF, 0xFE];
     for unit in text.encode_utf16() {
@@ -14,12 +22,16 @@ fn utf16_with_bom(text: &str) -> Vec<u8> {
 }
 
 /// Registers (or replaces) the task.
-pub fn install(spec: &TaskSpec, print: bool) -> Result<(), Failure> {
+pub fn install(spec: &TaskSpec, print: bool) -> Result<String, Failure> {
+    let mut out = String::new();
     let xml = task_xml(spec);
     if print {
-        print!("{xml}");
-        println!("<!-- then: schtasks /Create /TN \"{TASK_NAME}\" /XML <this file> /F -->");
-        return Ok(());
+        say!(out, "{xml}");
+        say!(
+            out,
+            "<!-- then: schtasks /Create /TN \"{TASK_NAME}\" /XML <this file> /F -->"
+        );
+        return Ok(out);
     }
     let file = spec.workdir.join("rolesync-task.xml");
     std::fs::create_dir_all(&spec.workdir)
@@ -38,31 +50,35 @@ pub fn install(spec: &TaskSpec, print: bool) -> Result<(), Failure> {
         }
     }
     run_program("schtasks", &args, None)?;
-    println!(
+    say!(
+        out,
         "scheduled: task {TASK_NAME} (definition in {})",
         file.display()
     );
-    Ok(())
+    Ok(out)
 }
 
 /// Deletes the task.
-pub fn remove(print: bool) -> Result<(), Failure> {
+pub fn remove(print: bool) -> Result<String, Failure> {
+    let mut out = String::new();
     if print {
-        println!("schtasks /Delete /TN \"{TASK_NAME}\" /F");
-        return Ok(());
+        say!(out, "schtasks /Delete /TN \"{TASK_NAME}\" /F");
+        return Ok(out);
     }
     run_program("schtasks", &["/Delete", "/TN", TASK_NAME, "/F"], None)?;
-    println!("removed task {TASK_NAME}");
-    Ok(())
+    say!(out, "removed task {TASK_NAME}");
+    Ok(out)
 }
 
 /// Shows the task.
-pub fn show(print: bool) -> Result<(), Failure> {
+pub fn show(print: bool) -> Result<String, Failure> {
+    let mut out = String::new();
     if print {
-        println!("schtasks /Query /TN \"{TASK_NAME}\" /V /FO LIST");
-        return Ok(());
+        say!(out, "schtasks /Query /TN \"{TASK_NAME}\" /V /FO LIST");
+        return Ok(out);
     }
-    print!(
+    say!(
+        out,
         "{}",
         run_program(
             "schtasks",
@@ -70,5 +86,5 @@ pub fn show(print: bool) -> Result<(), Failure> {
             None
         )?
     );
-    Ok(())
+    Ok(out)
 }

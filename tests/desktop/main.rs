@@ -3,6 +3,7 @@
 //! keyring service. Screenshots of every screen go to `<target>/screenshots/`.
 
 mod webdriver;
+use webdriver::wait_until;
 
 use rolesync_secrets::{CredentialName, CredentialStore, KeyringStore};
 use std::io::Read;
@@ -297,6 +298,27 @@ fn scenario(s: &Session, home: &Path, store: &KeyringStore, export: &Path) {
     let cfg = rolesync_config::parse(&home.join("rolesync.toml"), &written).expect("valid file");
     assert_eq!(cfg.policy.limits.max_revoke_percent, 30);
     shot(s, "15-settings-saved");
+
+    // ---- The scheduled sync from the settings page: what would be registered.
+    s.scroll_to("[data-testid=schedule-preview]");
+    let at = s.wait("[data-testid=schedule-at]", 5);
+    at.clear();
+    at.type_text("03:45");
+    s.wait("[data-testid=schedule-preview]", 5).click();
+    let shown = wait_until(
+        "the schedule preview",
+        std::time::Duration::from_secs(10),
+        || {
+            s.find("[data-testid=schedule-output]")
+                .map(|e| e.text())
+                .filter(|t| t.contains("OnCalendar"))
+        },
+    );
+    assert!(
+        shown.contains("OnCalendar=*-*-* 03:45:00") && shown.contains(" sync --quiet"),
+        "{shown}"
+    );
+    shot(s, "15b-settings-schedule");
 
     // ---- Forget the credential.
     s.page("credentials");

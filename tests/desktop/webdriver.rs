@@ -242,6 +242,21 @@ impl Session {
         self.wait(&format!("main[data-ready={name}]"), 10);
     }
 
+    /// Runs a script in the page and returns its result.
+    pub fn run_script(&self, script: &str) -> Value {
+        post(
+            &format!("{}/execute/sync", self.base),
+            json!({ "script": script, "args": [] }),
+        )
+    }
+
+    /// Scrolls an element to the middle of the window (clear of the sticky action bar).
+    pub fn scroll_to(&self, css: &str) {
+        self.run_script(&format!(
+            "document.querySelector({css:?}).scrollIntoView({{block: 'center'}});"
+        ));
+    }
+
     /// Closes the session (the app exits).
     pub fn close(self) {
         let _ = ureq::delete(&self.base).call();

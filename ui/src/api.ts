@@ -39,4 +39,6 @@ export const api = {
   loadSettings: () => invoke<SettingsState>("load_settings"),
   checkSettings: (form: SettingsForm) => invoke<SettingsState>("check_settings", { form }),
   saveSettings: (form: SettingsForm) => invoke<SettingsState>("save_settings", { form }),
+  schedule: (action: "install" | "remove" | "show", print: boolean, at?: string, every?: string, runAs?: string) =>
+    invoke<string>("schedule", { action, print, at, every, runAs }),
 };

@@ -805,6 +805,37 @@ function drawSettings(st: SettingsState, message: string) {
       text("Folder", "loggingFolder", "logging.folder"),
     ),
   );
+  // The scheduled sync: what `rolesync schedule install/remove/show` does, from this page.
+  const schedOut = h("pre.schedule-output", { "data-testid": "schedule-output" }, "");
+  const schedAt = h("input", { type: "text", value: "02:30", placeholder: "HH:MM", "data-testid": "schedule-at" }) as HTMLInputElement;
+  const schedEvery = h("select", { "data-testid": "schedule-every" }, h("option", { value: "day" }, "every day"), h("option", { value: "hour" }, "every hour")) as HTMLSelectElement;
+  const schedRunAs = h("input", { type: "text", placeholder: "default: LocalSystem / this user", "data-testid": "schedule-run-as" }) as HTMLInputElement;
+  const sched = async (action: "install" | "remove" | "show", print: boolean) => {
+    schedOut.textContent = "…";
+    try {
+      schedOut.textContent = await api.schedule(action, print, schedAt.value, schedEvery.value, schedRunAs.value);
+    } catch (e) {
+      schedOut.textContent = errorText(e);
+    }
+  };
+  const schedule = h(
+    "fieldset",
+    {},
+    h("legend", {}, "Scheduled sync"),
+    h("label", {}, "Time", schedAt),
+    h("label", {}, "How often", schedEvery),
+    h("label", {}, "Run as", schedRunAs),
+    h(
+      "div.actions",
+      {},
+      h("button", { "data-testid": "schedule-preview", onclick: () => void sched("install", true) }, "Show what would be registered"),
+      h("button", { "data-testid": "schedule-install", onclick: () => void sched("install", false) }, "Register"),
+      h("button", { "data-testid": "schedule-remove", onclick: () => void sched("remove", false) }, "Remove"),
+      h("button", { "data-testid": "schedule-show", onclick: () => void sched("show", false) }, "Show registered"),
+    ),
+    schedOut,
+  );
+  form.append(schedule);
   const other = st.errors.filter((e) => !shown.has(e));
   clear(
     main,

@@ -384,6 +384,44 @@ pub fn save_settings(state: State<'_, AppState>, form: SettingsForm) -> Reply<Se
     })
 }
 
+/// Registers, removes or shows the scheduled sync, as `rolesync schedule` does (`print`: only show
+/// what would be done). Returns the command's output.
+#[tauri::command]
+pub fn schedule(
+    state: State<'_, AppState>,
+    action: String,
+    at: Option<String>,
+    every: Option<String>,
+    run_as: Option<String>,
+    print: bool,
+) -> Reply<String> {
+    use crate::cli::{Frequency, ScheduleCommand};
+    let every = match every.as_deref() {
+        Some("hour") => Frequency::Hour,
+        _ => Frequency::Day,
+    };
+    let run_as = run_as.filter(|a| !a.trim().is_empty());
+    let cmd = match action.as_str() {
+        "install" => ScheduleCommand::Install {
+            at: at.unwrap_or_default(),
+            every,
+            run_as,
+            print,
+        },
+        "remove" => ScheduleCommand::Remove { print },
+        "show" => ScheduleCommand::Show { print },
+        other => {
+            return Err(UiError::new(
+                ErrorCode::Config,
+                format!("unknown schedule action {other}"),
+            ))
+        }
+    };
+    let mut g = state.global();
+    g.demo = state.demo;
+    crate::schedule_cmd::execute(&g, cmd).map_err(UiError::from)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

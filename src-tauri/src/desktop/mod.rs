@@ -117,6 +117,7 @@ pub fn open(global: &Global) -> u8 {
                 commands::load_settings,
                 commands::check_settings,
                 commands::save_settings,
+                commands::schedule,
             ])
             .run(tauri::generate_context!())
     }));
