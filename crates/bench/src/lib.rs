@@ -18,6 +18,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::fmt::Write as _;
 use uuid::Uuid;
 
+pub mod baseline;
 pub mod measure;
 
 /// The role OU of generated directories.
