@@ -246,16 +246,21 @@ pub fn generate(size: &ScenarioSize) -> Scenario {
         initial.insert(pair.clone());
         expected.insert(pair);
     }
-    // Protected synced holders outside the groups: kept.
+    // Protected synced holders outside the groups, holding nothing else and wanted nowhere
+    // (a protected user is never revoked anywhere): kept.
     let mut protected = Vec::new();
-    for i in 0..size.protected {
+    let taken: HashSet<String> = initial.iter().map(|(_, p)| p.clone()).collect();
+    let mut i = 0;
+    while protected.len() < size.protected && i < synced.len() * 4 {
+        i += 1;
         let u = &users[synced[rng.gen_range(0..synced.len())]];
         let id = u.entra_id.clone().unwrap_or_default();
-        let role = roles[(i * 7) % size.roles].1.clone();
-        if desired_contains(&desired, &users, &roles, &role, &id) {
+        let upn = format!("{}@contoso.com", u.cn);
+        if taken.contains(&id) || protected.contains(&upn) || desired.iter().flatten().any(|&d| users[d].entra_id.as_deref() == Some(id.as_str())) {
             continue;
         }
-        protected.push(format!("{}@contoso.com", u.cn));
+        let role = roles[(protected.len() * 7) % size.roles].1.clone();
+        protected.push(upn);
         initial.insert((role.clone(), id.clone()));
         expected.insert((role, id));
     }
@@ -288,20 +293,6 @@ pub fn generate(size: &ScenarioSize) -> Scenario {
         desired_users: desired_users.len(),
         holders,
     }
-}
-
-fn desired_contains(
-    desired: &[Vec<usize>],
-    users: &[AdUser],
-    roles: &[(String, String)],
-    role: &str,
-    id: &str,
-) -> bool {
-    roles.iter().position(|r| r.1 == role).is_some_and(|r| {
-        desired[r]
-            .iter()
-            .any(|&u| users[u].entra_id.as_deref() == Some(id))
-    })
 }
 
 fn sid_bytes(sid: &str) -> Vec<u8> {
