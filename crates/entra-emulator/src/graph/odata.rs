@@ -499,6 +499,13 @@ impl Filter {
         }
     }
 
+    /// False only when the filter pins `prop` to values none of which is `value` (case-insensitive):
+    /// a cheap pre-check before building an entity's JSON.
+    pub fn may_match(&self, prop: &str, value: &str) -> bool {
+        self.eq_values(prop)
+            .is_none_or(|v| v.iter().any(|x| x.eq_ignore_ascii_case(value)))
+    }
+
     /// Evaluates against an entity's JSON; `case_sensitive` names properties compared exactly.
     pub fn eval(&self, obj: &Value, case_sensitive: &[&str]) -> bool {
         match self {
