@@ -149,3 +149,90 @@ async fn sync_killed_at_random_points_converges_on_rerun() {
         .status();
     assert!(killed_mid_apply >= 5, "only {killed_mid_apply} kills left a partial state");
 }
+
+fn set_credential(service: &str, name: &str, account: &str, secret: &str) {
+    use std::io::Write;
+    let mut set = Command::new(BIN)
+        .args(["credentials", "set", name, "--account", account, "--secret-stdin"])
+        .env("ROLESYNC_KEYRING_BACKEND", "kernel")
+        .env("ROLESYNC_KEYRING_SERVICE", service)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    writeln!(set.stdin.take().unwrap(), "{secret}").unwrap();
+    assert!(set.wait().unwrap().success());
+}
+
+/// An "LDAP server" that accepts a connection, takes the first request and goes away: the
+/// directory read fails part-way, so nothing may be applied (exit 4, `readDirectory` failed).
+#[test]
+fn ldap_server_gone_mid_read_applies_nothing_and_exits_4() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let s = generate(&ScenarioSize::small(5));
+    let tenant_file = dir.path().join("tenant.json");
+    std::fs::write(&tenant_file, s.tenant.to_json_pretty()).unwrap();
+    let emu = Emulator::start(&tenant_file, 0);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        // Bounded: at most 4 connections (the client may retry), then stop listening.
+        listener.set_nonblocking(false).unwrap();
+        for conn in listener.incoming().take(4) {
+            let Ok(mut c) = conn else { break };
+            let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut buf = [0u8; 512];
+            let _ = c.read(&mut buf);
+            drop(c);
+        }
+    });
+    let config = config_toml(&s, "unused.ldif", &emu.login, &emu.graph).replace(
+        "[directory]\nldif = \"unused.ldif\"\n",
+        &format!("[directory]\nurl = \"ldap://127.0.0.1:{port}\"\nallow_insecure = true\nbind = \"svc-rolesync@contoso.com\"\nbase_dn = \"DC=contoso,DC=com\"\n"),
+    );
+    std::fs::write(dir.path().join("rolesync.toml"), config).unwrap();
+    let service = format!("rolesync-ldap-gone-{}", std::process::id());
+    set_credential(&service, "office365", APP_ID, APP_SECRET);
+    set_credential(&service, "ldap", "svc-rolesync@contoso.com", "Passw0rd!");
+    let out = Command::new(BIN)
+        .args(["--json", "sync", "--config"])
+        .arg(dir.path().join("rolesync.toml"))
+        .env("ROLESYNC_KEYRING_BACKEND", "kernel")
+        .env("ROLESYNC_KEYRING_SERVICE", &service)
+        .env("ROLESYNC_HOME", dir.path())
+        .output()
+        .unwrap();
+    for name in ["office365", "ldap"] {
+        let _ = Command::new(BIN)
+            .args(["credentials", "forget", name])
+            .env("ROLESYNC_KEYRING_BACKEND", "kernel")
+            .env("ROLESYNC_KEYRING_SERVICE", &service)
+            .status();
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    // The report's step list (at the top level or under `report`).
+    fn failed_read(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::Object(m) => {
+                (m.get("step").is_some_and(|s| s == "readDirectory")
+                    && m.get("status").is_some_and(|s| s == "failed"))
+                    || m.values().any(failed_read)
+            }
+            serde_json::Value::Array(a) => a.iter().any(failed_read),
+            _ => false,
+        }
+    }
+    assert!(failed_read(&report), "{report:#}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let now = rt.block_on(assignments(&emu, &s.roles));
+    assert_eq!(now, rolesync_bench::assignment_pairs(&s.tenant), "nothing applied");
+    drop(emu);
+    // Unblock the server if the client connected fewer than 4 times.
+    for _ in 0..4 {
+        let _ = std::net::TcpStream::connect(("127.0.0.1", port));
+    }
+    server.join().unwrap();
+}
