@@ -98,7 +98,14 @@ async fn sync_killed_at_random_points_converges_on_rerun() {
     std::fs::write(&tenant_file, s.tenant.to_json_pretty()).unwrap();
     let service = format!("rolesync-resilience-{}", std::process::id());
     let mut set = Command::new(BIN)
-        .args(["credentials", "set", "office365", "--account", APP_ID, "--secret-stdin"])
+        .args([
+            "credentials",
+            "set",
+            "office365",
+            "--account",
+            APP_ID,
+            "--secret-stdin",
+        ])
         .env("ROLESYNC_KEYRING_BACKEND", "kernel")
         .env("ROLESYNC_KEYRING_SERVICE", &service)
         .stdin(Stdio::piped())
@@ -138,22 +145,40 @@ async fn sync_killed_at_random_points_converges_on_rerun() {
             killed_mid_apply += 1;
         }
         let rerun = sync(dir.path(), &service).status().unwrap();
-        assert_eq!(rerun.code(), Some(0), "round {round}: rerun after a kill at {delay:?}");
+        assert_eq!(
+            rerun.code(),
+            Some(0),
+            "round {round}: rerun after a kill at {delay:?}"
+        );
         let got = assignments(&emu, &s.roles).await;
-        assert_eq!(got, expected_pairs(&s), "round {round}: killed at {delay:?}");
+        assert_eq!(
+            got,
+            expected_pairs(&s),
+            "round {round}: killed at {delay:?}"
+        );
     }
     let _ = Command::new(BIN)
         .args(["credentials", "forget", "office365"])
         .env("ROLESYNC_KEYRING_BACKEND", "kernel")
         .env("ROLESYNC_KEYRING_SERVICE", &service)
         .status();
-    assert!(killed_mid_apply >= 5, "only {killed_mid_apply} kills left a partial state");
+    assert!(
+        killed_mid_apply >= 5,
+        "only {killed_mid_apply} kills left a partial state"
+    );
 }
 
 fn set_credential(service: &str, name: &str, account: &str, secret: &str) {
     use std::io::Write;
     let mut set = Command::new(BIN)
-        .args(["credentials", "set", name, "--account", account, "--secret-stdin"])
+        .args([
+            "credentials",
+            "set",
+            name,
+            "--account",
+            account,
+            "--secret-stdin",
+        ])
         .env("ROLESYNC_KEYRING_BACKEND", "kernel")
         .env("ROLESYNC_KEYRING_SERVICE", service)
         .stdin(Stdio::piped())
@@ -211,7 +236,12 @@ fn ldap_server_gone_mid_read_applies_nothing_and_exits_4() {
             .status();
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(4), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     // The report's step list (at the top level or under `report`).
     fn failed_read(v: &serde_json::Value) -> bool {
@@ -228,7 +258,11 @@ fn ldap_server_gone_mid_read_applies_nothing_and_exits_4() {
     assert!(failed_read(&report), "{report:#}");
     let rt = tokio::runtime::Runtime::new().unwrap();
     let now = rt.block_on(assignments(&emu, &s.roles));
-    assert_eq!(now, rolesync_bench::assignment_pairs(&s.tenant), "nothing applied");
+    assert_eq!(
+        now,
+        rolesync_bench::assignment_pairs(&s.tenant),
+        "nothing applied"
+    );
     drop(emu);
     // Unblock the server if the client connected fewer than 4 times.
     for _ in 0..4 {

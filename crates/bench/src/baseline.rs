@@ -95,7 +95,12 @@ impl SequentialClient {
         })
     }
 
-    async fn send(&mut self, method: reqwest::Method, url: &str, body: Option<Value>) -> anyhow::Result<(u16, Value)> {
+    async fn send(
+        &mut self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<(u16, Value)> {
         let url = if url.starts_with("http") {
             url.to_owned()
         } else {
@@ -135,7 +140,10 @@ impl SequentialClient {
     }
 
     /// One role's assignments as principal id → assignment id, and the pages read.
-    pub async fn role_members(&mut self, role_id: &str) -> anyhow::Result<(HashMap<String, String>, u64)> {
+    pub async fn role_members(
+        &mut self,
+        role_id: &str,
+    ) -> anyhow::Result<(HashMap<String, String>, u64)> {
         let (items, pages) = self
             .list(&format!(
                 "roleManagement/directory/roleAssignments?$filter=roleDefinitionId%20eq%20'{role_id}'&$expand=principal"
@@ -144,7 +152,12 @@ impl SequentialClient {
         Ok((
             items
                 .iter()
-                .filter_map(|a| Some((a["principalId"].as_str()?.to_ascii_lowercase(), a["id"].as_str()?.to_owned())))
+                .filter_map(|a| {
+                    Some((
+                        a["principalId"].as_str()?.to_ascii_lowercase(),
+                        a["id"].as_str()?.to_owned(),
+                    ))
+                })
                 .collect(),
             pages,
         ))

@@ -130,7 +130,11 @@ fn user_dn(cn: &str) -> String {
 pub fn mappable_roles() -> Vec<(String, String)> {
     builtin_roles()
         .filter(|r| r.name != "Global Administrator")
-        .filter(|r| r.name.chars().all(|c| c.is_ascii_alphanumeric() || c == ' '))
+        .filter(|r| {
+            r.name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == ' ')
+        })
         .map(|r| (r.name.to_owned(), r.template_id.to_owned()))
         .collect()
 }
@@ -139,7 +143,12 @@ pub fn mappable_roles() -> Vec<(String, String)> {
 pub fn generate(size: &ScenarioSize) -> Scenario {
     let mut rng = StdRng::seed_from_u64(size.seed);
     let roles: Vec<(String, String)> = mappable_roles().into_iter().take(size.roles).collect();
-    assert_eq!(roles.len(), size.roles, "at most {} roles", mappable_roles().len());
+    assert_eq!(
+        roles.len(),
+        size.roles,
+        "at most {} roles",
+        mappable_roles().len()
+    );
     let unsynced_from = size.users - size.users / 200;
     let users: Vec<AdUser> = (0..size.users)
         .map(|i| {
@@ -156,7 +165,8 @@ pub fn generate(size: &ScenarioSize) -> Scenario {
     let synced: Vec<usize> = (0..unsynced_from).collect();
 
     // Desired members per role; all grants and revokes are among synced users.
-    let per_role = |total: usize, r: usize| total / size.roles + usize::from(r < total % size.roles);
+    let per_role =
+        |total: usize, r: usize| total / size.roles + usize::from(r < total % size.roles);
     let mut desired: Vec<Vec<usize>> = Vec::new();
     let mut not_synced_members: Vec<Vec<usize>> = Vec::new();
     for r in 0..size.roles {
@@ -164,7 +174,11 @@ pub fn generate(size: &ScenarioSize) -> Scenario {
         desired.push(synced.choose_multiple(&mut rng, n).copied().collect());
         // A few members that are not synced yet: skipped with a reason.
         let extra = if unsynced_from < size.users { 1 } else { 0 };
-        not_synced_members.push((0..extra).map(|_| rng.gen_range(unsynced_from..size.users)).collect());
+        not_synced_members.push(
+            (0..extra)
+                .map(|_| rng.gen_range(unsynced_from..size.users))
+                .collect(),
+        );
     }
     let mut initial: BTreeSet<(String, String)> = BTreeSet::new();
     let mut expected: BTreeSet<(String, String)> = BTreeSet::new();
@@ -256,7 +270,13 @@ pub fn generate(size: &ScenarioSize) -> Scenario {
         let u = &users[synced[rng.gen_range(0..synced.len())]];
         let id = u.entra_id.clone().unwrap_or_default();
         let upn = format!("{}@contoso.com", u.cn);
-        if taken.contains(&id) || protected.contains(&upn) || desired.iter().flatten().any(|&d| users[d].entra_id.as_deref() == Some(id.as_str())) {
+        if taken.contains(&id)
+            || protected.contains(&upn)
+            || desired
+                .iter()
+                .flatten()
+                .any(|&d| users[d].entra_id.as_deref() == Some(id.as_str()))
+        {
             continue;
         }
         let role = roles[(protected.len() * 7) % size.roles].1.clone();
@@ -342,7 +362,8 @@ fn write_ldif(
             }
             s.push('\n');
         };
-        let dns = |v: &[usize]| -> Vec<String> { v.iter().map(|&u| user_dn(&users[u].cn)).collect() };
+        let dns =
+            |v: &[usize]| -> Vec<String> { v.iter().map(|&u| user_dn(&users[u].cn)).collect() };
         let mut top = dns(direct);
         top.extend(dns(&not_synced[r]));
         top.push(nested_dn.clone());

@@ -8,7 +8,9 @@ use clap::Parser;
 use rolesync_ad::snapshot::LdifSource;
 use rolesync_bench::baseline::{run_sample, SequentialClient};
 use rolesync_bench::measure::{entra_config, graph_target, proc_status_kb, run_engine};
-use rolesync_bench::{assignment_pairs, expected_pairs, generate, Scenario, ScenarioSize, APP_ID, APP_SECRET};
+use rolesync_bench::{
+    assignment_pairs, expected_pairs, generate, Scenario, ScenarioSize, APP_ID, APP_SECRET,
+};
 use rolesync_core::report::RunMode;
 use rolesync_entra::pacing::Pacing;
 use rolesync_entra::ConnectOptions;
@@ -89,6 +91,7 @@ struct ClientResult {
     ldif_parse_ms: u64,
     peak_rss_kb: u64,
     parse_peak_kb: u64,
+    rss_before_sync_kb: u64,
     grants: usize,
     revokes: usize,
     applied: usize,
@@ -108,6 +111,7 @@ async fn client(a: &Args, c: &[String]) -> anyhow::Result<()> {
     let parse_peak_kb = proc_status_kb("VmHWM").unwrap_or(0);
     // Reset the peak (Linux >= 4.0) so that VmHWM below covers the sync, not the LDIF parse.
     let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let rss_before_sync_kb = proc_status_kb("VmRSS").unwrap_or(0);
     let scenario = Scenario {
         size: a.size(),
         ldif: String::new(),
@@ -135,10 +139,15 @@ async fn client(a: &Args, c: &[String]) -> anyhow::Result<()> {
         ldif_parse_ms,
         peak_rss_kb: proc_status_kb("VmHWM").unwrap_or(0),
         parse_peak_kb,
+        rss_before_sync_kb,
         grants: plan.map_or(0, |p| p.summary.grants),
         revokes: plan.map_or(0, |p| p.summary.revokes),
         applied: out.applied.len(),
-        failed: out.applied.iter().filter(|x| !x.outcome.succeeded()).count(),
+        failed: out
+            .applied
+            .iter()
+            .filter(|x| !x.outcome.succeeded())
+            .count(),
         stops: plan.map_or(0, |p| p.stops.len()),
         error: out.report.error.as_ref().map(|e| format!("{e:?}")),
     };
@@ -215,7 +224,9 @@ async fn main() -> anyhow::Result<()> {
     let per_role_pages = |n: usize| (n.max(1)).div_ceil(100) as u64;
     let mut holders_per_role = std::collections::HashMap::<&str, usize>::new();
     for x in &s.tenant.role_assignments {
-        *holders_per_role.entry(x.role_definition_id.as_str()).or_default() += 1;
+        *holders_per_role
+            .entry(x.role_definition_id.as_str())
+            .or_default() += 1;
     }
     let role_pages: u64 = s
         .roles
@@ -223,7 +234,7 @@ async fn main() -> anyhow::Result<()> {
         .map(|(_, id)| per_role_pages(holders_per_role.get(id.as_str()).copied().unwrap_or(0)))
         .sum();
     let def_pages = 2u64; // 113 built-in roles at the default page size of 100
-    // Per role: active assignments + PIM activations + PIM eligibilities (one page each when empty).
+                          // Per role: active assignments + PIM activations + PIM eligibilities (one page each when empty).
     let read_pages = def_pages
         + role_pages
         + 2 * s.roles.len() as u64
@@ -254,19 +265,42 @@ async fn main() -> anyhow::Result<()> {
         "scenario: seed {} users {} roles {} memberships {} (distinct desired users {}), grants {} revokes {}, holders before {}",
         a.seed, a.users, a.roles, a.memberships, s.desired_users, s.size.grants(), s.size.revokes(), s.holders
     );
-    println!("latency {} ms, throttling: Microsoft's limits; concurrency {:?}", a.latency_ms, a.options().concurrency);
-    println!("plan: grants {} revokes {} stops {}; applied {} failed {}; error {:?}", r.grants, r.revokes, r.stops, r.applied, r.failed, r.error);
+    println!(
+        "latency {} ms, throttling: Microsoft's limits; concurrency {:?}",
+        a.latency_ms,
+        a.options().concurrency
+    );
+    println!(
+        "plan: grants {} revokes {} stops {}; applied {} failed {}; error {:?}",
+        r.grants, r.revokes, r.stops, r.applied, r.failed, r.error
+    );
     println!("end state equals expected: {end_ok}");
     println!("steps: {}", r.steps.join(", "));
-    println!("wall time (engine run): {wall:.2} s   (process incl. start + LDIF parse {} ms: {:.2} s)", r.ldif_parse_ms, process_ms as f64 / 1000.0);
-    println!("HTTP requests: outer {} + inner (in $batch) {} = {}", st.requests, st.batch_inner_requests, st.requests + st.batch_inner_requests);
-    println!("resource units: {}   429s: {}   writes: {}   login requests: {}", st.resource_units, st.throttled, st.writes, st.login_requests);
     println!(
-        "peak RSS of the client process (VmHWM): sync {:.1} MB (reset after the LDIF parse); LDIF parse {:.1} MB",
+        "wall time (engine run): {wall:.2} s   (process incl. start + LDIF parse {} ms: {:.2} s)",
+        r.ldif_parse_ms,
+        process_ms as f64 / 1000.0
+    );
+    println!(
+        "HTTP requests: outer {} + inner (in $batch) {} = {}",
+        st.requests,
+        st.batch_inner_requests,
+        st.requests + st.batch_inner_requests
+    );
+    println!(
+        "resource units: {}   429s: {}   writes: {}   login requests: {}",
+        st.resource_units, st.throttled, st.writes, st.login_requests
+    );
+    println!(
+        "peak RSS of the client process (VmHWM): sync {:.1} MB (reset after the LDIF parse; {:.1} MB resident when the sync started, the parsed directory included); LDIF parse {:.1} MB",
         r.peak_rss_kb as f64 / 1024.0,
+        r.rss_before_sync_kb as f64 / 1024.0,
         r.parse_peak_kb as f64 / 1024.0
     );
-    println!("minimum requests: {read_pages} read pages + {} write batches = {min_requests}", changes.div_ceil(20));
+    println!(
+        "minimum requests: {read_pages} read pages + {} write batches = {min_requests}",
+        changes.div_ceil(20)
+    );
     // Comparable count: every read (direct or inside a $batch, envelopes included) and every
     // write $batch envelope; the writes inside batches are what the minimum counts as batches.
     let comparable = st.requests + st.batch_inner_requests - st.writes;
@@ -297,16 +331,35 @@ async fn main() -> anyhow::Result<()> {
         .filter(|u| desired_ids.contains(&u.id.to_ascii_lowercase()))
         .filter_map(|u| u.on_premises_immutable_id.clone())
         .collect();
-    let mut c = SequentialClient::sign_in(&emu.login_base_url(), &emu.tenant_id(), &emu.graph_base_url(), APP_ID, APP_SECRET).await?;
+    let mut c = SequentialClient::sign_in(
+        &emu.login_base_url(),
+        &emu.tenant_id(),
+        &emu.graph_base_url(),
+        APP_ID,
+        APP_SECRET,
+    )
+    .await?;
     let roles: Vec<String> = s.roles.iter().map(|(_, id)| id.clone()).collect();
     let t = Instant::now();
-    let b = run_sample(&mut c, &roles, &anchors, &grants, &revokes, a.baseline_sample).await?;
+    let b = run_sample(
+        &mut c,
+        &roles,
+        &anchors,
+        &grants,
+        &revokes,
+        a.baseline_sample,
+    )
+    .await?;
     let sample_wall = t.elapsed().as_secs_f64();
     let bst = emu.stats();
     emu.shutdown().await;
     let lookups = s.desired_users as u64;
-    let est = b.extrapolate(lookups, grants.len() as u64, revokes.len() as u64).as_secs_f64();
-    println!("== Baseline (MSOnline-style: one sequential request per role read, look-up, change) ==");
+    let est = b
+        .extrapolate(lookups, grants.len() as u64, revokes.len() as u64)
+        .as_secs_f64();
+    println!(
+        "== Baseline (MSOnline-style: one sequential request per role read, look-up, change) =="
+    );
     println!(
         "measured: {} role lists ({} requests, {:.2} s), {} look-ups ({:.2} s), {} grants ({:.2} s), {} revokes ({:.2} s); sample wall {sample_wall:.2} s, {} requests, 429s {}",
         roles.len(), b.role_read_requests, b.role_reads.as_secs_f64(), b.lookups_sampled, b.lookups_time.as_secs_f64(),
@@ -316,6 +369,9 @@ async fn main() -> anyhow::Result<()> {
         "EXTRAPOLATED full baseline: {lookups} look-ups, {} grants, {} revokes -> {est:.1} s, {} requests",
         grants.len(), revokes.len(), b.requests(lookups, grants.len() as u64, revokes.len() as u64)
     );
-    println!("speed-up (extrapolated baseline / RoleSync wall): {:.1}x", ratio(est, wall));
+    println!(
+        "speed-up (extrapolated baseline / RoleSync wall): {:.1}x",
+        ratio(est, wall)
+    );
     Ok(())
 }

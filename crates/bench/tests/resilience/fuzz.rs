@@ -24,12 +24,32 @@ const GRAPH_SEEDS: &[&str] = &[
 /// Byte-level mutations: flip, insert, delete, duplicate a slice, splice interesting tokens.
 fn mutate(rng: &mut StdRng, input: &[u8]) -> Vec<u8> {
     const TOKENS: &[&[u8]] = &[
-        b"\n", b"::", b": ", b"\"", b"[", b"]", b"{", b"}", b"=", b"\n ", b"-", b"\xff", b"\0",
-        b"null", b"999999999999999999999", b"[[mappings]]", b"dn: ", b"member: ",
+        b"\n",
+        b"::",
+        b": ",
+        b"\"",
+        b"[",
+        b"]",
+        b"{",
+        b"}",
+        b"=",
+        b"\n ",
+        b"-",
+        b"\xff",
+        b"\0",
+        b"null",
+        b"999999999999999999999",
+        b"[[mappings]]",
+        b"dn: ",
+        b"member: ",
     ];
     let mut v = input.to_vec();
     for _ in 0..rng.gen_range(1..8) {
-        let at = if v.is_empty() { 0 } else { rng.gen_range(0..v.len()) };
+        let at = if v.is_empty() {
+            0
+        } else {
+            rng.gen_range(0..v.len())
+        };
         match rng.gen_range(0..5) {
             0 if !v.is_empty() => v[at] ^= 1 << rng.gen_range(0..8),
             1 => {

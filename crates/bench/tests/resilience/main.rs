@@ -57,8 +57,12 @@ async fn converge(seed: u64) -> Result<(), String> {
     .await
     .map_err(|e| e.to_string())?;
     let source = LdifSource::parse("scenario", &s.ldif).map_err(|e| e.to_string())?;
-    let cfg = entra_config(&emu.tenant_id(), &emu.login_base_url(), &emu.graph_base_url())
-        .map_err(|e| e.to_string())?;
+    let cfg = entra_config(
+        &emu.tenant_id(),
+        &emu.login_base_url(),
+        &emu.graph_base_url(),
+    )
+    .map_err(|e| e.to_string())?;
     let target = graph_target(&cfg, &options()).map_err(|e| e.to_string())?;
     let mut converged = false;
     for _ in 0..6 {
@@ -121,7 +125,8 @@ async fn an_emptied_role_group_stops_the_run_with_exit_3_and_changes_nothing() {
     let mut in_group = false;
     for line in s.ldif.lines() {
         if let Some(dn) = line.strip_prefix("dn: ") {
-            in_group = dn.starts_with(&format!("CN={role},")) || dn.starts_with(&format!("CN={role} Team"));
+            in_group = dn.starts_with(&format!("CN={role},"))
+                || dn.starts_with(&format!("CN={role} Team"));
         }
         if in_group && line.starts_with("member: ") {
             continue;
@@ -137,14 +142,22 @@ async fn an_emptied_role_group_stops_the_run_with_exit_3_and_changes_nothing() {
     .await
     .unwrap();
     let source = LdifSource::parse("emptied", &ldif).unwrap();
-    let cfg = entra_config(&emu.tenant_id(), &emu.login_base_url(), &emu.graph_base_url()).unwrap();
+    let cfg = entra_config(
+        &emu.tenant_id(),
+        &emu.login_base_url(),
+        &emu.graph_base_url(),
+    )
+    .unwrap();
     let target = graph_target(&cfg, &options()).unwrap();
     let out = run_engine(&s, &source, &target, RunMode::Apply).await;
     assert_eq!(out.report.exit_code, 3, "{:?}", out.report.stops);
     assert!(!out.report.stops.is_empty());
     assert!(out.applied.is_empty());
     assert_eq!(emu.stats().writes, 0);
-    assert_eq!(assignment_pairs(&emu.snapshot()), assignment_pairs(&s.tenant));
+    assert_eq!(
+        assignment_pairs(&emu.snapshot()),
+        assignment_pairs(&s.tenant)
+    );
     emu.shutdown().await;
 }
 
