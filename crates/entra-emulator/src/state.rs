@@ -2,7 +2,7 @@
 //! PIM-activated) and eligibilities. The unified RBAC API, PIM and the legacy `/directoryRoles`
 //! API all read and write this one state, so they stay consistent.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
@@ -71,6 +71,8 @@ pub(crate) struct TenantState {
     pub assignments: Vec<Assignment>,
     pub eligibilities: Vec<Eligibility>,
     pub activated_templates: BTreeSet<String>,
+    /// User object id → position in `users` (users never change after loading).
+    pub user_index: HashMap<String, usize>,
 }
 
 fn assignment_id_for(role: &str, principal: &str, scope: &str) -> String {
@@ -112,7 +114,13 @@ impl TenantState {
             }
             roles.push(RoleDef::from_custom(c));
         }
+        let user_index = users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.id.clone(), i))
+            .collect();
         let mut st = TenantState {
+            user_index,
             tenant_id: norm(&f.tenant_id),
             display_name: f.display_name.clone(),
             verified_domains: f.verified_domains.clone(),
@@ -253,15 +261,18 @@ impl TenantState {
     /// A user by object id or UPN (case-insensitive).
     pub fn find_user(&self, key: &str) -> Option<&FixtureUser> {
         let k = norm(key);
+        if let Some(u) = self.user_index.get(&k).and_then(|&i| self.users.get(i)) {
+            return Some(u);
+        }
         self.users
             .iter()
-            .find(|u| u.id == k || u.user_principal_name.eq_ignore_ascii_case(key))
+            .find(|u| u.user_principal_name.eq_ignore_ascii_case(key))
     }
 
     /// Any principal by object id.
     pub fn principal(&self, id: &str) -> Option<Principal<'_>> {
         let id = norm(id);
-        if let Some(u) = self.users.iter().find(|u| u.id == id) {
+        if let Some(u) = self.user_index.get(&id).and_then(|&i| self.users.get(i)) {
             return Some(Principal::User(u));
         }
         if let Some(g) = self.groups.iter().find(|g| g.id == id) {

@@ -579,29 +579,43 @@ impl RoleTarget for GraphTarget {
             let s: BTreeSet<String> = v.into_iter().filter(|x| !x.is_empty()).collect();
             s.into_iter().collect()
         };
+        // Source anchors first; SIDs and UPNs only for the keys whose anchor found nobody (the
+        // planner matches by anchor before SID and UPN, so those are the only ones it reads).
         let anchors = uniq(keys.iter().map(|k| k.immutable_id.clone()).collect());
+        let query = |prop: &str, values: &[String]| -> Vec<String> {
+            in_filters(prop, values)
+                .iter()
+                .map(|f| users_query(f))
+                .collect()
+        };
+        let err = |e: GraphError| e.to_read_error("looking up the AD members' Entra users");
+        let mut found = self
+            .batched_get(query("onPremisesImmutableId", &anchors))
+            .await
+            .map_err(err)?;
+        let anchored: HashSet<&str> = found
+            .iter()
+            .filter_map(|u| u.on_premises_immutable_id.as_deref())
+            .collect();
+        let rest: Vec<&UserKey> = keys
+            .iter()
+            .filter(|k| !anchored.contains(k.immutable_id.as_str()))
+            .collect();
         let sids = uniq(
-            keys.iter()
+            rest.iter()
                 .filter_map(|k| k.sid.as_ref().map(|s| s.to_string()))
                 .collect(),
         );
         let upns = uniq(
-            keys.iter()
+            rest.iter()
                 .filter_map(|k| k.upn.as_ref().map(|u| u.as_str().to_owned()))
                 .collect(),
         );
-        let mut queries: Vec<String> = Vec::new();
-        for (prop, values) in [
-            ("onPremisesImmutableId", &anchors),
-            ("onPremisesSecurityIdentifier", &sids),
-            ("userPrincipalName", &upns),
-        ] {
-            queries.extend(in_filters(prop, values).iter().map(|f| users_query(f)));
+        let mut queries = query("onPremisesSecurityIdentifier", &sids);
+        queries.extend(query("userPrincipalName", &upns));
+        if !queries.is_empty() {
+            found.extend(self.batched_get(queries).await.map_err(err)?);
         }
-        let found = self
-            .batched_get(queries)
-            .await
-            .map_err(|e| e.to_read_error("looking up the AD members' Entra users"))?;
         let mut seen = HashSet::new();
         Ok(found
             .into_iter()

@@ -472,6 +472,40 @@ impl Filter {
         }
     }
 
+    /// The string values `prop` must equal for an entity to match (from `eq`/`in` the expression
+    /// requires), or `None` when the filter does not pin `prop` down. Lets a handler skip entities
+    /// cheaply before evaluating the whole filter; it never changes what matches.
+    pub fn eq_values(&self, prop: &str) -> Option<Vec<&str>> {
+        match self {
+            Filter::And(a, b) => a.eq_values(prop).or_else(|| b.eq_values(prop)),
+            Filter::Or(a, b) => {
+                let mut v = a.eq_values(prop)?;
+                v.extend(b.eq_values(prop)?);
+                Some(v)
+            }
+            Filter::Cmp {
+                prop: p,
+                op: CmpOp::Eq,
+                value: Lit::Str(s),
+            } if p.eq_ignore_ascii_case(prop) => Some(vec![s.as_str()]),
+            Filter::In { prop: p, values } if p.eq_ignore_ascii_case(prop) => values
+                .iter()
+                .map(|v| match v {
+                    Lit::Str(s) => Some(s.as_str()),
+                    _ => None,
+                })
+                .collect(),
+            _ => None,
+        }
+    }
+
+    /// False only when the filter pins `prop` to values none of which is `value` (case-insensitive):
+    /// a cheap pre-check before building an entity's JSON.
+    pub fn may_match(&self, prop: &str, value: &str) -> bool {
+        self.eq_values(prop)
+            .is_none_or(|v| v.iter().any(|x| x.eq_ignore_ascii_case(value)))
+    }
+
     /// Evaluates against an entity's JSON; `case_sensitive` names properties compared exactly.
     pub fn eval(&self, obj: &Value, case_sensitive: &[&str]) -> bool {
         match self {

@@ -384,6 +384,12 @@ pub(crate) fn assignment_instances(rq: &Rq<'_>) -> GraphResponse {
     let items: Vec<Value> = st
         .assignments
         .iter()
+        .filter(|x| {
+            rq.q.filter.as_ref().is_none_or(|f| {
+                f.may_match("roleDefinitionId", &x.role_definition_id)
+                    && f.may_match("principalId", &x.principal_id)
+            })
+        })
         .filter_map(|a| {
             let origin = match a.kind {
                 AssignmentKind::Assigned => a.id.clone(),
@@ -436,6 +442,12 @@ pub(crate) fn eligibility_instances(rq: &Rq<'_>) -> GraphResponse {
     let items: Vec<Value> = st
         .eligibilities
         .iter()
+        .filter(|x| {
+            rq.q.filter.as_ref().is_none_or(|f| {
+                f.may_match("roleDefinitionId", &x.role_definition_id)
+                    && f.may_match("principalId", &x.principal_id)
+            })
+        })
         .filter_map(|e| {
             let v = json!({
                 "id": e.id,

@@ -103,6 +103,12 @@ pub(crate) fn list(rq: &Rq<'_>) -> GraphResponse {
     let items: Vec<Value> = st
         .assignments
         .iter()
+        .filter(|x| {
+            rq.q.filter.as_ref().is_none_or(|f| {
+                f.may_match("roleDefinitionId", &x.role_definition_id)
+                    && f.may_match("principalId", &x.principal_id)
+            })
+        })
         .filter_map(|a| {
             let v = assignment_json(a);
             let keep = rq.q.filter.as_ref().is_none_or(|f| f.eval(&v, &[]));

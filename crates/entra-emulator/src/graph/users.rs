@@ -24,6 +24,9 @@ const FILTERABLE: &[&str] = &[
 /// Properties compared case-sensitively (base64 is case-sensitive).
 const CASE_SENSITIVE: &[&str] = &["onPremisesImmutableId"];
 
+/// Reads one key property of a fixture user.
+type KeyOf = fn(&crate::fixture::FixtureUser) -> Option<&str>;
+
 fn select_list(rq: &Rq<'_>, sample: &Value) -> Result<Option<Vec<String>>, GraphResponse> {
     let Some(sel) = &rq.q.select else {
         return Ok(None);
@@ -70,9 +73,53 @@ pub(crate) fn list(rq: &Rq<'_>) -> GraphResponse {
         Ok(s) => s,
         Err(e) => return e,
     };
+    // Indexed-lookup shortcut: when the filter pins a key property to a few values, skip the
+    // other users before building their JSON (a 50,000-user tenant otherwise costs ~100 ms of
+    // CPU per look-up, which a benchmark would measure instead of the client).
+    let pinned: Vec<(KeyOf, bool, Vec<&str>)> =
+        rq.q.filter
+            .as_ref()
+            .map(|f| {
+                let keys: [(&str, KeyOf, bool); 4] = [
+                    ("id", |u| Some(u.id.as_str()), false),
+                    (
+                        "userPrincipalName",
+                        |u| Some(u.user_principal_name.as_str()),
+                        false,
+                    ),
+                    (
+                        "onPremisesImmutableId",
+                        |u| u.on_premises_immutable_id.as_deref(),
+                        true,
+                    ),
+                    (
+                        "onPremisesSecurityIdentifier",
+                        |u| u.on_premises_security_identifier.as_deref(),
+                        false,
+                    ),
+                ];
+                keys.into_iter()
+                    .filter_map(|(p, get, exact)| f.eq_values(p).map(|v| (get, exact, v)))
+                    .collect()
+            })
+            .unwrap_or_default();
+    let may_match = |u: &crate::fixture::FixtureUser| {
+        pinned.iter().all(|(get, exact, values)| {
+            get(u).is_some_and(|x| {
+                values.iter().any(|v| {
+                    if *exact {
+                        x == *v
+                    } else {
+                        x.eq_ignore_ascii_case(v)
+                    }
+                })
+            })
+        })
+    };
     let items: Vec<Value> = st
         .users
         .iter()
+        .filter(|u| may_match(u))
         .filter_map(|u| {
             let all = user_all(u);
             let keep =

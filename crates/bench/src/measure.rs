@@ -1,0 +1,89 @@
+//! Running the real engine and Graph client against an emulator, and reading the figures a
+//! benchmark reports (peak RSS from `/proc/self/status`).
+
+use crate::{policy, Scenario, APP_ID, APP_SECRET};
+use rolesync_ad::snapshot::LdifSource;
+use rolesync_config::{EntraConfig, SignIn};
+use rolesync_core::engine::{Engine, RunOptions, RunOutput};
+use rolesync_core::events::{Observer, SyncEvent};
+use rolesync_core::report::RunMode;
+use rolesync_entra::auth::{DeviceCodePrompt, Interaction};
+use rolesync_entra::{ConnectOptions, GraphTarget, Sensitive};
+use std::sync::Arc;
+use url::Url;
+
+/// An observer that ignores events.
+pub struct Quiet;
+
+impl Observer for Quiet {
+    fn event(&self, _e: SyncEvent) {}
+}
+
+/// No browser: app-only sign-in never needs one.
+pub struct NoInteraction;
+
+#[async_trait::async_trait]
+impl Interaction for NoInteraction {
+    async fn open_browser(&self, _url: &str) -> Result<(), String> {
+        Err("app-only sign-in opens no browser".into())
+    }
+
+    fn show_device_code(&self, _prompt: &DeviceCodePrompt) {}
+}
+
+/// The `[entra]` section for an emulator at these base URLs.
+pub fn entra_config(tenant: &str, login_url: &str, graph_url: &str) -> anyhow::Result<EntraConfig> {
+    Ok(EntraConfig {
+        tenant: tenant.to_owned(),
+        client_id: APP_ID.to_owned(),
+        sign_in: SignIn::Secret,
+        certificate: None,
+        certificate_thumbprint: None,
+        username: None,
+        login_url: Url::parse(login_url)?,
+        graph_url: Url::parse(graph_url)?,
+        ca_file: None,
+    })
+}
+
+/// The real Graph target, signed in with the demo app's secret.
+pub fn graph_target(cfg: &EntraConfig, opts: &ConnectOptions) -> anyhow::Result<GraphTarget> {
+    GraphTarget::from_config(
+        cfg,
+        Some(Sensitive::from(APP_SECRET)),
+        Arc::new(NoInteraction),
+        opts,
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Runs the engine once over the scenario's LDIF.
+pub async fn run_engine(
+    scenario: &Scenario,
+    source: &LdifSource,
+    target: &GraphTarget,
+    mode: RunMode,
+) -> RunOutput {
+    let policy = policy(scenario);
+    let engine = Engine {
+        source,
+        target,
+        policy: &policy,
+        transitive: true,
+    };
+    let opts = RunOptions {
+        mode,
+        force: false,
+        run_id: "bench".into(),
+    };
+    engine.run(&opts, &Quiet).await
+}
+
+/// A field of `/proc/self/status` in kB (`VmHWM` is the peak resident set size).
+pub fn proc_status_kb(field: &str) -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/status").ok()?;
+    text.lines()
+        .find(|l| l.starts_with(field) && l[field.len()..].starts_with(':'))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+}
