@@ -9,7 +9,8 @@ fn read(name: &str) -> String {
     std::fs::read_to_string(fixture(&format!("msdocs/{name}"))).unwrap()
 }
 
-/// Microsoft's example shows trailing commas; remove them the way a lenient reader would.
+/// The documented example shows trailing commas (so does this re-creation of it); remove them the
+/// way a lenient reader would.
 fn without_trailing_commas(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let chars: Vec<char> = s.chars().collect();
@@ -30,7 +31,7 @@ fn role_assignments_with_expanded_principal() {
     let text = read("roleassignments-expand-principal.json");
     assert!(
         serde_json::from_str::<serde_json::Value>(&text).is_err(),
-        "the documented example is not strict JSON"
+        "like the documented example, this is not strict JSON"
     );
     let page: Page<RoleAssignmentDto> =
         serde_json::from_str(&without_trailing_commas(&text)).unwrap();
@@ -42,7 +43,7 @@ fn role_assignments_with_expanded_principal() {
     let p = a.principal.as_ref().unwrap().to_principal();
     match p {
         Principal::User(u) => {
-            assert_eq!(u.display_name, "Joey Cruz");
+            assert_eq!(u.display_name, "Alice Anders");
             assert_eq!(u.user_type, UserType::Member);
             assert_eq!(u.on_premises_sync_enabled, None, "not returned by $expand");
         }
