@@ -54,12 +54,21 @@ pub struct LdifError {
 
 /// Parses a whole LDIF document.
 pub fn parse(text: &str) -> Result<Vec<LdifEntry>, LdifError> {
-    // Unfold: a line starting with one space continues the previous one.
-    let mut lines: Vec<(usize, String)> = Vec::new();
+    let mut entries = Vec::new();
+    each_entry(text, |e| entries.push(e))?;
+    Ok(entries)
+}
+
+/// Reads an LDIF document entry by entry, handing each to `f` as soon as it is complete, so that
+/// a large export is never held twice (lines, then entries) in memory.
+pub fn each_entry(text: &str, mut f: impl FnMut(LdifEntry)) -> Result<(), LdifError> {
+    let mut reader = Reader { current: None };
+    // The logical line being unfolded: a line starting with one space continues it.
+    let mut pending: Option<(usize, String)> = None;
     for (i, raw) in text.lines().enumerate() {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
         if let Some(rest) = raw.strip_prefix(' ') {
-            match lines.last_mut() {
+            match pending.as_mut() {
                 Some((_, prev)) if !prev.is_empty() => prev.push_str(rest),
                 _ => {
                     return Err(LdifError {
@@ -69,27 +78,48 @@ pub fn parse(text: &str) -> Result<Vec<LdifEntry>, LdifError> {
                 }
             }
         } else {
-            lines.push((i + 1, raw.to_string()));
+            if let Some((no, line)) = pending.take() {
+                reader.line(no, &line, &mut f)?;
+            }
+            pending = Some((i + 1, raw.to_string()));
         }
     }
+    if let Some((no, line)) = pending.take() {
+        reader.line(no, &line, &mut f)?;
+    }
+    if let Some(e) = reader.current.take() {
+        f(e);
+    }
+    Ok(())
+}
 
-    let mut entries = Vec::new();
-    let mut current: Option<LdifEntry> = None;
-    for (no, line) in lines {
+/// The entry being read.
+struct Reader {
+    current: Option<LdifEntry>,
+}
+
+impl Reader {
+    /// Takes one logical (unfolded) line.
+    fn line(
+        &mut self,
+        no: usize,
+        line: &str,
+        f: &mut impl FnMut(LdifEntry),
+    ) -> Result<(), LdifError> {
         if line.starts_with('#') {
-            continue;
+            return Ok(());
         }
         if line.trim().is_empty() {
-            if let Some(e) = current.take() {
-                entries.push(e);
+            if let Some(e) = self.current.take() {
+                f(e);
             }
-            continue;
+            return Ok(());
         }
-        let (name, value) = split_line(&line).map_err(|message| LdifError { line: no, message })?;
-        match current.as_mut() {
+        let (name, value) = split_line(line).map_err(|message| LdifError { line: no, message })?;
+        match self.current.as_mut() {
             None => {
                 if name.eq_ignore_ascii_case("version") {
-                    continue;
+                    return Ok(());
                 }
                 if !name.eq_ignore_ascii_case("dn") {
                     return Err(LdifError {
@@ -101,7 +131,7 @@ pub fn parse(text: &str) -> Result<Vec<LdifEntry>, LdifError> {
                     line: no,
                     message: "the DN is not UTF-8".into(),
                 })?;
-                current = Some(LdifEntry {
+                self.current = Some(LdifEntry {
                     dn,
                     attrs: Vec::new(),
                 });
@@ -115,16 +145,13 @@ pub fn parse(text: &str) -> Result<Vec<LdifEntry>, LdifError> {
                             message: format!("only `changetype: add` can be read, found `{v}`"),
                         });
                     }
-                    continue;
+                    return Ok(());
                 }
                 e.attrs.push((name, value));
             }
         }
+        Ok(())
     }
-    if let Some(e) = current {
-        entries.push(e);
-    }
-    Ok(entries)
 }
 
 fn split_line(line: &str) -> Result<(String, Vec<u8>), String> {

@@ -24,7 +24,7 @@ impl LdifSource {
         let mut index = DirectoryIndex::default();
         let mut containers = Vec::new();
         let mut problems = Vec::new();
-        for e in ldif::parse(text)? {
+        ldif::each_entry(text, |e| {
             let key = Dn::new(&e.dn).folded();
             match entry::kind(&e) {
                 EntryKind::User => match entry::user(&e.dn, &e) {
@@ -51,7 +51,7 @@ impl LdifSource {
                     containers.push(Dn::new(&e.dn));
                 }
             }
-        }
+        })?;
         Ok(Self {
             name: name.into(),
             index,
