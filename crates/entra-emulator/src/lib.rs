@@ -30,6 +30,7 @@ mod state;
 mod throttle;
 mod tls;
 mod tokens;
+mod user_index;
 
 pub use config::{EmulatorConfig, FaultConfig, Lifetimes, ThrottleConfig};
 pub use demo::{

@@ -2,7 +2,7 @@
 //! PIM-activated) and eligibilities. The unified RBAC API, PIM and the legacy `/directoryRoles`
 //! API all read and write this one state, so they stay consistent.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -71,8 +71,13 @@ pub(crate) struct TenantState {
     pub assignments: Vec<Assignment>,
     pub eligibilities: Vec<Eligibility>,
     pub activated_templates: BTreeSet<String>,
-    /// User object id → position in `users` (users never change after loading).
-    pub user_index: HashMap<String, usize>,
+    /// Look-ups into `users` (users never change after loading).
+    pub user_index: crate::user_index::UserIndex,
+    /// The ids and the (principal, role, scope) keys of `assignments`, kept by
+    /// [`TenantState::push_assignment`] and [`TenantState::remove_assignment`], so that a write
+    /// checks for a duplicate without a scan.
+    assignment_ids: HashSet<String>,
+    assignment_keys: HashSet<(String, String, String)>,
 }
 
 fn assignment_id_for(role: &str, principal: &str, scope: &str) -> String {
@@ -114,13 +119,11 @@ impl TenantState {
             }
             roles.push(RoleDef::from_custom(c));
         }
-        let user_index = users
-            .iter()
-            .enumerate()
-            .map(|(i, u)| (u.id.clone(), i))
-            .collect();
+        let user_index = crate::user_index::UserIndex::build(&users);
         let mut st = TenantState {
             user_index,
+            assignment_ids: HashSet::new(),
+            assignment_keys: HashSet::new(),
             tenant_id: norm(&f.tenant_id),
             display_name: f.display_name.clone(),
             verified_domains: f.verified_domains.clone(),
@@ -156,7 +159,7 @@ impl TenantState {
             let id =
                 a.id.clone()
                     .unwrap_or_else(|| assignment_id_for(&r, &p, &a.directory_scope_id));
-            st.assignments.push(Assignment {
+            st.push_assignment(Assignment {
                 id,
                 principal_id: p,
                 role_definition_id: r,
@@ -187,7 +190,7 @@ impl TenantState {
             let id =
                 a.id.clone()
                     .unwrap_or_else(|| assignment_id_for(&r, &p, &a.directory_scope_id));
-            st.assignments.push(Assignment {
+            st.push_assignment(Assignment {
                 id,
                 principal_id: p,
                 role_definition_id: r,
@@ -261,18 +264,19 @@ impl TenantState {
     /// A user by object id or UPN (case-insensitive).
     pub fn find_user(&self, key: &str) -> Option<&FixtureUser> {
         let k = norm(key);
-        if let Some(u) = self.user_index.get(&k).and_then(|&i| self.users.get(i)) {
+        if let Some(u) = self.user_index.by_id(&k).and_then(|i| self.users.get(i)) {
             return Some(u);
         }
-        self.users
-            .iter()
-            .find(|u| u.user_principal_name.eq_ignore_ascii_case(key))
+        self.user_index
+            .positions(crate::user_index::UserKey::UserPrincipalName, &[key])
+            .first()
+            .and_then(|&i| self.users.get(i))
     }
 
     /// Any principal by object id.
     pub fn principal(&self, id: &str) -> Option<Principal<'_>> {
         let id = norm(id);
-        if let Some(u) = self.user_index.get(&id).and_then(|&i| self.users.get(i)) {
+        if let Some(u) = self.user_index.by_id(&id).and_then(|i| self.users.get(i)) {
             return Some(Principal::User(u));
         }
         if let Some(g) = self.groups.iter().find(|g| g.id == id) {
@@ -360,11 +364,12 @@ impl TenantState {
         kind: AssignmentKind,
         end: Option<DateTime<Utc>>,
     ) -> Option<Assignment> {
-        if self.find_assignment(principal, role, scope).is_some() {
+        let key = (principal.to_owned(), role.to_owned(), scope.to_owned());
+        if self.assignment_keys.contains(&key) {
             return None;
         }
         let mut id = assignment_id_for(role, principal, scope);
-        if self.assignments.iter().any(|a| a.id == id) {
+        if self.assignment_ids.contains(&id) {
             id = ids::new_guid();
         }
         let a = Assignment {
@@ -382,14 +387,43 @@ impl TenantState {
                 self.activated_templates.insert(t);
             }
         }
-        self.assignments.push(a.clone());
+        self.push_assignment(a.clone());
         Some(a)
+    }
+
+    /// Adds an assignment (no duplicate check: see [`TenantState::add_assignment`]).
+    fn push_assignment(&mut self, a: Assignment) {
+        self.assignment_ids.insert(a.id.clone());
+        self.assignment_keys.insert((
+            a.principal_id.clone(),
+            a.role_definition_id.clone(),
+            a.directory_scope_id.clone(),
+        ));
+        self.assignments.push(a);
     }
 
     /// Removes an assignment by id.
     pub fn remove_assignment(&mut self, id: &str) -> Option<Assignment> {
+        if !self.assignment_ids.contains(id) {
+            return None;
+        }
         let pos = self.assignments.iter().position(|a| a.id == id)?;
-        Some(self.assignments.remove(pos))
+        let a = self.assignments.remove(pos);
+        self.assignment_ids.remove(&a.id);
+        // Another assignment may share the key only if the fixture held duplicates.
+        let key = (
+            a.principal_id.clone(),
+            a.role_definition_id.clone(),
+            a.directory_scope_id.clone(),
+        );
+        if !self.assignments.iter().any(|x| {
+            x.principal_id == key.0
+                && x.role_definition_id == key.1
+                && x.directory_scope_id == key.2
+        }) {
+            self.assignment_keys.remove(&key);
+        }
+        Some(a)
     }
 
     /// Template ids whose legacy `directoryRole` is activated (explicitly or through an assignment).

@@ -71,7 +71,14 @@ pub(crate) struct Signer {
     enc: EncodingKey,
     dec: DecodingKey,
     cert: ParsedCert,
+    /// Claims of tokens whose signature has been verified (by the whole token text), so that a
+    /// client's thousands of requests with one token cost one RSA verification, as at a real
+    /// front end; expiry, audience and tenant are still checked on every request.
+    verified: std::sync::Mutex<std::collections::HashMap<String, Value>>,
 }
+
+/// Verified tokens remembered at most (the cache is emptied when full).
+const VERIFIED_CACHE: usize = 256;
 
 /// Why Graph rejects a bearer token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,7 +122,12 @@ impl Signer {
             EncodingKey::from_rsa_pem(SIGNING_KEY_PEM.as_bytes()).map_err(|e| e.to_string())?;
         let cert = parse_cert_pem(SIGNING_CERT_PEM)?;
         let dec = DecodingKey::from_rsa_der(&cert.rsa_public_der);
-        Ok(Signer { enc, dec, cert })
+        Ok(Signer {
+            enc,
+            dec,
+            cert,
+            verified: Default::default(),
+        })
     }
 
     /// The JWKS document.
@@ -135,13 +147,8 @@ impl Signer {
         jsonwebtoken::encode(&h, claims, &self.enc).unwrap_or_default()
     }
 
-    /// Verifies a Graph bearer token issued by this emulator for this tenant.
-    pub fn verify_access_token(
-        &self,
-        token: &str,
-        tenant_id: &str,
-        now: i64,
-    ) -> Result<TokenInfo, BearerError> {
+    /// Checks an RS256 token's signature against the signing key and returns its claims.
+    fn verify_signature(&self, token: &str) -> Result<Value, BearerError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| BearerError::Malformed)?;
         if header.alg != Algorithm::RS256 {
             return Err(BearerError::BadSignature);
@@ -151,12 +158,34 @@ impl Signer {
         v.validate_nbf = false;
         v.validate_aud = false;
         v.required_spec_claims.clear();
-        let data =
-            jsonwebtoken::decode::<Value>(token, &self.dec, &v).map_err(|e| match e.kind() {
+        jsonwebtoken::decode::<Value>(token, &self.dec, &v)
+            .map(|d| d.claims)
+            .map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::InvalidSignature => BearerError::BadSignature,
                 _ => BearerError::Malformed,
-            })?;
-        let c = data.claims;
+            })
+    }
+
+    /// Verifies a Graph bearer token issued by this emulator for this tenant.
+    pub fn verify_access_token(
+        &self,
+        token: &str,
+        tenant_id: &str,
+        now: i64,
+    ) -> Result<TokenInfo, BearerError> {
+        let cached = crate::server::lock(&self.verified).get(token).cloned();
+        let c = match cached {
+            Some(c) => c,
+            None => {
+                let c = self.verify_signature(token)?;
+                let mut cache = crate::server::lock(&self.verified);
+                if cache.len() >= VERIFIED_CACHE {
+                    cache.clear();
+                }
+                cache.insert(token.to_owned(), c.clone());
+                c
+            }
+        };
         let exp = c
             .get("exp")
             .and_then(Value::as_i64)

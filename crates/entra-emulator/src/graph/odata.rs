@@ -499,11 +499,17 @@ impl Filter {
         }
     }
 
-    /// False only when the filter pins `prop` to values none of which is `value` (case-insensitive):
-    /// a cheap pre-check before building an entity's JSON.
-    pub fn may_match(&self, prop: &str, value: &str) -> bool {
-        self.eq_values(prop)
-            .is_none_or(|v| v.iter().any(|x| x.eq_ignore_ascii_case(value)))
+    /// A cheap pre-check before building an entity's JSON: false only for a `(role, principal)`
+    /// pair that the filter's pinned `roleDefinitionId` / `principalId` values rule out
+    /// (case-insensitive). The pinned values are computed once, here, not once per entity.
+    pub fn role_pair_pre_check(&self) -> impl Fn(&str, &str) -> bool + '_ {
+        let roles = self.eq_values("roleDefinitionId");
+        let principals = self.eq_values("principalId");
+        let admits = |pins: &Option<Vec<&str>>, v: &str| {
+            pins.as_ref()
+                .is_none_or(|p| p.iter().any(|x| x.eq_ignore_ascii_case(v)))
+        };
+        move |role: &str, principal: &str| admits(&roles, role) && admits(&principals, principal)
     }
 
     /// Evaluates against an entity's JSON; `case_sensitive` names properties compared exactly.

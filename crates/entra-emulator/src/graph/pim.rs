@@ -380,16 +380,13 @@ pub(crate) fn assignment_instances(rq: &Rq<'_>) -> GraphResponse {
     {
         return e;
     }
+    let pre_check = rq.q.filter.as_ref().map(|f| f.role_pair_pre_check());
+    let pre_check = |r: &str, p: &str| pre_check.as_ref().is_none_or(|c| c(r, p));
     let st = crate::server::lock(&rq.ctx.state);
     let items: Vec<Value> = st
         .assignments
         .iter()
-        .filter(|x| {
-            rq.q.filter.as_ref().is_none_or(|f| {
-                f.may_match("roleDefinitionId", &x.role_definition_id)
-                    && f.may_match("principalId", &x.principal_id)
-            })
-        })
+        .filter(|x| pre_check(&x.role_definition_id, &x.principal_id))
         .filter_map(|a| {
             let origin = match a.kind {
                 AssignmentKind::Assigned => a.id.clone(),
@@ -438,16 +435,13 @@ pub(crate) fn eligibility_instances(rq: &Rq<'_>) -> GraphResponse {
     {
         return e;
     }
+    let pre_check = rq.q.filter.as_ref().map(|f| f.role_pair_pre_check());
+    let pre_check = |r: &str, p: &str| pre_check.as_ref().is_none_or(|c| c(r, p));
     let st = crate::server::lock(&rq.ctx.state);
     let items: Vec<Value> = st
         .eligibilities
         .iter()
-        .filter(|x| {
-            rq.q.filter.as_ref().is_none_or(|f| {
-                f.may_match("roleDefinitionId", &x.role_definition_id)
-                    && f.may_match("principalId", &x.principal_id)
-            })
-        })
+        .filter(|x| pre_check(&x.role_definition_id, &x.principal_id))
         .filter_map(|e| {
             let v = json!({
                 "id": e.id,

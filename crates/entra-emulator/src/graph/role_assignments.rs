@@ -99,16 +99,13 @@ pub(crate) fn list(rq: &Rq<'_>) -> GraphResponse {
             "A filter on roleDefinitionId or principalId is required to list role assignments, e.g. $filter=roleDefinitionId eq '{id}'.",
         );
     }
+    let pre_check = rq.q.filter.as_ref().map(|f| f.role_pair_pre_check());
+    let pre_check = |r: &str, p: &str| pre_check.as_ref().is_none_or(|c| c(r, p));
     let st = crate::server::lock(&rq.ctx.state);
     let items: Vec<Value> = st
         .assignments
         .iter()
-        .filter(|x| {
-            rq.q.filter.as_ref().is_none_or(|f| {
-                f.may_match("roleDefinitionId", &x.role_definition_id)
-                    && f.may_match("principalId", &x.principal_id)
-            })
-        })
+        .filter(|x| pre_check(&x.role_definition_id, &x.principal_id))
         .filter_map(|a| {
             let v = assignment_json(a);
             let keep = rq.q.filter.as_ref().is_none_or(|f| f.eval(&v, &[]));

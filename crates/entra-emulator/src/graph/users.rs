@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::objects::{user_all, user_default, USER_DEFAULT};
 use super::odata::apply_select;
 use super::{check_count, check_filter, collection, GraphResponse, Rq};
+use crate::user_index::UserKey;
 
 const FILTERABLE: &[&str] = &[
     "id",
@@ -23,9 +24,6 @@ const FILTERABLE: &[&str] = &[
 ];
 /// Properties compared case-sensitively (base64 is case-sensitive).
 const CASE_SENSITIVE: &[&str] = &["onPremisesImmutableId"];
-
-/// Reads one key property of a fixture user.
-type KeyOf = fn(&crate::fixture::FixtureUser) -> Option<&str>;
 
 fn select_list(rq: &Rq<'_>, sample: &Value) -> Result<Option<Vec<String>>, GraphResponse> {
     let Some(sel) = &rq.q.select else {
@@ -73,53 +71,19 @@ pub(crate) fn list(rq: &Rq<'_>) -> GraphResponse {
         Ok(s) => s,
         Err(e) => return e,
     };
-    // Indexed-lookup shortcut: when the filter pins a key property to a few values, skip the
-    // other users before building their JSON (a 50,000-user tenant otherwise costs ~100 ms of
-    // CPU per look-up, which a benchmark would measure instead of the client).
-    let pinned: Vec<(KeyOf, bool, Vec<&str>)> =
-        rq.q.filter
-            .as_ref()
-            .map(|f| {
-                let keys: [(&str, KeyOf, bool); 4] = [
-                    ("id", |u| Some(u.id.as_str()), false),
-                    (
-                        "userPrincipalName",
-                        |u| Some(u.user_principal_name.as_str()),
-                        false,
-                    ),
-                    (
-                        "onPremisesImmutableId",
-                        |u| u.on_premises_immutable_id.as_deref(),
-                        true,
-                    ),
-                    (
-                        "onPremisesSecurityIdentifier",
-                        |u| u.on_premises_security_identifier.as_deref(),
-                        false,
-                    ),
-                ];
-                keys.into_iter()
-                    .filter_map(|(p, get, exact)| f.eq_values(p).map(|v| (get, exact, v)))
-                    .collect()
-            })
-            .unwrap_or_default();
-    let may_match = |u: &crate::fixture::FixtureUser| {
-        pinned.iter().all(|(get, exact, values)| {
-            get(u).is_some_and(|x| {
-                values.iter().any(|v| {
-                    if *exact {
-                        x == *v
-                    } else {
-                        x.eq_ignore_ascii_case(v)
-                    }
-                })
-            })
-        })
+    // Indexed look-up: when the filter pins a key property to a few values, only those users
+    // are candidates (the full filter still decides), so a look-up in a 50,000-user tenant does
+    // not cost a scan of every user's JSON.
+    let pinned: Option<Vec<usize>> = rq.q.filter.as_ref().and_then(|f| {
+        UserKey::ALL
+            .iter()
+            .find_map(|(p, key)| f.eq_values(p).map(|v| st.user_index.positions(*key, &v)))
+    });
+    let candidates: Box<dyn Iterator<Item = &crate::fixture::FixtureUser>> = match &pinned {
+        Some(pos) => Box::new(pos.iter().filter_map(|&i| st.users.get(i))),
+        None => Box::new(st.users.iter()),
     };
-    let items: Vec<Value> = st
-        .users
-        .iter()
-        .filter(|u| may_match(u))
+    let items: Vec<Value> = candidates
         .filter_map(|u| {
             let all = user_all(u);
             let keep =
