@@ -106,13 +106,15 @@ impl GraphTarget {
         GraphTarget {
             client,
             name: name.into(),
-            read_concurrency: 4,
-            write_concurrency: 3,
+            read_concurrency: crate::connect::DEFAULT_READ_CONCURRENCY,
+            write_concurrency: crate::connect::DEFAULT_WRITE_CONCURRENCY,
         }
     }
 
-    /// Bounds on concurrent reads and concurrent write batches (defaults 4 and 3: three batches
-    /// of 20 writes in flight stay well under 3,000 writes per 150 s with the pacer).
+    /// Bounds on concurrent reads and concurrent write batches (defaults
+    /// [`DEFAULT_READ_CONCURRENCY`](crate::connect::DEFAULT_READ_CONCURRENCY) and
+    /// [`DEFAULT_WRITE_CONCURRENCY`](crate::connect::DEFAULT_WRITE_CONCURRENCY)); the pacer keeps
+    /// the resource-unit and write budgets whatever these are.
     pub fn with_concurrency(mut self, reads: usize, writes: usize) -> Self {
         self.read_concurrency = reads.max(1);
         self.write_concurrency = writes.max(1);

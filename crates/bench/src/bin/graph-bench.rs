@@ -7,12 +7,13 @@
 use clap::Parser;
 use rolesync_ad::snapshot::LdifSource;
 use rolesync_bench::baseline::{run_sample, SequentialClient};
-use rolesync_bench::measure::{entra_config, graph_target, proc_status_kb, run_engine};
+use rolesync_bench::measure::{
+    entra_config, graph_target, proc_status_kb, process_cpu_ms, run_engine,
+};
 use rolesync_bench::{
     assignment_pairs, expected_pairs, generate, Scenario, ScenarioSize, APP_ID, APP_SECRET,
 };
 use rolesync_core::report::RunMode;
-use rolesync_entra::pacing::Pacing;
 use rolesync_entra::ConnectOptions;
 use rolesync_entra_emulator::{EmulatorConfig, RunningEmulator, ThrottleConfig};
 use std::collections::BTreeSet;
@@ -73,8 +74,9 @@ impl Args {
 
     fn options(&self) -> ConnectOptions {
         let d = ConnectOptions::default();
+        // The production pacing (Microsoft's limits for the smallest tenants, as `rolesync sync`
+        // uses), not the 8,000 RU this tenant size would allow.
         ConnectOptions {
-            pacing: Pacing::for_tenant_size(self.users),
             concurrency: (
                 self.read_concurrency.unwrap_or(d.concurrency.0),
                 self.write_concurrency.unwrap_or(d.concurrency.1),
@@ -88,6 +90,7 @@ impl Args {
 #[serde(rename_all = "camelCase")]
 struct ClientResult {
     wall_ms: u64,
+    cpu_ms: u64,
     ldif_parse_ms: u64,
     peak_rss_kb: u64,
     parse_peak_kb: u64,
@@ -124,8 +127,10 @@ async fn client(a: &Args, c: &[String]) -> anyhow::Result<()> {
     };
     let target = graph_target(&entra_config(&c[1], &c[2], &c[3])?, &a.options())?;
     let t = Instant::now();
+    let cpu0 = process_cpu_ms().unwrap_or(0);
     let out = run_engine(&scenario, &source, &target, RunMode::Apply).await;
     let wall_ms = t.elapsed().as_millis() as u64;
+    let cpu_ms = process_cpu_ms().unwrap_or(0).saturating_sub(cpu0);
     let plan = out.plan.as_ref();
     let steps: Vec<String> = out
         .report
@@ -136,6 +141,7 @@ async fn client(a: &Args, c: &[String]) -> anyhow::Result<()> {
     let r = ClientResult {
         steps,
         wall_ms,
+        cpu_ms,
         ldif_parse_ms,
         peak_rss_kb: proc_status_kb("VmHWM").unwrap_or(0),
         parse_peak_kb,
@@ -205,8 +211,11 @@ async fn main() -> anyhow::Result<()> {
         cmd.args(["--protected", p]);
     }
     let t = Instant::now();
+    let emu_cpu0 = process_cpu_ms().unwrap_or(0);
     let out = cmd.output().await?;
     let process_ms = t.elapsed().as_millis();
+    // The emulator is this process's only work while the client runs.
+    let emu_cpu_ms = process_cpu_ms().unwrap_or(0).saturating_sub(emu_cpu0);
     anyhow::ensure!(
         out.status.success(),
         "client failed: {}",
@@ -280,6 +289,11 @@ async fn main() -> anyhow::Result<()> {
         "wall time (engine run): {wall:.2} s   (process incl. start + LDIF parse {} ms: {:.2} s)",
         r.ldif_parse_ms,
         process_ms as f64 / 1000.0
+    );
+    println!(
+        "CPU: client {} ms during the engine run; emulator {emu_cpu_ms} ms while the client process ran ({} cores here)",
+        r.cpu_ms,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     println!(
         "HTTP requests: outer {} + inner (in $batch) {} = {}",
