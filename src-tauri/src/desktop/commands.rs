@@ -324,19 +324,25 @@ fn settings_file(state: &AppState) -> PathBuf {
     settings::config_path(&state.global(), &rolesync_config::Paths::from_env())
 }
 
+/// The configuration file's text and whether it exists (the commented example's text when there
+/// is no file yet, so a first save writes the example's comments around the form's values).
+fn settings_text(file: &std::path::Path) -> Reply<(bool, String)> {
+    match std::fs::read_to_string(file) {
+        Ok(t) => Ok((true, t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Ok((false, rolesync_config::EXAMPLE.to_string()))
+        }
+        Err(e) => Err(io(format!("cannot read {}: {e}", file.display()))),
+    }
+}
+
 /// The configuration file's values (the commented example's when there is no file yet).
 #[tauri::command]
 pub fn load_settings(state: State<'_, AppState>) -> Reply<SettingsState> {
     let file = settings_file(&state);
-    let (exists, text) = match std::fs::read_to_string(&file) {
-        Ok(t) => (true, t),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            (false, rolesync_config::EXAMPLE.to_string())
-        }
-        Err(e) => return Err(io(format!("cannot read {}: {e}", file.display()))),
-    };
+    let (exists, text) = settings_text(&file)?;
     let form = settings_form::form_of(&text);
-    let (_, errors) = settings_form::validate(&file, &form);
+    let (_, errors) = settings_form::validate(&file, &form, &text);
     Ok(SettingsState {
         file: file.display().to_string(),
         exists,
@@ -348,23 +354,26 @@ pub fn load_settings(state: State<'_, AppState>) -> Reply<SettingsState> {
 
 /// Validates the form with the configuration crate; changes nothing.
 #[tauri::command]
-pub fn check_settings(state: State<'_, AppState>, form: SettingsForm) -> SettingsState {
+pub fn check_settings(state: State<'_, AppState>, form: SettingsForm) -> Reply<SettingsState> {
     let file = settings_file(&state);
-    let (_, errors) = settings_form::validate(&file, &form);
-    SettingsState {
-        exists: file.exists(),
+    let (exists, text) = settings_text(&file)?;
+    let (_, errors) = settings_form::validate(&file, &form, &text);
+    Ok(SettingsState {
+        exists,
         file: file.display().to_string(),
         form,
         errors,
         saved: false,
-    }
+    })
 }
 
-/// Validates the form and writes the file only when it is valid.
+/// Validates the form and writes the file only when it is valid: the form's keys are set in the
+/// file as it is, so its comments and the keys the form does not show are kept.
 #[tauri::command]
 pub fn save_settings(state: State<'_, AppState>, form: SettingsForm) -> Reply<SettingsState> {
     let file = settings_file(&state);
-    let (text, errors) = settings_form::validate(&file, &form);
+    let (_, existing) = settings_text(&file)?;
+    let (text, errors) = settings_form::validate(&file, &form, &existing);
     let saved = errors.is_empty();
     if saved {
         if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {

@@ -328,7 +328,7 @@ pub struct LogView {
 }
 
 /// One explicit mapping on the settings page.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct MappingForm {
     /// Group DN or name.
@@ -342,7 +342,7 @@ pub struct MappingForm {
 }
 
 /// The settings page: the configuration file's values as edited. Empty text means "not set".
-#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsForm {
     /// `directory.url`.
