@@ -162,6 +162,7 @@ fn execute(g: &Global, mode: RunMode, force: bool) -> Result<u8, Failure> {
         &s,
         g.demo,
         &crate::backends::SignInChoice::Configured,
+        std::sync::Arc::new(rolesync_entra::SystemBrowser),
         mode,
         force,
         &log_event,
@@ -200,6 +201,7 @@ fn check(g: &Global) -> Result<u8, Failure> {
         &s,
         g.demo,
         &backends::SignInChoice::Configured,
+        std::sync::Arc::new(rolesync_entra::SystemBrowser),
     ))?;
     let engine = Engine {
         source: b.source.as_ref(),

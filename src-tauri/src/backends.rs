@@ -11,7 +11,8 @@ use rolesync_config::LdapBind;
 use rolesync_config::SignIn;
 use rolesync_core::policy::Policy;
 use rolesync_core::traits::{DirectorySource, RoleTarget};
-use rolesync_entra::{ConnectOptions, GraphTarget, Sensitive, SystemBrowser};
+use rolesync_entra::auth::Interaction;
+use rolesync_entra::{ConnectOptions, GraphTarget, Sensitive};
 use rolesync_secrets::{Credential, CredentialName, CredentialStore};
 use std::sync::Arc;
 
@@ -56,16 +57,18 @@ pub enum SignInChoice {
     With(Credential),
 }
 
-/// The demo pair when `demo`, else the configured one.
+/// The demo pair when `demo`, else the configured one. `interaction` opens the browser and
+/// shows device codes for a person's sign-in (the terminal's or the window's).
 pub async fn build(
     settings: &Settings,
     demo: bool,
     sign_in: &SignInChoice,
+    interaction: Arc<dyn Interaction>,
 ) -> Result<Backends, Failure> {
     if demo {
         self::demo(settings).await
     } else {
-        configured(settings, sign_in)
+        configured(settings, sign_in, interaction)
     }
 }
 
@@ -85,6 +88,7 @@ pub async fn demo(settings: &Settings) -> Result<Backends, Failure> {
 fn graph_target(
     e: &rolesync_config::EntraConfig,
     choice: &SignInChoice,
+    interaction: Arc<dyn Interaction>,
 ) -> Result<GraphTarget, Failure> {
     let mut e = e.clone();
     if matches!(choice, SignInChoice::Interactive) {
@@ -115,7 +119,7 @@ fn graph_target(
     GraphTarget::from_config(
         e,
         credential.map(|s| Sensitive::new(s.expose().to_string())),
-        Arc::new(SystemBrowser),
+        interaction,
         &opts,
     )
     .map_err(|e| Failure::read(e.message))
@@ -146,7 +150,11 @@ fn ldap_source(l: &rolesync_config::LdapSettings) -> Result<LdapSource, Failure>
 }
 
 /// The configured directory and tenant.
-pub fn configured(settings: &Settings, sign_in: &SignInChoice) -> Result<Backends, Failure> {
+pub fn configured(
+    settings: &Settings,
+    sign_in: &SignInChoice,
+    interaction: Arc<dyn Interaction>,
+) -> Result<Backends, Failure> {
     let c = &settings.config;
     let Some(dir) = &c.directory else {
         return Err(Failure::config(format!("{}: the [directory] section is missing; add it (see `rolesync config init`) or use --demo", c.file.display())));
@@ -180,7 +188,7 @@ pub fn configured(settings: &Settings, sign_in: &SignInChoice) -> Result<Backend
         }
         SourceConfig::Ldap(l) => Box::new(ldap_source(l)?),
     };
-    let target: Arc<dyn RoleTarget> = Arc::new(graph_target(entra, sign_in)?);
+    let target: Arc<dyn RoleTarget> = Arc::new(graph_target(entra, sign_in, interaction)?);
     Ok(Backends {
         source,
         target,

@@ -22,11 +22,13 @@ pub struct Finished {
     pub report_file: Option<PathBuf>,
 }
 
-/// Runs a plan, dry run or sync on the demo or the configured backends.
+/// Runs a plan, dry run or sync on the demo or the configured backends (`interaction`: see
+/// [`backends::build`]).
 pub async fn run(
     s: &Settings,
     demo: bool,
     sign_in: &SignInChoice,
+    interaction: std::sync::Arc<dyn rolesync_entra::auth::Interaction>,
     mode: RunMode,
     force: bool,
     observer: &dyn Observer,
@@ -43,7 +45,7 @@ pub async fn run(
         ),
         _ => None,
     };
-    let b = backends::build(s, demo, sign_in).await?;
+    let b = backends::build(s, demo, sign_in, interaction).await?;
     let run_id = uuid::Uuid::new_v4().to_string();
     tracing::info!(run_id = %run_id, mode = ?mode, demo, source = %b.source.describe(), target = %b.target.describe(), "run started");
     let engine = Engine {

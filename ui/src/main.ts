@@ -194,7 +194,11 @@ function onMessage(m: RunMessage) {
     case "progress": {
       const e = m.event;
       if (e.event === "stepStarted") progress.steps.set(e.step, { status: "running", detail: "" });
-      else if (e.event === "stepFinished") progress.steps.set(e.step, { status: e.status, detail: e.detail });
+      else if (e.event === "stepFinished") {
+        progress.steps.set(e.step, { status: e.status, detail: e.detail });
+        // Entra ID was read (or could not be): the device-code sign-in is over.
+        if (e.step === "readEntra") progress.deviceCode = null;
+      }
       else if (e.event === "planned") progress.total = e.summary.grants + e.summary.revokes;
       else if (e.event === "changeApplied") {
         progress.done = e.done;
@@ -251,7 +255,7 @@ function renderProgress() {
     h("h1", {}, progress.mode === "apply" ? "Sync" : "Preview"),
     !progress.steps.size ? h("p.muted", {}, "No run in progress. Start one from Home.") : null,
     progress.signIn ? h("p.signin", { "data-testid": "signin" }, "✔ ", progress.signIn) : null,
-    progress.deviceCode && !progress.signIn ? deviceCodeCard(progress.deviceCode) : null,
+    progress.deviceCode ? deviceCodeCard(progress.deviceCode) : null,
     h(
       "div.progress",
       { "data-testid": "progress", "data-percent": pct },

@@ -164,6 +164,8 @@ pub enum AuthErrorKind {
     Account,
     /// The sign-in took too long or was cancelled.
     Cancelled,
+    /// No browser could be opened for an interactive sign-in.
+    NoBrowser,
     /// The identity platform could not be reached.
     Network,
     /// Local configuration: certificate file, key, password.

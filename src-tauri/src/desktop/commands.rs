@@ -121,6 +121,9 @@ pub async fn start_run(
     let s = load(&state)?;
     let demo = state.demo;
     let observer = ChannelObserver(on_message.clone());
+    let interaction: Arc<dyn rolesync_entra::auth::Interaction> = Arc::new(
+        super::interaction::WindowInteraction::new(on_message.clone()),
+    );
     let force = request.force;
     // The engine's future is not `Send` (its apply loop borrows across awaits), so the run gets
     // its own thread and runtime, as the CLI's; the command awaits its result. A cancelled run
@@ -134,7 +137,7 @@ pub async fn start_run(
             let outcome = crate::app::runtime().map(|rt| {
                 rt.block_on(async {
                     tokio::select! {
-                        r = runner::run(&s, demo, &sign_in, mode, force, &observer) => Some(r),
+                        r = runner::run(&s, demo, &sign_in, interaction, mode, force, &observer) => Some(r),
                         _ = stop.notified() => None,
                     }
                 })

@@ -4,6 +4,7 @@
 //! configuration crate's validation) and errors reach the window as `{code, message}`.
 
 mod commands;
+mod interaction;
 mod prompts;
 mod settings_form;
 mod signin;

@@ -243,9 +243,8 @@ pub enum RunMessage {
         /// In words.
         detail: String,
     },
-    /// A device code to enter at `url` (interactive sign-in fallback). Sent by the Graph
-    /// sign-in; the demo's interactive sign-in needs none.
-    #[allow(dead_code)]
+    /// A device code to enter at `url`: the interactive sign-in's fallback where no browser
+    /// opens, or `sign_in = "device-code"`. The demo's interactive sign-in needs none.
     #[serde(rename_all = "camelCase")]
     DeviceCode {
         /// The code.

@@ -122,25 +122,23 @@ impl AuthCodeFlow {
         let pkce = Pkce::new();
         let url = self.authorize_url(&redirect_uri, &state, &pkce);
         tracing::info!(port, "interactive sign-in: opening the browser");
-        let (opened, params) = tokio::join!(
-            interaction.open_browser(url.as_str()),
-            tokio::time::timeout(self.timeout, receive_redirect(&listener))
-        );
-        opened.map_err(|e| {
-            AuthError::new(
-                AuthErrorKind::Cancelled,
-                format!("{e}; use sign_in = \"device-code\" where no browser can be opened"),
-            )
-        })?;
-        let params = params.map_err(|_| {
-            AuthError::new(
-                AuthErrorKind::Cancelled,
-                format!(
-                    "the browser sign-in did not finish within {} s; start it again",
-                    self.timeout.as_secs()
-                ),
-            )
-        })??;
+        // The listener is bound already, so the browser's answer waits in its backlog; a
+        // browser that cannot be opened fails at once instead of after the whole timeout.
+        interaction
+            .open_browser(url.as_str())
+            .await
+            .map_err(|e| AuthError::new(AuthErrorKind::NoBrowser, e))?;
+        let params = tokio::time::timeout(self.timeout, receive_redirect(&listener))
+            .await
+            .map_err(|_| {
+                AuthError::new(
+                    AuthErrorKind::Cancelled,
+                    format!(
+                        "the browser sign-in did not finish within {} s; start it again",
+                        self.timeout.as_secs()
+                    ),
+                )
+            })??;
         if params.get("state").map(String::as_str) != Some(state.as_str()) {
             return Err(AuthError::new(AuthErrorKind::Request, "the browser came back with a different state parameter (possible cross-site request); the answer was ignored — start the sign-in again"));
         }

@@ -298,11 +298,23 @@ impl Delegated {
                 login_hint,
                 timeout,
             } => {
-                AuthCodeFlow::new(self.endpoint.clone(), &self.client_id, &self.scope)
-                    .login_hint(login_hint.clone())
-                    .timeout(*timeout)
-                    .run(interaction.as_ref())
-                    .await
+                let browser =
+                    AuthCodeFlow::new(self.endpoint.clone(), &self.client_id, &self.scope)
+                        .login_hint(login_hint.clone())
+                        .timeout(*timeout)
+                        .run(interaction.as_ref())
+                        .await;
+                match browser {
+                    // No browser here (a server session, a locked-down desktop): the same MFA
+                    // sign-in on another device, with the code shown by `interaction`.
+                    Err(e) if e.kind == AuthErrorKind::NoBrowser => {
+                        tracing::warn!(error = %e, "no browser for the interactive sign-in; falling back to the device code");
+                        DeviceCodeFlow::new(self.endpoint.clone(), &self.client_id, &self.scope)
+                            .run(interaction.as_ref())
+                            .await
+                    }
+                    other => other,
+                }
             }
             DelegatedMethod::DeviceCode { interaction } => {
                 DeviceCodeFlow::new(self.endpoint.clone(), &self.client_id, &self.scope)

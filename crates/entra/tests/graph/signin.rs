@@ -293,6 +293,36 @@ async fn device_code_approved_while_polling() {
     graph_works(&emu, tokens).await;
 }
 
+/// Interactive sign-in where no browser can be opened: the same MFA sign-in by device code, the
+/// code shown through the interaction (the desktop window's card, the terminal).
+#[tokio::test]
+async fn interactive_without_a_browser_falls_back_to_the_device_code() {
+    let emu = start(device_emulator()).await;
+    let shown = Arc::new(CaptureDeviceCode::default());
+    let cfg = entra(&emu, SignIn::Interactive, PUBLIC_ID);
+    let http = rolesync_entra::http::http_client(None, Duration::from_secs(10)).unwrap();
+    let tokens = token_source(&cfg, None, shown.clone(), http, &options(&emu)).unwrap();
+    let approver = {
+        let emu = emu.clone();
+        let shown = shown.clone();
+        tokio::spawn(async move {
+            shown.notify.notified().await;
+            let code = shown.prompts.lock().unwrap()[0].0.clone();
+            emu.approve_device_code(&code, "alice@contoso.com").unwrap();
+        })
+    };
+    let t = tokens.access_token().await.unwrap();
+    approver.await.unwrap();
+    assert_eq!(shown.prompts.lock().unwrap().len(), 1);
+    assert!(
+        tokens.describe().contains("interactive"),
+        "{}",
+        tokens.describe()
+    );
+    assert!(!t.secret().expose().is_empty());
+    graph_works(&emu, tokens).await;
+}
+
 #[tokio::test]
 async fn device_code_pending_slow_down_declined_expired() {
     let mut c = device_emulator();
