@@ -19,7 +19,9 @@ use std::fmt::Write as _;
 use uuid::Uuid;
 
 pub mod baseline;
+pub mod ldapsearch;
 pub mod measure;
+pub mod samba;
 
 /// The role OU of generated directories.
 pub const OU: &str = "OU=Office 365 Roles Management,DC=contoso,DC=com";
