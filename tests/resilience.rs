@@ -8,6 +8,7 @@ use rolesync_bench::baseline::SequentialClient;
 use rolesync_bench::{config_toml, expected_pairs, generate, ScenarioSize, APP_ID, APP_SECRET};
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -277,4 +278,313 @@ fn ldap_server_gone_mid_read_applies_nothing_and_exits_4() {
         let _ = std::net::TcpStream::connect(("127.0.0.1", port));
     }
     server.join().unwrap();
+}
+
+/// A relay between `rolesync` and a DC: forwards TCP both ways (the LDAPS bytes pass through
+/// untouched, so the client verifies the DC's certificate as usual) and counts the bytes the DC
+/// sends. Armed with a byte count, it kills the DC by PID (SIGKILL) as soon as the DC has sent
+/// that many bytes, drops what it was about to forward, and closes both sides: the client's
+/// read fails at a point fixed by the traffic, not by timing.
+struct KillingRelay {
+    port: u16,
+    state: std::sync::Arc<RelayState>,
+    accept: Option<std::thread::JoinHandle<()>>,
+}
+
+struct RelayState {
+    upstream: std::net::SocketAddr,
+    dc_pid: u32,
+    from_dc: std::sync::atomic::AtomicU64,
+    kill_after: std::sync::atomic::AtomicU64,
+    killed: std::sync::atomic::AtomicBool,
+    stop: std::sync::atomic::AtomicBool,
+}
+
+impl KillingRelay {
+    fn start(upstream: std::net::SocketAddr, dc_pid: u32) -> KillingRelay {
+        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+        use std::sync::Arc;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(RelayState {
+            upstream,
+            dc_pid,
+            from_dc: AtomicU64::new(0),
+            kill_after: AtomicU64::new(u64::MAX),
+            killed: AtomicBool::new(false),
+            stop: AtomicBool::new(false),
+        });
+        let st = state.clone();
+        let accept = std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if st.stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(client) = conn else { continue };
+                let Ok(server) = std::net::TcpStream::connect(st.upstream) else {
+                    // The DC is gone: the client sees the connection closed.
+                    continue;
+                };
+                let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let (mut from, mut to) = (c2, s2);
+                    let _ = std::io::copy(&mut from, &mut to);
+                    let _ = to.shutdown(std::net::Shutdown::Both);
+                    let _ = from.shutdown(std::net::Shutdown::Both);
+                });
+                let st = st.clone();
+                std::thread::spawn(move || relay_from_dc(&st, server, client));
+            }
+        });
+        KillingRelay {
+            port,
+            state,
+            accept: Some(accept),
+        }
+    }
+
+    /// Kills the DC once it has sent `bytes` more bytes (counted from now).
+    fn arm(&self, bytes: u64) {
+        use std::sync::atomic::Ordering;
+        self.state.from_dc.store(0, Ordering::SeqCst);
+        self.state.kill_after.store(bytes, Ordering::SeqCst);
+    }
+
+    fn bytes_from_dc(&self) -> u64 {
+        self.state.from_dc.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn killed(&self) -> bool {
+        self.state.killed.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+fn relay_from_dc(
+    st: &RelayState,
+    mut server: std::net::TcpStream,
+    mut client: std::net::TcpStream,
+) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::Ordering;
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        let n = match server.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let total = st.from_dc.fetch_add(n as u64, Ordering::SeqCst) + n as u64;
+        if total >= st.kill_after.load(Ordering::SeqCst) {
+            if !st.killed.swap(true, Ordering::SeqCst) {
+                // Stop the DC by its PID, then let the client see the connection end.
+                let killed = Command::new("kill")
+                    .args(["-KILL", &st.dc_pid.to_string()])
+                    .status()
+                    .unwrap();
+                assert!(killed.success(), "kill -KILL {}", st.dc_pid);
+            }
+            break;
+        }
+        if client.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
+    let _ = client.shutdown(std::net::Shutdown::Both);
+    let _ = server.shutdown(std::net::Shutdown::Both);
+}
+
+impl Drop for KillingRelay {
+    fn drop(&mut self) {
+        self.state
+            .stop
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wake the accept loop so that it sees `stop`.
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(t) = self.accept.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The steps of a `--json` run's report that failed.
+fn failed_steps(v: &serde_json::Value) -> Vec<String> {
+    v["report"]["steps"]
+        .as_array()
+        .map(|steps| {
+            steps
+                .iter()
+                .filter(|s| s["status"] == "failed")
+                .filter_map(|s| s["step"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// (d) with a real LDAP server: a Samba AD DC of its own (the test fixture, 3,000-member role
+/// group included; on 127.0.0.4) is stopped by PID while `rolesync sync` is reading the
+/// directory. `rolesync` talks LDAPS to the DC through [`KillingRelay`]; a first run
+/// (`rolesync plan`) with the relay disarmed reads everything, plans a change (a stale synced
+/// holder to revoke) and tells how many bytes a whole read takes; the relay is then armed at
+/// half of that, which is past the TLS handshake, the bind and the group search, in the middle of
+/// the member reads. The sync must exit 4, name `readDirectory` as the failed step with a
+/// reading error, and leave the tenant exactly as it was (no write).
+#[test]
+fn ldap_server_stopped_mid_read_applies_nothing_and_exits_4() {
+    use rolesync_entra_emulator::{
+        demo_tenant, EmulatorConfig, FixtureRoleAssignment, FixtureUser, RunningEmulator,
+        DEMO_APP_ID, DEMO_APP_SECRET,
+    };
+    use rolesync_testkit::run_rolesync;
+    use rolesync_testkit::samba::{dc::Dc, fixture};
+
+    let Some(dc) = Dc::start("127.0.0.4") else {
+        return;
+    };
+    let dc_pid = dc.pid().unwrap();
+    let relay = KillingRelay::start("127.0.0.4:636".parse().unwrap(), dc_pid);
+
+    // A tenant with one stale synced holder of a mapped role: a full read plans its revoke.
+    const HELPDESK: &str = "729827e3-9c14-49f7-bb1b-9608f156bbb8";
+    const STALE: &str = "eeeeeeee-2222-4000-8000-000000000001";
+    let mut tenant = demo_tenant();
+    tenant.users.clear();
+    tenant.role_assignments.clear();
+    tenant.role_eligibilities.clear();
+    tenant.role_activations.clear();
+    tenant.users.push(FixtureUser {
+        id: STALE.into(),
+        user_principal_name: "stale.helpdesk@contoso.test".into(),
+        display_name: "Stale Helpdesk".into(),
+        account_enabled: true,
+        on_premises_sync_enabled: Some(true),
+        on_premises_immutable_id: Some("c3RhbGUtaGVscGRlc2stYW5jaG9y".into()),
+        ..FixtureUser::default()
+    });
+    tenant.role_assignments.push(FixtureRoleAssignment {
+        id: None,
+        principal_id: STALE.into(),
+        role_definition_id: HELPDESK.into(),
+        directory_scope_id: "/".into(),
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let emu = rt
+        .block_on(RunningEmulator::start(EmulatorConfig {
+            tenant,
+            ..EmulatorConfig::default()
+        }))
+        .unwrap();
+    let before = assignment_set(&emu.snapshot());
+
+    let home = tempfile::tempdir().unwrap();
+    let service = format!("rolesync-ldap-stopped-{}", std::process::id());
+    let run = |args: &[&str], stdin: Option<&str>| {
+        run_rolesync(Path::new(BIN), home.path(), &service, args, stdin)
+    };
+    std::fs::write(
+        home.path().join("rolesync.toml"),
+        format!(
+            "[directory]\nurl = \"ldaps://127.0.0.1:{}\"\nca_file = {:?}\nbind = {:?}\nbase_dn = {:?}\nou = {:?}\n\n[entra]\ntenant = {:?}\nclient_id = {DEMO_APP_ID:?}\nsign_in = \"secret\"\nlogin_url = {:?}\ngraph_url = {:?}\n",
+            relay.port,
+            dc.ca_file().display().to_string(),
+            fixture::ADMIN_UPN,
+            fixture::BASE,
+            fixture::ROLES_OU,
+            emu.tenant_id(),
+            emu.login_base_url(),
+            emu.graph_base_url(),
+        ),
+    )
+    .unwrap();
+    for (name, account, secret) in [
+        ("ldap", fixture::ADMIN_UPN, fixture::ADMIN_PASS),
+        ("office365", DEMO_APP_ID, DEMO_APP_SECRET),
+    ] {
+        let out = run(
+            &[
+                "credentials",
+                "set",
+                name,
+                "--account",
+                account,
+                "--secret-stdin",
+            ],
+            Some(&format!("{secret}\n")),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    // Disarmed: the whole read passes through the relay; the plan has the revoke.
+    let out = run(&["plan", "--json"], None);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    assert_eq!(
+        v["plan"]["summary"]["revokes"], 1,
+        "{:#}",
+        v["plan"]["summary"]
+    );
+    let whole_read = relay.bytes_from_dc();
+    assert!(
+        whole_read > 100_000,
+        "a whole read of the fixture is {whole_read} bytes from the DC"
+    );
+
+    // Armed: the DC dies half-way through the read.
+    relay.arm(whole_read / 2);
+    let out = run(&["sync", "--json"], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    eprintln!(
+        "a whole read: {whole_read} bytes from the DC; stopped after {}; the error: {}",
+        whole_read / 2,
+        v["report"]["error"]
+    );
+    assert!(relay.killed(), "the relay never stopped the DC");
+    let stat = std::fs::read_to_string(format!("/proc/{dc_pid}/stat")).unwrap_or_default();
+    assert!(
+        stat.is_empty() || stat.split(") ").nth(1).is_some_and(|s| s.starts_with('Z')),
+        "the DC (pid {dc_pid}) still runs: {stat}"
+    );
+    assert_eq!(out.status.code(), Some(4), "{v:#}\n{stderr}");
+    assert_eq!(v["report"]["outcome"], "readFailed", "{v:#}");
+    assert_eq!(failed_steps(&v), ["readDirectory"], "{v:#}");
+    let error = v["report"]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("127.0.0.1") && error.contains("reading"),
+        "the error names the server and the read: {error}"
+    );
+    assert!(v["plan"].is_null(), "nothing was planned: {:#}", v["plan"]);
+    assert_eq!(emu.stats().writes, 0, "nothing was applied");
+    assert_eq!(
+        assignment_set(&emu.snapshot()),
+        before,
+        "the tenant is unchanged"
+    );
+
+    for name in ["ldap", "office365"] {
+        let _ = run(&["credentials", "forget", name], None);
+    }
+    drop(relay);
+    rt.block_on(emu.shutdown());
+    drop(dc);
+}
+
+fn assignment_set(t: &rolesync_entra_emulator::TenantFixture) -> BTreeSet<(String, String)> {
+    t.role_assignments
+        .iter()
+        .map(|a| {
+            (
+                a.role_definition_id.to_lowercase(),
+                a.principal_id.to_lowercase(),
+            )
+        })
+        .collect()
 }

@@ -1,6 +1,8 @@
 //! Large-tenant scenarios for RoleSync's benchmarks and resilience suite: a seeded generator that
 //! writes the AD side as an `ldifde`-style LDIF export and the Entra side as an emulator
-//! [`TenantFixture`], together with the role assignments a correct sync must end with.
+//! [`TenantFixture`], together with the role assignments a correct sync must end with; the
+//! scenario's directory as a Samba DC loads it ([`samba`]) and the `ldapsearch` side of the LDAP
+//! benchmark ([`ldapsearch`]).
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -19,7 +21,9 @@ use std::fmt::Write as _;
 use uuid::Uuid;
 
 pub mod baseline;
+pub mod ldapsearch;
 pub mod measure;
+pub mod samba;
 
 /// The role OU of generated directories.
 pub const OU: &str = "OU=Office 365 Roles Management,DC=contoso,DC=com";

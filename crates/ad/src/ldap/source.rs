@@ -2,10 +2,12 @@
 //!
 //! A read binds, checks that the role OU exists, finds the role groups (the groups directly in
 //! the OU, one-level search, plus the scope's extra groups) and reads each group's members:
-//! with [`Expansion::InChain`] one paged in-chain search per group, with [`Expansion::Client`]
-//! ranged `member` reads of every group and nested group, each member entry read once and
-//! expanded with cycle detection by [`DirectoryIndex`]. Fail closed: a failed search is an error,
-//! a member that cannot be read is a [`SourceProblem`].
+//! with [`Expansion::InChain`] one paged in-chain search per group; with [`Expansion::Client`]
+//! level by level — the groups' first `member` range comes with the group search, member
+//! entries are read 20 DNs a search (`(|(distinguishedName=…)…)`, several searches in flight),
+//! nested groups bring their first `member` range along, further ranges are read per group —
+//! and each group is expanded with cycle detection by [`DirectoryIndex`]. Fail closed: a failed
+//! search is an error, a member that cannot be read is a [`SourceProblem`].
 
 use super::connect::{self, Session, Transport};
 use super::search::{self, Entry};
@@ -19,10 +21,13 @@ use rolesync_core::checks::CheckLine;
 use rolesync_core::directory::{DirectoryGroup, DirectorySnapshot, SourceProblem, SourceScope};
 use rolesync_core::ids::Dn;
 use rolesync_core::traits::{DirectorySource, ReadError};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// How many entry reads the client-side expansion keeps in flight on the connection.
+/// How many single-entry reads the client-side expansion keeps in flight on the connection.
 const CONCURRENT_READS: usize = 32;
+
+/// How many searches of member entries by DN the client-side expansion keeps in flight.
+const CONCURRENT_SEARCHES: usize = 4;
 
 /// OID of `LDAP_MATCHING_RULE_IN_CHAIN`.
 pub const IN_CHAIN: &str = "1.2.840.113556.1.4.1941";
@@ -50,10 +55,14 @@ impl LdapSource {
         connect::connect(&self.config).await
     }
 
+    /// The role groups: the groups directly in the OU and the scope's extra groups. With
+    /// `with_members`, each with its direct `member` values (the first range comes with the
+    /// search, further ranges are read after it).
     async fn read_groups(
         &self,
         s: &Session,
         scope: &SourceScope,
+        with_members: bool,
     ) -> Result<(Vec<GroupEntry>, Vec<SourceProblem>), ReadError> {
         let t = self.config.timeout;
         let ou = scope.ou.as_str();
@@ -66,28 +75,35 @@ impl LdapSource {
                 s.server
             )));
         }
+        let mut attrs = vec!["cn", "objectClass"];
+        if with_members {
+            attrs.push(search::FIRST_MEMBER_RANGE);
+        }
         let found = search::paged(
             s,
             t,
             ou,
             Scope::OneLevel,
             "(objectClass=group)",
-            &["cn", "objectClass"],
+            &attrs,
             &format!("the groups in {ou}"),
         )
         .await?;
-        let mut groups: BTreeMap<String, GroupEntry> = found
-            .iter()
-            .map(|e| (Dn::new(&e.dn).folded(), group_entry(e)))
-            .collect();
+        let mut groups: BTreeMap<String, GroupEntry> = BTreeMap::new();
+        for e in &found {
+            groups.insert(
+                Dn::new(&e.dn).folded(),
+                group_entry(s, t, e, with_members).await?,
+            );
+        }
         let mut problems = Vec::new();
         for extra in &scope.extra_groups {
             if groups.contains_key(&extra.folded()) {
                 continue;
             }
-            match search::read_entry(s, t, extra.as_str(), &["cn", "objectClass"]).await? {
+            match search::read_entry(s, t, extra.as_str(), &attrs).await? {
                 Some(e) if entry::kind(&e) == EntryKind::Group => {
-                    groups.insert(extra.folded(), group_entry(&e));
+                    groups.insert(extra.folded(), group_entry(s, t, &e, with_members).await?);
                 }
                 Some(_) => problems.push(SourceProblem {
                     group: Some(extra.clone()),
@@ -173,7 +189,13 @@ impl LdapSource {
         ))
     }
 
-    /// Reads every group's `member` values and every member entry once, into `index`.
+    /// Reads every group's `member` values and every member entry once, into `index`, level by
+    /// level: the role groups' members, then the members of the nested groups among them, and so
+    /// on. Member entries are read [`search::DNS_PER_FILTER`] at a time with one search by DN
+    /// ([`search::dn_filter`]) under `base_dn`, [`CONCURRENT_SEARCHES`] searches in flight on the
+    /// connection; a group's first range of `member` values comes with its entry. A member the
+    /// searches did not return (outside `base_dn`, or written differently) is read by itself,
+    /// as a base read of its DN.
     async fn fill_index(
         &self,
         s: &Session,
@@ -185,59 +207,101 @@ impl LdapSource {
         let mut seen: HashSet<String> = HashSet::new();
         let mut pending: Vec<Dn> = Vec::new();
         for g in groups {
-            let members = search::members(s, t, g.dn.as_str()).await?;
-            let mut g = g.clone();
-            g.members = members.into_iter().map(Dn::new).collect();
             seen.insert(g.dn.folded());
             pending.extend(g.members.iter().cloned());
-            index.groups.insert(g.dn.folded(), g);
+            index.groups.insert(g.dn.folded(), g.clone());
         }
+        let mut attrs: Vec<&str> = ATTRIBUTES.to_vec();
+        if transitive {
+            attrs.push(search::FIRST_MEMBER_RANGE);
+        }
+        let attrs = &attrs;
         while !pending.is_empty() {
             let batch: Vec<Dn> = std::mem::take(&mut pending)
                 .into_iter()
                 .filter(|d| seen.insert(d.folded()))
                 .collect();
-            let read: Vec<Result<(Dn, Option<Entry>), ReadError>> = stream::iter(batch)
+            let base = self.config.base_dn.as_str();
+            // Owned filters: the stream's closures must not borrow the batch (`Send` futures).
+            let filters: Vec<(usize, String)> = batch
+                .chunks(search::DNS_PER_FILTER)
+                .map(|c| (c.len(), search::dn_filter(c.iter().map(Dn::as_str))))
+                .collect();
+            let found: Vec<Result<Vec<Entry>, ReadError>> = stream::iter(filters)
+                .map(|(n, filter)| async move {
+                    search::unpaged(
+                        s,
+                        t,
+                        base,
+                        Scope::Subtree,
+                        &filter,
+                        attrs,
+                        &format!("the entries of {n} group members"),
+                    )
+                    .await
+                })
+                .buffered(CONCURRENT_SEARCHES)
+                .collect()
+                .await;
+            let mut by_dn: HashMap<String, Entry> = HashMap::new();
+            for r in found {
+                for e in r? {
+                    by_dn.insert(Dn::new(&e.dn).folded(), e);
+                }
+            }
+            // Members the searches did not return: read each by its DN.
+            let missing: Vec<Dn> = batch
+                .iter()
+                .filter(|d| !by_dn.contains_key(&d.folded()))
+                .cloned()
+                .collect();
+            let read: Vec<Result<(String, Option<Entry>), ReadError>> = stream::iter(missing)
                 .map(|dn| async move {
-                    let e = search::read_entry(s, t, dn.as_str(), ATTRIBUTES).await?;
-                    Ok((dn, e))
+                    let e = search::read_entry(s, t, dn.as_str(), attrs).await?;
+                    Ok((dn.folded(), e))
                 })
                 .buffer_unordered(CONCURRENT_READS)
                 .collect()
                 .await;
-            let mut nested = Vec::new();
             for r in read {
-                let (dn, e) = r?;
+                let (key, e) = r?;
                 // A member that does not exist (or that the bind account cannot see) stays out
                 // of the index; expansion reports it as a problem.
-                let Some(e) = e else { continue };
-                match entry::kind(&e) {
-                    EntryKind::User => match entry::user(&e.dn, &e) {
+                if let Some(e) = e {
+                    by_dn.insert(key, e);
+                }
+            }
+            for dn in &batch {
+                let Some(e) = by_dn.get(&dn.folded()) else {
+                    continue;
+                };
+                match entry::kind(e) {
+                    EntryKind::User => match entry::user(&e.dn, e) {
                         Ok(u) => {
                             index.users.insert(dn.folded(), u);
                         }
                         Err(m) => tracing::warn!(dn = %dn, "{m}"),
                     },
-                    EntryKind::Group => nested.push(GroupEntry {
-                        dn: dn.clone(),
-                        name: entry::group_name(&e.dn, &e),
-                        members: Vec::new(),
-                    }),
+                    EntryKind::Group => {
+                        let mut g = GroupEntry {
+                            dn: dn.clone(),
+                            name: entry::group_name(&e.dn, e),
+                            members: Vec::new(),
+                        };
+                        if transitive {
+                            g.members = search::members_of_entry(s, t, e)
+                                .await?
+                                .into_iter()
+                                .map(Dn::new)
+                                .collect();
+                            pending.extend(g.members.iter().cloned());
+                        }
+                        index.groups.insert(g.dn.folded(), g);
+                    }
                     EntryKind::Other => {
                         index.others.insert(dn.folded());
                     }
                 }
-            }
-            for mut g in nested {
-                if transitive {
-                    g.members = search::members(s, t, g.dn.as_str())
-                        .await?
-                        .into_iter()
-                        .map(Dn::new)
-                        .collect();
-                    pending.extend(g.members.iter().cloned());
-                }
-                index.groups.insert(g.dn.folded(), g);
             }
         }
         Ok(())
@@ -249,7 +313,9 @@ impl LdapSource {
         via: Expansion,
     ) -> Result<DirectorySnapshot, ReadError> {
         let s = self.connect().await?;
-        let (groups, mut problems) = self.read_groups(&s, scope).await?;
+        let (groups, mut problems) = self
+            .read_groups(&s, scope, via == Expansion::Client)
+            .await?;
         let mut out = Vec::new();
         match via {
             Expansion::InChain => {
@@ -289,12 +355,27 @@ impl LdapSource {
     }
 }
 
-fn group_entry(e: &Entry) -> GroupEntry {
-    GroupEntry {
+/// A group entry; with `with_members`, its direct members (`e` was read with the first range).
+async fn group_entry(
+    s: &Session,
+    t: std::time::Duration,
+    e: &Entry,
+    with_members: bool,
+) -> Result<GroupEntry, ReadError> {
+    let members = if with_members {
+        search::members_of_entry(s, t, e)
+            .await?
+            .into_iter()
+            .map(Dn::new)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(GroupEntry {
         dn: Dn::new(&e.dn),
         name: entry::group_name(&e.dn, e),
-        members: Vec::new(),
-    }
+        members,
+    })
 }
 
 #[async_trait]

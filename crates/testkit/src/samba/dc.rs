@@ -1,7 +1,9 @@
 //! A throwaway Samba AD DC on a loopback address.
 //!
 //! The provisioned and loaded directory is built once by `samba-dc.sh` and cached as a
-//! template under the target dir, keyed by a hash of the fixture and the script. Each DC is a copy
+//! template under the target dir, keyed by a hash of the directory's LDIF and the script: the
+//! test fixture ([`Dc::start`]), or any other directory ([`Directory`], [`Dc::start_with`]: the
+//! LDAP benchmark loads its 50,000-user scenario this way). Each DC is a copy
 //! of the template, started as `samba -M single -i` with a piped stdin (it exits when the test
 //! process does) under a file lock per address (only one DC can bind 389/636 on an address), and
 //! is killed by PID when dropped. [`shared`] is the one DC on 127.0.0.1 that most tests share.
@@ -59,13 +61,27 @@ impl Dc {
         }
     }
 
-    /// Starts a DC on `addr` from the (cached) template.
+    /// Starts a DC on `addr` with the test fixture, from the (cached) template.
     pub fn start(addr: &str) -> Option<Dc> {
         if !prerequisites() {
             return None;
         }
         let t0 = Instant::now();
-        let template = template();
+        Some(Dc::start_from(addr, &template(), t0))
+    }
+
+    /// Starts a DC on `addr` with another directory, from its (cached) template; builds the
+    /// template first when there is none (for a large directory that takes minutes: `ldbadd`
+    /// costs milliseconds per entry).
+    pub fn start_with(addr: &str, directory: &Directory<'_>) -> Option<Dc> {
+        if !prerequisites() {
+            return None;
+        }
+        let template = build_template(directory);
+        Some(Dc::start_from(addr, &template, Instant::now()))
+    }
+
+    fn start_from(addr: &str, template: &Path, t0: Instant) -> Dc {
         let run_root = target_dir().join("samba-run");
         std::fs::create_dir_all(&run_root).unwrap();
         clean_stale(&run_root);
@@ -73,7 +89,7 @@ impl Dc {
         let _ = std::fs::remove_dir_all(&dir);
         let st = Command::new("cp")
             .arg("-a")
-            .arg(&template)
+            .arg(template)
             .arg(&dir)
             .status()
             .unwrap();
@@ -114,7 +130,7 @@ impl Dc {
             dc.start_time.as_secs_f64(),
             dc.pid()
         );
-        Some(dc)
+        dc
     }
 
     fn wait_ready(&mut self, limit: Duration) {
@@ -181,13 +197,19 @@ pub fn shared() -> Option<&'static Dc> {
     SHARED.get_or_init(|| Dc::start("127.0.0.1")).as_ref()
 }
 
-/// The target dir (`…/target-ldap`), from the test executable's path (`target/debug/deps/x`).
+/// The target dir, from `CARGO_TARGET_DIR` or the executable's path: a test
+/// (`target/debug/deps/x`) or a binary (`target/release/x`).
 pub fn target_dir() -> PathBuf {
     if let Ok(t) = std::env::var("CARGO_TARGET_DIR") {
         return PathBuf::from(t);
     }
     let exe = std::env::current_exe().unwrap();
-    exe.ancestors().nth(3).unwrap().to_path_buf()
+    let up = if exe.parent().is_some_and(|p| p.ends_with("deps")) {
+        3
+    } else {
+        2
+    };
+    exe.ancestors().nth(up).unwrap().to_path_buf()
 }
 
 fn have(cmd: &str) -> bool {
@@ -251,22 +273,51 @@ fn fnv(parts: &[&str]) -> u64 {
     h
 }
 
-/// The cached template (built once per process when missing; a build is published by an
-/// atomic rename, so concurrent test processes do not clash either).
-fn template() -> PathBuf {
-    static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
-    TEMPLATE.get_or_init(build_template).clone()
+/// A directory to load into a DC: `ldbadd` input (entries in an order where every `member`
+/// value names an entry added before; `objectGUID` and `objectSid` may be given, the load runs
+/// with the relax control) and `ldbmodify` input (may be empty).
+#[derive(Debug, Clone, Copy)]
+pub struct Directory<'a> {
+    /// Names the template in messages.
+    pub name: &'a str,
+    /// Entries to add.
+    pub add: &'a str,
+    /// Changes to make after the adds.
+    pub modify: &'a str,
 }
 
-fn build_template() -> PathBuf {
-    let add = fixture::add_ldif();
-    let modify = fixture::modify_ldif();
-    let key = fnv(&[&add, &modify, SCRIPT, fixture::ADMIN_PASS]);
+/// The cached template of the test fixture (built once per process when missing; a build is
+/// published by an atomic rename, so concurrent test processes do not clash either).
+fn template() -> PathBuf {
+    static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
+    TEMPLATE
+        .get_or_init(|| {
+            let add = fixture::add_ldif();
+            let modify = fixture::modify_ldif();
+            build_template(&Directory {
+                name: "the test fixture",
+                add: &add,
+                modify: &modify,
+            })
+        })
+        .clone()
+}
+
+/// The template directory for `directory`, built when missing (see [`template`]).
+fn build_template(directory: &Directory<'_>) -> PathBuf {
+    let (add, modify) = (directory.add, directory.modify);
+    let key = fnv(&[add, modify, SCRIPT, fixture::ADMIN_PASS]);
     let root = target_dir().join("samba-template");
     let dir = root.join(format!("{key:016x}"));
     if dir.join("ready").exists() {
         return dir;
     }
+    eprintln!(
+        "building the Samba template for {} ({} entries) in {}",
+        directory.name,
+        add.matches("\ndn: ").count() + usize::from(add.starts_with("dn: ")),
+        dir.display()
+    );
     let t0 = Instant::now();
     std::fs::create_dir_all(&root).unwrap();
     let tmp = root.join(format!("build-{}", std::process::id()));
@@ -278,7 +329,7 @@ fn build_template() -> PathBuf {
         .unwrap()
         .write_all(add.as_bytes())
         .unwrap();
-    std::fs::write(&mod_path, &modify).unwrap();
+    std::fs::write(&mod_path, modify).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("samba-dc.sh");
     let dc_dir = tmp.join("dc");
     let out = Command::new("sh")
