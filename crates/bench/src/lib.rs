@@ -33,22 +33,29 @@ pub const APP_ID: &str = "11111111-1111-4111-8111-111111111111";
 pub const APP_SECRET: &str = "demo-secret-not-for-production";
 const SID_PREFIX: &str = "S-1-5-21-1004336348-1177238915-682003330";
 
-/// How big a scenario is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How big a scenario is (also the benchmarks' command-line options, `#[command(flatten)]`).
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct ScenarioSize {
     /// The seed: the same seed and sizes give byte-identical output.
+    #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// AD users (each synced to Entra, except the last 0.5 %, which are "not synced yet").
+    #[arg(long, default_value_t = 50_000)]
     pub users: usize,
     /// Mapped roles (built-in role names as group names in the role OU).
+    #[arg(long, default_value_t = 40)]
     pub roles: usize,
     /// Desired role memberships (role, user) after expanding nested groups.
+    #[arg(long, default_value_t = 5_000)]
     pub memberships: usize,
     /// Changes a sync has to make: three quarters grants, the rest revokes.
+    #[arg(long, default_value_t = 2_000)]
     pub changes: usize,
     /// Cloud-only users holding mapped roles (never touched).
+    #[arg(long, default_value_t = 100)]
     pub cloud_only: usize,
     /// Protected synced users holding a mapped role without being in its group (never revoked).
+    #[arg(long, default_value_t = 5)]
     pub protected: usize,
 }
 

@@ -22,21 +22,9 @@ use std::time::{Duration, Instant};
 /// The Graph benchmark.
 #[derive(Parser, Debug, Clone)]
 struct Args {
-    /// Scenario seed.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// AD users (and synced Entra users).
-    #[arg(long, default_value_t = 50_000)]
-    users: usize,
-    /// Mapped roles.
-    #[arg(long, default_value_t = 40)]
-    roles: usize,
-    /// Desired memberships.
-    #[arg(long, default_value_t = 5_000)]
-    memberships: usize,
-    /// Changes (3/4 grants).
-    #[arg(long, default_value_t = 2_000)]
-    changes: usize,
+    /// The scenario's size.
+    #[command(flatten)]
+    size: ScenarioSize,
     /// Emulated latency per request, ms.
     #[arg(long, default_value_t = 50)]
     latency_ms: u64,
@@ -57,19 +45,12 @@ struct Args {
     client: Option<Vec<String>>,
     /// Internal: protected UPNs for the client process.
     #[arg(long, hide = true)]
-    protected: Vec<String>,
+    protected_upn: Vec<String>,
 }
 
 impl Args {
     fn size(&self) -> ScenarioSize {
-        ScenarioSize {
-            seed: self.seed,
-            users: self.users,
-            roles: self.roles,
-            memberships: self.memberships,
-            changes: self.changes,
-            ..ScenarioSize::default()
-        }
+        self.size.clone()
     }
 
     fn options(&self) -> ConnectOptions {
@@ -121,7 +102,7 @@ async fn client(a: &Args, c: &[String]) -> anyhow::Result<()> {
         tenant: rolesync_entra_emulator::TenantFixture::default(),
         expected: BTreeSet::new(),
         roles: Vec::new(),
-        protected: a.protected.clone(),
+        protected: a.protected_upn.clone(),
         desired_users: 0,
         holders: 0,
     };
@@ -200,7 +181,7 @@ async fn main() -> anyhow::Result<()> {
         .arg(emu.tenant_id())
         .arg(emu.login_base_url())
         .arg(emu.graph_base_url())
-        .args(["--users", &a.users.to_string()]);
+        .args(["--users", &a.size.users.to_string()]);
     if let Some(r) = a.read_concurrency {
         cmd.args(["--read-concurrency", &r.to_string()]);
     }
@@ -208,7 +189,7 @@ async fn main() -> anyhow::Result<()> {
         cmd.args(["--write-concurrency", &w.to_string()]);
     }
     for p in &s.protected {
-        cmd.args(["--protected", p]);
+        cmd.args(["--protected-upn", p]);
     }
     let t = Instant::now();
     let emu_cpu0 = process_cpu_ms().unwrap_or(0);
@@ -272,7 +253,7 @@ async fn main() -> anyhow::Result<()> {
     println!("== RoleSync engine + GraphTarget (child process) ==");
     println!(
         "scenario: seed {} users {} roles {} memberships {} (distinct desired users {}), grants {} revokes {}, holders before {}",
-        a.seed, a.users, a.roles, a.memberships, s.desired_users, s.size.grants(), s.size.revokes(), s.holders
+        a.size.seed, a.size.users, a.size.roles, a.size.memberships, s.desired_users, s.size.grants(), s.size.revokes(), s.holders
     );
     println!(
         "latency {} ms, throttling: Microsoft's limits; concurrency {:?}",

@@ -28,18 +28,10 @@ const TARGET_RATIO: f64 = 1.5;
 /// The LDAP benchmark.
 #[derive(Parser, Debug)]
 struct Args {
-    /// Scenario seed.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// AD users.
-    #[arg(long, default_value_t = 50_000)]
-    users: usize,
-    /// Role groups.
-    #[arg(long, default_value_t = 40)]
-    roles: usize,
-    /// Desired memberships (over all role groups, nested ones included).
-    #[arg(long, default_value_t = 5_000)]
-    memberships: usize,
+    /// The scenario's size (`--changes`, `--cloud-only` and `--protected` change only the
+    /// tenant, which this benchmark does not read).
+    #[command(flatten)]
+    size: ScenarioSize,
     /// Measured rounds of each side (after one warm-up round each).
     #[arg(long, default_value_t = 5)]
     rounds: usize,
@@ -98,22 +90,16 @@ fn samba_version() -> String {
 fn main() -> anyhow::Result<ExitCode> {
     let a = Args::parse();
     anyhow::ensure!(a.rounds >= 1, "--rounds must be at least 1");
-    let size = ScenarioSize {
-        seed: a.seed,
-        users: a.users,
-        roles: a.roles,
-        memberships: a.memberships,
-        ..ScenarioSize::default()
-    };
+    let size = a.size.clone();
     let t0 = Instant::now();
     let scenario = generate(&size);
     let add = samba::ldbadd_input(&scenario.ldif)?;
     eprintln!(
         "scenario (seed {}, {} users, {} role groups, {} memberships) generated in {:.1} s",
-        a.seed,
-        a.users,
-        a.roles,
-        a.memberships,
+        a.size.seed,
+        a.size.users,
+        a.size.roles,
+        a.size.memberships,
         t0.elapsed().as_secs_f64()
     );
     let t0 = Instant::now();
@@ -224,7 +210,7 @@ fn main() -> anyhow::Result<ExitCode> {
 
     println!(
         "LDAP benchmark: the scenario's role groups (seed {}, {} users, {} role groups, {} memberships)",
-        a.seed, a.users, a.roles, a.memberships
+        a.size.seed, a.size.users, a.size.roles, a.size.memberships
     );
     println!(
         "read from {} over LDAPS (ldaps://{}, certificate verified against the harness CA), median of {} rounds after one warm-up round each",

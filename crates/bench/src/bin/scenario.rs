@@ -12,40 +12,14 @@ struct Args {
     /// Output folder (created).
     #[arg(long, default_value = "scenario")]
     out: PathBuf,
-    /// Seed; the same seed and sizes give identical files.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// AD users.
-    #[arg(long, default_value_t = 50_000)]
-    users: usize,
-    /// Mapped roles.
-    #[arg(long, default_value_t = 40)]
-    roles: usize,
-    /// Desired role memberships.
-    #[arg(long, default_value_t = 5_000)]
-    memberships: usize,
-    /// Changes to make (3/4 grants, 1/4 revokes).
-    #[arg(long, default_value_t = 2_000)]
-    changes: usize,
-    /// Cloud-only role holders.
-    #[arg(long, default_value_t = 100)]
-    cloud_only: usize,
-    /// Protected synced role holders.
-    #[arg(long, default_value_t = 5)]
-    protected: usize,
+    /// The scenario's size.
+    #[command(flatten)]
+    size: ScenarioSize,
 }
 
 fn main() -> anyhow::Result<()> {
     let a = Args::parse();
-    let s = generate(&ScenarioSize {
-        seed: a.seed,
-        users: a.users,
-        roles: a.roles,
-        memberships: a.memberships,
-        changes: a.changes,
-        cloud_only: a.cloud_only,
-        protected: a.protected,
-    });
+    let s = generate(&a.size);
     std::fs::create_dir_all(&a.out)?;
     std::fs::write(a.out.join("directory.ldif"), &s.ldif)?;
     std::fs::write(a.out.join("tenant.json"), s.tenant.to_json_pretty())?;
@@ -54,7 +28,7 @@ fn main() -> anyhow::Result<()> {
         serde_json::to_string_pretty(&s.expected)?,
     )?;
     let summary = serde_json::json!({
-        "seed": a.seed, "users": a.users, "roles": s.roles.len(), "memberships": a.memberships,
+        "seed": a.size.seed, "users": a.size.users, "roles": s.roles.len(), "memberships": a.size.memberships,
         "grants": s.size.grants(), "revokes": s.size.revokes(), "protected": s.protected,
         "desiredUsers": s.desired_users, "holdersBefore": s.holders,
         "assignmentsBefore": s.tenant.role_assignments.len(), "assignmentsAfter": s.expected.len(),
