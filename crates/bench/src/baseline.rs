@@ -68,8 +68,13 @@ impl SequentialClient {
         graph: &str,
         client_id: &str,
         secret: &str,
+        ca_file: Option<&std::path::Path>,
     ) -> anyhow::Result<Self> {
-        let http = reqwest::Client::new();
+        let mut http = reqwest::Client::builder();
+        if let Some(ca) = ca_file {
+            http = http.add_root_certificate(reqwest::Certificate::from_pem(&std::fs::read(ca)?)?);
+        }
+        let http = http.build()?;
         let v: Value = http
             .post(format!("{login}/{tenant}/oauth2/v2.0/token"))
             .form(&[

@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Router};
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
@@ -52,6 +52,8 @@ pub struct Stats {
     pub faults_injected: u64,
     /// Requests to the login endpoints (token, authorize, devicecode).
     pub login_requests: u64,
+    /// TCP connections accepted (HTTP/2 carries many requests on one).
+    pub connections: u64,
 }
 
 #[derive(Debug, Default)]
@@ -63,6 +65,7 @@ pub(crate) struct StatCounters {
     writes: AtomicU64,
     faults: AtomicU64,
     login: AtomicU64,
+    connections: AtomicU64,
 }
 
 impl StatCounters {
@@ -89,6 +92,9 @@ impl StatCounters {
     pub fn count_login(&self) {
         self.login.fetch_add(1, Ordering::Relaxed);
     }
+    fn count_connection(&self) {
+        self.connections.fetch_add(1, Ordering::Relaxed);
+    }
     fn snapshot(&self) -> Stats {
         Stats {
             requests: self.requests.load(Ordering::Relaxed),
@@ -98,6 +104,7 @@ impl StatCounters {
             writes: self.writes.load(Ordering::Relaxed),
             faults_injected: self.faults.load(Ordering::Relaxed),
             login_requests: self.login.load(Ordering::Relaxed),
+            connections: self.connections.load(Ordering::Relaxed),
         }
     }
 }
@@ -212,7 +219,7 @@ impl RunningEmulator {
             .merge(login::router())
             .with_state(ctx.clone());
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let task = tokio::spawn(accept_loop(listener, tls, router, shutdown_rx));
+        let task = tokio::spawn(accept_loop(listener, tls, router, ctx.clone(), shutdown_rx));
         Ok(RunningEmulator {
             addr,
             ctx,
@@ -299,12 +306,14 @@ async fn accept_loop(
     listener: TcpListener,
     tls: Option<tokio_rustls::TlsAcceptor>,
     router: Router,
+    ctx: Arc<Ctx>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
         tokio::select! {
             r = listener.accept() => {
                 let Ok((tcp, _)) = r else { continue };
+                ctx.stats.count_connection();
                 let _ = tcp.set_nodelay(true);
                 let router = router.clone();
                 let tls = tls.clone();
@@ -336,7 +345,10 @@ where
         let r = router.clone();
         async move { r.oneshot(req.map(axum::body::Body::new)).await }
     });
-    let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(io), svc);
+    // HTTP/1.1 or HTTP/2 (negotiated by ALPN over TLS, or the HTTP/2 preface in clear text);
+    // a dropped-connection fault drops every stream of the connection, as a real reset does.
+    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    let conn = builder.serve_connection(TokioIo::new(io), svc);
     tokio::select! {
         _ = conn => {}
         _ = kill.notified() => {}

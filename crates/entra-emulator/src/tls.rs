@@ -74,7 +74,8 @@ pub(crate) fn generate(dir: &Path) -> Result<TlsMaterial, EmulatorError> {
             PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der())),
         )
         .map_err(tls_err)?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // As graph.microsoft.com: HTTP/2 when the client offers it, else HTTP/1.1.
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(TlsMaterial {
         config: Arc::new(config),
         ca_pem_path,

@@ -19,6 +19,9 @@ use rolesync_entra_emulator::{EmulatorConfig, RunningEmulator, ThrottleConfig};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
+/// The environment variable that hands the emulator's CA file to the client process.
+const CA_ENV: &str = "ROLESYNC_BENCH_CA_FILE";
+
 /// The Graph benchmark.
 #[derive(Parser, Debug, Clone)]
 struct Args {
@@ -40,6 +43,10 @@ struct Args {
     /// Skip the baseline.
     #[arg(long)]
     no_baseline: bool,
+    /// Serve plain HTTP (HTTP/1.1, one connection per request in flight) instead of HTTPS with
+    /// HTTP/2 as Microsoft Graph does.
+    #[arg(long)]
+    plain_http: bool,
     /// Internal: run as the client process against the emulator at these URLs.
     #[arg(long, hide = true, num_args = 4, value_names = ["LDIF", "TENANT", "LOGIN", "GRAPH"])]
     client: Option<Vec<String>>,
@@ -58,6 +65,8 @@ impl Args {
         // The production pacing (Microsoft's limits for the smallest tenants, as `rolesync sync`
         // uses), not the 8,000 RU this tenant size would allow.
         ConnectOptions {
+            // The emulator's CA, handed over by the parent process (HTTPS runs).
+            ca_file: std::env::var_os(CA_ENV).map(std::path::PathBuf::from),
             concurrency: (
                 self.read_concurrency.unwrap_or(d.concurrency.0),
                 self.write_concurrency.unwrap_or(d.concurrency.1),
@@ -168,6 +177,7 @@ async fn main() -> anyhow::Result<()> {
         RunningEmulator::start(EmulatorConfig {
             tenant,
             latency,
+            tls: !a.plain_http,
             throttling: ThrottleConfig::default(),
             ..EmulatorConfig::default()
         })
@@ -190,6 +200,9 @@ async fn main() -> anyhow::Result<()> {
     }
     for p in &s.protected {
         cmd.args(["--protected-upn", p]);
+    }
+    if let Some(ca) = emu.ca_pem_path() {
+        cmd.env(CA_ENV, ca);
     }
     let t = Instant::now();
     let emu_cpu0 = process_cpu_ms().unwrap_or(0);
@@ -277,6 +290,15 @@ async fn main() -> anyhow::Result<()> {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     println!(
+        "transport: {}; TCP connections {}",
+        if a.plain_http {
+            "plain HTTP/1.1"
+        } else {
+            "HTTPS (HTTP/2 by ALPN)"
+        },
+        st.connections
+    );
+    println!(
         "HTTP requests: outer {} + inner (in $batch) {} = {}",
         st.requests,
         st.batch_inner_requests,
@@ -332,6 +354,7 @@ async fn main() -> anyhow::Result<()> {
         &emu.graph_base_url(),
         APP_ID,
         APP_SECRET,
+        emu.ca_pem_path(),
     )
     .await?;
     let roles: Vec<String> = s.roles.iter().map(|(_, id)| id.clone()).collect();

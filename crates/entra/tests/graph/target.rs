@@ -137,6 +137,32 @@ async fn reads_definitions_assignments_and_users_over_https() {
     );
 }
 
+/// Over HTTPS the client and Graph speak HTTP/2: the many reads a sync keeps in flight share
+/// one connection (over plain HTTP, HTTP/1.1 needs one connection per request in flight).
+#[tokio::test]
+async fn concurrent_reads_share_one_http2_connection_over_https() {
+    let emu = start(config(true)).await;
+    let t = app_target(&emu, &options(&emu));
+    let roles: Vec<RoleDefinitionId> = t
+        .role_definitions()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert!(roles.len() > 60, "{}", roles.len());
+    // Every built-in role's three lists, 32 roles at a time: ~96 requests in flight.
+    t.assignments(&roles).await.unwrap();
+    let st = emu.stats();
+    assert!(st.requests > 3 * 60, "{st:?}");
+    assert!(st.connections <= 2, "HTTP/2 not used: {st:?}");
+
+    let plain = start(config(false)).await;
+    let t = app_target(&plain, &options(&plain));
+    t.assignments(&roles).await.unwrap();
+    assert!(plain.stats().connections > 2, "{:?}", plain.stats());
+}
+
 #[tokio::test]
 async fn find_users_in_chunks_and_batches() {
     let emu = start(config(false)).await;
