@@ -73,7 +73,7 @@ fn sync(dir: &std::path::Path, service: &str) -> Command {
 }
 
 async fn assignments(e: &Emulator, roles: &[(String, String)]) -> BTreeSet<(String, String)> {
-    let mut c = SequentialClient::sign_in(&e.login, &e.tenant, &e.graph, APP_ID, APP_SECRET)
+    let mut c = SequentialClient::sign_in(&e.login, &e.tenant, &e.graph, APP_ID, APP_SECRET, None)
         .await
         .unwrap();
     let mut out = BTreeSet::new();
