@@ -112,9 +112,15 @@ fn graph_target(
             SignIn::Interactive | SignIn::DeviceCode => None,
         },
     };
+    let d = ConnectOptions::default();
     let opts = ConnectOptions {
         ca_file: e.ca_file.clone(),
-        ..ConnectOptions::default()
+        concurrency: (
+            e.concurrent_reads.map_or(d.concurrency.0, |n| n as usize),
+            e.concurrent_write_batches
+                .map_or(d.concurrency.1, |n| n as usize),
+        ),
+        ..d
     };
     GraphTarget::from_config(
         e,

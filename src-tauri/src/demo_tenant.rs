@@ -82,6 +82,8 @@ impl DemoTenant {
             login_url: url(emulator.login_base_url())?,
             graph_url: url(emulator.graph_base_url())?,
             ca_file: None,
+            concurrent_reads: None,
+            concurrent_write_batches: None,
         };
         let target = GraphTarget::from_config(
             &entra,

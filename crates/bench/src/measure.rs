@@ -43,6 +43,8 @@ pub fn entra_config(tenant: &str, login_url: &str, graph_url: &str) -> anyhow::R
         login_url: Url::parse(login_url)?,
         graph_url: Url::parse(graph_url)?,
         ca_file: None,
+        concurrent_reads: None,
+        concurrent_write_batches: None,
     })
 }
 

@@ -114,6 +114,10 @@ pub struct EntraConfig {
     pub graph_url: Url,
     /// Extra CA certificate (PEM) for TLS to the login and Graph endpoints (an inspecting proxy).
     pub ca_file: Option<PathBuf>,
+    /// Graph reads in flight at once; `None` for the client's default (32).
+    pub concurrent_reads: Option<u32>,
+    /// Graph `$batch`es of 20 writes in flight at once; `None` for the client's default (50).
+    pub concurrent_write_batches: Option<u32>,
 }
 
 /// Logging settings.

@@ -50,6 +50,8 @@ pub(crate) struct RawEntra {
     pub login_url: Option<S<String>>,
     pub graph_url: Option<S<String>>,
     pub ca_file: Option<S<String>>,
+    pub concurrent_reads: Option<S<i64>>,
+    pub concurrent_write_batches: Option<S<i64>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -449,6 +449,36 @@ fn entra(cx: &mut Ctx<'_>, e: &S<RawEntra>) -> Option<EntraConfig> {
         "entra.graph_url",
         "https://graph.microsoft.com",
     );
+    let mut bound = |v: &Option<S<i64>>, key: &str, max: i64, fix: &str| {
+        let v = v.as_ref()?;
+        match u32::try_from(*v.get_ref())
+            .ok()
+            .filter(|n| (1..=max).contains(&i64::from(*n)))
+        {
+            Some(n) => Some(n),
+            None => {
+                cx.err(
+                    Some(v.span()),
+                    key,
+                    format!("{} is outside 1..={max}", v.get_ref()),
+                    fix,
+                );
+                None
+            }
+        }
+    };
+    let concurrent_reads = bound(
+        &e.concurrent_reads,
+        "entra.concurrent_reads",
+        256,
+        "use a whole number from 1 to 256, or leave it out for the default (32)",
+    );
+    let concurrent_write_batches = bound(
+        &e.concurrent_write_batches,
+        "entra.concurrent_write_batches",
+        150,
+        "use a whole number from 1 to 150 (150 batches of 20 = Microsoft's 3,000 writes per 150 s for one app), or leave it out for the default (50)",
+    );
     Some(EntraConfig {
         tenant: tenant?,
         client_id: client_id?,
@@ -462,6 +492,8 @@ fn entra(cx: &mut Ctx<'_>, e: &S<RawEntra>) -> Option<EntraConfig> {
         login_url: login_url?,
         graph_url: graph_url?,
         ca_file: e.ca_file.as_ref().map(|c| PathBuf::from(c.get_ref())),
+        concurrent_reads,
+        concurrent_write_batches,
     })
 }
 

@@ -139,6 +139,37 @@ fn bad_urls_are_refused() {
 }
 
 #[test]
+fn requests_in_flight_are_bounded_and_optional() {
+    let entra = |extra: &str| {
+        parse(Path::new("x"), &format!("{MINIMAL}{extra}"))
+            .unwrap()
+            .entra
+            .unwrap()
+    };
+    let d = entra("");
+    assert_eq!(
+        (d.concurrent_reads, d.concurrent_write_batches),
+        (None, None)
+    );
+    let set = entra("concurrent_reads = 8\nconcurrent_write_batches = 150\n");
+    assert_eq!(
+        (set.concurrent_reads, set.concurrent_write_batches),
+        (Some(8), Some(150))
+    );
+    let e = errors(&format!(
+        "{MINIMAL}concurrent_reads = 0\nconcurrent_write_batches = 151\n"
+    ));
+    let keys: Vec<_> = e.iter().map(|x| x.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["entra.concurrent_reads", "entra.concurrent_write_batches"]
+    );
+    assert!(e[0].message.contains("outside 1..=256"), "{}", e[0].message);
+    assert!(e[1].fix.contains("3,000 writes per 150 s"), "{}", e[1].fix);
+    assert_eq!(e[1].line, 13, "{:?}", e[1]);
+}
+
+#[test]
 fn every_problem_is_reported_at_once() {
     let text = MINIMAL
         .replace("client_id = \"11111111-1111-4111-8111-111111111111\"", "client_id = \"rolesync\"")

@@ -100,6 +100,8 @@ mod tests {
             login_url: emu.login_base_url().parse().unwrap(),
             graph_url: emu.graph_base_url().parse().unwrap(),
             ca_file: None,
+            concurrent_reads: None,
+            concurrent_write_batches: None,
         };
         let http = rolesync_entra::http::http_client(None, Duration::from_secs(10)).unwrap();
         let tokens = rolesync_entra::connect::token_source(

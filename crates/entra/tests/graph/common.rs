@@ -50,6 +50,8 @@ pub fn entra(emu: &RunningEmulator, sign_in: SignIn, client_id: &str) -> EntraCo
         login_url: Url::parse(&emu.login_base_url()).unwrap(),
         graph_url: Url::parse(&emu.graph_base_url()).unwrap(),
         ca_file: None,
+        concurrent_reads: None,
+        concurrent_write_batches: None,
     }
 }
 
