@@ -14,7 +14,7 @@ use rolesync_entra_emulator::{
     DEMO_APP_ID, DEMO_APP_SECRET,
 };
 use rolesync_testkit::samba::{dc::Dc, fixture};
-use rolesync_testkit::{files_under, run_rolesync};
+use rolesync_testkit::{files_under, run_rolesync, save_credential};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -41,21 +41,13 @@ impl Env {
     }
 
     fn set_credential(&self, name: &str, account: &str, secret: &str) {
-        let out = self.run(
-            &[
-                "credentials",
-                "set",
-                name,
-                "--account",
-                account,
-                "--secret-stdin",
-            ],
-            Some(&format!("{secret}\n")),
-        );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        save_credential(
+            Path::new(env!("CARGO_BIN_EXE_rolesync")),
+            &self.home,
+            &self.service,
+            name,
+            account,
+            secret,
         );
     }
 

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use mail_parser::{MessageParser, MimeHeaders};
-use rolesync_testkit::{files_under, run_rolesync, SmtpServer, TestPki};
+use rolesync_testkit::{files_under, run_rolesync, save_credential, SmtpServer, TestPki};
 use std::path::Path;
 use std::process::Output;
 
@@ -63,23 +63,13 @@ fn sync_mails_the_report_and_leaks_no_secret() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("rolesync credentials set smtp"));
     assert!(server.received().is_empty());
 
-    let set = rolesync(
+    save_credential(
+        Path::new(env!("CARGO_BIN_EXE_rolesync")),
         &home,
         &service,
-        &[
-            "credentials",
-            "set",
-            "smtp",
-            "--account",
-            "rolesync-mailer",
-            "--secret-stdin",
-        ],
-        Some(&format!("{SMTP_PASSWORD}\n")),
-    );
-    assert!(
-        set.status.success(),
-        "{}",
-        String::from_utf8_lossy(&set.stderr)
+        "smtp",
+        "rolesync-mailer",
+        SMTP_PASSWORD,
     );
     let list = rolesync(&home, &service, &["credentials", "list"], None);
     assert!(String::from_utf8_lossy(&list.stdout).contains("smtp       saved"));

@@ -98,27 +98,7 @@ async fn sync_killed_at_random_points_converges_on_rerun() {
     let tenant_file = dir.path().join("tenant.json");
     std::fs::write(&tenant_file, s.tenant.to_json_pretty()).unwrap();
     let service = format!("rolesync-resilience-{}", std::process::id());
-    let mut set = Command::new(BIN)
-        .args([
-            "credentials",
-            "set",
-            "office365",
-            "--account",
-            APP_ID,
-            "--secret-stdin",
-        ])
-        .env("ROLESYNC_KEYRING_BACKEND", "kernel")
-        .env("ROLESYNC_KEYRING_SERVICE", &service)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let mut stdin = set.stdin.take().unwrap();
-        writeln!(stdin, "{APP_SECRET}").unwrap();
-    }
-    assert!(set.wait().unwrap().success());
+    set_credential(dir.path(), &service, "office365", APP_ID, APP_SECRET);
 
     // A fixed pseudo-random sequence of kill delays (xorshift), 0.2–1.2 s after the start: some
     // land while reading, many during apply (40 ms a request, 20 write batches in flight
@@ -177,25 +157,15 @@ async fn sync_killed_at_random_points_converges_on_rerun() {
     );
 }
 
-fn set_credential(service: &str, name: &str, account: &str, secret: &str) {
-    use std::io::Write;
-    let mut set = Command::new(BIN)
-        .args([
-            "credentials",
-            "set",
-            name,
-            "--account",
-            account,
-            "--secret-stdin",
-        ])
-        .env("ROLESYNC_KEYRING_BACKEND", "kernel")
-        .env("ROLESYNC_KEYRING_SERVICE", service)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    writeln!(set.stdin.take().unwrap(), "{secret}").unwrap();
-    assert!(set.wait().unwrap().success());
+fn set_credential(home: &std::path::Path, service: &str, name: &str, account: &str, secret: &str) {
+    rolesync_testkit::save_credential(
+        std::path::Path::new(BIN),
+        home,
+        service,
+        name,
+        account,
+        secret,
+    );
 }
 
 /// An "LDAP server" that accepts a connection, takes the first request and goes away: the
@@ -227,8 +197,14 @@ fn ldap_server_gone_mid_read_applies_nothing_and_exits_4() {
     );
     std::fs::write(dir.path().join("rolesync.toml"), config).unwrap();
     let service = format!("rolesync-ldap-gone-{}", std::process::id());
-    set_credential(&service, "office365", APP_ID, APP_SECRET);
-    set_credential(&service, "ldap", "svc-rolesync@contoso.com", "Passw0rd!");
+    set_credential(dir.path(), &service, "office365", APP_ID, APP_SECRET);
+    set_credential(
+        dir.path(),
+        &service,
+        "ldap",
+        "svc-rolesync@contoso.com",
+        "Passw0rd!",
+    );
     let out = Command::new(BIN)
         .args(["--json", "sync", "--config"])
         .arg(dir.path().join("rolesync.toml"))
@@ -502,22 +478,7 @@ fn ldap_server_stopped_mid_read_applies_nothing_and_exits_4() {
         ("ldap", fixture::ADMIN_UPN, fixture::ADMIN_PASS),
         ("office365", DEMO_APP_ID, DEMO_APP_SECRET),
     ] {
-        let out = run(
-            &[
-                "credentials",
-                "set",
-                name,
-                "--account",
-                account,
-                "--secret-stdin",
-            ],
-            Some(&format!("{secret}\n")),
-        );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        set_credential(home.path(), &service, name, account, secret);
     }
 
     // Disarmed: the whole read passes through the relay; the plan has the revoke.

@@ -162,6 +162,37 @@ impl Default for TestPki {
     }
 }
 
+/// `rolesync credentials set NAME --account ACCOUNT --secret-stdin` as [`run_rolesync`] runs it;
+/// panics with the command's standard error when it fails.
+pub fn save_credential(
+    exe: &Path,
+    home: &Path,
+    keyring_service: &str,
+    name: &str,
+    account: &str,
+    secret: &str,
+) {
+    let out = run_rolesync(
+        exe,
+        home,
+        keyring_service,
+        &[
+            "credentials",
+            "set",
+            name,
+            "--account",
+            account,
+            "--secret-stdin",
+        ],
+        Some(&format!("{secret}\n")),
+    );
+    assert!(
+        out.status.success(),
+        "saving the {name} credential: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Runs the `rolesync` binary at `exe` with `args`, a private `ROLESYNC_HOME`, a private keyring
 /// service on the kernel keyring, and `stdin` (empty when `None`); returns its output.
 pub fn run_rolesync(
