@@ -7,7 +7,7 @@ use crate::ldif::{self, LdifError};
 use async_trait::async_trait;
 use rolesync_core::directory::{DirectorySnapshot, SourceProblem, SourceScope};
 use rolesync_core::ids::Dn;
-use rolesync_core::traits::{DirectorySource, ReadError};
+use rolesync_core::traits::{DirectorySource, ReadError, ReadErrorKind};
 
 /// A directory read from an LDIF export.
 #[derive(Debug, Clone)]
@@ -71,10 +71,13 @@ impl DirectorySource for LdifSource {
                 .values()
                 .any(|g| g.dn.is_within(&scope.ou))
         {
-            return Err(ReadError::new(format!(
-                "the OU {} is not in {}; check [directory] ou, or export that OU too",
-                scope.ou, self.name
-            )));
+            return Err(ReadError::of(
+                ReadErrorKind::NotFound,
+                format!(
+                    "the OU {} is not in {}; check [directory] ou, or export that OU too",
+                    scope.ou, self.name
+                ),
+            ));
         }
         let mut snap = DirectorySnapshot {
             groups: Vec::new(),

@@ -245,6 +245,7 @@ impl Engine<'_> {
                 unmapped_groups: Vec::new(),
                 stops: Vec::new(),
                 error: None,
+                error_kind: None,
             },
         };
         let mut out_plan = None;
@@ -252,6 +253,7 @@ impl Engine<'_> {
         let outcome = match self.read(&mut steps).await {
             Err((step, e)) => {
                 steps.report.error = Some(format!("{}: {}", step.label(), e.message));
+                steps.report.error_kind = Some(e.kind);
                 for s in [Step::Plan, Step::Safety, Step::Apply] {
                     steps.skip(s, "an earlier step failed");
                 }
@@ -375,6 +377,7 @@ impl Engine<'_> {
                 unmapped_groups: Vec::new(),
                 stops: Vec::new(),
                 error: None,
+                error_kind: None,
             },
         };
         match self.read(&mut steps).await {

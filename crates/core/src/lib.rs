@@ -10,6 +10,7 @@ pub mod checks;
 pub mod directory;
 pub mod engine;
 pub mod events;
+pub mod exit;
 pub mod ids;
 pub mod mapping;
 pub mod memory;

@@ -18,8 +18,8 @@ use std::sync::Mutex;
 pub struct MemorySource {
     /// The snapshot.
     pub snapshot: DirectorySnapshot,
-    /// When set, every read fails with this message.
-    pub fail: Option<String>,
+    /// When set, every read fails with this error.
+    pub fail: Option<ReadError>,
 }
 
 impl MemorySource {
@@ -35,8 +35,8 @@ impl MemorySource {
 #[async_trait]
 impl DirectorySource for MemorySource {
     async fn read(&self, scope: &SourceScope) -> Result<DirectorySnapshot, ReadError> {
-        if let Some(m) = &self.fail {
-            return Err(ReadError::new(m.clone()));
+        if let Some(e) = &self.fail {
+            return Err(e.clone());
         }
         let mut s = self.snapshot.clone();
         s.groups
@@ -80,8 +80,8 @@ pub struct MemoryTarget {
     state: Mutex<TenantState>,
     /// UPNs whose changes fail (to test failure handling).
     pub fail_users: HashSet<String>,
-    /// When set, every read fails with this message.
-    pub fail_reads: Option<String>,
+    /// When set, every read fails with this error.
+    pub fail_reads: Option<ReadError>,
     writes: Mutex<Vec<Change>>,
     name: Option<String>,
 }
@@ -162,8 +162,8 @@ impl MemoryTarget {
 #[async_trait]
 impl RoleTarget for MemoryTarget {
     async fn role_definitions(&self) -> Result<Vec<RoleDefinition>, ReadError> {
-        if let Some(m) = &self.fail_reads {
-            return Err(ReadError::new(m.clone()));
+        if let Some(e) = &self.fail_reads {
+            return Err(e.clone());
         }
         Ok(self.state().roles)
     }
@@ -172,8 +172,8 @@ impl RoleTarget for MemoryTarget {
         &self,
         roles: &[RoleDefinitionId],
     ) -> Result<Vec<RoleAssignment>, ReadError> {
-        if let Some(m) = &self.fail_reads {
-            return Err(ReadError::new(m.clone()));
+        if let Some(e) = &self.fail_reads {
+            return Err(e.clone());
         }
         Ok(self
             .state()

@@ -81,12 +81,18 @@ pub struct SafetyLimits {
     pub max_revoke_percent: u32,
 }
 
+impl SafetyLimits {
+    /// The default limits: more than 10 revokes and more than 25 % of a role's managed members
+    /// (the configuration's `[safety]` defaults refer to these).
+    pub const DEFAULT: SafetyLimits = SafetyLimits {
+        max_revokes: 10,
+        max_revoke_percent: 25,
+    };
+}
+
 impl Default for SafetyLimits {
     fn default() -> Self {
-        Self {
-            max_revokes: 10,
-            max_revoke_percent: 25,
-        }
+        Self::DEFAULT
     }
 }
 

@@ -3,11 +3,12 @@
 
 use crate::apply::AppliedChange;
 use crate::events::{Step, StepStatus};
+use crate::exit::ExitCode;
 use crate::ids::Dn;
 use crate::mapping::UnmappedGroup;
 use crate::plan::{Action, Plan, SafetyStop, Skipped, Untouched};
 use crate::tenant::AssignmentKind;
-use crate::traits::ChangeOutcome;
+use crate::traits::{ChangeOutcome, ReadErrorKind};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -44,14 +45,19 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// The documented exit code: 0 done, 1 item failures, 3 safety stop, 4 read or sign-in failure.
-    pub fn exit_code(self) -> u8 {
+    /// The documented exit code: done, item failures, safety stop, or read or sign-in failure.
+    pub fn exit(self) -> ExitCode {
         match self {
-            Outcome::NoChanges | Outcome::Planned | Outcome::Applied => 0,
-            Outcome::AppliedWithFailures => 1,
-            Outcome::Stopped => 3,
-            Outcome::ReadFailed => 4,
+            Outcome::NoChanges | Outcome::Planned | Outcome::Applied => ExitCode::Done,
+            Outcome::AppliedWithFailures => ExitCode::ItemFailures,
+            Outcome::Stopped => ExitCode::SafetyStop,
+            Outcome::ReadFailed => ExitCode::ReadFailed,
         }
+    }
+
+    /// [`Outcome::exit`] as the number the process exits with.
+    pub fn exit_code(self) -> u8 {
+        self.exit().code()
     }
 }
 
@@ -162,6 +168,9 @@ pub struct RunReport {
     /// The error that ended the run early, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What kind of read failure ended the run early, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<ReadErrorKind>,
 }
 
 impl RunReport {

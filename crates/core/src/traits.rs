@@ -9,20 +9,70 @@ use crate::tenant::{EntraUser, RoleAssignment, RoleDefinition, UserKey};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+/// Why a read of the source or the target failed. Front ends and reports tell these apart by
+/// this value, never by the message's words.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ReadErrorKind {
+    /// Signing in (or binding) was refused or could not be done.
+    SignIn,
+    /// Signed in, but not allowed to read this.
+    Permission,
+    /// The server could not be reached, or the connection broke.
+    Network,
+    /// The server kept throttling the requests.
+    Throttled,
+    /// What was to be read does not exist (an OU, a group, a file).
+    NotFound,
+    /// The read stopped part way (a server limit); what was read is incomplete.
+    Partial,
+    /// Anything else (an answer that cannot be read, a local setup problem).
+    #[default]
+    Other,
+}
+
 /// A failure to read the source or the target: the run stops with exit code 4.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[error("{message}")]
 pub struct ReadError {
+    /// What kind of failure.
+    #[serde(default)]
+    pub kind: ReadErrorKind,
     /// What failed, in words that say how to fix it.
     pub message: String,
 }
 
 impl ReadError {
-    /// A read error with this message.
-    pub fn new(message: impl Into<String>) -> Self {
+    /// A read error of this kind.
+    pub fn of(kind: ReadErrorKind, message: impl Into<String>) -> Self {
         Self {
+            kind,
             message: message.into(),
         }
+    }
+
+    /// A read error of no particular kind ([`ReadErrorKind::Other`]).
+    pub fn new(message: impl Into<String>) -> Self {
+        Self::of(ReadErrorKind::Other, message)
+    }
+
+    /// The same error with another kind.
+    pub fn with_kind(mut self, kind: ReadErrorKind) -> Self {
+        self.kind = kind;
+        self
+    }
+}
+
+impl From<&str> for ReadError {
+    fn from(message: &str) -> Self {
+        Self::new(message)
+    }
+}
+
+impl From<String> for ReadError {
+    fn from(message: String) -> Self {
+        Self::new(message)
     }
 }
 

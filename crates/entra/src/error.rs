@@ -1,7 +1,7 @@
 //! Errors: Graph error bodies (`error.code/message/innerError`), token-endpoint errors (AADSTS
 //! codes) in words that say how to fix them, and their conversion to the engine's `ReadError`.
 
-use rolesync_core::traits::ReadError;
+use rolesync_core::traits::{ReadError, ReadErrorKind};
 use serde::Deserialize;
 
 /// `innerError` of a Graph error body (Graph sends `innerError`; older services `innererror`).
@@ -119,7 +119,25 @@ impl GraphError {
     /// A `ReadError` naming what failed (`what`, e.g. "reading role assignments of Exchange
     /// Administrator") and the fix.
     pub fn to_read_error(&self, what: &str) -> ReadError {
-        ReadError::new(format!("{what} failed: {self}{}", self.hint()))
+        ReadError::of(
+            self.read_kind(),
+            format!("{what} failed: {self}{}", self.hint()),
+        )
+    }
+
+    /// The kind of read failure: from the innermost error's status or transport failure.
+    pub fn read_kind(&self) -> ReadErrorKind {
+        match self.root() {
+            GraphError::SignIn(_) | GraphError::Api { status: 401, .. } => ReadErrorKind::SignIn,
+            GraphError::Api { status: 403, .. } => ReadErrorKind::Permission,
+            GraphError::Api { status: 404, .. } => ReadErrorKind::NotFound,
+            GraphError::Api { status: 429, .. } => ReadErrorKind::Throttled,
+            GraphError::Api {
+                status: 502..=504, ..
+            }
+            | GraphError::Transport(_) => ReadErrorKind::Network,
+            _ => ReadErrorKind::Other,
+        }
     }
 
     /// The fix, in words, for the common failures.
@@ -201,7 +219,10 @@ impl AuthError {
 
     /// As the engine's read error (exit code 4).
     pub fn to_read_error(&self) -> ReadError {
-        ReadError::new(format!("signing in to Entra ID failed: {}", self.message))
+        ReadError::of(
+            ReadErrorKind::SignIn,
+            format!("signing in to Entra ID failed: {}", self.message),
+        )
     }
 }
 
@@ -334,6 +355,38 @@ mod tests {
                 .and_then(|i| i.request_id),
             Some("r2".into())
         );
+    }
+
+    #[test]
+    fn read_errors_carry_the_kind_of_the_innermost_failure() {
+        let api = |status| GraphError::Api {
+            status,
+            code: String::new(),
+            message: String::new(),
+            request_id: None,
+        };
+        let gave_up = GraphError::GaveUp {
+            attempts: 5,
+            seconds: 60,
+            last: Box::new(api(429)),
+        };
+        let cases = [
+            (api(401), ReadErrorKind::SignIn),
+            (api(403), ReadErrorKind::Permission),
+            (api(404), ReadErrorKind::NotFound),
+            (gave_up, ReadErrorKind::Throttled),
+            (api(503), ReadErrorKind::Network),
+            (
+                GraphError::Transport("refused".into()),
+                ReadErrorKind::Network,
+            ),
+            (GraphError::Decode("x".into()), ReadErrorKind::Other),
+        ];
+        for (e, kind) in cases {
+            assert_eq!(e.to_read_error("reading").kind, kind, "{e}");
+        }
+        let auth = AuthError::new(AuthErrorKind::InvalidCredentials, "wrong secret");
+        assert_eq!(ReadError::from(auth).kind, ReadErrorKind::SignIn);
     }
 
     #[test]

@@ -152,6 +152,7 @@ fn report() -> RunReport {
         }],
         stops: vec![],
         error: None,
+        error_kind: None,
     }
 }
 

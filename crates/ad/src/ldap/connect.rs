@@ -4,7 +4,7 @@
 use super::errors::{bind_error, ldap_error};
 use super::{Bind, LdapConfig};
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings};
-use rolesync_core::traits::ReadError;
+use rolesync_core::traits::{ReadError, ReadErrorKind};
 use rustls::pki_types::CertificateDer;
 use std::sync::Arc;
 
@@ -159,10 +159,13 @@ pub async fn bind(session: &mut Session, config: &LdapConfig) -> Result<(), Read
             password,
         } => {
             if password.is_empty() {
-                return Err(ReadError::new(format!(
-                    "bind to {} as {dn_or_upn}: the password is empty (an empty password would be an unauthenticated bind); give the bind password",
-                    session.server
-                )));
+                return Err(ReadError::of(
+                    ReadErrorKind::SignIn,
+                    format!(
+                        "bind to {} as {dn_or_upn}: the password is empty (an empty password would be an unauthenticated bind); give the bind password",
+                        session.server
+                    ),
+                ));
             }
             (dn_or_upn.clone(), dn_or_upn.as_str(), password.as_str())
         }

@@ -3,7 +3,7 @@
 //! (`AcceptSecurityContext error, data 52e, v1db1`); [`bind_subcode`] decodes it into words.
 
 use ldap3::{LdapError, LdapResult};
-use rolesync_core::traits::ReadError;
+use rolesync_core::traits::{ReadError, ReadErrorKind};
 use std::io;
 use std::time::Duration;
 
@@ -47,9 +47,9 @@ pub fn bind_subcode(text: &str) -> Option<(&'static str, &'static str)> {
     })
 }
 
-/// A failed bind as a read error.
+/// A failed bind as a read error (a sign-in failure).
 pub fn bind_error(server: &str, who: &str, res: &LdapResult) -> ReadError {
-    match (res.rc, bind_subcode(&res.text)) {
+    let e = match (res.rc, bind_subcode(&res.text)) {
         (49, Some((what, fix))) => ReadError::new(format!(
             "bind to {server} as {who} failed: {what} (AD code {}); {fix}",
             subcode_token(&res.text)
@@ -68,7 +68,8 @@ pub fn bind_error(server: &str, who: &str, res: &LdapResult) -> ReadError {
             res.rc,
             res.text.trim()
         )),
-    }
+    };
+    e.with_kind(ReadErrorKind::SignIn)
 }
 
 fn subcode_token(text: &str) -> String {
@@ -98,7 +99,18 @@ pub fn result_error(server: &str, what: &str, res: &LdapResult) -> ReadError {
         8 | 13 => format!("reading {what} from {server} failed: the server requires a secure connection ({detail}); use ldaps:// or start_tls = true"),
         rc => format!("reading {what} from {server} failed: result {rc} {detail}"),
     };
-    ReadError::new(msg)
+    ReadError::of(result_kind(res.rc), msg)
+}
+
+/// The kind of a failed operation's LDAP result code (RFC 4511, 4.1.9).
+fn result_kind(rc: u32) -> ReadErrorKind {
+    match rc {
+        32 => ReadErrorKind::NotFound,
+        1 | 8 | 13 | 50 => ReadErrorKind::Permission,
+        3 | 4 => ReadErrorKind::Partial,
+        51..=53 => ReadErrorKind::Network,
+        _ => ReadErrorKind::Other,
+    }
 }
 
 fn matched(res: &LdapResult) -> String {
@@ -114,7 +126,7 @@ fn matched(res: &LdapResult) -> String {
 pub fn ldap_error(server: &str, phase: &str, timeout: Duration, e: &LdapError) -> ReadError {
     match e {
         LdapError::LdapResult { result } => result_error(server, phase, result),
-        LdapError::Timeout { .. } => ReadError::new(format!(
+        LdapError::Timeout { .. } => ReadError::of(ReadErrorKind::Network, format!(
             "{phase}: no answer from {server} within {} s; check that the host and port are right and that a firewall does not drop the connection",
             timeout.as_secs_f32()
         )),
@@ -124,7 +136,7 @@ pub fn ldap_error(server: &str, phase: &str, timeout: Duration, e: &LdapError) -
             "{server} is not a valid host name for TLS certificate verification; use the DC's DNS name or IP address"
         )),
         LdapError::EndOfStream | LdapError::ResultRecv { .. } | LdapError::OpSend { .. } => {
-            ReadError::new(format!(
+            ReadError::of(ReadErrorKind::Network, format!(
                 "{phase}: the connection to {server} was closed before the read finished; nothing was changed — retry, and check the DC's health"
             ))
         }
@@ -154,7 +166,7 @@ fn io_error(server: &str, phase: &str, e: &io::Error) -> ReadError {
         ),
         _ => format!("{phase}: network error talking to {server}: {e}"),
     };
-    ReadError::new(msg)
+    ReadError::of(ReadErrorKind::Network, msg)
 }
 
 /// A TLS failure as a read error.
@@ -175,7 +187,7 @@ pub fn tls_error(server: &str, e: &rustls::Error) -> ReadError {
         ),
         other => format!("TLS to {server} failed: {other}; check the DC's certificate and ca_file"),
     };
-    ReadError::new(msg)
+    ReadError::of(ReadErrorKind::Network, msg)
 }
 
 #[cfg(test)]
@@ -213,6 +225,26 @@ mod tests {
         }
         let e = bind_error("ldaps://dc1", "x", &res(49, "Invalid credentials"));
         assert!(e.message.contains("invalid credentials"), "{}", e.message);
+    }
+
+    #[test]
+    fn failures_carry_their_kind() {
+        let bind = bind_error("ldaps://dc1", "x", &res(49, "Invalid credentials"));
+        assert_eq!(bind.kind, ReadErrorKind::SignIn);
+        let kinds = [
+            (32, ReadErrorKind::NotFound),
+            (50, ReadErrorKind::Permission),
+            (4, ReadErrorKind::Partial),
+            (52, ReadErrorKind::Network),
+            (80, ReadErrorKind::Other),
+        ];
+        for (rc, kind) in kinds {
+            assert_eq!(
+                result_error("ldaps://dc1", "x", &res(rc, "")).kind,
+                kind,
+                "{rc}"
+            );
+        }
     }
 
     #[test]

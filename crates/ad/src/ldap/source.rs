@@ -20,7 +20,7 @@ use ldap3::{ldap_escape, Scope};
 use rolesync_core::checks::CheckLine;
 use rolesync_core::directory::{DirectoryGroup, DirectorySnapshot, SourceProblem, SourceScope};
 use rolesync_core::ids::Dn;
-use rolesync_core::traits::{DirectorySource, ReadError};
+use rolesync_core::traits::{DirectorySource, ReadError, ReadErrorKind};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// How many single-entry reads the client-side expansion keeps in flight on the connection.
@@ -70,10 +70,13 @@ impl LdapSource {
             .await?
             .is_none()
         {
-            return Err(ReadError::new(format!(
-                "the OU {ou} does not exist on {}; check [directory] ou (the DN of the OU that holds the role groups)",
-                s.server
-            )));
+            return Err(ReadError::of(
+                ReadErrorKind::NotFound,
+                format!(
+                    "the OU {ou} does not exist on {}; check [directory] ou (the DN of the OU that holds the role groups)",
+                    s.server
+                ),
+            ));
         }
         let mut attrs = vec!["cn", "objectClass"];
         if with_members {
