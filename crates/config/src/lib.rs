@@ -2,8 +2,10 @@
 //! Every error names the key, the file and line, and the fix; see `config/rolesync.example.toml`.
 
 mod error;
+pub mod form;
 mod paths;
 mod raw;
+pub mod schema;
 mod validate;
 
 pub use error::{ConfigError, ConfigErrors};
@@ -166,10 +168,10 @@ impl Config {
             file,
             directory: None,
             entra: None,
-            policy: Policy::for_ou("OU=Office 365 Roles Management"),
+            policy: Policy::for_ou(schema::defaults::OU),
             logging: LoggingConfig {
                 folder: None,
-                level: "info".into(),
+                level: schema::defaults::LOGGING_LEVEL.into(),
             },
             email: None,
         }

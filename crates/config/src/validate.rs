@@ -2,6 +2,7 @@
 
 use crate::error::{ConfigError, ConfigErrors, Positions};
 use crate::raw::{RawConfig, RawDirectory, RawEmail, RawEntra, S};
+use crate::schema::{self, defaults, SECTIONS};
 use crate::{
     Config, DirectoryConfig, DirectorySource, EmailConfig, EntraConfig, LdapBind, LdapSettings,
     LoggingConfig, SignIn, SmtpSecurity,
@@ -101,11 +102,19 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
         pos: Positions::new(text),
         errors: Vec::new(),
     };
+    unknown_keys(&mut cx, text);
+    if !cx.errors.is_empty() {
+        return Err(ConfigErrors(cx.errors));
+    }
     let raw: RawConfig = match toml::from_str(text) {
         Ok(r) => r,
         Err(e) => {
-            let (key, message, fix) = describe_toml_error(e.message());
-            cx.err(e.span(), &key, message, fix);
+            cx.err(
+                e.span(),
+                "(syntax)",
+                e.message().trim(),
+                "fix the TOML syntax at this position",
+            );
             return Err(ConfigErrors(cx.errors));
         }
     };
@@ -135,51 +144,92 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
     }
 }
 
-/// Words for a TOML syntax or shape error: (key, message, fix).
-fn describe_toml_error(msg: &str) -> (String, String, String) {
-    let msg = msg.trim();
-    if let Some(rest) = msg.strip_prefix("unknown field `") {
-        let field = rest.split('`').next().unwrap_or("").to_string();
-        let expected: Vec<&str> = rest
-            .split("expected ")
-            .nth(1)
-            .unwrap_or("")
-            .split('`')
-            .filter(|s| !s.trim().is_empty() && !s.contains(',') && *s != " or ")
-            .map(str::trim)
-            .filter(|s| !s.is_empty() && !s.starts_with("one of"))
-            .collect();
-        let fix = match closest(&field, &expected) {
-            Some(s) => format!(
-                "did you mean `{s}`? Valid keys here: {}",
-                expected.join(", ")
-            ),
-            None if !expected.is_empty() => {
-                format!("remove it; valid keys here: {}", expected.join(", "))
-            }
-            None => "remove it".into(),
+/// Finds the sections and keys the schema does not know, and `[[mappings]]` rows without a
+/// group, with their positions. A file that is not TOML is left to the parser's syntax error.
+fn unknown_keys(cx: &mut Ctx<'_>, text: &str) {
+    let Ok(doc) = toml_edit::ImDocument::parse(text) else {
+        return;
+    };
+    let root = doc.as_table();
+    let names: Vec<&str> = SECTIONS.iter().map(|s| s.name).collect();
+    for (name, item) in root.iter() {
+        let span = root.key(name).and_then(|k| k.span());
+        let Some(section) = schema::section(name) else {
+            unknown(cx, span, name, &names);
+            continue;
         };
-        return (field, "is not a known setting".into(), fix);
+        let valid: Vec<&str> = section.settings.iter().map(|k| k.name).collect();
+        let mut rows: Vec<(Span, Vec<(String, Span)>)> = Vec::new();
+        match item {
+            toml_edit::Item::Table(t) => rows.push((span.clone(), table_keys(t))),
+            toml_edit::Item::ArrayOfTables(a) => {
+                rows.extend(a.iter().map(|t| (t.span(), table_keys(t))))
+            }
+            toml_edit::Item::Value(toml_edit::Value::InlineTable(t)) => {
+                rows.push((span.clone(), inline_keys(t)))
+            }
+            toml_edit::Item::Value(toml_edit::Value::Array(a)) => rows.extend(
+                a.iter()
+                    .filter_map(|v| v.as_inline_table())
+                    .map(|t| (t.span(), inline_keys(t))),
+            ),
+            // A section of the wrong type: the parser names it.
+            _ => {}
+        }
+        for (i, (row_span, keys)) in rows.iter().enumerate() {
+            for (key, key_span) in keys {
+                if !valid.contains(&key.as_str()) {
+                    unknown(cx, key_span.clone(), key, &valid);
+                }
+            }
+            if section.rows && !keys.iter().any(|(k, _)| k == "group") {
+                cx.err(
+                    row_span.clone().or(span.clone()),
+                    &format!("{name}[{i}].group"),
+                    "is missing",
+                    "add the group's DN or its name in the OU (see config/rolesync.example.toml)",
+                );
+            }
+        }
     }
-    if let Some(rest) = msg.strip_prefix("missing field `") {
-        let field = rest.split('`').next().unwrap_or("").to_string();
-        return (
-            field,
-            "is missing".into(),
-            "add it (see config/rolesync.example.toml)".into(),
-        );
-    }
-    (
-        "(syntax)".into(),
-        msg.to_string(),
-        "fix the TOML syntax at this position".into(),
-    )
+}
+
+/// Where something is in the file, when known.
+type Span = Option<Range<usize>>;
+
+fn table_keys(t: &toml_edit::Table) -> Vec<(String, Span)> {
+    t.iter()
+        .map(|(k, _)| (k.to_string(), t.key(k).and_then(|k| k.span())))
+        .collect()
+}
+
+fn inline_keys(t: &toml_edit::InlineTable) -> Vec<(String, Span)> {
+    t.iter()
+        .map(|(k, _)| (k.to_string(), t.key(k).and_then(|k| k.span())))
+        .collect()
+}
+
+fn unknown(cx: &mut Ctx<'_>, span: Span, key: &str, valid: &[&str]) {
+    let fix = match closest(key, valid) {
+        Some(s) => format!("did you mean `{s}`? Valid keys here: {}", valid.join(", ")),
+        None => format!("remove it; valid keys here: {}", valid.join(", ")),
+    };
+    cx.err(span, key, "is not a known setting", fix);
+}
+
+/// The (word, value) table of a choice setting: the words come from the schema.
+fn choices<T: Copy, const N: usize>(
+    words: &'static [&'static str],
+    values: [T; N],
+) -> Vec<(&'static str, T)> {
+    debug_assert_eq!(words.len(), N, "the schema's choices and the values differ");
+    words.iter().copied().zip(values).collect()
 }
 
 fn directory(cx: &mut Ctx<'_>, d: &S<RawDirectory>) -> Option<DirectoryConfig> {
     let sec = d.span();
     let d = d.get_ref();
-    let nested = d.nested.unwrap_or(true);
+    let nested = d.nested.unwrap_or(defaults::NESTED);
     if let Some(ou) = cx.required(&d.ou, sec.clone(), "directory.ou", "set the OU holding the role groups, e.g. \"OU=Office 365 Roles Management,DC=contoso,DC=com\"") {
         if !looks_like_dn(ou.get_ref()) {
             cx.err(Some(ou.span()), "directory.ou", format!("\"{}\" is not a distinguished name", ou.get_ref()), "write it as OU=…,DC=…,DC=…");
@@ -398,13 +448,16 @@ fn entra(cx: &mut Ctx<'_>, e: &S<RawEntra>) -> Option<EntraConfig> {
             cx.one_of(
                 s,
                 "entra.sign_in",
-                &[
-                    ("certificate", SignIn::Certificate),
-                    ("secret", SignIn::Secret),
-                    ("interactive", SignIn::Interactive),
-                    ("device-code", SignIn::DeviceCode),
-                    ("password", SignIn::Password),
-                ],
+                &choices(
+                    schema::SIGN_IN_MODES,
+                    [
+                        SignIn::Certificate,
+                        SignIn::Secret,
+                        SignIn::Interactive,
+                        SignIn::DeviceCode,
+                        SignIn::Password,
+                    ],
+                ),
             )
         });
     if sign_in == Some(SignIn::Certificate)
@@ -437,19 +490,9 @@ fn entra(cx: &mut Ctx<'_>, e: &S<RawEntra>) -> Option<EntraConfig> {
             );
         }
     }
-    let login_url = endpoint(
-        cx,
-        &e.login_url,
-        "entra.login_url",
-        "https://login.microsoftonline.com",
-    );
-    let graph_url = endpoint(
-        cx,
-        &e.graph_url,
-        "entra.graph_url",
-        "https://graph.microsoft.com",
-    );
-    let mut bound = |v: &Option<S<i64>>, key: &str, max: i64, fix: &str| {
+    let login_url = endpoint(cx, &e.login_url, "entra.login_url", defaults::LOGIN_URL);
+    let graph_url = endpoint(cx, &e.graph_url, "entra.graph_url", defaults::GRAPH_URL);
+    let mut bound = |v: &Option<S<i64>>, key: &str, max: i64, fix: String| {
         let v = v.as_ref()?;
         match u32::try_from(*v.get_ref())
             .ok()
@@ -471,13 +514,19 @@ fn entra(cx: &mut Ctx<'_>, e: &S<RawEntra>) -> Option<EntraConfig> {
         &e.concurrent_reads,
         "entra.concurrent_reads",
         256,
-        "use a whole number from 1 to 256, or leave it out for the default (32)",
+        format!(
+            "use a whole number from 1 to 256, or leave it out for the default ({})",
+            defaults::CONCURRENT_READS
+        ),
     );
     let concurrent_write_batches = bound(
         &e.concurrent_write_batches,
         "entra.concurrent_write_batches",
         150,
-        "use a whole number from 1 to 150 (150 batches of 20 = Microsoft's 3,000 writes per 150 s for one app), or leave it out for the default (50)",
+        format!(
+            "use a whole number from 1 to 150 (150 batches of 20 = Microsoft's 3,000 writes per 150 s for one app), or leave it out for the default ({})",
+            defaults::CONCURRENT_WRITE_BATCHES
+        ),
     );
     Some(EntraConfig {
         tenant: tenant?,
@@ -497,18 +546,20 @@ fn entra(cx: &mut Ctx<'_>, e: &S<RawEntra>) -> Option<EntraConfig> {
     })
 }
 
-const KINDS: &[(&str, AssignmentKind)] = &[
-    ("active", AssignmentKind::Active),
-    ("eligible", AssignmentKind::Eligible),
-];
+fn kinds() -> Vec<(&'static str, AssignmentKind)> {
+    choices(
+        schema::ASSIGNMENT_KINDS,
+        [AssignmentKind::Active, AssignmentKind::Eligible],
+    )
+}
 
 fn policy(cx: &mut Ctx<'_>, raw: &RawConfig, ou: Option<Dn>) -> Policy {
-    let mut p = Policy::for_ou(ou.unwrap_or_else(|| Dn::new("OU=Office 365 Roles Management")));
+    let mut p = Policy::for_ou(ou.unwrap_or_else(|| Dn::new(defaults::OU)));
     p.mapping.prefix = raw.mapping.prefix.clone().filter(|s| !s.is_empty());
     p.matching.by_upn = raw.mapping.match_by_upn;
     if let Some(k) = &raw.mapping.default_kind {
         p.mapping.default_kind = cx
-            .one_of(k, "mapping.default_kind", KINDS)
+            .one_of(k, "mapping.default_kind", &kinds())
             .unwrap_or_default();
     }
     let role_names: Vec<&str> = builtin_roles().map(|r| r.name).collect();
@@ -564,7 +615,7 @@ fn policy(cx: &mut Ctx<'_>, raw: &RawConfig, ou: Option<Dn>) -> Policy {
             continue;
         }
         let kind = match &mr.kind {
-            Some(k) => cx.one_of(k, &key("kind"), KINDS).unwrap_or_default(),
+            Some(k) => cx.one_of(k, &key("kind"), &kinds()).unwrap_or_default(),
             None => p.mapping.default_kind,
         };
         p.mapping.explicit.push(ExplicitMapping {
@@ -581,7 +632,7 @@ fn policy(cx: &mut Ctx<'_>, raw: &RawConfig, ou: Option<Dn>) -> Policy {
                 Some(v.span()),
                 "safety.max_revokes",
                 format!("{} is not a count", v.get_ref()),
-                "use a whole number ≥ 0 (default 10)",
+                format!("use a whole number ≥ 0 (default {})", defaults::MAX_REVOKES),
             ),
         }
     }
@@ -592,7 +643,10 @@ fn policy(cx: &mut Ctx<'_>, raw: &RawConfig, ou: Option<Dn>) -> Policy {
                 Some(v.span()),
                 "safety.max_revoke_percent",
                 format!("{} is not a percentage", v.get_ref()),
-                "use a whole number from 0 to 100 (default 25)",
+                format!(
+                    "use a whole number from 0 to 100 (default {})",
+                    defaults::MAX_REVOKE_PERCENT
+                ),
             ),
         }
     }
@@ -618,16 +672,13 @@ fn logging(cx: &mut Ctx<'_>, raw: &RawConfig) -> LoggingConfig {
             .one_of(
                 l,
                 "logging.level",
-                &[
-                    ("error", "error"),
-                    ("warn", "warn"),
-                    ("info", "info"),
-                    ("debug", "debug"),
-                    ("trace", "trace"),
-                ],
+                &choices(
+                    schema::LOG_LEVELS,
+                    ["error", "warn", "info", "debug", "trace"],
+                ),
             )
-            .unwrap_or("info"),
-        None => "info",
+            .unwrap_or(defaults::LOGGING_LEVEL),
+        None => defaults::LOGGING_LEVEL,
     };
     LoggingConfig {
         folder: raw
@@ -659,17 +710,20 @@ fn email(cx: &mut Ctx<'_>, e: &S<RawEmail>) -> Option<EmailConfig> {
             "set the SMTP server, e.g. \"smtp.office365.com\"",
         )
         .map(|s| s.get_ref().trim().to_string());
+    let securities = choices(
+        schema::SMTP_SECURITIES,
+        [
+            SmtpSecurity::StartTls,
+            SmtpSecurity::Tls,
+            SmtpSecurity::None,
+        ],
+    );
     let security = match &e.security {
-        Some(s) => cx.one_of(
-            s,
-            "email.security",
-            &[
-                ("starttls", SmtpSecurity::StartTls),
-                ("tls", SmtpSecurity::Tls),
-                ("none", SmtpSecurity::None),
-            ],
-        ),
-        None => Some(SmtpSecurity::StartTls),
+        Some(s) => cx.one_of(s, "email.security", &securities),
+        None => securities
+            .iter()
+            .find(|(w, _)| *w == defaults::SMTP_SECURITY)
+            .map(|(_, s)| *s),
     };
     let port = match &e.port {
         Some(p) => match u16::try_from(*p.get_ref()).ok().filter(|n| *n > 0) {
@@ -684,10 +738,11 @@ fn email(cx: &mut Ctx<'_>, e: &S<RawEmail>) -> Option<EmailConfig> {
                 None
             }
         },
-        None => security.map(|s| match s {
-            SmtpSecurity::StartTls => 587,
-            SmtpSecurity::Tls => 465,
-            SmtpSecurity::None => 25,
+        None => security.and_then(|s| {
+            securities
+                .iter()
+                .find(|(_, x)| *x == s)
+                .map(|(w, _)| defaults::smtp_port(w))
         }),
     };
     let from = cx

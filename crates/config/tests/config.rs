@@ -229,3 +229,90 @@ fn explicit_mappings_take_dns_names_ids_and_kinds() {
     assert!(m.explicit[0].allow_empty);
     assert_eq!(c.policy.extra_groups().len(), 1);
 }
+
+/// A TOML value of the right kind for a schema setting.
+fn sample(kind: rolesync_config::schema::Kind) -> String {
+    use rolesync_config::schema::Kind;
+    match kind {
+        Kind::Text => "\"x\"".into(),
+        Kind::Flag => "true".into(),
+        Kind::Number { min, .. } => min.to_string(),
+        Kind::List => "[\"x\"]".into(),
+        Kind::Choice { choices } => format!("\"{}\"", choices[0]),
+    }
+}
+
+#[test]
+fn the_parser_takes_every_key_of_the_schema_with_its_kind() {
+    use rolesync_config::schema::SECTIONS;
+    for s in SECTIONS {
+        for k in s.settings {
+            let header = if s.rows {
+                format!("[[{}]]\n", s.name)
+            } else {
+                format!("[{}]\n", s.name)
+            };
+            let group = if s.rows && k.name != "group" {
+                "group = \"G\"\n"
+            } else {
+                ""
+            };
+            let text = format!("{header}{group}{} = {}\n", k.name, sample(k.kind));
+            if let Err(e) = parse(Path::new("x"), &text) {
+                for e in e.0 {
+                    assert!(
+                        e.message != "is not a known setting" && e.key != "(syntax)",
+                        "{}.{}: {e}",
+                        s.name,
+                        k.name
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_example_shows_every_key_of_the_schema_and_no_other() {
+    use rolesync_config::schema::{keys, SECTIONS};
+    // Every `key = value` line of the example, commented or not, with the section it is in.
+    let mut section = String::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for line in EXAMPLE.lines() {
+        let t = line.trim_start_matches('#').trim();
+        if let Some(name) = t.strip_prefix("[[").and_then(|r| r.strip_suffix("]]")) {
+            section = name.to_string();
+        } else if let Some(name) = t.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+            section = name.to_string();
+        } else if let Some((k, _)) = t.split_once(" = ") {
+            if k.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                seen.insert(format!("{section}.{k}"));
+            }
+        }
+    }
+    let schema: std::collections::BTreeSet<String> = keys().collect();
+    assert_eq!(
+        seen.difference(&schema).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "keys in the example that the schema lacks"
+    );
+    assert_eq!(
+        schema.difference(&seen).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "keys of the schema that the example does not show"
+    );
+    assert_eq!(SECTIONS[0].name, "directory");
+}
+
+#[test]
+fn unknown_sections_and_keys_are_all_named_at_once() {
+    let text = format!("{MINIMAL}bnd = 1\n[safty]\nmax_revokes = 1\n");
+    let e = errors(&text);
+    let keys: Vec<_> = e.iter().map(|x| x.key.as_str()).collect();
+    assert_eq!(keys, ["bnd", "safty"], "{e:?}");
+    assert!(e[1].fix.contains("did you mean `safety`"), "{}", e[1].fix);
+    let e = errors(&format!(
+        "{MINIMAL}[[mappings]]\nrole = \"Security Reader\"\n"
+    ));
+    assert_eq!(e[0].key, "mappings[0].group", "{e:?}");
+}
