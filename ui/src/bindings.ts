@@ -1,5 +1,5 @@
-// Generated from the Rust types by ts-rs (src-tauri/src/desktop/types.rs). Do not edit.
-// Regenerate: UPDATE_BINDINGS=1 cargo test --bin rolesync bindings
+// Generated from the Rust types by ts-rs (crates/app/src/bindings.rs). Do not edit.
+// Regenerate: UPDATE_BINDINGS=1 cargo test -p rolesync-app bindings
 
 export type Dn = string;
 
@@ -239,6 +239,8 @@ code: string,
  */
 message: string, };
 
+export type ReadErrorKind = "signIn" | "permission" | "network" | "throttled" | "notFound" | "partial" | "other";
+
 export type SyncEvent = { "event": "stepStarted", 
 /**
  * Which.
@@ -441,17 +443,115 @@ stops: Array<SafetyStop>,
 /**
  * The error that ended the run early, if any.
  */
-error: string | null, };
-
-export type ErrorCode = "config" | "read" | "signIn" | "cancelled" | "credentials" | "busy" | "io";
-
-export type UiError = { 
+error: string | null, 
 /**
- * What kind.
+ * What kind of read failure ended the run early, if one did.
  */
-code: ErrorCode, 
+errorKind: ReadErrorKind | null, };
+
+export type Kind = { "type": "text" } | { "type": "flag" } | { "type": "number", 
 /**
- * What went wrong and what to do.
+ * Smallest value.
+ */
+min: number, 
+/**
+ * Largest value.
+ */
+max: number, } | { "type": "list" } | { "type": "choice", 
+/**
+ * The words.
+ */
+choices: Array<string>, };
+
+export type DefaultValue = { "type": "none" } | { "type": "flag", "value": boolean } | { "type": "number", "value": number } | { "type": "text", "value": string } | { "type": "derived" };
+
+export type Setting = { 
+/**
+ * The key in its section (`url`).
+ */
+name: string, 
+/**
+ * Its kind.
+ */
+kind: Kind, 
+/**
+ * Its default.
+ */
+default: DefaultValue, 
+/**
+ * What the settings page calls it.
+ */
+label: string, 
+/**
+ * An example value, shown in an empty field.
+ */
+placeholder: string, 
+/**
+ * Rarely changed: the page shows it under "More settings".
+ */
+advanced: boolean, };
+
+export type Section = { 
+/**
+ * The table's name.
+ */
+name: string, 
+/**
+ * What the settings page calls it.
+ */
+title: string, 
+/**
+ * `[[name]]`: any number of rows of these keys.
+ */
+rows: boolean, 
+/**
+ * The section may be left out as a whole (`[email]`: no mail); the page's switch says this.
+ */
+optional: string | null, 
+/**
+ * Its keys, in the file's order.
+ */
+settings: Array<Setting>, };
+
+export type FieldValue = boolean | number | string | Array<string> | null;
+
+export type SettingsForm = { 
+/**
+ * The keys of the tables, dotted (`safety.max_revokes`).
+ */
+values: { [key in string]?: FieldValue }, 
+/**
+ * Whether each optional section (`email`) is in the file.
+ */
+enabled: { [key in string]?: boolean }, 
+/**
+ * The rows of each array of tables (`mappings`).
+ */
+rows: { [key in string]?: Array<{ [key in string]?: FieldValue }> }, };
+
+export type FieldError = { 
+/**
+ * The dotted key (`safety.max_revoke_percent`, `mappings[0].role`).
+ */
+key: string, 
+/**
+ * What is wrong.
+ */
+message: string, 
+/**
+ * How to fix it.
+ */
+fix: string, };
+
+export type ErrorKind = "config" | "signIn" | "permission" | "network" | "throttled" | "notFound" | "partialRead" | "read" | "credentials" | "cancelled" | "busy" | "io";
+
+export type AppError = { 
+/**
+ * How it failed.
+ */
+code: ErrorKind, 
+/**
+ * What went wrong and how to fix it.
  */
 message: string, };
 
@@ -488,6 +588,30 @@ headline: string,
  * Totals.
  */
 summary: ReportSummary, };
+
+export type LogLine = { 
+/**
+ * Timestamp as written.
+ */
+time: string, 
+/**
+ * ERROR, WARN, INFO, DEBUG or TRACE.
+ */
+level: string, 
+/**
+ * The message and its fields.
+ */
+message: string, };
+
+export type LogView = { 
+/**
+ * The newest log file.
+ */
+file: string | null, 
+/**
+ * Its lines (the last few thousand).
+ */
+lines: Array<LogLine>, };
 
 export type AppInfo = { 
 /**
@@ -629,7 +753,7 @@ url: string, } | { "kind": "progress",
  */
 event: SyncEvent, };
 
-export type RunRequest = { 
+export type StartRun = { 
 /**
  * `plan` (preview) or `apply`.
  */
@@ -677,6 +801,10 @@ export type CredentialList = {
  */
 keyring: string, 
 /**
+ * Its short name (`secret-service`, `kernel`, `windows`, `macos`).
+ */
+keyringId: string, 
+/**
  * Whether saved credentials survive a reboot.
  */
 survivesReboot: boolean, 
@@ -684,176 +812,6 @@ survivesReboot: boolean,
  * Each credential.
  */
 items: Array<CredentialInfo>, };
-
-export type LogLine = { 
-/**
- * Timestamp as written.
- */
-time: string, 
-/**
- * ERROR, WARN, INFO, DEBUG or TRACE.
- */
-level: string, 
-/**
- * The message and its fields.
- */
-message: string, };
-
-export type LogView = { 
-/**
- * The newest log file.
- */
-file: string | null, 
-/**
- * Its lines (the last few thousand).
- */
-lines: Array<LogLine>, };
-
-export type MappingForm = { 
-/**
- * Group DN or name.
- */
-group: string, 
-/**
- * Role name or id (empty: the group's name).
- */
-role: string, 
-/**
- * `active`, `eligible` or empty.
- */
-kind: string, 
-/**
- * Allow revoking every member when the group is empty.
- */
-allowEmpty: boolean, };
-
-export type SettingsForm = { 
-/**
- * `directory.url`.
- */
-directoryUrl: string, 
-/**
- * `directory.bind`.
- */
-directoryBind: string, 
-/**
- * `directory.base_dn`.
- */
-directoryBaseDn: string, 
-/**
- * `directory.ou`.
- */
-directoryOu: string, 
-/**
- * `directory.nested`.
- */
-directoryNested: boolean, 
-/**
- * `directory.start_tls`.
- */
-directoryStartTls: boolean, 
-/**
- * `directory.ldif`.
- */
-directoryLdif: string, 
-/**
- * `entra.tenant`.
- */
-entraTenant: string, 
-/**
- * `entra.client_id`.
- */
-entraClientId: string, 
-/**
- * `entra.sign_in`.
- */
-entraSignIn: string, 
-/**
- * `entra.certificate`.
- */
-entraCertificate: string, 
-/**
- * `entra.username`.
- */
-entraUsername: string, 
-/**
- * `mapping.prefix`.
- */
-mappingPrefix: string, 
-/**
- * `mapping.match_by_upn`.
- */
-mappingMatchByUpn: boolean, 
-/**
- * `mapping.default_kind`.
- */
-mappingDefaultKind: string, 
-/**
- * `[[mappings]]`.
- */
-mappings: Array<MappingForm>, 
-/**
- * `safety.max_revokes`.
- */
-safetyMaxRevokes: number, 
-/**
- * `safety.max_revoke_percent`.
- */
-safetyMaxRevokePercent: number, 
-/**
- * `safety.protected`.
- */
-safetyProtected: Array<string>, 
-/**
- * Whether `[email]` is present.
- */
-emailEnabled: boolean, 
-/**
- * `email.server`.
- */
-emailServer: string, 
-/**
- * `email.port`.
- */
-emailPort: number, 
-/**
- * `email.security`.
- */
-emailSecurity: string, 
-/**
- * `email.from`.
- */
-emailFrom: string, 
-/**
- * `email.to`.
- */
-emailTo: Array<string>, 
-/**
- * `email.username`.
- */
-emailUsername: string, 
-/**
- * `logging.level`.
- */
-loggingLevel: string, 
-/**
- * `logging.folder`.
- */
-loggingFolder: string, };
-
-export type FieldError = { 
-/**
- * The dotted key (`safety.max_revoke_percent`, `mappings[0].role`).
- */
-key: string, 
-/**
- * What is wrong.
- */
-message: string, 
-/**
- * How to fix it.
- */
-fix: string, };
 
 export type SettingsState = { 
 /**
@@ -865,15 +823,53 @@ file: string,
  */
 exists: boolean, 
 /**
+ * Every setting, with its kind, default and label: the page draws its fields from this.
+ */
+schema: Array<Section>, 
+/**
  * The values.
  */
 form: SettingsForm, 
 /**
- * The core's validation messages; empty when valid.
+ * The configuration crate's messages; empty when valid.
  */
 errors: Array<FieldError>, 
 /**
  * Whether this call wrote the file.
  */
 saved: boolean, };
+
+export type Frequency = "day" | "hour";
+
+export type ScheduleAction = { "action": "install", 
+/**
+ * `HH:MM` of the (first) run.
+ */
+at: string, 
+/**
+ * How often.
+ */
+every: Frequency, 
+/**
+ * The account it runs as; the OS default when blank.
+ */
+runAs: string | null, } | { "action": "remove" } | { "action": "show" };
+
+export type ScheduleRequest = { 
+/**
+ * Only say what would be done.
+ */
+print: boolean, } & ({ "action": "install", 
+/**
+ * `HH:MM` of the (first) run.
+ */
+at: string, 
+/**
+ * How often.
+ */
+every: Frequency, 
+/**
+ * The account it runs as; the OS default when blank.
+ */
+runAs: string | null, } | { "action": "remove" } | { "action": "show" });
 

@@ -1,19 +1,22 @@
-//! Building the directory source, the role target and the policy for a run: the demo pair, or
-//! the configured ones.
+//! Building what a run reads from and writes to: the demo pair (the embedded directory and the
+//! demo tenant in the in-process emulator), or the configured LDAP or LDIF source and Microsoft
+//! Graph. This is the one place the configuration is turned into the adapters' own option types
+//! (`LdapConfig`, `EntraConfig` and `ConnectOptions`, `SmtpConfig`) and their credentials are
+//! fetched; see `docs/architecture.md`, "Adapter configuration".
 
+use crate::credentials::{Asker, Credentials};
 use crate::demo_tenant::{DemoSession, DemoTenant};
-use crate::failure::Failure;
-use crate::settings::Settings;
+use crate::run::{RunRequest, SignInChoice};
+use crate::{AppError, Settings};
 use rolesync_ad::ldap::{Bind, LdapConfig, LdapSource};
 use rolesync_ad::snapshot::LdifSource;
-use rolesync_config::DirectorySource as SourceConfig;
-use rolesync_config::LdapBind;
-use rolesync_config::SignIn;
+use rolesync_config::{DirectorySource as SourceConfig, LdapBind, LdapSettings};
 use rolesync_core::policy::Policy;
-use rolesync_core::traits::{DirectorySource, RoleTarget};
+use rolesync_core::traits::{DirectorySource, ReadError, ReadErrorKind, RoleTarget};
 use rolesync_entra::auth::Interaction;
-use rolesync_entra::{ConnectOptions, GraphTarget, Sensitive};
-use rolesync_secrets::{Credential, CredentialName, CredentialStore};
+use rolesync_entra::{ConnectOptions, EntraConfig, GraphTarget, Sensitive, SignIn};
+use rolesync_secrets::CredentialName;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// What a run reads from and writes to.
@@ -32,7 +35,7 @@ pub struct Backends {
 
 impl Backends {
     /// Saves the demo tenant's state (no-op outside demo mode).
-    pub fn save_demo(&self) -> Result<(), Failure> {
+    pub fn save_demo(&self) -> Result<(), AppError> {
         self.demo.as_ref().map_or(Ok(()), DemoSession::save)
     }
 
@@ -44,36 +47,49 @@ impl Backends {
     }
 }
 
-/// How a run signs in to Entra ID.
-#[derive(Clone, Default)]
-pub enum SignInChoice {
-    /// As `[entra] sign_in` says, with the saved credential (asked for on a terminal).
-    #[default]
-    Configured,
-    /// Interactively with MFA (authorization code + PKCE in the system browser), whatever
-    /// `sign_in` says: the desktop app's "Yes" to the MFA question.
-    Interactive,
-    /// As `sign_in` says, with this credential (entered in the desktop app's dialogs).
-    With(Credential),
+/// What building the backends may use: the keyring and the person at the keyboard.
+pub struct BuildContext<'a> {
+    /// The saved credentials.
+    pub credentials: &'a Credentials,
+    /// Asks for a missing credential.
+    pub asker: &'a dyn Asker,
+    /// Opens the browser and shows device codes for a person's sign-in to Entra ID.
+    pub interaction: Arc<dyn Interaction>,
 }
 
-/// The demo pair when `demo`, else the configured one. `interaction` opens the browser and
-/// shows device codes for a person's sign-in (the terminal's or the window's).
-pub async fn build(
-    settings: &Settings,
-    demo: bool,
-    sign_in: &SignInChoice,
-    interaction: Arc<dyn Interaction>,
-) -> Result<Backends, Failure> {
-    if demo {
-        self::demo(settings).await
-    } else {
-        configured(settings, sign_in, interaction)
+/// Builds a run's backends.
+#[async_trait::async_trait(?Send)]
+pub trait BackendFactory: Send + Sync {
+    /// The source, target and policy for this request.
+    async fn build(
+        &self,
+        settings: &Settings,
+        request: &RunRequest,
+        cx: &BuildContext<'_>,
+    ) -> Result<Backends, AppError>;
+}
+
+/// The real backends: the demo pair when the request says demo, else the configured ones.
+pub struct LiveBackends;
+
+#[async_trait::async_trait(?Send)]
+impl BackendFactory for LiveBackends {
+    async fn build(
+        &self,
+        settings: &Settings,
+        request: &RunRequest,
+        cx: &BuildContext<'_>,
+    ) -> Result<Backends, AppError> {
+        if request.demo {
+            demo(settings).await
+        } else {
+            configured(settings, &request.sign_in, cx)
+        }
     }
 }
 
 /// The demo directory, and the demo tenant in the in-process emulator.
-pub async fn demo(settings: &Settings) -> Result<Backends, Failure> {
+pub async fn demo(settings: &Settings) -> Result<Backends, AppError> {
     let session = DemoTenant::in_dir(&settings.paths.data_dir).start().await?;
     Ok(Backends {
         source: Box::new(rolesync_demo::directory()),
@@ -84,62 +100,71 @@ pub async fn demo(settings: &Settings) -> Result<Backends, Failure> {
     })
 }
 
-/// Microsoft Graph per `[entra]`, with the one credential the sign-in mode needs.
-fn graph_target(
-    e: &rolesync_config::EntraConfig,
-    choice: &SignInChoice,
-    interaction: Arc<dyn Interaction>,
-) -> Result<GraphTarget, Failure> {
-    let mut e = e.clone();
-    if matches!(choice, SignInChoice::Interactive) {
-        e.sign_in = SignIn::Interactive;
-    }
-    let e = &e;
-    let credential = match (choice, e.sign_in) {
-        (SignInChoice::With(c), SignIn::Secret | SignIn::Password | SignIn::Certificate) => {
-            Some(c.secret.clone())
-        }
-        (_, sign_in) => match sign_in {
-            SignIn::Secret | SignIn::Password => {
-                Some(crate::credentials::get(CredentialName::Office365)?.secret)
-            }
-            // A password-protected PFX: its password is the saved office365 credential, if any.
-            SignIn::Certificate => crate::credentials::store()?
-                .get(CredentialName::Office365)
-                .ok()
-                .flatten()
-                .map(|c| c.secret),
-            SignIn::Interactive | SignIn::DeviceCode => None,
-        },
+/// The configured directory and tenant.
+pub fn configured(
+    settings: &Settings,
+    sign_in: &SignInChoice,
+    cx: &BuildContext<'_>,
+) -> Result<Backends, AppError> {
+    let c = &settings.config;
+    let missing = |section: &str| {
+        AppError::config(format!(
+            "{}: the [{section}] section is missing; add it (see `rolesync config init`) or use --demo",
+            c.file.display()
+        ))
     };
-    let d = ConnectOptions::default();
-    let opts = ConnectOptions {
-        ca_file: e.ca_file.clone(),
-        concurrency: (
-            e.concurrent_reads.map_or(d.concurrency.0, |n| n as usize),
-            e.concurrent_write_batches
-                .map_or(d.concurrency.1, |n| n as usize),
-        ),
-        ..d
+    let dir = c.directory.as_ref().ok_or_else(|| missing("directory"))?;
+    let entra = c.entra.as_ref().ok_or_else(|| missing("entra"))?;
+    let source: Box<dyn DirectorySource> = match &dir.source {
+        SourceConfig::Ldif(path) => Box::new(ldif_source(&c.file, path)?),
+        SourceConfig::Ldap(l) => Box::new(ldap_source(l, cx)?),
     };
-    GraphTarget::from_config(
-        e,
-        credential.map(|s| Sensitive::new(s.expose().to_string())),
-        interaction,
-        &opts,
-    )
-    .map_err(|e| Failure::read(e.message))
+    let target: Arc<dyn RoleTarget> = Arc::new(graph_target(entra, sign_in, cx)?);
+    Ok(Backends {
+        source,
+        target,
+        policy: c.policy.clone(),
+        transitive: dir.nested,
+        demo: None,
+    })
 }
 
-/// The LDAP source, with the bind password from the keyring (`ldap`).
-fn ldap_source(l: &rolesync_config::LdapSettings) -> Result<LdapSource, Failure> {
+/// An `ldifde` export; a relative path is relative to the configuration file.
+fn ldif_source(config_file: &std::path::Path, path: &PathBuf) -> Result<LdifSource, AppError> {
+    let path = if path.is_relative() {
+        config_file
+            .parent()
+            .map(|p| p.join(path))
+            .unwrap_or_else(|| path.clone())
+    } else {
+        path.clone()
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        let kind = match e.kind() {
+            std::io::ErrorKind::NotFound => ReadErrorKind::NotFound,
+            _ => ReadErrorKind::Other,
+        };
+        ReadError::of(
+            kind,
+            format!("cannot read the LDIF export {}: {e}", path.display()),
+        )
+    })?;
+    LdifSource::parse(path.display().to_string(), &text)
+        .map_err(|e| AppError::read(format!("{}: {e}", path.display())))
+}
+
+/// `[directory]` as the LDAP source's options, with the bind password from the keyring (`ldap`).
+fn ldap_source(l: &LdapSettings, cx: &BuildContext<'_>) -> Result<LdapSource, AppError> {
     let bind = match &l.bind {
         LdapBind::Account(account) => {
-            let cred = crate::credentials::get(CredentialName::Ldap)?;
-            Bind::Simple { dn_or_upn: account.clone(), password: cred.secret.expose().to_string() }
+            let cred = cx.credentials.obtain(CredentialName::Ldap, cx.asker)?;
+            Bind::Simple {
+                dn_or_upn: account.clone(),
+                password: cred.secret.expose().to_string(),
+            }
         }
         LdapBind::Integrated => {
-            return Err(Failure::read(
+            return Err(AppError::read(
                 "integrated (Kerberos) sign-in to AD is not available in this build; set [directory] bind to a bind account and save its password with `rolesync credentials set ldap`",
             ))
         }
@@ -152,54 +177,150 @@ fn ldap_source(l: &rolesync_config::LdapSettings) -> Result<LdapSource, Failure>
     cfg.start_tls = l.start_tls;
     cfg.ca_file = l.ca_file.clone();
     cfg.allow_insecure = l.allow_insecure;
-    LdapSource::new(cfg).map_err(|e| Failure::read(e.message))
+    Ok(LdapSource::new(cfg)?)
 }
 
-/// The configured directory and tenant.
-pub fn configured(
-    settings: &Settings,
-    sign_in: &SignInChoice,
-    interaction: Arc<dyn Interaction>,
-) -> Result<Backends, Failure> {
-    let c = &settings.config;
-    let Some(dir) = &c.directory else {
-        return Err(Failure::config(format!("{}: the [directory] section is missing; add it (see `rolesync config init`) or use --demo", c.file.display())));
+/// `[entra]` as the Graph client's own settings.
+pub fn entra_config(e: &rolesync_config::EntraConfig, sign_in: SignIn) -> EntraConfig {
+    EntraConfig {
+        tenant: e.tenant.clone(),
+        client_id: e.client_id.clone(),
+        sign_in,
+        certificate: e.certificate.clone(),
+        certificate_thumbprint: e.certificate_thumbprint.clone(),
+        username: e.username.clone(),
+        login_url: e.login_url.clone(),
+        graph_url: e.graph_url.clone(),
+    }
+}
+
+/// The configured sign-in mode as the Graph client's.
+fn sign_in_mode(s: rolesync_config::SignIn) -> SignIn {
+    match s {
+        rolesync_config::SignIn::Certificate => SignIn::Certificate,
+        rolesync_config::SignIn::Secret => SignIn::Secret,
+        rolesync_config::SignIn::Interactive => SignIn::Interactive,
+        rolesync_config::SignIn::DeviceCode => SignIn::DeviceCode,
+        rolesync_config::SignIn::Password => SignIn::Password,
+    }
+}
+
+/// `[entra]`'s transport settings as the Graph client's connection options; the configuration
+/// crate's defaults fill what the file leaves out.
+pub fn connect_options(e: &rolesync_config::EntraConfig) -> ConnectOptions {
+    use rolesync_config::schema::defaults;
+    ConnectOptions {
+        ca_file: e.ca_file.clone(),
+        concurrency: (
+            e.concurrent_reads.unwrap_or(defaults::CONCURRENT_READS) as usize,
+            e.concurrent_write_batches
+                .unwrap_or(defaults::CONCURRENT_WRITE_BATCHES) as usize,
+        ),
+        ..ConnectOptions::default()
+    }
+}
+
+/// Microsoft Graph per `[entra]`, with the one credential the sign-in mode needs.
+fn graph_target(
+    e: &rolesync_config::EntraConfig,
+    choice: &SignInChoice,
+    cx: &BuildContext<'_>,
+) -> Result<GraphTarget, AppError> {
+    let sign_in = match choice {
+        SignInChoice::Interactive => SignIn::Interactive,
+        _ => sign_in_mode(e.sign_in),
     };
-    let Some(entra) = &c.entra else {
-        return Err(Failure::config(format!(
-            "{}: the [entra] section is missing; add it (see `rolesync config init`) or use --demo",
-            c.file.display()
-        )));
-    };
-    let source: Box<dyn DirectorySource> = match &dir.source {
-        SourceConfig::Ldif(path) => {
-            let path = if path.is_relative() {
-                c.file
-                    .parent()
-                    .map(|p| p.join(path))
-                    .unwrap_or_else(|| path.clone())
-            } else {
-                path.clone()
-            };
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                Failure::read(format!(
-                    "cannot read the LDIF export {}: {e}",
-                    path.display()
-                ))
-            })?;
-            Box::new(
-                LdifSource::parse(path.display().to_string(), &text)
-                    .map_err(|e| Failure::read(format!("{}: {e}", path.display())))?,
-            )
+    let credential = match (choice, sign_in) {
+        (SignInChoice::With(c), SignIn::Secret | SignIn::Password | SignIn::Certificate) => {
+            Some(c.secret.clone())
         }
-        SourceConfig::Ldap(l) => Box::new(ldap_source(l)?),
+        (_, SignIn::Secret | SignIn::Password) => Some(
+            cx.credentials
+                .obtain(CredentialName::Office365, cx.asker)?
+                .secret,
+        ),
+        // A password-protected PFX: its password is the saved office365 credential, if any.
+        (_, SignIn::Certificate) => cx
+            .credentials
+            .saved(CredentialName::Office365)
+            .map(|c| c.secret),
+        (_, SignIn::Interactive | SignIn::DeviceCode) => None,
     };
-    let target: Arc<dyn RoleTarget> = Arc::new(graph_target(entra, sign_in, interaction)?);
-    Ok(Backends {
-        source,
-        target,
-        policy: c.policy.clone(),
-        transitive: dir.nested,
-        demo: None,
-    })
+    Ok(GraphTarget::from_config(
+        &entra_config(e, sign_in),
+        credential.map(|s| Sensitive::new(s.expose().to_string())),
+        cx.interaction.clone(),
+        &connect_options(e),
+    )?)
+}
+
+/// `[email]` as the mailer's options; the SMTP password comes from the keyring (`smtp`) when a
+/// user is set.
+pub fn smtp_config(
+    email: &rolesync_config::EmailConfig,
+    credentials: &Credentials,
+    asker: &dyn Asker,
+) -> Result<rolesync_notify::SmtpConfig, AppError> {
+    use rolesync_notify::{Security, SmtpAuth, SmtpConfig};
+    let security = match email.security {
+        rolesync_config::SmtpSecurity::StartTls => Security::StartTls,
+        rolesync_config::SmtpSecurity::Tls => Security::Tls,
+        rolesync_config::SmtpSecurity::None => Security::None,
+    };
+    let mut cfg = SmtpConfig::new(
+        email.server.clone(),
+        security,
+        email.from.clone(),
+        email.to.clone(),
+    );
+    cfg.port = email.port;
+    cfg.ca_file = email.ca_file.clone();
+    if let Some(user) = &email.username {
+        let cred = credentials.obtain(CredentialName::Smtp, asker)?;
+        cfg.username = Some(user.clone());
+        cfg.auth = SmtpAuth::Password(cred.secret);
+    }
+    Ok(cfg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fakes::app_in;
+    use crate::ErrorKind;
+
+    #[test]
+    fn the_graph_clients_defaults_are_the_configurations() {
+        let d = ConnectOptions::default();
+        let (r, w) = d.concurrency;
+        assert_eq!(
+            (r as u32, w as u32),
+            (
+                rolesync_config::schema::defaults::CONCURRENT_READS,
+                rolesync_config::schema::defaults::CONCURRENT_WRITE_BATCHES
+            )
+        );
+    }
+
+    #[test]
+    fn a_configuration_without_a_tenant_is_a_configuration_error() {
+        let (_home, app) = app_in();
+        std::fs::write(
+            app.config_file(),
+            "[directory]\nldif = \"x.ldif\"\nou = \"OU=Roles,DC=contoso,DC=com\"\n",
+        )
+        .unwrap();
+        let settings = app.settings(false).expect("valid");
+        let credentials = app.credentials();
+        let cx = BuildContext {
+            credentials: &credentials,
+            asker: &crate::credentials::TerminalAsker,
+            interaction: Arc::new(rolesync_entra::SystemBrowser),
+        };
+        let e = configured(&settings, &SignInChoice::Configured, &cx)
+            .err()
+            .expect("no [entra]");
+        assert_eq!(e.code, ErrorKind::Config);
+        assert!(e.message.contains("[entra] section is missing"), "{e}");
+    }
 }

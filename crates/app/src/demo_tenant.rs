@@ -3,8 +3,8 @@
 //! Graph client with the demo app's client secret. After a sync the emulator's state is saved, so
 //! demo runs build on each other; `rolesync demo reset` starts over.
 
-use crate::failure::Failure;
-use rolesync_entra::{ConnectOptions, GraphTarget, Sensitive, SystemBrowser};
+use crate::AppError;
+use rolesync_entra::{ConnectOptions, EntraConfig, GraphTarget, Sensitive, SignIn, SystemBrowser};
 use rolesync_entra_emulator::{
     EmulatorConfig, RunningEmulator, TenantFixture, DEMO_APP_ID, DEMO_APP_SECRET,
 };
@@ -39,51 +39,48 @@ impl DemoTenant {
     }
 
     /// Forgets the saved state; true when there was one.
-    pub fn reset(&self) -> Result<bool, Failure> {
+    pub fn reset(&self) -> Result<bool, AppError> {
         match std::fs::remove_file(&self.path) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(Failure::read(format!(
+            Err(e) => Err(AppError::read(format!(
                 "cannot remove {}: {e}",
                 self.path.display()
             ))),
         }
     }
 
-    fn fixture(&self) -> Result<TenantFixture, Failure> {
+    fn fixture(&self) -> Result<TenantFixture, AppError> {
         match std::fs::read_to_string(&self.path) {
             Ok(text) => TenantFixture::from_json(&text).map_err(|e| {
-                Failure::read(format!("the demo tenant state {} is damaged ({e}); reset it with `rolesync demo reset`", self.path.display()))
+                AppError::read(format!("the demo tenant state {} is damaged ({e}); reset it with `rolesync demo reset`", self.path.display()))
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(rolesync_entra_emulator::demo_tenant()),
-            Err(e) => Err(Failure::read(format!("cannot read {}: {e}", self.path.display()))),
+            Err(e) => Err(AppError::read(format!("cannot read {}: {e}", self.path.display()))),
         }
     }
 
     /// Starts the emulator with the demo tenant on the current runtime and signs in to it.
-    pub async fn start(&self) -> Result<DemoSession, Failure> {
+    pub async fn start(&self) -> Result<DemoSession, AppError> {
         let cfg = EmulatorConfig {
             tenant: self.fixture()?,
             ..EmulatorConfig::default()
         };
         let emulator = RunningEmulator::start(cfg)
             .await
-            .map_err(|e| Failure::read(format!("the demo tenant did not start: {e}")))?;
+            .map_err(|e| AppError::read(format!("the demo tenant did not start: {e}")))?;
         let url = |u: String| {
-            url::Url::parse(&u).map_err(|e| Failure::read(format!("demo tenant URL {u}: {e}")))
+            url::Url::parse(&u).map_err(|e| AppError::read(format!("demo tenant URL {u}: {e}")))
         };
-        let entra = rolesync_config::EntraConfig {
+        let entra = EntraConfig {
             tenant: emulator.tenant_id(),
             client_id: DEMO_APP_ID.to_string(),
-            sign_in: rolesync_config::SignIn::Secret,
+            sign_in: SignIn::Secret,
             certificate: None,
             certificate_thumbprint: None,
             username: None,
             login_url: url(emulator.login_base_url())?,
             graph_url: url(emulator.graph_base_url())?,
-            ca_file: None,
-            concurrent_reads: None,
-            concurrent_write_batches: None,
         };
         let target = GraphTarget::from_config(
             &entra,
@@ -91,7 +88,7 @@ impl DemoTenant {
             Arc::new(SystemBrowser),
             &ConnectOptions::default(),
         )
-        .map_err(|e| Failure::read(e.message))?;
+        .map_err(AppError::from)?;
         tracing::info!(login = %emulator.login_base_url(), graph = %emulator.graph_base_url(), "demo tenant started in-process");
         Ok(DemoSession {
             emulator,
@@ -103,9 +100,9 @@ impl DemoTenant {
 
 impl DemoSession {
     /// Saves the tenant's state (write a temporary file, then rename).
-    pub fn save(&self) -> Result<(), Failure> {
+    pub fn save(&self) -> Result<(), AppError> {
         let io = |e: std::io::Error| {
-            Failure::read(format!(
+            AppError::read(format!(
                 "cannot save the demo tenant state {}: {e}",
                 self.path.display()
             ))
@@ -114,7 +111,7 @@ impl DemoSession {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
         let text = serde_json::to_string_pretty(&self.emulator.snapshot())
-            .map_err(|e| Failure::read(e.to_string()))?;
+            .map_err(|e| AppError::read(e.to_string()))?;
         let tmp = self.path.with_extension("json.tmp");
         std::fs::write(&tmp, text).map_err(io)?;
         std::fs::rename(&tmp, &self.path).map_err(io)
@@ -123,5 +120,27 @@ impl DemoSession {
     /// Stops the emulator.
     pub async fn shutdown(self) {
         self.emulator.shutdown().await;
+    }
+}
+
+/// What `demo reset` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoReset {
+    /// The state file.
+    pub file: PathBuf,
+    /// Whether there was a saved state to forget.
+    pub existed: bool,
+}
+
+impl crate::App {
+    /// `demo reset`: forgets the demo tenant's saved state, so that the next demo run starts
+    /// from the beginning. A configuration file, when there is one, must be valid.
+    pub fn reset_demo(&self) -> Result<DemoReset, AppError> {
+        let s = self.settings(true)?;
+        let tenant = DemoTenant::in_dir(&s.paths.data_dir);
+        Ok(DemoReset {
+            existed: tenant.reset()?,
+            file: tenant.path().to_path_buf(),
+        })
     }
 }

@@ -1,61 +1,95 @@
 //! `rolesync emulator`: the local Entra ID + Microsoft Graph emulator as a standalone server, for
-//! trying RoleSync (or another client) against a tenant of your own. It prints its login and Graph
-//! base URLs (and the CA file with `--tls`) and serves until stopped (Ctrl-C, or the end of its
-//! standard input when that is a pipe).
+//! trying RoleSync (or another client) against a tenant of your own. The options are checked
+//! (loopback only, a readable fixture, a fault share from 0 to 1), the emulator starts, the
+//! caller is told its URLs, and it serves until stopped (Ctrl-C, or the end of standard input
+//! when that is a pipe).
 
-use crate::cli::{exit, EmulatorArgs};
-use crate::failure::Failure;
+use crate::AppError;
 use rolesync_entra_emulator::{
     EmulatorConfig, FaultConfig, RunningEmulator, TenantFixture, ThrottleConfig,
 };
 use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
 use std::time::Duration;
 
-/// Runs the emulator until stopped.
-pub fn run(args: EmulatorArgs) -> Result<u8, Failure> {
-    let listen: std::net::SocketAddr = args.listen.parse().map_err(|_| {
-        Failure::config(format!(
+/// How to serve.
+#[derive(Debug, Clone)]
+pub struct EmulatorOptions {
+    /// Loopback address and port (`127.0.0.1:0` picks a free port).
+    pub listen: String,
+    /// A tenant fixture (JSON); the demo tenant when `None`.
+    pub tenant: Option<PathBuf>,
+    /// Serve HTTPS with a generated CA.
+    pub tls: bool,
+    /// Latency added to every Graph request, in milliseconds.
+    pub latency_ms: u64,
+    /// Share of Graph requests that fail, 0 to 1.
+    pub fault_rate: f64,
+    /// Seed for the injected faults.
+    pub seed: u64,
+    /// Turn Microsoft's throttling limits off.
+    pub no_throttling: bool,
+}
+
+/// Where the running emulator answers.
+#[derive(Debug, Clone)]
+pub struct Serving {
+    /// The tenant id.
+    pub tenant: String,
+    /// The identity platform base URL (`login_url`).
+    pub login_url: String,
+    /// The Graph base URL (`graph_url`).
+    pub graph_url: String,
+    /// The generated CA (PEM) with `tls`.
+    pub ca_file: Option<PathBuf>,
+}
+
+fn tenant(path: &Option<PathBuf>) -> Result<TenantFixture, AppError> {
+    let Some(p) = path else {
+        return Ok(rolesync_entra_emulator::demo_tenant());
+    };
+    let text = std::fs::read_to_string(p).map_err(|e| {
+        AppError::config(format!(
+            "cannot read the tenant fixture {}: {e}",
+            p.display()
+        ))
+    })?;
+    TenantFixture::from_json(&text)
+        .map_err(|e| AppError::config(format!("{}: not a tenant fixture: {e}", p.display())))
+}
+
+/// The emulator's configuration for these options; a bad option is a usage error.
+pub fn config(o: &EmulatorOptions) -> Result<EmulatorConfig, AppError> {
+    let listen: std::net::SocketAddr = o.listen.parse().map_err(|_| {
+        AppError::config(format!(
             "--listen {}: give a loopback address and port, e.g. 127.0.0.1:8400",
-            args.listen
+            o.listen
         ))
     })?;
     if !listen.ip().is_loopback() {
-        return Err(Failure::config(format!(
+        return Err(AppError::config(format!(
             "--listen {listen}: the emulator serves loopback addresses only (127.0.0.1, ::1)"
         )));
     }
-    let tenant = match &args.tenant {
-        Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| {
-                Failure::config(format!(
-                    "cannot read the tenant fixture {}: {e}",
-                    p.display()
-                ))
-            })?;
-            TenantFixture::from_json(&text).map_err(|e| {
-                Failure::config(format!("{}: not a tenant fixture: {e}", p.display()))
-            })?
-        }
-        None => rolesync_entra_emulator::demo_tenant(),
-    };
-    if !(0.0..=1.0).contains(&args.fault_rate) {
-        return Err(Failure::config(
+    let tenant = tenant(&o.tenant)?;
+    if !(0.0..=1.0).contains(&o.fault_rate) {
+        return Err(AppError::config(
             "--fault-rate takes a share from 0 to 1, e.g. 0.2",
         ));
     }
-    let r = args.fault_rate / 5.0;
-    let cfg = EmulatorConfig {
+    let r = o.fault_rate / 5.0;
+    Ok(EmulatorConfig {
         listen,
-        tls: args.tls,
+        tls: o.tls,
         tenant,
-        latency: Duration::from_millis(args.latency_ms),
-        throttling: if args.no_throttling {
+        latency: Duration::from_millis(o.latency_ms),
+        throttling: if o.no_throttling {
             ThrottleConfig::disabled()
         } else {
             ThrottleConfig::default()
         },
         faults: FaultConfig {
-            seed: args.seed,
+            seed: o.seed,
             rate_429: r,
             rate_500: r,
             rate_503: r,
@@ -64,37 +98,71 @@ pub fn run(args: EmulatorArgs) -> Result<u8, Failure> {
             ..FaultConfig::default()
         },
         ..EmulatorConfig::default()
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::config(format!("cannot start the async runtime: {e}")))?;
+    })
+}
+
+/// Until Ctrl-C, or until standard input closes when it is a pipe (so that a parent process can
+/// never leak the server).
+async fn stopped() {
+    if std::io::stdin().is_terminal() {
+        let _ = tokio::signal::ctrl_c().await;
+    } else {
+        let eof = tokio::task::spawn_blocking(|| {
+            let mut sink = Vec::new();
+            let _ = std::io::stdin().read_to_end(&mut sink);
+        });
+        tokio::select! { _ = eof => {}, _ = tokio::signal::ctrl_c() => {} }
+    }
+}
+
+/// Serves until stopped; `ready` is told where, once the emulator answers.
+pub fn serve(options: &EmulatorOptions, ready: impl FnOnce(&Serving)) -> Result<(), AppError> {
+    let cfg = config(options)?;
+    let rt = crate::run::runtime().map_err(|e| AppError::config(e.message))?;
     rt.block_on(async {
         let emu = RunningEmulator::start(cfg)
             .await
-            .map_err(|e| Failure::config(format!("the emulator did not start: {e}")))?;
-        println!("tenant     {}", emu.tenant_id());
-        println!("login_url  {}", emu.login_base_url());
-        println!("graph_url  {}", emu.graph_base_url());
-        if let Some(ca) = emu.ca_pem_path() {
-            println!("ca_file    {}", ca.display());
-        }
-        println!("ready (Ctrl-C to stop)");
-        let stop = async {
-            if std::io::stdin().is_terminal() {
-                let _ = tokio::signal::ctrl_c().await;
-            } else {
-                // Piped stdin: stop when it closes (so a parent process can never leak us), or on Ctrl-C.
-                let eof = tokio::task::spawn_blocking(|| {
-                    let mut sink = Vec::new();
-                    let _ = std::io::stdin().read_to_end(&mut sink);
-                });
-                tokio::select! { _ = eof => {}, _ = tokio::signal::ctrl_c() => {} }
-            }
-        };
-        stop.await;
+            .map_err(|e| AppError::config(format!("the emulator did not start: {e}")))?;
+        ready(&Serving {
+            tenant: emu.tenant_id(),
+            login_url: emu.login_base_url(),
+            graph_url: emu.graph_base_url(),
+            ca_file: emu.ca_pem_path().map(|p| p.to_path_buf()),
+        });
+        stopped().await;
         emu.shutdown().await;
-        Ok::<_, Failure>(())
-    })?;
-    Ok(exit::OK)
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(listen: &str, fault_rate: f64) -> EmulatorOptions {
+        EmulatorOptions {
+            listen: listen.into(),
+            tenant: None,
+            tls: false,
+            latency_ms: 0,
+            fault_rate,
+            seed: 1,
+            no_throttling: false,
+        }
+    }
+
+    #[test]
+    fn only_loopback_and_a_share_of_faults_are_accepted() {
+        let c = config(&options("127.0.0.1:0", 0.5)).expect("valid");
+        assert!((c.faults.rate_429 - 0.1).abs() < 1e-9);
+        for (listen, rate, words) in [
+            ("0.0.0.0:8400", 0.0, "loopback addresses only"),
+            ("localhost", 0.0, "give a loopback address and port"),
+            ("127.0.0.1:0", 1.5, "from 0 to 1"),
+        ] {
+            let e = config(&options(listen, rate)).expect_err(listen);
+            assert_eq!(e.code, crate::ErrorKind::Config);
+            assert!(e.message.contains(words), "{e}");
+        }
+    }
 }

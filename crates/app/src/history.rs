@@ -1,10 +1,16 @@
-//! What a run leaves behind: the JSON run report (`reports/<time>-<run id>.json`) and the
-//! append-only audit file (`audit.jsonl`, one JSON line per change) in the log folder.
+//! What runs leave behind in the log folder, written and read back: the JSON run report
+//! (`reports/<time>-<run id>.json`), the append-only audit file (`audit.jsonl`, one JSON line per
+//! change) and the daily log files; the history of runs, the newest log's lines, and a zip of
+//! it all for support.
 
+use crate::{App, AppError};
+use chrono::{DateTime, Utc};
 use rolesync_core::apply::AppliedChange;
-use rolesync_core::report::{audit_records, RunReport};
+use rolesync_core::report::{audit_records, Outcome, ReportSummary, RunMode, RunReport};
+use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use ts_rs::TS;
 
 /// Writes the report; returns its path.
 pub fn write_report(log_dir: &Path, report: &RunReport) -> anyhow::Result<PathBuf> {
@@ -40,6 +46,7 @@ pub fn append_audit(
     if applied.is_empty() {
         return Ok(path);
     }
+    std::fs::create_dir_all(log_dir)?;
     let mut lines = String::new();
     for r in audit_records(&report.run_id, report.finished, applied) {
         lines.push_str(&serde_json::to_string(&r)?);
@@ -118,4 +125,175 @@ pub fn export_zip(log_dir: &Path, dest: &Path) -> anyhow::Result<usize> {
     zip.finish()?;
     std::fs::rename(&tmp, dest)?;
     Ok(files.len())
+}
+
+/// One run in the reports folder.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RunSummary {
+    /// The report file.
+    pub file: String,
+    /// The run id.
+    pub run_id: String,
+    /// When it started.
+    pub started: DateTime<Utc>,
+    /// Plan, dry run or sync.
+    pub mode: RunMode,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// `--force` / "apply anyway".
+    pub forced: bool,
+    /// The report's headline.
+    pub headline: String,
+    /// Totals.
+    pub summary: ReportSummary,
+}
+
+impl RunSummary {
+    /// The summary of a report read from `file`.
+    pub fn of(file: &Path, r: &RunReport) -> Self {
+        Self {
+            file: file.display().to_string(),
+            run_id: r.run_id.clone(),
+            started: r.started,
+            mode: r.mode,
+            outcome: r.outcome,
+            forced: r.forced,
+            headline: r.headline(),
+            summary: r.summary,
+        }
+    }
+}
+
+/// One log line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct LogLine {
+    /// Timestamp as written.
+    pub time: String,
+    /// ERROR, WARN, INFO, DEBUG or TRACE.
+    pub level: String,
+    /// The message and its fields.
+    pub message: String,
+}
+
+/// The newest log file's last lines.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct LogView {
+    /// The newest log file.
+    pub file: Option<String>,
+    /// Its lines (the last few thousand).
+    pub lines: Vec<LogLine>,
+}
+
+/// How many of the newest log file's lines [`App::logs`] returns.
+const LOG_LINES: usize = 5000;
+
+/// `2026-01-02T03:04:05.123456Z  INFO message key=value` → time, level, rest.
+pub fn parse_log_line(line: &str) -> Option<LogLine> {
+    let line = line.trim_end();
+    if line.is_empty() {
+        return None;
+    }
+    let (time, rest) = line.split_once(' ')?;
+    let rest = rest.trim_start();
+    let (level, message) = rest.split_once(' ').unwrap_or((rest, ""));
+    Some(LogLine {
+        time: time.into(),
+        level: level.into(),
+        message: message.trim_start().into(),
+    })
+}
+
+impl App {
+    /// The runs in the reports folder, newest first.
+    pub fn history(&self, demo: bool) -> Result<Vec<RunSummary>, AppError> {
+        let dir = self.settings(demo)?.log_dir();
+        Ok(list_reports(&dir)
+            .iter()
+            .map(|(p, r)| RunSummary::of(p, r))
+            .collect())
+    }
+
+    /// The latest run, from the log folder (the default one when the configuration is invalid).
+    pub fn last_run(&self, demo: bool) -> Option<RunSummary> {
+        list_reports(&self.log_dir(demo))
+            .first()
+            .map(|(p, r)| RunSummary::of(p, r))
+    }
+
+    /// The newest log file's last lines.
+    pub fn logs(&self, demo: bool) -> Result<LogView, AppError> {
+        let dir = self.settings(demo)?.log_dir();
+        let Some(file) = log_files(&dir).pop() else {
+            return Ok(LogView {
+                file: None,
+                lines: Vec::new(),
+            });
+        };
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| AppError::io(format!("cannot read {}: {e}", file.display())))?;
+        let mut lines: Vec<LogLine> = text.lines().filter_map(parse_log_line).collect();
+        if lines.len() > LOG_LINES {
+            lines.drain(..lines.len() - LOG_LINES);
+        }
+        Ok(LogView {
+            file: Some(file.display().to_string()),
+            lines,
+        })
+    }
+
+    /// Writes a zip of the logs, the audit file and the reports to `dest`; returns how many
+    /// files it holds.
+    pub fn export_logs(&self, demo: bool, dest: &Path) -> Result<usize, AppError> {
+        let dir = self.settings(demo)?.log_dir();
+        let n = export_zip(&dir, dest)
+            .map_err(|e| AppError::io(format!("cannot write {}: {e}", dest.display())))?;
+        tracing::info!(file = %dest.display(), files = n, "logs exported");
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fakes::{app_in, report};
+
+    #[test]
+    fn log_lines_split_into_time_level_and_message() {
+        let l = parse_log_line("2026-01-02T03:04:05.123456Z  INFO run started run_id=abc")
+            .expect("parses");
+        assert_eq!(l.time, "2026-01-02T03:04:05.123456Z");
+        assert_eq!(l.level, "INFO");
+        assert_eq!(l.message, "run started run_id=abc");
+    }
+
+    #[test]
+    fn history_is_newest_first_and_the_export_holds_every_file() {
+        let (home, app) = app_in();
+        let logs = app.log_dir(true);
+        let older = report("2026-01-01T02:30:00Z");
+        let newer = report("2026-01-02T02:30:00Z");
+        write_report(&logs, &older).expect("written");
+        write_report(&logs, &newer).expect("written");
+        std::fs::write(logs.join("reports/notes.json"), "not a report").unwrap();
+        std::fs::write(
+            logs.join("rolesync.2026-01-02.log"),
+            "2026-01-02T02:30:00Z  INFO hello\n",
+        )
+        .unwrap();
+        let runs = app.history(true).expect("history");
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0].run_id, newer.run_id);
+        assert_eq!(
+            app.last_run(true).map(|r| r.run_id),
+            Some(newer.run_id.clone())
+        );
+        let view = app.logs(true).expect("logs");
+        assert_eq!(view.lines.len(), 1);
+        assert_eq!(view.lines[0].message, "hello");
+        let zip = home.path().join("export.zip");
+        // Two reports and the log file; the stray JSON file is not a report.
+        assert_eq!(app.export_logs(true, &zip).expect("exported"), 3);
+        assert!(zip.is_file());
+    }
 }

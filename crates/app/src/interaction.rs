@@ -2,20 +2,20 @@
 //! authorization-code sign-in, and the device code shown as a card in the run's progress view
 //! (the fallback where no browser opens, and `sign_in = "device-code"`).
 
-use super::types::RunMessage;
+use crate::messages::{MessageSink, RunMessage};
 use rolesync_entra::auth::{DeviceCodePrompt, Interaction};
 use rolesync_entra::SystemBrowser;
-use tauri::ipc::Channel;
+use std::sync::Arc;
 
 /// Opens the browser; sends device codes to the window.
 pub struct WindowInteraction {
-    channel: Channel<RunMessage>,
+    channel: Arc<dyn MessageSink>,
     browser: Box<dyn Interaction>,
 }
 
 impl WindowInteraction {
     /// For the run whose messages go to `channel`, with the system browser.
-    pub fn new(channel: Channel<RunMessage>) -> Self {
+    pub fn new(channel: Arc<dyn MessageSink>) -> Self {
         WindowInteraction {
             channel,
             browser: Box::new(SystemBrowser),
@@ -31,14 +31,10 @@ impl Interaction for WindowInteraction {
 
     fn show_device_code(&self, prompt: &DeviceCodePrompt) {
         tracing::info!(verification_uri = %prompt.verification_uri, user_code = %prompt.user_code, "device-code sign-in: the code is shown in the window");
-        if self
-            .channel
-            .send(RunMessage::DeviceCode {
-                user_code: prompt.user_code.clone(),
-                url: prompt.verification_uri.clone(),
-            })
-            .is_err()
-        {
+        if !self.channel.send(RunMessage::DeviceCode {
+            user_code: prompt.user_code.clone(),
+            url: prompt.verification_uri.clone(),
+        }) {
             // The window is gone: the log still has the code (above).
             tracing::warn!("the window did not take the device code");
         }
@@ -48,10 +44,9 @@ impl Interaction for WindowInteraction {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fakes::channel;
     use rolesync_entra_emulator::{EmulatorConfig, RunningEmulator, DEMO_PUBLIC_CLIENT_ID};
-    use std::sync::{mpsc, Arc, Mutex};
     use std::time::Duration;
-    use tauri::ipc::InvokeResponseBody;
 
     /// A machine without a browser.
     struct NoBrowser;
@@ -75,33 +70,20 @@ mod tests {
         let admin = cfg.tenant.users[0].user_principal_name.clone();
         cfg.lifetimes.device_code_interval = Duration::from_millis(200);
         let emu = Arc::new(RunningEmulator::start(cfg).await.unwrap());
-        let (tx, rx) = mpsc::channel::<serde_json::Value>();
-        let tx = Mutex::new(tx);
-        let channel = Channel::new(move |body| {
-            if let InvokeResponseBody::Json(json) = body {
-                let _ = tx
-                    .lock()
-                    .unwrap()
-                    .send(serde_json::from_str(&json).unwrap());
-            }
-            Ok(())
-        });
+        let (sink, rx) = channel();
         let window = Arc::new(WindowInteraction {
-            channel,
+            channel: Arc::new(sink),
             browser: Box::new(NoBrowser),
         });
-        let entra = rolesync_config::EntraConfig {
+        let entra = rolesync_entra::EntraConfig {
             tenant: emu.tenant_id(),
             client_id: DEMO_PUBLIC_CLIENT_ID.into(),
-            sign_in: rolesync_config::SignIn::Interactive,
+            sign_in: rolesync_entra::SignIn::Interactive,
             certificate: None,
             certificate_thumbprint: None,
             username: None,
             login_url: emu.login_base_url().parse().unwrap(),
             graph_url: emu.graph_base_url().parse().unwrap(),
-            ca_file: None,
-            concurrent_reads: None,
-            concurrent_write_batches: None,
         };
         let http = rolesync_entra::http::http_client(None, Duration::from_secs(10)).unwrap();
         let tokens = rolesync_entra::connect::token_source(

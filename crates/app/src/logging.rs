@@ -1,6 +1,7 @@
 //! Logging: `tracing` to a daily rolling file in the log folder (kept 90 days) and to the console
 //! (stderr, so that `--json` output on stdout stays clean).
 
+use crate::{AppError, Settings};
 use std::path::{Path, PathBuf};
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
@@ -32,12 +33,12 @@ pub fn current_file(dir: &Path) -> PathBuf {
 
 /// Starts logging. `level` is the configured level for the file; the console shows the same level,
 /// or only warnings when `quiet`.
-pub fn init(dir: &Path, level: &str, quiet: bool) -> anyhow::Result<LogGuard> {
+pub fn init(dir: &Path, level: &str, quiet: bool) -> Result<LogGuard, AppError> {
     std::fs::create_dir_all(dir).map_err(|e| {
-        anyhow::anyhow!(
+        AppError::config(format!(
             "cannot create the log folder {}: {e}; set [logging] folder to a writable folder",
             dir.display()
-        )
+        ))
     })?;
     let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
@@ -45,7 +46,9 @@ pub fn init(dir: &Path, level: &str, quiet: bool) -> anyhow::Result<LogGuard> {
         .filename_suffix("log")
         .max_log_files(90)
         .build(dir)
-        .map_err(|e| anyhow::anyhow!("cannot open a log file in {}: {e}", dir.display()))?;
+        .map_err(|e| {
+            AppError::config(format!("cannot open a log file in {}: {e}", dir.display()))
+        })?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let file_level: LevelFilter = level.parse().unwrap_or(LevelFilter::INFO);
     let console_level = if quiet { LevelFilter::WARN } else { file_level };
@@ -70,9 +73,15 @@ pub fn init(dir: &Path, level: &str, quiet: bool) -> anyhow::Result<LogGuard> {
                 .with_filter(tracing_subscriber::filter::filter_fn(only_ours)),
         )
         .try_init()
-        .map_err(|e| anyhow::anyhow!("logging is already set up: {e}"))?;
+        .map_err(|e| AppError::config(format!("logging is already set up: {e}")))?;
     Ok(LogGuard {
         _guard: guard,
         dir: dir.to_path_buf(),
     })
+}
+
+/// Starts logging for a command: the configured folder and level; the console shows only
+/// warnings when `quiet`.
+pub fn start(settings: &Settings, quiet: bool) -> Result<LogGuard, AppError> {
+    init(&settings.log_dir(), &settings.config.logging.level, quiet)
 }

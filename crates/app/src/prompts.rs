@@ -1,16 +1,15 @@
-//! Questions to the window during a run. The run thread sends a [`Prompt`] over the run's
-//! channel and blocks until the window answers through the `answer_prompt` command (or the
-//! question's deadline passes, or the run is cancelled). [`GuiPrompter`] implements the secrets
-//! crate's [`Prompter`] on top, so the window follows the same credential rule as the CLI.
+//! Questions to the window during a run. The run thread sends a [`Prompt`] to the window and
+//! blocks until the window answers through the `answer_prompt` command (or the question's
+//! deadline passes, or the run is cancelled). [`GuiPrompter`] implements the secrets crate's
+//! [`Prompter`] on top, so the window follows the same credential rule as the CLI.
 
-use super::types::{Answer, Prompt, Question, RunMessage};
+use crate::messages::{Answer, MessageSink, Prompt, Question, RunMessage};
 use rolesync_secrets::{CredentialName, PromptError, Prompter, Secret};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
-use tauri::ipc::Channel;
 
 /// Questions waiting for an answer.
 #[derive(Default)]
@@ -43,19 +42,16 @@ impl Pending {
     /// told so. A closed channel (window gone) counts as Cancel.
     pub fn ask(
         &self,
-        channel: &Channel<RunMessage>,
+        channel: &dyn MessageSink,
         question: Question,
         deadline: Option<(Duration, Answer)>,
     ) -> Answer {
         let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         let (tx, rx) = mpsc::channel();
         self.waiting().insert(id, tx);
-        if channel
-            .send(RunMessage::Prompt {
-                prompt: Prompt { id, question },
-            })
-            .is_err()
-        {
+        if !channel.send(RunMessage::Prompt {
+            prompt: Prompt { id, question },
+        }) {
             self.waiting().remove(&id);
             return Answer::Cancel;
         }
@@ -89,8 +85,8 @@ impl Pending {
 pub struct GuiPrompter<'a> {
     /// Open questions.
     pub pending: &'a Pending,
-    /// The run's channel.
-    pub channel: &'a Channel<RunMessage>,
+    /// Where the questions go.
+    pub channel: &'a dyn MessageSink,
     /// The keyring's name, for the save question.
     pub keyring: String,
     /// Demo mode: say that any account is accepted.
@@ -160,52 +156,9 @@ impl Prompter for GuiPrompter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fakes::{channel, window, Sink};
     use rolesync_secrets::{obtain, CredentialStore, MemoryStore, ObtainError};
     use std::sync::Arc;
-    use tauri::ipc::InvokeResponseBody;
-
-    /// A channel whose messages arrive as JSON on `rx`.
-    fn channel() -> (Channel<RunMessage>, mpsc::Receiver<serde_json::Value>) {
-        let (tx, rx) = mpsc::channel();
-        let tx = Mutex::new(tx);
-        let ch = Channel::new(move |body| {
-            if let InvokeResponseBody::Json(json) = body {
-                let v = serde_json::from_str(&json).unwrap_or_default();
-                let _ = tx.lock().unwrap_or_else(PoisonError::into_inner).send(v);
-            }
-            Ok(())
-        });
-        (ch, rx)
-    }
-
-    /// Answers each question in turn with the next answer, from another thread (the window).
-    fn window(
-        pending: Arc<Pending>,
-        rx: mpsc::Receiver<serde_json::Value>,
-        answers: Vec<Answer>,
-    ) -> std::thread::JoinHandle<Vec<String>> {
-        std::thread::spawn(move || {
-            let mut asked = Vec::new();
-            let mut answers = answers.into_iter();
-            while let Ok(m) = rx.recv_timeout(Duration::from_secs(5)) {
-                if m["kind"] != "prompt" {
-                    continue;
-                }
-                asked.push(
-                    m["prompt"]["question"]["type"]
-                        .as_str()
-                        .unwrap_or("")
-                        .to_string(),
-                );
-                let id = m["prompt"]["id"].as_u64().unwrap_or(0) as u32;
-                match answers.next() {
-                    Some(a) => assert!(pending.answer(id, a), "question {id} is open"),
-                    None => break,
-                }
-            }
-            asked
-        })
-    }
 
     #[test]
     fn an_unanswered_question_takes_its_default_after_the_deadline() {
@@ -240,7 +193,7 @@ mod tests {
         assert_eq!(w.join().expect("window"), ["mfa"]);
     }
 
-    fn prompter<'a>(pending: &'a Pending, ch: &'a Channel<RunMessage>) -> GuiPrompter<'a> {
+    fn prompter<'a>(pending: &'a Pending, ch: &'a Sink) -> GuiPrompter<'a> {
         GuiPrompter {
             pending,
             channel: ch,

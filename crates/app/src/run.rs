@@ -1,185 +1,291 @@
-//! The one run path the CLI and the desktop app share: take the run lock (a sync), build the
-//! backends, run the engine, save the demo tenant after a sync, append the audit lines, write the
-//! run report and mail it.
+//! A run — plan, dry run or sync — as both front ends start it: take the run lock (a sync), build
+//! the backends, run the engine, save the demo tenant after a sync, stop the backends, then
+//! publish the outcome ([`crate::publish`]).
 
-use crate::backends::{self, SignInChoice};
-use crate::cli::exit;
-use crate::failure::Failure;
+use crate::backends::BuildContext;
+use crate::credentials::Asker;
 use crate::runlock::RunLock;
-use crate::settings::Settings;
-use crate::{artifacts, logging};
-use rolesync_core::engine::{Engine, RunOptions, RunOutput};
-use rolesync_core::events::{Observer, Step, StepStatus, SyncEvent};
+use crate::{App, AppError, ErrorKind};
+use rolesync_core::engine::{Engine, RunOptions};
+use rolesync_core::events::Observer;
+use rolesync_core::plan::Plan;
 use rolesync_core::report::{RunMode, RunReport};
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use rolesync_entra::auth::Interaction;
+use rolesync_secrets::Credential;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::Notify;
 
-/// What a run produced.
-pub struct Finished {
-    /// The engine's output (report, plan, applied changes).
-    pub out: RunOutput,
-    /// The report file, when one was written (not for `plan`).
-    pub report_file: Option<PathBuf>,
+/// How a run signs in to Entra ID.
+#[derive(Clone, Default)]
+pub enum SignInChoice {
+    /// As `[entra] sign_in` says, with the saved credential (asked for when a person is there).
+    #[default]
+    Configured,
+    /// Interactively with MFA (authorization code + PKCE in the system browser), whatever
+    /// `sign_in` says: the desktop app's "Yes" to the MFA question.
+    Interactive,
+    /// As `sign_in` says, with this credential (entered in the desktop app's dialogs).
+    With(Credential),
 }
 
-/// Runs a plan, dry run or sync on the demo or the configured backends (`interaction`: see
-/// [`backends::build`]).
-pub async fn run(
-    s: &Settings,
-    demo: bool,
-    sign_in: &SignInChoice,
-    interaction: std::sync::Arc<dyn rolesync_entra::auth::Interaction>,
-    mode: RunMode,
-    force: bool,
-    observer: &dyn Observer,
-) -> Result<Finished, Failure> {
-    // One sync at a time: only runs that change something take the lock.
-    let _lock = match mode {
-        RunMode::Apply => Some(
-            RunLock::acquire(&s.paths.data_dir, if demo { "sync --demo" } else { "sync" })
-                .map_err(|e| Failure {
-                    code: exit::BUSY,
-                    kind: "busy",
-                    message: e.to_string(),
-                })?,
-        ),
-        _ => None,
-    };
-    let b = backends::build(s, demo, sign_in, interaction).await?;
-    let run_id = uuid::Uuid::new_v4().to_string();
-    tracing::info!(run_id = %run_id, mode = ?mode, demo, source = %b.source.describe(), target = %b.target.describe(), "run started");
-    let engine = Engine {
-        source: b.source.as_ref(),
-        target: b.target.as_ref(),
-        policy: &b.policy,
-        transitive: b.transitive,
-    };
-    let mut out = engine
-        .run(
-            &RunOptions {
-                mode,
-                force,
-                run_id,
-            },
-            observer,
-        )
-        .await;
-    let saved = if mode == RunMode::Apply && !out.applied.is_empty() {
-        b.save_demo()
-    } else {
-        Ok(())
-    };
-    b.finish().await;
-    saved?;
+/// What to run.
+#[derive(Clone)]
+pub struct RunRequest {
+    /// Plan, dry run or sync.
+    pub mode: RunMode,
+    /// Go past the overridable safety limits (`--force`, "Apply anyway").
+    pub force: bool,
+    /// On the built-in demo directory and tenant instead of the configured ones.
+    pub demo: bool,
+    /// How to sign in to Entra ID.
+    pub sign_in: SignInChoice,
+}
 
-    let log_dir = s.log_dir();
-    let mut report_file = None;
-    if mode != RunMode::Plan {
-        observer.event(SyncEvent::StepStarted { step: Step::Report });
-        let t = Instant::now();
-        let written = artifacts::append_audit(&log_dir, &out.report, &out.applied).and_then(|_| {
-            out.report.push_step(
-                Step::Report,
-                StepStatus::Ok,
-                t.elapsed().as_millis() as u64,
-                "",
-            );
-            artifacts::write_report(&log_dir, &out.report)
-        });
-        let (status, detail) = match written {
-            Ok(p) => {
-                tracing::info!(report = %p.display(), "report written");
-                let detail = p.display().to_string();
-                report_file = Some(p);
-                (StepStatus::Ok, detail)
-            }
-            Err(e) => {
-                tracing::error!(error = %e, folder = %log_dir.display(), "could not write the report or audit file");
-                (StepStatus::Failed, e.to_string())
-            }
-        };
-        observer.event(SyncEvent::StepFinished {
-            step: Step::Report,
-            status,
-            duration_ms: t.elapsed().as_millis() as u64,
-            detail,
-        });
-        email_step(s, &mut out.report, report_file.as_deref(), observer).await;
+impl RunRequest {
+    /// A request signing in as configured.
+    pub fn new(mode: RunMode, force: bool, demo: bool) -> Self {
+        Self {
+            mode,
+            force,
+            demo,
+            sign_in: SignInChoice::Configured,
+        }
     }
-    tracing::info!(outcome = ?out.report.outcome, exit = out.report.exit_code, "run finished");
-    Ok(Finished { out, report_file })
-}
 
-/// Mails the report when `[email]` is set. A mail failure is logged and recorded as the `email`
-/// step; it does not change the run's outcome or exit code.
-async fn email_step(
-    s: &Settings,
-    report: &mut RunReport,
-    report_file: Option<&Path>,
-    observer: &dyn Observer,
-) {
-    let Some(email) = &s.config.email else {
-        observer.event(SyncEvent::StepFinished {
-            step: Step::Email,
-            status: StepStatus::Skipped,
-            duration_ms: 0,
-            detail: "no email report is set up".into(),
-        });
-        return;
-    };
-    observer.event(SyncEvent::StepStarted { step: Step::Email });
-    let t = Instant::now();
-    let (status, detail) =
-        match send_email(email, report, &logging::current_file(&s.log_dir())).await {
-            Ok(()) => (StepStatus::Ok, format!("sent to {}", email.to.join(", "))),
-            Err(e) => {
-                tracing::error!(error = %e, "the report email was not sent");
-                (StepStatus::Failed, e)
-            }
-        };
-    let ms = t.elapsed().as_millis() as u64;
-    report.push_step(Step::Email, status, ms, detail.clone());
-    observer.event(SyncEvent::StepFinished {
-        step: Step::Email,
-        status,
-        duration_ms: ms,
-        detail,
-    });
-    if let Some(p) = report_file {
-        if let Err(e) = artifacts::rewrite_report(p, report) {
-            tracing::error!(error = %e, "could not update the report with the email step");
+    /// The holder's name in the run lock (`sync`, `sync --demo`).
+    fn command(&self) -> &'static str {
+        if self.demo {
+            "sync --demo"
+        } else {
+            "sync"
         }
     }
 }
 
-/// Sends the report mail; the SMTP password comes from the keyring (`smtp`) when a user is set.
-async fn send_email(
-    email: &rolesync_config::EmailConfig,
-    report: &RunReport,
-    log_file: &Path,
-) -> Result<(), String> {
-    use rolesync_notify::{Security, SmtpAuth, SmtpConfig};
-    let security = match email.security {
-        rolesync_config::SmtpSecurity::StartTls => Security::StartTls,
-        rolesync_config::SmtpSecurity::Tls => Security::Tls,
-        rolesync_config::SmtpSecurity::None => Security::None,
-    };
-    let mut cfg = SmtpConfig::new(
-        email.server.clone(),
-        security,
-        email.from.clone(),
-        email.to.clone(),
-    );
-    cfg.port = email.port;
-    cfg.ca_file = email.ca_file.clone();
-    if let Some(user) = &email.username {
-        let cred = crate::credentials::get(rolesync_secrets::CredentialName::Smtp)
-            .map_err(|f| f.message)?;
-        cfg.username = Some(user.clone());
-        cfg.auth = SmtpAuth::Password(cred.secret);
+/// What the front end lends a run: where progress goes, how a person signs in in a browser or
+/// with a device code, and how a missing credential is asked for.
+pub struct RunHooks<'a> {
+    /// Progress events.
+    pub observer: &'a dyn Observer,
+    /// The browser and the device-code display.
+    pub interaction: Arc<dyn Interaction>,
+    /// Asks for a missing credential.
+    pub asker: &'a dyn Asker,
+}
+
+/// What a run produced.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    /// The report (with the report and email steps).
+    pub report: RunReport,
+    /// The plan, when reading succeeded.
+    pub plan: Option<Plan>,
+    /// The report file, when one was written (not for `plan`).
+    pub report_file: Option<PathBuf>,
+}
+
+/// A runtime for one blocking call (the CLI's commands, a window's run thread).
+pub fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| AppError::io(format!("cannot start the async runtime: {e}")))
+}
+
+impl App {
+    /// Runs a plan, dry run or sync.
+    pub async fn run(
+        &self,
+        request: &RunRequest,
+        hooks: &RunHooks<'_>,
+    ) -> Result<Finished, AppError> {
+        let settings = self.settings(request.demo)?;
+        // One sync at a time: only runs that change something take the lock.
+        let _lock = match request.mode {
+            RunMode::Apply => Some(
+                RunLock::acquire(&settings.paths.data_dir, request.command())
+                    .map_err(|e| AppError::new(ErrorKind::Busy, e.to_string()))?,
+            ),
+            _ => None,
+        };
+        let credentials = self.credentials();
+        let cx = BuildContext {
+            credentials: &credentials,
+            asker: hooks.asker,
+            interaction: hooks.interaction.clone(),
+        };
+        let b = self.backends.build(&settings, request, &cx).await?;
+        let run_id = uuid::Uuid::new_v4().to_string();
+        tracing::info!(run_id = %run_id, mode = ?request.mode, demo = request.demo, source = %b.source.describe(), target = %b.target.describe(), "run started");
+        let engine = Engine {
+            source: b.source.as_ref(),
+            target: b.target.as_ref(),
+            policy: &b.policy,
+            transitive: b.transitive,
+        };
+        let options = RunOptions {
+            mode: request.mode,
+            force: request.force,
+            run_id,
+        };
+        let out = engine.run(&options, hooks.observer).await;
+        let saved = if request.mode == RunMode::Apply && !out.applied.is_empty() {
+            b.save_demo()
+        } else {
+            Ok(())
+        };
+        b.finish().await;
+        saved?;
+        Ok(self.publish(&settings, out, hooks).await)
     }
-    let log = log_file.exists().then_some(log_file);
-    rolesync_notify::send_report(&cfg, report, log)
-        .await
-        .map_err(|e| e.to_string())
+
+    /// [`App::run`] on a runtime of its own, until it ends or `cancel` is notified (then the
+    /// run stops where it is: what it applied stays applied, and a re-run converges).
+    pub fn run_blocking(
+        &self,
+        request: &RunRequest,
+        hooks: &RunHooks<'_>,
+        cancel: Option<&Notify>,
+    ) -> Result<Finished, AppError> {
+        let rt = runtime()?;
+        rt.block_on(async {
+            let Some(cancel) = cancel else {
+                return self.run(request, hooks).await;
+            };
+            tokio::select! {
+                biased;
+                _ = cancel.notified() => {
+                    tracing::warn!("run cancelled");
+                    Err(AppError::cancelled("the run was cancelled; nothing was changed"))
+                }
+                r = self.run(request, hooks) => r,
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fakes::{app_with_tenant, hooks, Recorder};
+    use rolesync_core::events::{Step, SyncEvent};
+    use rolesync_core::report::Outcome;
+    use rolesync_core::traits::ReadErrorKind;
+
+    #[test]
+    fn a_plan_reads_both_sides_and_writes_no_report() {
+        let (_home, app, _tenant) = app_with_tenant();
+        let events = Recorder::default();
+        let f = app
+            .run_blocking(
+                &RunRequest::new(RunMode::Plan, false, false),
+                &hooks(&events),
+                None,
+            )
+            .expect("planned");
+        assert_eq!(f.report.outcome, Outcome::Planned);
+        assert_eq!(f.plan.as_ref().map(|p| p.summary.grants), Some(1));
+        assert!(f.report_file.is_none());
+        assert!(events.saw(|e| matches!(e, SyncEvent::Planned { .. })));
+        assert!(!events.saw(|e| matches!(e, SyncEvent::StepStarted { step: Step::Report })));
+    }
+
+    #[test]
+    fn a_sync_applies_then_writes_the_report_and_the_audit_lines() {
+        let (_home, app, tenant) = app_with_tenant();
+        let events = Recorder::default();
+        let f = app
+            .run_blocking(
+                &RunRequest::new(RunMode::Apply, false, false),
+                &hooks(&events),
+                None,
+            )
+            .expect("synced");
+        assert_eq!(f.report.outcome, Outcome::Applied);
+        assert_eq!(tenant.writes(), 1);
+        let file = f
+            .report_file
+            .unwrap_or_else(|| panic!("a report file: {:?}", f.report.steps));
+        let saved: RunReport = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        assert_eq!(saved.run_id, f.report.run_id);
+        assert!(saved.steps.iter().any(|s| s.step == Step::Report));
+        let audit = std::fs::read_to_string(app.log_dir(false).join("audit.jsonl")).unwrap();
+        assert_eq!(audit.lines().count(), 1, "{audit}");
+        // Nothing left to do.
+        let again = app
+            .run_blocking(
+                &RunRequest::new(RunMode::Apply, false, false),
+                &hooks(&events),
+                None,
+            )
+            .expect("synced");
+        assert_eq!(again.report.outcome, Outcome::NoChanges);
+    }
+
+    #[test]
+    fn a_second_sync_is_busy_while_the_lock_is_held() {
+        let (_home, app, tenant) = app_with_tenant();
+        let held = RunLock::acquire(&app.paths().data_dir, "sync").expect("lock");
+        let events = Recorder::default();
+        let e = app
+            .run_blocking(
+                &RunRequest::new(RunMode::Apply, false, false),
+                &hooks(&events),
+                None,
+            )
+            .expect_err("busy");
+        assert_eq!(e.code, ErrorKind::Busy);
+        assert_eq!(e.exit().code(), 5);
+        assert!(
+            e.message
+                .contains(&format!("process {}", std::process::id())),
+            "{e}"
+        );
+        assert_eq!(tenant.writes(), 0);
+        // A dry run needs no lock.
+        let dry = app
+            .run_blocking(
+                &RunRequest::new(RunMode::DryRun, false, false),
+                &hooks(&events),
+                None,
+            )
+            .expect("dry run");
+        assert_eq!(dry.report.outcome, Outcome::Planned);
+        drop(held);
+    }
+
+    #[test]
+    fn a_failed_read_ends_the_run_with_its_kind() {
+        let (_home, app, tenant) = app_with_tenant();
+        tenant.fail_reads_with(ReadErrorKind::Throttled);
+        let events = Recorder::default();
+        let f = app
+            .run_blocking(
+                &RunRequest::new(RunMode::Apply, false, false),
+                &hooks(&events),
+                None,
+            )
+            .expect("a report");
+        assert_eq!(f.report.outcome, Outcome::ReadFailed);
+        assert_eq!(f.report.exit_code, 4);
+        assert_eq!(f.report.error_kind, Some(ReadErrorKind::Throttled));
+        assert_eq!(tenant.writes(), 0);
+    }
+
+    #[test]
+    fn a_cancelled_run_says_so() {
+        let (_home, app, _tenant) = app_with_tenant();
+        let cancel = Notify::new();
+        cancel.notify_one();
+        let events = Recorder::default();
+        let e = app
+            .run_blocking(
+                &RunRequest::new(RunMode::Plan, false, false),
+                &hooks(&events),
+                Some(&cancel),
+            )
+            .expect_err("cancelled");
+        assert_eq!(e.code, ErrorKind::Cancelled);
+    }
 }

@@ -2,12 +2,13 @@
 //! then the interactive sign-in (Yes) or the configured non-interactive credential (No), asked
 //! for through the window's dialogs by the secrets crate's rule.
 
-use super::prompts::{GuiPrompter, Pending};
-use super::types::{Answer, ErrorCode, Question, RunMessage, SignInMethod, UiError};
-use crate::backends::SignInChoice;
-use rolesync_secrets::{obtain, CredentialName, KeyringStore, ObtainError};
+use crate::credentials::Credentials;
+use crate::messages::{Answer, MessageSink, Question, RunMessage, SignInMethod};
+use crate::prompts::{GuiPrompter, Pending};
+use crate::run::SignInChoice;
+use crate::AppError;
+use rolesync_secrets::{obtain, CredentialName};
 use std::time::Duration;
-use tauri::ipc::Channel;
 
 /// How long the MFA question waits before answering Yes (the original tool's behaviour).
 pub const MFA_TIMEOUT_SECS: u32 = 20;
@@ -17,7 +18,7 @@ const DEMO_ADMIN: &str = "admin@contoso.onmicrosoft.com";
 
 /// A sign-in that later runs in this window may reuse.
 #[derive(Clone)]
-pub struct Session {
+pub struct SignedIn {
     /// How.
     pub method: SignInMethod,
     /// As whom.
@@ -26,23 +27,14 @@ pub struct Session {
     pub choice: SignInChoice,
 }
 
-/// Opens the keyring (service from `ROLESYNC_KEYRING_SERVICE`, backend detected).
-pub fn keyring() -> Result<KeyringStore, UiError> {
-    KeyringStore::open().map_err(|e| UiError::new(ErrorCode::Credentials, e.to_string()))
-}
-
 /// Asks the MFA question and signs in. Blocks until the user has answered every question.
 pub fn sign_in(
     pending: &Pending,
-    channel: &Channel<RunMessage>,
+    channel: &dyn MessageSink,
+    credentials: &Credentials,
     demo: bool,
-) -> Result<Session, UiError> {
-    let cancelled = || {
-        UiError::new(
-            ErrorCode::Cancelled,
-            "sign-in was cancelled; nothing was changed or saved",
-        )
-    };
+) -> Result<SignedIn, AppError> {
+    let cancelled = || AppError::cancelled("sign-in was cancelled; nothing was changed or saved");
     let mfa = pending.ask(
         channel,
         Question::Mfa {
@@ -63,13 +55,13 @@ pub fn sign_in(
                         "Sign in with multi-factor authentication in the browser window that opens"
                             .into(),
                 });
-                return Ok(Session {
+                return Ok(SignedIn {
                     method: SignInMethod::Interactive,
                     account: "multi-factor sign-in".into(),
                     choice: SignInChoice::Interactive,
                 });
             }
-            Session {
+            SignedIn {
                 method: SignInMethod::Interactive,
                 account: DEMO_ADMIN.into(),
                 choice: SignInChoice::Configured,
@@ -77,19 +69,24 @@ pub fn sign_in(
         }
         Answer::No => {
             tracing::info!("sign-in: configured credential");
-            let store = keyring()?;
+            let (store, keyring) = credentials.open()?;
             let mut prompter = GuiPrompter {
                 pending,
                 channel,
-                keyring: store.backend().to_string(),
+                keyring: keyring.name.clone(),
                 demo,
                 asked: false,
             };
-            let credential = obtain(&store, CredentialName::Office365, &mut prompter, true)
-                .map_err(|e| match e {
-                    ObtainError::Cancelled { .. } => cancelled(),
-                    other => UiError::new(ErrorCode::Credentials, other.to_string()),
-                })?;
+            let credential = obtain(
+                store.as_ref(),
+                CredentialName::Office365,
+                &mut prompter,
+                true,
+            )
+            .map_err(|e| match AppError::from(e) {
+                e if e.code == crate::ErrorKind::Cancelled => cancelled(),
+                e => e,
+            })?;
             tracing::info!(
                 credential = "office365",
                 asked = prompter.asked,
@@ -99,7 +96,7 @@ pub fn sign_in(
             let detail = if prompter.asked {
                 "entered now".to_string()
             } else {
-                format!("saved credential from the {}", store.backend())
+                format!("saved credential from the {}", keyring.name)
             };
             let _ = channel.send(RunMessage::SignedIn {
                 method: SignInMethod::Credential,
@@ -110,7 +107,7 @@ pub fn sign_in(
                     format!("Signing in to Entra ID as {account} ({detail})")
                 },
             });
-            return Ok(Session {
+            return Ok(SignedIn {
                 method: SignInMethod::Credential,
                 account,
                 choice: if demo {

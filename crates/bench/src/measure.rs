@@ -3,12 +3,12 @@
 
 use crate::{policy, Scenario, APP_ID, APP_SECRET};
 use rolesync_ad::snapshot::LdifSource;
-use rolesync_config::{EntraConfig, SignIn};
 use rolesync_core::engine::{Engine, RunOptions, RunOutput};
 use rolesync_core::events::{Observer, SyncEvent};
 use rolesync_core::report::RunMode;
 use rolesync_entra::auth::{DeviceCodePrompt, Interaction};
 use rolesync_entra::{ConnectOptions, GraphTarget, Sensitive};
+use rolesync_entra::{EntraConfig, SignIn};
 use std::sync::Arc;
 use url::Url;
 
@@ -42,9 +42,6 @@ pub fn entra_config(tenant: &str, login_url: &str, graph_url: &str) -> anyhow::R
         username: None,
         login_url: Url::parse(login_url)?,
         graph_url: Url::parse(graph_url)?,
-        ca_file: None,
-        concurrent_reads: None,
-        concurrent_write_batches: None,
     })
 }
 

@@ -1,4 +1,4 @@
-//! Building a [`GraphTarget`] from the `[entra]` configuration: the HTTP client, the sign-in
+//! Building a [`GraphTarget`] from an [`EntraConfig`]: the HTTP client, the sign-in
 //! chosen by `sign_in`, the pacer and the retry policy. Credential storage stays outside: the
 //! caller passes the one secret the mode needs (client secret, PFX password or user password).
 
@@ -6,12 +6,12 @@ use crate::auth::{
     AppOnly, CertificateCredential, ClientCredential, Delegated, DelegatedMethod, Interaction,
     LoginEndpoint, TokenSource,
 };
+use crate::config::{EntraConfig, SignIn};
 use crate::error::{AuthError, AuthErrorKind};
 use crate::http::{http_client, GraphClient, RetryPolicy};
 use crate::pacing::Pacing;
 use crate::secret::Sensitive;
 use crate::target::GraphTarget;
-use rolesync_config::{EntraConfig, SignIn};
 use rolesync_core::traits::ReadError;
 use std::path::PathBuf;
 use std::sync::Arc;

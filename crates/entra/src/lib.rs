@@ -1,7 +1,7 @@
 //! RoleSync's Microsoft Graph client — the role target — and every Entra ID sign-in flow.
 //!
 //! * [`GraphTarget`] implements `rolesync_core::traits::RoleTarget` over Graph's unified RBAC
-//!   API and PIM; build it with [`GraphTarget::from_config`] from `[entra]`, the one credential
+//!   API and PIM; build it with [`GraphTarget::from_config`] from an [`EntraConfig`], the one credential
 //!   the sign-in mode needs ([`connect::credential_needed`]) and an [`auth::Interaction`]
 //!   (browser opener and device-code display).
 //! * [`http::GraphClient`] is the one send path: retries, `Retry-After`, request ids, pacing
@@ -13,6 +13,7 @@
 
 pub mod auth;
 pub mod batch;
+pub mod config;
 pub mod connect;
 pub mod error;
 pub mod http;
@@ -23,6 +24,7 @@ pub mod secret;
 pub mod target;
 
 pub use auth::{Interaction, SystemBrowser, TokenSource};
+pub use config::{EntraConfig, SignIn};
 pub use connect::ConnectOptions;
 pub use error::{AuthError, AuthErrorKind, GraphError};
 pub use secret::Sensitive;

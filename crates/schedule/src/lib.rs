@@ -1,8 +1,9 @@
 //! What a scheduled run is registered as, generated as text (pure, testable on any OS): a Windows
-//! Task Scheduler task (XML for `schtasks /Create /XML`), a systemd service + timer, or a cron line.
-//! Registering them with the OS is the binary's job.
+//! Task Scheduler task (XML for `schtasks /Create /XML`), a systemd service + timer, or a cron line;
+//! and registering them with the OS ([`register`]: `schtasks`, `systemctl`, `crontab`).
 
 mod cron;
+pub mod register;
 mod spec;
 mod systemd;
 mod task_xml;

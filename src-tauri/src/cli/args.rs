@@ -1,24 +1,8 @@
-//! The command line (clap): subcommands, global options, and the documented exit codes.
+//! The command line's grammar (clap): subcommands and global options. The exit codes are the
+//! core's `ExitCode`; their meaning is in the help text below and in the README.
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
-
-/// Exit codes schedulers and scripts rely on.
-pub mod exit {
-    /// Done (or nothing to do).
-    pub const OK: u8 = 0;
-    /// Done, but some changes failed.
-    pub const ITEM_FAILURES: u8 = 1;
-    /// Usage or configuration error; nothing was read or changed.
-    pub const USAGE: u8 = 2;
-    /// Stopped by a safety limit; nothing changed (mapped from the run's outcome by the core).
-    #[allow(dead_code)]
-    pub const SAFETY_STOP: u8 = 3;
-    /// The source or the target could not be read, or sign-in failed; nothing changed.
-    pub const READ_FAILED: u8 = 4;
-    /// Another run is applying changes; this one changed nothing.
-    pub const BUSY: u8 = 5;
-}
 
 /// RoleSync keeps Microsoft Entra ID admin roles equal to the members of on-premises AD groups.
 ///

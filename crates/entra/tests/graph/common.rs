@@ -1,9 +1,9 @@
 use async_trait::async_trait;
-use rolesync_config::{EntraConfig, SignIn};
 use rolesync_entra::auth::{DeviceCodePrompt, Interaction};
 use rolesync_entra::http::RetryPolicy;
 use rolesync_entra::pacing::Pacing;
 use rolesync_entra::{ConnectOptions, GraphTarget, Sensitive};
+use rolesync_entra::{EntraConfig, SignIn};
 use rolesync_entra_emulator::{EmulatorConfig, FaultConfig, RunningEmulator, ThrottleConfig};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -49,9 +49,6 @@ pub fn entra(emu: &RunningEmulator, sign_in: SignIn, client_id: &str) -> EntraCo
         username: None,
         login_url: Url::parse(&emu.login_base_url()).unwrap(),
         graph_url: Url::parse(&emu.graph_base_url()).unwrap(),
-        ca_file: None,
-        concurrent_reads: None,
-        concurrent_write_batches: None,
     }
 }
 

@@ -1,12 +1,12 @@
 use crate::common::*;
 use async_trait::async_trait;
-use rolesync_config::SignIn;
 use rolesync_core::traits::RoleTarget;
 use rolesync_entra::auth::{
     AppOnly, CertificateCredential, ClientCredential, DeviceCodeFlow, DeviceCodePrompt, DevicePoll,
     Interaction, LoginEndpoint, SigningAlgorithm, TokenSource,
 };
 use rolesync_entra::connect::token_source;
+use rolesync_entra::SignIn;
 use rolesync_entra::{AuthErrorKind, GraphTarget, Sensitive};
 use rolesync_entra_emulator::{Lifetimes, RunningEmulator};
 use std::sync::atomic::{AtomicUsize, Ordering};

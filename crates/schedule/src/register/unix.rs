@@ -1,9 +1,8 @@
 //! Registering the schedule on Linux: systemd units (system units as root, user units otherwise)
 //! or, where systemd is not running, a crontab line.
 
-use super::run_program;
-use crate::failure::Failure;
-use rolesync_schedule::{cron_line, systemd_units, SystemdUnits, TaskSpec, CRON_MARKER};
+use super::{run_program, RegisterError};
+use crate::{cron_line, systemd_units, SystemdUnits, TaskSpec, CRON_MARKER};
 use std::path::{Path, PathBuf};
 
 /// Appends a line of output.
@@ -37,13 +36,13 @@ fn unit_dir() -> (PathBuf, Option<&'static str>) {
     }
 }
 
-fn systemctl(scope: Option<&str>, args: &[&str]) -> Result<String, Failure> {
+fn systemctl(scope: Option<&str>, args: &[&str]) -> Result<String, RegisterError> {
     let mut all: Vec<&str> = scope.into_iter().collect();
     all.extend_from_slice(args);
     run_program("systemctl", &all, None)
 }
 
-fn crontab_without_ours() -> Result<String, Failure> {
+fn crontab_without_ours() -> Result<String, RegisterError> {
     // `crontab -l` fails when the user has no crontab yet: that is an empty one.
     let current = run_program("crontab", &["-l"], None).unwrap_or_default();
     Ok(current
@@ -54,7 +53,7 @@ fn crontab_without_ours() -> Result<String, Failure> {
 }
 
 /// Installs (or replaces) the schedule.
-pub fn install(spec: &TaskSpec, print: bool) -> Result<String, Failure> {
+pub fn install(spec: &TaskSpec, print: bool) -> Result<String, RegisterError> {
     let mut out = String::new();
     if systemd_running() || print {
         let (dir, scope) = unit_dir();
@@ -83,13 +82,13 @@ pub fn install(spec: &TaskSpec, print: bool) -> Result<String, Failure> {
             return Ok(out);
         }
         std::fs::create_dir_all(&dir)
-            .map_err(|e| Failure::config(format!("cannot create {}: {e}", dir.display())))?;
+            .map_err(|e| RegisterError(format!("cannot create {}: {e}", dir.display())))?;
         for (name, text) in [
             (SystemdUnits::SERVICE, &units.service),
             (SystemdUnits::TIMER, &units.timer),
         ] {
             std::fs::write(dir.join(name), text).map_err(|e| {
-                Failure::config(format!("cannot write {}: {e}", dir.join(name).display()))
+                RegisterError(format!("cannot write {}: {e}", dir.join(name).display()))
             })?;
         }
         systemctl(scope, &["daemon-reload"])?;
@@ -109,7 +108,7 @@ pub fn install(spec: &TaskSpec, print: bool) -> Result<String, Failure> {
 }
 
 /// Removes the schedule.
-pub fn remove(print: bool) -> Result<String, Failure> {
+pub fn remove(print: bool) -> Result<String, RegisterError> {
     let mut out = String::new();
     let (dir, scope) = unit_dir();
     if print {
@@ -132,7 +131,7 @@ pub fn remove(print: bool) -> Result<String, Failure> {
 }
 
 /// Shows the schedule.
-pub fn show(print: bool) -> Result<String, Failure> {
+pub fn show(print: bool) -> Result<String, RegisterError> {
     let mut out = String::new();
     let (dir, scope) = unit_dir();
     if print {

@@ -1,9 +1,8 @@
 //! Registering the schedule on Windows: the task XML, written UTF-16LE with a BOM next to the
 //! configuration, registered with `schtasks /Create /XML` (replacing an existing task).
 
-use super::run_program;
-use crate::failure::Failure;
-use rolesync_schedule::{task_xml, RunAs, TaskSpec, TASK_NAME};
+use super::{run_program, RegisterError};
+use crate::{task_xml, RunAs, TaskSpec, TASK_NAME};
 
 /// Appends a line of output.
 macro_rules! say {
@@ -22,7 +21,7 @@ fn utf16_with_bom(text: &str) -> Vec<u8> {
 }
 
 /// Registers (or replaces) the task.
-pub fn install(spec: &TaskSpec, print: bool) -> Result<String, Failure> {
+pub fn install(spec: &TaskSpec, print: bool) -> Result<String, RegisterError> {
     let mut out = String::new();
     let xml = task_xml(spec);
     if print {
@@ -35,9 +34,9 @@ pub fn install(spec: &TaskSpec, print: bool) -> Result<String, Failure> {
     }
     let file = spec.workdir.join("rolesync-task.xml");
     std::fs::create_dir_all(&spec.workdir)
-        .map_err(|e| Failure::config(format!("cannot create {}: {e}", spec.workdir.display())))?;
+        .map_err(|e| RegisterError(format!("cannot create {}: {e}", spec.workdir.display())))?;
     std::fs::write(&file, utf16_with_bom(&xml))
-        .map_err(|e| Failure::config(format!("cannot write {}: {e}", file.display())))?;
+        .map_err(|e| RegisterError(format!("cannot write {}: {e}", file.display())))?;
     let file_s = file.display().to_string();
     let mut args = vec!["/Create", "/TN", TASK_NAME, "/XML", file_s.as_str(), "/F"];
     // A named account that is not a gMSA (`…$`) needs its password: schtasks asks for it.
@@ -59,7 +58,7 @@ pub fn install(spec: &TaskSpec, print: bool) -> Result<String, Failure> {
 }
 
 /// Deletes the task.
-pub fn remove(print: bool) -> Result<String, Failure> {
+pub fn remove(print: bool) -> Result<String, RegisterError> {
     let mut out = String::new();
     if print {
         say!(out, "schtasks /Delete /TN \"{TASK_NAME}\" /F");
@@ -71,7 +70,7 @@ pub fn remove(print: bool) -> Result<String, Failure> {
 }
 
 /// Shows the task.
-pub fn show(print: bool) -> Result<String, Failure> {
+pub fn show(print: bool) -> Result<String, RegisterError> {
     let mut out = String::new();
     if print {
         say!(out, "schtasks /Query /TN \"{TASK_NAME}\" /V /FO LIST");

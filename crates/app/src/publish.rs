@@ -1,0 +1,199 @@
+//! The one place a finished run's outcome is published: the audit lines and the JSON report in
+//! the log folder (not for `plan`), then the email report when `[email]` is set, each as a step
+//! of the run with its own progress events. A new channel (an event log entry, a webhook) goes
+//! here, as one more step.
+
+use crate::backends::smtp_config;
+use crate::history::{append_audit, rewrite_report, write_report};
+use crate::run::{Finished, RunHooks};
+use crate::{logging, App, Settings};
+use rolesync_core::engine::RunOutput;
+use rolesync_core::events::{Observer, Step, StepStatus, SyncEvent};
+use rolesync_core::report::{RunMode, RunReport};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+impl App {
+    /// Publishes a finished run and returns what the front ends show.
+    pub(crate) async fn publish(
+        &self,
+        settings: &Settings,
+        out: RunOutput,
+        hooks: &RunHooks<'_>,
+    ) -> Finished {
+        let RunOutput {
+            mut report,
+            plan,
+            applied,
+        } = out;
+        let mut report_file = None;
+        if report.mode != RunMode::Plan {
+            report_file = report_step(settings, &mut report, &applied, hooks.observer);
+            self.email_step(settings, &mut report, report_file.as_deref(), hooks)
+                .await;
+        }
+        tracing::info!(outcome = ?report.outcome, exit = report.exit_code, "run finished");
+        Finished {
+            report,
+            plan,
+            report_file,
+        }
+    }
+
+    /// Mails the report when `[email]` is set. A mail failure is logged and recorded as the
+    /// `email` step; it does not change the run's outcome or exit code.
+    async fn email_step(
+        &self,
+        settings: &Settings,
+        report: &mut RunReport,
+        report_file: Option<&Path>,
+        hooks: &RunHooks<'_>,
+    ) {
+        let observer = hooks.observer;
+        let Some(email) = &settings.config.email else {
+            observer.event(SyncEvent::StepFinished {
+                step: Step::Email,
+                status: StepStatus::Skipped,
+                duration_ms: 0,
+                detail: "no email report is set up".into(),
+            });
+            return;
+        };
+        observer.event(SyncEvent::StepStarted { step: Step::Email });
+        let t = Instant::now();
+        let log_file = logging::current_file(&settings.log_dir());
+        let sent = match smtp_config(email, &self.credentials(), hooks.asker) {
+            Ok(cfg) => {
+                let log = log_file.exists().then_some(log_file.as_path());
+                rolesync_notify::send_report(&cfg, report, log)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            Err(e) => Err(e.message),
+        };
+        let (status, detail) = match sent {
+            Ok(()) => (StepStatus::Ok, format!("sent to {}", email.to.join(", "))),
+            Err(e) => {
+                tracing::error!(error = %e, "the report email was not sent");
+                (StepStatus::Failed, e)
+            }
+        };
+        let ms = t.elapsed().as_millis() as u64;
+        report.push_step(Step::Email, status, ms, detail.clone());
+        observer.event(SyncEvent::StepFinished {
+            step: Step::Email,
+            status,
+            duration_ms: ms,
+            detail,
+        });
+        if let Some(p) = report_file {
+            if let Err(e) = rewrite_report(p, report) {
+                tracing::error!(error = %e, "could not update the report with the email step");
+            }
+        }
+    }
+}
+
+/// Appends the audit lines and writes the report (the `report` step); returns the report file.
+fn report_step(
+    settings: &Settings,
+    report: &mut RunReport,
+    applied: &[rolesync_core::apply::AppliedChange],
+    observer: &dyn Observer,
+) -> Option<PathBuf> {
+    let log_dir = settings.log_dir();
+    observer.event(SyncEvent::StepStarted { step: Step::Report });
+    let t = Instant::now();
+    let written = append_audit(&log_dir, report, applied).and_then(|_| {
+        report.push_step(
+            Step::Report,
+            StepStatus::Ok,
+            t.elapsed().as_millis() as u64,
+            "",
+        );
+        write_report(&log_dir, report)
+    });
+    let (status, detail, file) = match written {
+        Ok(p) => {
+            tracing::info!(report = %p.display(), "report written");
+            (StepStatus::Ok, p.display().to_string(), Some(p))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, folder = %log_dir.display(), "could not write the report or audit file");
+            (StepStatus::Failed, e.to_string(), None)
+        }
+    };
+    observer.event(SyncEvent::StepFinished {
+        step: Step::Report,
+        status,
+        duration_ms: t.elapsed().as_millis() as u64,
+        detail,
+    });
+    file
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::fakes::{app_with_tenant, hooks, Recorder};
+    use crate::RunRequest;
+    use rolesync_core::events::{Step, StepStatus, SyncEvent};
+    use rolesync_core::report::RunMode;
+
+    #[test]
+    fn without_an_email_section_the_email_step_is_skipped() {
+        let (_home, app, _tenant) = app_with_tenant();
+        let events = Recorder::default();
+        app.run_blocking(
+            &RunRequest::new(RunMode::DryRun, false, false),
+            &hooks(&events),
+            None,
+        )
+        .expect("dry run");
+        assert!(events.saw(|e| matches!(
+            e,
+            SyncEvent::StepFinished {
+                step: Step::Email,
+                status: StepStatus::Skipped,
+                ..
+            }
+        )));
+        assert!(events.saw(|e| matches!(
+            e,
+            SyncEvent::StepFinished {
+                step: Step::Report,
+                status: StepStatus::Ok,
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn an_email_that_cannot_be_sent_is_a_failed_step_not_a_failed_run() {
+        let (_home, app, _tenant) = app_with_tenant();
+        let text = std::fs::read_to_string(app.config_file()).unwrap()
+            + "\n[email]\nserver = \"127.0.0.1\"\nport = 1\nsecurity = \"none\"\nfrom = \"rolesync@contoso.com\"\nto = [\"it@contoso.com\"]\n";
+        std::fs::write(app.config_file(), text).unwrap();
+        let events = Recorder::default();
+        let f = app
+            .run_blocking(
+                &RunRequest::new(RunMode::DryRun, false, false),
+                &hooks(&events),
+                None,
+            )
+            .expect("dry run");
+        let email = f
+            .report
+            .steps
+            .iter()
+            .find(|s| s.step == Step::Email)
+            .expect("email step");
+        assert_eq!(email.status, StepStatus::Failed);
+        assert_eq!(f.report.exit_code, 0);
+        let saved: rolesync_core::report::RunReport =
+            serde_json::from_slice(&std::fs::read(f.report_file.unwrap()).unwrap()).unwrap();
+        assert!(
+            saved.steps.iter().any(|s| s.step == Step::Email),
+            "the report was rewritten"
+        );
+    }
+}

@@ -1,0 +1,410 @@
+//! A desktop window's session: whether it runs on the demo and why, one run at a time with its
+//! questions and its cancellation, and the sign-in that "apply" from the preview reuses. Every
+//! operation of the window is a method here; the Tauri commands only pass their arguments on.
+
+use crate::credentials::{parse_name, CredentialList, TerminalAsker};
+use crate::history::{LogView, RunSummary};
+use crate::interaction::WindowInteraction;
+use crate::messages::{Answer, MessageSink, RunMessage, SignInMethod, SinkObserver};
+use crate::prompts::Pending;
+use crate::run::{RunHooks, RunRequest};
+use crate::schedule::ScheduleRequest;
+use crate::settings::SettingsState;
+use crate::signin::{sign_in, SignedIn};
+use crate::{App, AppError, ErrorKind};
+use rolesync_config::form::SettingsForm;
+use rolesync_core::plan::Plan;
+use rolesync_core::report::{RunMode, RunReport};
+use rolesync_secrets::CredentialName;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use tokio::sync::Notify;
+use ts_rs::TS;
+
+/// What the window asks to run.
+#[derive(Debug, Clone, Copy, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct StartRun {
+    /// `plan` (preview) or `apply`.
+    pub mode: RunMode,
+    /// "Apply anyway": go past overridable safety limits.
+    pub force: bool,
+    /// Use this window's earlier sign-in instead of asking again (apply from the preview).
+    pub reuse_sign_in: bool,
+}
+
+/// A finished run, as the window shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RunResult {
+    /// The report.
+    pub report: RunReport,
+    /// The plan, when reading succeeded.
+    pub plan: Option<Plan>,
+    /// The report file (not for previews).
+    pub report_file: Option<String>,
+}
+
+/// What the home page shows.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    /// Running on the built-in demo directory and tenant.
+    pub demo: bool,
+    /// Why demo mode is on, in words.
+    pub demo_reason: Option<String>,
+    /// The app version.
+    pub version: String,
+    /// The configuration file.
+    pub config_file: String,
+    /// Whether it exists.
+    pub config_exists: bool,
+    /// Logs, reports and the audit file.
+    pub log_dir: String,
+    /// The latest run in the reports folder.
+    pub last_run: Option<RunSummary>,
+}
+
+/// A window's session.
+pub struct Session {
+    app: App,
+    demo: bool,
+    demo_reason: Option<String>,
+    pending: Arc<Pending>,
+    running: Mutex<Option<Arc<Notify>>>,
+    signed_in: Mutex<Option<SignedIn>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Clears the "running" mark when the run ends, however it ends.
+struct Running<'a>(&'a Session);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        *lock(&self.0.running) = None;
+        self.0.pending.cancel_all();
+    }
+}
+
+impl Session {
+    /// A window of `app`: on the demo when asked (`--demo`) or when no configuration exists.
+    pub fn open(app: App, demo: bool) -> Self {
+        let file = app.config_file();
+        let demo_reason = if demo {
+            Some("started with --demo".to_string())
+        } else if !file.exists() {
+            Some(format!(
+                "no configuration at {}; create one on the Settings page",
+                file.display()
+            ))
+        } else {
+            None
+        };
+        Self {
+            demo: demo_reason.is_some(),
+            demo_reason,
+            app,
+            pending: Arc::default(),
+            running: Mutex::new(None),
+            signed_in: Mutex::new(None),
+        }
+    }
+
+    /// Whether the window runs on the demo.
+    pub fn demo(&self) -> bool {
+        self.demo
+    }
+
+    /// Starts logging as the CLI does (the daily file in the log folder); an invalid
+    /// configuration still opens the window, which shows the problem, and logs to the default
+    /// folder.
+    pub fn start_logging(&self) -> Result<crate::logging::LogGuard, AppError> {
+        let (dir, level) = match self.app.settings(true) {
+            Ok(s) => (s.log_dir(), s.config.logging.level),
+            Err(_) => (self.app.paths().log_dir.clone(), "info".into()),
+        };
+        let guard = crate::logging::init(&dir, &level, false)?;
+        tracing::info!(demo = self.demo, "window opened");
+        Ok(guard)
+    }
+
+    /// The home page.
+    pub fn info(&self) -> AppInfo {
+        let file = self.app.config_file();
+        AppInfo {
+            demo: self.demo,
+            demo_reason: self.demo_reason.clone(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            config_exists: file.exists(),
+            config_file: file.display().to_string(),
+            log_dir: self.app.log_dir(self.demo).display().to_string(),
+            last_run: self.app.last_run(self.demo),
+        }
+    }
+
+    /// Marks a run as in progress; refused while another one is.
+    fn start(&self) -> Result<(Running<'_>, Arc<Notify>), AppError> {
+        let mut running = lock(&self.running);
+        if running.is_some() {
+            return Err(AppError::new(
+                ErrorKind::Busy,
+                "a run is in progress; wait for it or cancel it",
+            ));
+        }
+        let cancel = Arc::new(Notify::new());
+        *running = Some(cancel.clone());
+        Ok((Running(self), cancel))
+    }
+
+    /// Signs in (asking through the window, or reusing this window's sign-in), then runs a
+    /// preview (`plan`) or a sync (`apply`), streaming questions and progress to `sink`.
+    pub async fn run(
+        &self,
+        request: StartRun,
+        sink: Arc<dyn MessageSink>,
+    ) -> Result<RunResult, AppError> {
+        let (_running, cancel) = self.start()?;
+        let signed_in = self
+            .signed_in(request.reuse_sign_in, &sink, &cancel)
+            .await?;
+        let run = RunRequest {
+            mode: match request.mode {
+                RunMode::Apply => RunMode::Apply,
+                _ => RunMode::Plan,
+            },
+            force: request.force,
+            demo: self.demo,
+            sign_in: signed_in.choice,
+        };
+        // The engine's future is not `Send` (its apply loop borrows across awaits), so the run
+        // gets its own thread and runtime, as the CLI's; this awaits its result. A cancelled run
+        // keeps what it applied (a re-run converges); a cancelled demo run leaves the demo
+        // tenant's saved state as it was.
+        let app = self.app.clone();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
+            .name("rolesync-run".into())
+            .spawn(move || {
+                let hooks = RunHooks {
+                    observer: &SinkObserver(sink.as_ref()),
+                    interaction: Arc::new(WindowInteraction::new(sink.clone())),
+                    asker: &TerminalAsker,
+                };
+                let _ = tx.send(app.run_blocking(&run, &hooks, Some(&cancel)));
+            })
+            .map_err(|e| AppError::io(format!("cannot start the run: {e}")))?;
+        let finished = rx
+            .await
+            .map_err(|_| AppError::io("the run ended without a result"))??;
+        Ok(RunResult {
+            report: finished.report,
+            plan: finished.plan,
+            report_file: finished.report_file.map(|p| p.display().to_string()),
+        })
+    }
+
+    /// This window's earlier sign-in when `reuse` and there is one, else a new one: the MFA
+    /// question and the credential dialogs. Cancelling the run cancels the questions.
+    async fn signed_in(
+        &self,
+        reuse: bool,
+        sink: &Arc<dyn MessageSink>,
+        cancel: &Notify,
+    ) -> Result<SignedIn, AppError> {
+        if let Some(s) = reuse.then(|| lock(&self.signed_in).clone()).flatten() {
+            sink.send(RunMessage::SignedIn {
+                method: SignInMethod::Reused,
+                account: s.account.clone(),
+                detail: format!("Using the sign-in of the preview ({})", s.account),
+            });
+            return Ok(s);
+        }
+        let (pending, channel, demo) = (self.pending.clone(), sink.clone(), self.demo);
+        let credentials = self.app.credentials();
+        let asking = tokio::task::spawn_blocking(move || {
+            sign_in(&pending, channel.as_ref(), &credentials, demo)
+        });
+        let s = tokio::select! {
+            r = asking => r.map_err(|e| AppError::io(e.to_string()))??,
+            _ = cancel.notified() => {
+                self.pending.cancel_all();
+                return Err(AppError::cancelled("the run was cancelled; nothing was changed"));
+            }
+        };
+        *lock(&self.signed_in) = Some(s.clone());
+        Ok(s)
+    }
+
+    /// Answers an open question; false when it is no longer open.
+    pub fn answer(&self, id: u32, answer: Answer) -> bool {
+        self.pending.answer(id, answer)
+    }
+
+    /// Cancels the run in progress (its open questions are answered with Cancel); false when
+    /// none is.
+    pub fn cancel(&self) -> bool {
+        self.pending.cancel_all();
+        match lock(&self.running).as_ref() {
+            Some(n) => {
+                n.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The runs in the reports folder, newest first.
+    pub fn history(&self) -> Result<Vec<RunSummary>, AppError> {
+        self.app.history(self.demo)
+    }
+
+    /// The newest log file's last lines.
+    pub fn logs(&self) -> Result<LogView, AppError> {
+        self.app.logs(self.demo)
+    }
+
+    /// Writes a zip of the logs, the audit file and the reports.
+    pub fn export_logs(&self, dest: &Path) -> Result<usize, AppError> {
+        self.app.export_logs(self.demo, dest)
+    }
+
+    /// The saved credentials (names only).
+    pub fn credentials(&self) -> Result<CredentialList, AppError> {
+        self.app.credentials().list()
+    }
+
+    /// Forgets a saved credential; forgetting `office365` also forgets this window's sign-in.
+    pub fn forget_credential(&self, name: &str) -> Result<CredentialList, AppError> {
+        let name =
+            parse_name(name).map_err(|e| AppError::new(ErrorKind::Credentials, e.message))?;
+        self.app.credentials().forget(name)?;
+        if name == CredentialName::Office365 {
+            *lock(&self.signed_in) = None;
+        }
+        self.credentials()
+    }
+
+    /// The settings page.
+    pub fn load_settings(&self) -> Result<SettingsState, AppError> {
+        self.app.load_settings()
+    }
+
+    /// Validates the settings form; changes nothing.
+    pub fn check_settings(&self, form: SettingsForm) -> Result<SettingsState, AppError> {
+        self.app.check_settings(form)
+    }
+
+    /// Saves the settings form when it is valid.
+    pub fn save_settings(&self, form: SettingsForm) -> Result<SettingsState, AppError> {
+        self.app.save_settings(form)
+    }
+
+    /// Registers, removes or shows the scheduled sync.
+    pub fn schedule(&self, request: ScheduleRequest) -> Result<String, AppError> {
+        self.app.schedule(request, self.demo)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fakes::{app_with_tenant, channel, window};
+    use std::time::Duration;
+
+    fn start(mode: RunMode, reuse: bool) -> StartRun {
+        StartRun {
+            mode,
+            force: false,
+            reuse_sign_in: reuse,
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn apply_from_the_preview_reuses_its_sign_in() {
+        let (_home, app, tenant) = app_with_tenant();
+        let session = Arc::new(Session::open(app, false));
+        assert!(!session.demo());
+        let (sink, rx) = channel();
+        let sink: Arc<dyn MessageSink> = Arc::new(sink);
+        // The preview: the MFA question is answered No, then the credential is entered and
+        // not saved.
+        let text = |v: &str| Answer::Text { value: v.into() };
+        let answers = window(
+            session.pending.clone(),
+            rx,
+            vec![Answer::No, text("app"), text("secret"), Answer::No],
+        );
+        let preview = session
+            .run(start(RunMode::Plan, false), sink.clone())
+            .await
+            .expect("preview");
+        assert_eq!(preview.plan.map(|p| p.summary.grants), Some(1));
+        assert!(preview.report_file.is_none());
+        drop(sink);
+        assert_eq!(
+            answers.join().expect("window"),
+            ["mfa", "account", "secret", "save"]
+        );
+        // Apply: no question, the preview's sign-in.
+        let (sink, rx) = channel();
+        let synced = session
+            .run(start(RunMode::Apply, true), Arc::new(sink))
+            .await
+            .expect("applied");
+        assert_eq!(tenant.writes(), 1);
+        assert!(synced.report_file.is_some());
+        let kinds: Vec<String> = rx
+            .try_iter()
+            .filter(|m| m["kind"] == "signedIn")
+            .map(|m| m["method"].as_str().unwrap_or("").to_string())
+            .collect();
+        assert_eq!(kinds, ["reused"]);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn cancelling_during_the_mfa_question_changes_nothing() {
+        let (_home, app, tenant) = app_with_tenant();
+        let session = Arc::new(Session::open(app, false));
+        let (sink, rx) = channel();
+        let canceller = {
+            let session = session.clone();
+            std::thread::spawn(move || {
+                let m = rx
+                    .recv_timeout(Duration::from_secs(10))
+                    .expect("a question");
+                assert_eq!(m["prompt"]["question"]["type"], "mfa", "{m}");
+                assert!(session.cancel(), "a run is in progress");
+            })
+        };
+        let e = session
+            .run(start(RunMode::Apply, false), Arc::new(sink))
+            .await
+            .expect_err("cancelled");
+        canceller.join().expect("cancelled");
+        assert_eq!(e.code, ErrorKind::Cancelled);
+        assert_eq!(tenant.writes(), 0);
+        assert!(!session.cancel(), "nothing runs any more");
+    }
+
+    #[test]
+    fn without_a_configuration_the_window_opens_on_the_demo() {
+        let (_home, app) = crate::fakes::app_in();
+        let s = Session::open(app, false);
+        assert!(s.demo());
+        let info = s.info();
+        assert!(info.demo && !info.config_exists);
+        assert!(info
+            .demo_reason
+            .unwrap_or_default()
+            .contains("no configuration"));
+        assert!(info.last_run.is_none());
+        assert_eq!(
+            s.forget_credential("nope").expect_err("unknown").code,
+            ErrorKind::Credentials
+        );
+    }
+}
