@@ -275,6 +275,20 @@ fn scenario(s: &Session, home: &Path, store: &KeyringStore, export: &Path) {
 
     // ---- Settings: the core's validation next to the field; saved only when valid.
     s.page("settings");
+    // The page is drawn from the configuration crate's schema: every key has its field.
+    for sec in rolesync_config::schema::SECTIONS {
+        for k in sec.settings {
+            let key = if sec.rows {
+                format!("{}.*", sec.name)
+            } else {
+                format!("{}.{}", sec.name, k.name)
+            };
+            assert!(
+                s.find(&format!("[data-key='{key}']")).is_some(),
+                "the settings page has no field for {key}"
+            );
+        }
+    }
     let pct = s.wait("input[data-field=safetyMaxRevokePercent]", 5);
     pct.clear();
     pct.type_text("150");

@@ -2,29 +2,30 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   Answer,
+  AppError,
   AppInfo,
   CredentialList,
   LogView,
   RunMessage,
-  RunRequest,
   RunResult,
   RunSummary,
+  ScheduleRequest,
   SettingsForm,
   SettingsState,
-  UiError,
+  StartRun,
 } from "./bindings";
 
-export function isUiError(e: unknown): e is UiError {
+export function isAppError(e: unknown): e is AppError {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
 }
 
 export function errorText(e: unknown): string {
-  return isUiError(e) ? e.message : String(e);
+  return isAppError(e) ? e.message : String(e);
 }
 
 export const api = {
   appInfo: () => invoke<AppInfo>("app_info"),
-  startRun: (request: RunRequest, onMessage: (m: RunMessage) => void) => {
+  startRun: (request: StartRun, onMessage: (m: RunMessage) => void) => {
     const channel = new Channel<RunMessage>();
     channel.onmessage = onMessage;
     return invoke<RunResult>("start_run", { request, onMessage: channel });
@@ -39,6 +40,5 @@ export const api = {
   loadSettings: () => invoke<SettingsState>("load_settings"),
   checkSettings: (form: SettingsForm) => invoke<SettingsState>("check_settings", { form }),
   saveSettings: (form: SettingsForm) => invoke<SettingsState>("save_settings", { form }),
-  schedule: (action: "install" | "remove" | "show", print: boolean, at?: string, every?: string, runAs?: string) =>
-    invoke<string>("schedule", { action, print, at, every, runAs }),
+  schedule: (request: ScheduleRequest) => invoke<string>("schedule", { request }),
 };

@@ -2,6 +2,8 @@
 //! core's `ExitCode`; their meaning is in the help text below and in the README.
 
 use clap::{Args, Parser, Subcommand};
+use rolesync_app::emulator::EmulatorOptions;
+use rolesync_app::schedule::{self, ScheduleAction, ScheduleRequest};
 use std::path::PathBuf;
 
 /// RoleSync keeps Microsoft Entra ID admin roles equal to the members of on-premises AD groups.
@@ -184,4 +186,42 @@ pub enum ConfigCommand {
 pub enum DemoCommand {
     /// Put the demo tenant back to its starting state.
     Reset,
+}
+
+impl ScheduleCommand {
+    /// The application's request for this subcommand.
+    pub fn request(self) -> ScheduleRequest {
+        let (action, print) = match self {
+            ScheduleCommand::Install {
+                at,
+                every,
+                run_as,
+                print,
+            } => {
+                let every = match every {
+                    Frequency::Day => schedule::Frequency::Day,
+                    Frequency::Hour => schedule::Frequency::Hour,
+                };
+                (ScheduleAction::Install { at, every, run_as }, print)
+            }
+            ScheduleCommand::Remove { print } => (ScheduleAction::Remove, print),
+            ScheduleCommand::Show { print } => (ScheduleAction::Show, print),
+        };
+        ScheduleRequest { action, print }
+    }
+}
+
+impl EmulatorArgs {
+    /// The application's options for these arguments.
+    pub fn options(self) -> EmulatorOptions {
+        EmulatorOptions {
+            listen: self.listen,
+            tenant: self.tenant,
+            tls: self.tls,
+            latency_ms: self.latency_ms,
+            fault_rate: self.fault_rate,
+            seed: self.seed,
+            no_throttling: self.no_throttling,
+        }
+    }
 }

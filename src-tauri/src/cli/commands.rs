@@ -1,14 +1,11 @@
 //! One function per command: build the request from the arguments, call the application, print.
 
-use super::args::{
-    Command, ConfigCommand, CredentialsCommand, DemoCommand, EmulatorArgs, Frequency, Global,
-    ScheduleCommand,
-};
+use super::args::{Command, ConfigCommand, CredentialsCommand, DemoCommand, Global};
 use super::{output, terminal};
 use rolesync_app::credentials::{parse_name, TerminalAsker};
 use rolesync_app::emulator::EmulatorOptions;
 use rolesync_app::messages::LogObserver;
-use rolesync_app::schedule::{self, ScheduleAction, ScheduleRequest};
+use rolesync_app::schedule::ScheduleRequest;
 use rolesync_app::{logging, App, AppError, RunHooks, RunRequest};
 use rolesync_core::exit::ExitCode;
 use rolesync_core::report::RunMode;
@@ -25,9 +22,15 @@ pub fn dispatch(g: &Global, command: Command) -> Result<ExitCode, AppError> {
         Command::Config(ConfigCommand::Init { force }) => config_init(&app, force),
         Command::Config(ConfigCommand::Validate) => config_validate(&app),
         Command::Demo(DemoCommand::Reset) => demo_reset(&app),
-        Command::Schedule(cmd) => schedule(g, &app, cmd),
-        Command::Credentials(cmd) => credentials(&app, cmd),
-        Command::Emulator(args) => emulator(args),
+        Command::Schedule(cmd) => schedule(g, &app, cmd.request()),
+        Command::Credentials(CredentialsCommand::List) => credentials_list(&app),
+        Command::Credentials(CredentialsCommand::Forget { name }) => credentials_forget(&app, &name),
+        Command::Credentials(CredentialsCommand::Set {
+            name,
+            account,
+            secret_stdin,
+        }) => credentials_set(&app, &name, account, secret_stdin),
+        Command::Emulator(args) => emulator(args.options()),
     }
 }
 
@@ -81,62 +84,36 @@ fn demo_reset(app: &App) -> Result<ExitCode, AppError> {
     Ok(ExitCode::Done)
 }
 
-fn schedule(g: &Global, app: &App, cmd: ScheduleCommand) -> Result<ExitCode, AppError> {
-    let (action, print) = match cmd {
-        ScheduleCommand::Install {
-            at,
-            every,
-            run_as,
-            print,
-        } => {
-            let every = match every {
-                Frequency::Day => schedule::Frequency::Day,
-                Frequency::Hour => schedule::Frequency::Hour,
-            };
-            (ScheduleAction::Install { at, every, run_as }, print)
-        }
-        ScheduleCommand::Remove { print } => (ScheduleAction::Remove, print),
-        ScheduleCommand::Show { print } => (ScheduleAction::Show, print),
-    };
-    print!(
-        "{}",
-        app.schedule(ScheduleRequest { action, print }, g.demo)?
-    );
+fn schedule(g: &Global, app: &App, request: ScheduleRequest) -> Result<ExitCode, AppError> {
+    print!("{}", app.schedule(request, g.demo)?);
     Ok(ExitCode::Done)
 }
 
-fn credentials(app: &App, cmd: CredentialsCommand) -> Result<ExitCode, AppError> {
-    let c = app.credentials();
-    match cmd {
-        CredentialsCommand::List => output::credentials(&c.list()?),
-        CredentialsCommand::Forget { name } => {
-            let name = parse_name(&name)?;
-            output::forgotten(name, c.forget(name)?);
-        }
-        CredentialsCommand::Set {
-            name,
-            account,
-            secret_stdin,
-        } => {
-            let name = parse_name(&name)?;
-            let (account, secret) = terminal::credential(name, account, secret_stdin)?;
-            let keyring = c.save(name, &account, secret)?;
-            println!("{name} credential saved in the {} keyring", keyring.id);
-        }
-    }
+fn credentials_list(app: &App) -> Result<ExitCode, AppError> {
+    output::credentials(&app.credentials().list()?);
     Ok(ExitCode::Done)
 }
 
-fn emulator(a: EmulatorArgs) -> Result<ExitCode, AppError> {
-    let options = EmulatorOptions {
-        listen: a.listen,
-        tenant: a.tenant,
-        tls: a.tls,
-        latency_ms: a.latency_ms,
-        fault_rate: a.fault_rate,
-        seed: a.seed,
-        no_throttling: a.no_throttling,
-    };
+fn credentials_forget(app: &App, name: &str) -> Result<ExitCode, AppError> {
+    let name = parse_name(name)?;
+    output::forgotten(name, app.credentials().forget(name)?);
+    Ok(ExitCode::Done)
+}
+
+fn credentials_set(
+    app: &App,
+    name: &str,
+    account: Option<String>,
+    secret_stdin: bool,
+) -> Result<ExitCode, AppError> {
+    let name = parse_name(name)?;
+    let (account, secret) = terminal::credential(name, account, secret_stdin)?;
+    let keyring = app.credentials().save(name, &account, secret)?;
+    println!("{name} credential saved in the {} keyring", keyring.id);
+    Ok(ExitCode::Done)
+}
+
+fn emulator(options: EmulatorOptions) -> Result<ExitCode, AppError> {
     rolesync_app::emulator::serve(&options, output::serving)?;
     Ok(ExitCode::Done)
 }

@@ -1,0 +1,74 @@
+// Progress: the sign-in line, the device-code card, the steps with counts, the bar, Cancel, and
+// the result of a sync.
+import { api } from "../api";
+import { clear, h } from "../dom";
+import { STEP_NAMES, headline, icon, outcomeBadge } from "../format";
+import { main, show } from "../router";
+import { percent, stepsFor } from "../run";
+import { state } from "../state";
+
+export function renderProgress() {
+  const p = state.progress;
+  const pct = percent();
+  const r = p.result;
+  const stepRows = stepsFor(p.mode).map((s) => {
+    const st = p.steps.get(s) ?? { status: "waiting", detail: "" };
+    let detail = st.detail;
+    if (s === "apply" && p.total && st.status === "running") detail = `${p.done} of ${p.total} change(s)`;
+    return h(
+      "li",
+      { "data-step": s, "data-status": st.status },
+      h("span.step-icon", {}, icon(st.status)),
+      h("span.step-name", {}, STEP_NAMES[s]),
+      h("span.step-detail", {}, detail),
+    );
+  });
+  clear(
+    main,
+    h("h1", {}, p.mode === "apply" ? "Sync" : "Preview"),
+    !p.steps.size ? h("p.muted", {}, "No run in progress. Start one from Home.") : null,
+    p.signIn ? h("p.signin", { "data-testid": "signin" }, "✔ ", p.signIn) : null,
+    p.deviceCode ? deviceCodeCard(p.deviceCode) : null,
+    h(
+      "div.progress",
+      { "data-testid": "progress", "data-percent": pct },
+      h("div.progress-bar", { style: `width:${pct}%` }),
+      h("span.progress-text", {}, `${pct} %`),
+    ),
+    h("ol.steps", {}, stepRows),
+    p.error ? h("div.error", { "data-testid": "run-error" }, p.error) : null,
+    r && p.mode === "apply"
+      ? h(
+          "div.card",
+          { "data-testid": "run-result", "data-outcome": r.report.outcome },
+          h("h2", {}, outcomeBadge(r.report.outcome), " ", headline(r)),
+          r.report.error ? h("p.error", {}, r.report.error) : null,
+          r.report.stops.length ? h("ul", {}, r.report.stops.map((s) => h("li", {}, s.message))) : null,
+          r.reportFile ? h("p.muted", {}, "Report: ", r.reportFile) : null,
+        )
+      : null,
+    h(
+      "div.actions",
+      {},
+      state.running && !p.finished
+        ? h("button.secondary", { "data-testid": "cancel-run", onclick: () => void api.cancelRun() }, "Cancel")
+        : h("button", { onclick: () => void show("home") }, "Back to Home"),
+    ),
+  );
+}
+
+/** The device-code fallback of the interactive sign-in: the code to enter, with a copy button. */
+function deviceCodeCard(d: { userCode: string; url: string }) {
+  const copied = h("span.muted", {});
+  const copy = async () => {
+    await navigator.clipboard.writeText(d.userCode);
+    copied.textContent = "Copied.";
+  };
+  return h(
+    "div.card",
+    { "data-testid": "device-code" },
+    h("h2", {}, "Sign in on another device"),
+    h("p", {}, "Open ", h("code", {}, d.url), " in a browser and enter this code:"),
+    h("p.big", {}, h("code.device-code", {}, d.userCode), " ", h("button", { onclick: copy }, "Copy"), " ", copied),
+  );
+}

@@ -1,0 +1,90 @@
+// Starting a run from any page, and following it: the messages of the Rust side update the
+// progress state, questions open dialogs, and the Progress page is redrawn.
+import { api, errorText } from "./api";
+import type { RunMessage, RunMode, Step } from "./bindings";
+import { closePrompt, showPrompt } from "./dialogs";
+import { redraw, show } from "./router";
+import { state, type StepState } from "./state";
+
+export function stepsFor(mode: RunMode): Step[] {
+  return mode === "apply"
+    ? ["readDirectory", "readEntra", "plan", "safety", "apply", "report", "email"]
+    : ["readDirectory", "readEntra", "plan", "safety"];
+}
+
+/** How far the run is, in percent (100 only when it ended well). */
+export function percent(): number {
+  const p = state.progress;
+  if (p.finished && !p.error) return 100;
+  const steps = stepsFor(p.mode);
+  let sum = 0;
+  for (const s of steps) {
+    const st = p.steps.get(s);
+    if (!st || st.status === "waiting") continue;
+    if (st.status === "running") sum += s === "apply" && p.total ? p.done / p.total : 0.5;
+    else sum += 1;
+  }
+  return Math.min(99, Math.round((sum / steps.length) * 100));
+}
+
+function onProgress(m: Extract<RunMessage, { kind: "progress" }>) {
+  const p = state.progress;
+  const e = m.event;
+  if (e.event === "stepStarted") p.steps.set(e.step, { status: "running", detail: "" });
+  else if (e.event === "stepFinished") {
+    p.steps.set(e.step, { status: e.status, detail: e.detail });
+    // Entra ID was read (or could not be): the device-code sign-in is over.
+    if (e.step === "readEntra") p.deviceCode = null;
+  } else if (e.event === "planned") p.total = e.summary.grants + e.summary.revokes;
+  else if (e.event === "changeApplied") {
+    p.done = e.done;
+    p.total = e.total;
+  }
+}
+
+function onMessage(m: RunMessage) {
+  switch (m.kind) {
+    case "prompt":
+      showPrompt(m.prompt);
+      return;
+    case "promptClosed":
+      closePrompt(m.id);
+      return;
+    case "signedIn":
+      state.progress.signIn = m.detail;
+      break;
+    case "deviceCode":
+      state.progress.deviceCode = { userCode: m.userCode, url: m.url };
+      break;
+    case "progress":
+      onProgress(m);
+      break;
+  }
+  redraw("progress");
+}
+
+/** Runs a preview (`plan`) or a sync (`apply`); a preview ends on the Preview page. */
+export async function run(mode: RunMode, force = false, reuseSignIn = false) {
+  if (state.running) return;
+  state.running = true;
+  Object.assign(state.progress, { mode, done: 0, total: 0, signIn: "", deviceCode: null, finished: false, error: "", result: null });
+  state.progress.steps = new Map(stepsFor(mode).map((s) => [s, { status: "waiting", detail: "" } as StepState]));
+  await show("progress");
+  try {
+    const result = await api.startRun({ mode, force, reuseSignIn }, onMessage);
+    state.progress.result = result;
+    state.progress.finished = true;
+    if (mode === "plan") {
+      state.lastPreview = result;
+      state.running = false;
+      await show("preview");
+      return;
+    }
+  } catch (e) {
+    state.progress.finished = true;
+    state.progress.error = errorText(e);
+    closePrompt();
+  }
+  state.running = false;
+  redraw("progress");
+}
