@@ -257,6 +257,19 @@ fn aerr(code: u32, description: impl Into<String>) -> AssertionError {
     }
 }
 
+/// A thumbprint in one form for comparing: base64url without padding (`+/` become `-_`).
+fn thumbprint_form(t: &str) -> String {
+    t.trim()
+        .trim_end_matches('=')
+        .chars()
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            c => c,
+        })
+        .collect()
+}
+
 /// Verifies a `private_key_jwt` client assertion against the app's registered certificates.
 ///
 /// Codes chosen (Microsoft's published AADSTS list): 50027 malformed JWT, 700027 signature or
@@ -291,9 +304,15 @@ pub(crate) fn verify_client_assertion(
         .clone()
         .or_else(|| header.x5t.clone())
         .unwrap_or_default();
+    // Entra accepts the thumbprints with or without base64 padding, and MSAL for Python and
+    // azure-identity send them padded ("Microsoft identity platform certificate credentials",
+    // <https://learn.microsoft.com/entra/identity-platform/certificate-credentials>, shows
+    // `x5t` as base64url; the padded form is what those libraries put on the wire).
+    let same = |sent: Option<&str>, ours: &str| {
+        sent.is_some_and(|t| thumbprint_form(t) == thumbprint_form(ours))
+    };
     let cert = certs.iter().find(|c| {
-        header.x5t_s256.as_deref() == Some(c.x5t_s256.as_str())
-            || header.x5t.as_deref() == Some(c.x5t.as_str())
+        same(header.x5t_s256.as_deref(), &c.x5t_s256) || same(header.x5t.as_deref(), &c.x5t)
     });
     let Some(cert) = cert else {
         return Err(aerr(

@@ -60,7 +60,7 @@ pub(crate) async fn devicecode(
             status: DeviceStatus::Pending,
         },
     );
-    let uri = format!("{}/devicelogin", ctx.login_base);
+    let uri = format!("{}/devicelogin", ctx.origin(&headers));
     let interval = ctx
         .lifetimes
         .device_code_interval

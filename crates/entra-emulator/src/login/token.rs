@@ -76,7 +76,8 @@ fn grant(
 }
 
 /// Audiences accepted in a client assertion: this token endpoint under any name of the tenant.
-fn assertion_audiences(ctx: &Ctx, tenant: &str) -> Vec<String> {
+fn assertion_audiences(ctx: &Ctx, tenant: &str, headers: &HeaderMap) -> Vec<String> {
+    let origin = ctx.origin(headers);
     let st = lock(&ctx.state);
     let mut names = vec![tenant.to_owned(), st.tenant_id.clone()];
     names.extend(st.verified_domains.iter().map(|d| d.name.clone()));
@@ -84,8 +85,8 @@ fn assertion_audiences(ctx: &Ctx, tenant: &str) -> Vec<String> {
         .iter()
         .flat_map(|n| {
             [
-                format!("{}/{n}/oauth2/v2.0/token", ctx.login_base),
-                format!("{}/{n}/oauth2/token", ctx.login_base),
+                format!("{origin}/{n}/oauth2/v2.0/token"),
+                format!("{origin}/{n}/oauth2/token"),
             ]
         })
         .collect()
@@ -118,7 +119,7 @@ fn client_auth(
             assertion,
             app,
             &app.app_id,
-            &assertion_audiences(ctx, tenant),
+            &assertion_audiences(ctx, tenant, headers),
             Utc::now().timestamp(),
         )
         .map_err(|e| AadError::new(401, "invalid_client", e.code, e.description))?;
@@ -192,6 +193,7 @@ fn client_credentials(
 /// Issues the token response for a signed-in user.
 pub(crate) fn user_tokens(
     ctx: &Ctx,
+    origin: &str,
     app: &FixtureApplication,
     user: &FixtureUser,
     graph: &[String],
@@ -249,7 +251,7 @@ pub(crate) fn user_tokens(
     if oidc.iter().any(|o| o == "openid") {
         let mut id = json!({
             "aud": app.app_id,
-            "iss": format!("{}/{tid}/v2.0", ctx.login_base),
+            "iss": format!("{origin}/{tid}/v2.0"),
             "iat": now, "nbf": now, "exp": now + 3600,
             "name": user.display_name,
             "oid": user.id,
@@ -321,7 +323,16 @@ fn password(
             "Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '00000003-0000-0000-c000-000000000000'.",
         ));
     }
-    Ok(user_tokens(ctx, &app, &user, &graph, &oidc, None, acr))
+    Ok(user_tokens(
+        ctx,
+        &ctx.origin(headers),
+        &app,
+        &user,
+        &graph,
+        &oidc,
+        None,
+        acr,
+    ))
 }
 
 fn pkce_ok(challenge: &(String, String), verifier: &str) -> bool {
@@ -387,6 +398,7 @@ fn authorization_code(
     check_user_enabled(&user)?;
     Ok(user_tokens(
         ctx,
+        &ctx.origin(headers),
         &app,
         &user,
         &grant.graph_scopes,
@@ -436,7 +448,16 @@ fn refresh_token(
         .cloned()
         .ok_or_else(invalid)?;
     check_user_enabled(&user)?;
-    Ok(user_tokens(ctx, &app, &user, &graph, &oidc, None, acr))
+    Ok(user_tokens(
+        ctx,
+        &ctx.origin(headers),
+        &app,
+        &user,
+        &graph,
+        &oidc,
+        None,
+        acr,
+    ))
 }
 
 fn device_code(
@@ -518,5 +539,14 @@ fn device_code(
             )
         })?;
     check_user_enabled(&user)?;
-    Ok(user_tokens(ctx, &app, &user, &graph, &oidc, None, acr))
+    Ok(user_tokens(
+        ctx,
+        &ctx.origin(headers),
+        &app,
+        &user,
+        &graph,
+        &oidc,
+        None,
+        acr,
+    ))
 }
