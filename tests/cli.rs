@@ -223,6 +223,48 @@ fn config_mistakes_exit_2_and_name_the_problem() {
         err.contains("entra.graph_url") && err.contains("not a valid URL"),
         "{err}"
     );
+    // Graph beta, or any path but /v1.0, is refused with the fix; the tenant in login_url too.
+    let err = config_error(
+        &home,
+        &good.replace(
+            "# graph_url = \"https://graph.microsoft.com\"",
+            "graph_url = \"https://graph.microsoft.com/beta\"",
+        ),
+    );
+    assert!(
+        err.contains("entra.graph_url")
+            && err.contains("beta")
+            && err.contains("write the host only"),
+        "{err}"
+    );
+    let err = config_error(
+        &home,
+        &good.replace(
+            "# login_url = \"https://login.microsoftonline.com\"",
+            "login_url = \"https://login.microsoftonline.com/contoso.onmicrosoft.com\"",
+        ),
+    );
+    assert!(
+        err.contains("entra.login_url") && err.contains("entra.tenant"),
+        "{err}"
+    );
+    // Hosts of two different clouds.
+    let err = config_error(
+        &home,
+        &good
+            .replace(
+                "# login_url = \"https://login.microsoftonline.com\"",
+                "login_url = \"https://login.chinacloudapi.cn\"",
+            )
+            .replace(
+                "# graph_url = \"https://graph.microsoft.com\"",
+                "graph_url = \"https://graph.microsoft.us\"",
+            ),
+    );
+    assert!(
+        err.contains("entra.login_url") && err.contains("login.microsoftonline.us"),
+        "{err}"
+    );
 
     // The same in --json: an error object on stdout.
     let path = home.write("bad2.toml", "[safety]\nmax_revoke_percent = 200\n");

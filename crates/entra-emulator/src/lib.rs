@@ -16,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+mod clock;
 mod config;
 mod demo;
 mod error;

@@ -129,6 +129,8 @@ pub(crate) struct Ctx {
     pub graph_base: String,
     /// Where requests are recorded, when asked.
     pub recorder: Option<Recorder>,
+    /// The emulator's clock (tests move it forward).
+    pub clock: crate::clock::Clock,
 }
 
 impl Ctx {
@@ -257,6 +259,7 @@ impl RunningEmulator {
             login_base,
             graph_base,
             recorder,
+            clock: crate::clock::Clock::default(),
         });
         let router = Router::new()
             .route("/v1.0", axum::routing::any(graph_entry))
@@ -322,6 +325,11 @@ impl RunningEmulator {
     /// Test hook: the user (UPN or object id) approves a device-code sign-in.
     pub fn approve_device_code(&self, user_code: &str, user: &str) -> Result<(), String> {
         login::approve(&self.ctx, user_code, user)
+    }
+
+    /// Test hook: moves the emulator's clock forward (token, code and PIM schedule expiry).
+    pub fn advance_clock(&self, by: Duration) {
+        self.ctx.clock.advance(by);
     }
 
     /// Test hook: the user declines a device-code sign-in.
@@ -427,8 +435,13 @@ where
                 ))
                 .await;
             let status = resp.as_ref().map_or(0, |x| x.status().as_u16());
+            let unversioned = resp.as_ref().is_ok_and(|x| {
+                x.extensions()
+                    .get::<graph::UnversionedGraphPath>()
+                    .is_some()
+            });
             ctx.record(|| RecordedRequest {
-                api: "login".into(),
+                api: if unversioned { "graph" } else { "login" }.into(),
                 host: host.split("://").nth(1).unwrap_or_default().to_owned(),
                 method,
                 path,

@@ -352,8 +352,11 @@ pub(crate) fn verify_client_assertion(
     if !s("iss").eq_ignore_ascii_case(client_id) || !s("sub").eq_ignore_ascii_case(client_id) {
         return Err(aerr(700021, "Client assertion application identifier doesn't match 'client_id' parameter. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials ."));
     }
-    let exp = c.get("exp").and_then(Value::as_i64);
-    let nbf = c.get("nbf").and_then(Value::as_i64).unwrap_or(now);
+    // NumericDate is seconds, and may have a fraction (RFC 7519 section 2): MSAL for Python
+    // sends `exp` and `nbf` as floats.
+    let seconds = |k: &str| c.get(k).and_then(Value::as_f64).map(|f| f.floor() as i64);
+    let exp = seconds("exp");
+    let nbf = seconds("nbf").unwrap_or(now);
     const SKEW: i64 = 30;
     let valid = match exp {
         Some(exp) => now < exp + SKEW && nbf <= now + SKEW && exp - now <= 10 * 60 + SKEW,

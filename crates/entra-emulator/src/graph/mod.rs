@@ -305,7 +305,7 @@ fn auth(ctx: &Ctx, req: &GraphRequest) -> Result<TokenInfo, GraphResponse> {
         return Err(unauth("Access token is empty."));
     }
     ctx.signer
-        .verify_access_token(token, &ctx.tenant_id, Utc::now().timestamp())
+        .verify_access_token(token, &ctx.tenant_id, ctx.clock.now().timestamp())
         .map_err(|e| match e {
             BearerError::Malformed => unauth("IDX14100: JWT is not well formed, there are no dots (.).\nThe token needs to be in JWS or JWE Compact Serialization Format."),
             BearerError::BadSignature => unauth("Access token validation failure."),
@@ -681,12 +681,7 @@ pub(crate) fn check_count(rq: &Rq<'_>) -> Result<(), GraphResponse> {
 /// <https://learn.microsoft.com/graph/use-the-api>; the response body as Graph sends it is shown
 /// in microsoftgraph/msgraph-sample-blazor-clientside issue 94). The beta endpoint exists in
 /// Microsoft Graph but is not emulated: it gets a 400 that says so.
-pub(crate) async fn unversioned(
-    axum::extract::State(ctx): axum::extract::State<std::sync::Arc<Ctx>>,
-    method: axum::http::Method,
-    uri: axum::http::Uri,
-    headers: axum::http::HeaderMap,
-) -> axum::response::Response {
+pub(crate) async fn unversioned(uri: axum::http::Uri) -> axum::response::Response {
     use axum::response::IntoResponse as _;
     let first = uri
         .path()
@@ -714,24 +709,8 @@ pub(crate) async fn unversioned(
             Value::String(request_id.clone()),
         );
     }
-    ctx.record(|| RecordedRequest {
-        api: "graph".into(),
-        host: ctx
-            .origin(&headers)
-            .split("://")
-            .nth(1)
-            .unwrap_or_default()
-            .to_owned(),
-        method: method.to_string(),
-        path: uri.path().to_owned(),
-        query: uri.query().map(str::to_owned),
-        body: None,
-        form_keys: Vec::new(),
-        in_batch: false,
-        status: resp.status,
-    });
     let body = serde_json::to_vec(&resp.body).unwrap_or_default();
-    (
+    let mut r = (
         axum::http::StatusCode::BAD_REQUEST,
         [
             ("content-type", "application/json"),
@@ -739,5 +718,12 @@ pub(crate) async fn unversioned(
         ],
         body,
     )
-        .into_response()
+        .into_response();
+    // The request record files this under Graph, not login.
+    r.extensions_mut().insert(UnversionedGraphPath);
+    r
 }
+
+/// Marks the answer to a path outside `/v1.0` and the login endpoints.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UnversionedGraphPath;

@@ -319,7 +319,7 @@ fn request_json(
     start: DateTime<Utc>,
     end: Option<DateTime<Utc>>,
 ) -> Value {
-    let now = Utc::now();
+    let now = rq.ctx.clock.now();
     let expiration = match end {
         None => json!({"type": "noExpiration", "endDateTime": null, "duration": null}),
         Some(e) => json!({"type": "afterDateTime", "endDateTime": fmt(&e), "duration": null}),
@@ -372,7 +372,7 @@ fn eligibility_change(rq: &Rq<'_>) -> GraphResponse {
     if let Err(e) = admin_guard(rq, &p.action) {
         return e;
     }
-    let now = Utc::now();
+    let now = rq.ctx.clock.now();
     let end = match schedule_end(&p.body, now) {
         Ok(e) => e,
         Err(e) => return e,
@@ -435,7 +435,7 @@ fn assignment_change(rq: &Rq<'_>) -> GraphResponse {
     if let Err(e) = admin_guard(rq, &p.action) {
         return e;
     }
-    let now = Utc::now();
+    let now = rq.ctx.clock.now();
     let end = match schedule_end(&p.body, now) {
         Ok(e) => e,
         Err(e) => return e,

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -55,7 +54,7 @@ pub(crate) async fn devicecode(
             client_id: app.app_id,
             graph_scopes: graph,
             oidc,
-            expires: Instant::now() + life,
+            expires: ctx.clock.instant() + life,
             last_poll: None,
             status: DeviceStatus::Pending,
         },
