@@ -1,14 +1,14 @@
 //! `rolesync emulator`: the local Entra ID + Microsoft Graph emulator as a standalone server, for
 //! trying RoleSync (or another client) against a tenant of your own. The options are checked
-//! (loopback only, a readable fixture, a fault share from 0 to 1), the emulator starts, the
-//! caller is told its URLs, and it serves until stopped (Ctrl-C, or the end of standard input
-//! when that is a pipe).
+//! (loopback only, a readable fixture, a fault share from 0 to 1, `--hostname` only with TLS),
+//! the emulator starts, the caller is told its URLs, and it serves until stopped by Ctrl-C or
+//! SIGTERM — also when started in the background with its standard input closed — and removes
+//! its temporary folder either way.
 
 use crate::AppError;
 use rolesync_entra_emulator::{
     EmulatorConfig, FaultConfig, RunningEmulator, TenantFixture, ThrottleConfig,
 };
-use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -29,6 +29,10 @@ pub struct EmulatorOptions {
     pub seed: u64,
     /// Turn Microsoft's throttling limits off.
     pub no_throttling: bool,
+    /// With `tls`: further DNS names for the server certificate.
+    pub hostnames: Vec<String>,
+    /// Append one JSON line per request served to this file.
+    pub record: Option<PathBuf>,
 }
 
 /// Where the running emulator answers.
@@ -42,6 +46,8 @@ pub struct Serving {
     pub graph_url: String,
     /// The generated CA (PEM) with `tls`.
     pub ca_file: Option<PathBuf>,
+    /// The further names of the TLS certificate.
+    pub hostnames: Vec<String>,
 }
 
 fn tenant(path: &Option<PathBuf>) -> Result<TenantFixture, AppError> {
@@ -77,6 +83,11 @@ pub fn config(o: &EmulatorOptions) -> Result<EmulatorConfig, AppError> {
             "--fault-rate takes a share from 0 to 1, e.g. 0.2",
         ));
     }
+    if !o.hostnames.is_empty() && !o.tls {
+        return Err(AppError::config(
+            "--hostname names the TLS certificate: add --tls",
+        ));
+    }
     let r = o.fault_rate / 5.0;
     Ok(EmulatorConfig {
         listen,
@@ -97,21 +108,29 @@ pub fn config(o: &EmulatorOptions) -> Result<EmulatorConfig, AppError> {
             rate_drop: r,
             ..FaultConfig::default()
         },
+        tls_names: o.hostnames.clone(),
+        record: o.record.clone(),
         ..EmulatorConfig::default()
     })
 }
 
-/// Until Ctrl-C, or until standard input closes when it is a pipe (so that a parent process can
-/// never leak the server).
-async fn stopped() {
-    if std::io::stdin().is_terminal() {
+/// Waits for Ctrl-C, or SIGTERM on Unix (what `kill PID`, systemd and a script's cleanup send).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = term.recv() => {} }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
         let _ = tokio::signal::ctrl_c().await;
-    } else {
-        let eof = tokio::task::spawn_blocking(|| {
-            let mut sink = Vec::new();
-            let _ = std::io::stdin().read_to_end(&mut sink);
-        });
-        tokio::select! { _ = eof => {}, _ = tokio::signal::ctrl_c() => {} }
     }
 }
 
@@ -128,8 +147,9 @@ pub fn serve(options: &EmulatorOptions, ready: impl FnOnce(&Serving)) -> Result<
             login_url: emu.login_base_url(),
             graph_url: emu.graph_base_url(),
             ca_file: emu.ca_pem_path().map(|p| p.to_path_buf()),
+            hostnames: options.hostnames.clone(),
         });
-        stopped().await;
+        stop_signal().await;
         emu.shutdown().await;
         Ok(())
     })
@@ -148,6 +168,8 @@ mod tests {
             fault_rate,
             seed: 1,
             no_throttling: false,
+            hostnames: Vec::new(),
+            record: None,
         }
     }
 
@@ -164,5 +186,14 @@ mod tests {
             assert_eq!(e.code, crate::ErrorKind::Config);
             assert!(e.message.contains(words), "{e}");
         }
+        let mut named = options("127.0.0.1:0", 0.0);
+        named.hostnames = vec!["graph.microsoft.com".into()];
+        let e = config(&named).expect_err("a name without TLS");
+        assert!(e.message.contains("add --tls"), "{e}");
+        named.tls = true;
+        assert_eq!(
+            config(&named).expect("valid").tls_names,
+            ["graph.microsoft.com"]
+        );
     }
 }

@@ -15,10 +15,8 @@ pub mod defaults {
     pub const OU: &str = "OU=Office 365 Roles Management";
     /// `directory.nested`.
     pub const NESTED: bool = true;
-    /// `entra.login_url`: Microsoft's global cloud.
-    pub const LOGIN_URL: &str = "https://login.microsoftonline.com";
-    /// `entra.graph_url`: Microsoft's global cloud.
-    pub const GRAPH_URL: &str = "https://graph.microsoft.com";
+    // `entra.login_url` and `entra.graph_url` follow each other: their defaults are Microsoft's
+    // clouds in `crate::cloud` (the global service when neither is set).
     /// `entra.concurrent_reads`: Graph reads in flight.
     pub const CONCURRENT_READS: u32 = 32;
     /// `entra.concurrent_write_batches`: Graph `$batch`es of 20 writes in flight.
@@ -85,7 +83,8 @@ pub enum DefaultValue {
     Number(#[cfg_attr(feature = "ts", ts(type = "number"))] i64),
     /// This text.
     Text(#[cfg_attr(feature = "ts", ts(type = "string"))] &'static str),
-    /// Depends on another setting (`email.port` on `email.security`).
+    /// Depends on another setting (`email.port` on `email.security`, `entra.graph_url` on
+    /// `entra.login_url` and the other way round).
     Derived,
 }
 
@@ -254,18 +253,18 @@ pub const SECTIONS: &[Section] = &[
             setting(
                 "login_url",
                 TEXT,
-                DefaultValue::Text(defaults::LOGIN_URL),
-                "Sign-in endpoint",
+                DefaultValue::Derived,
+                "Sign-in endpoint (national clouds)",
             )
-            .example(defaults::LOGIN_URL)
+            .example("https://login.microsoftonline.com")
             .advanced(),
             setting(
                 "graph_url",
                 TEXT,
-                DefaultValue::Text(defaults::GRAPH_URL),
-                "Microsoft Graph endpoint",
+                DefaultValue::Derived,
+                "Microsoft Graph endpoint (national clouds)",
             )
-            .example(defaults::GRAPH_URL)
+            .example("https://graph.microsoft.com")
             .advanced(),
             setting(
                 "ca_file",
@@ -453,7 +452,7 @@ mod tests {
                     (Kind::Number { min, max }, DefaultValue::Number(n)) => {
                         (min..=max).contains(&n)
                     }
-                    (Kind::Number { .. }, DefaultValue::Derived) => true,
+                    (Kind::Number { .. } | Kind::Text, DefaultValue::Derived) => true,
                     (Kind::Text, DefaultValue::Text(_)) => true,
                     (Kind::Choice { choices }, DefaultValue::Text(t)) => choices.contains(&t),
                     _ => false,

@@ -24,7 +24,9 @@ pub fn dispatch(g: &Global, command: Command) -> Result<ExitCode, AppError> {
         Command::Demo(DemoCommand::Reset) => demo_reset(&app),
         Command::Schedule(cmd) => schedule(g, &app, cmd.request()),
         Command::Credentials(CredentialsCommand::List) => credentials_list(&app),
-        Command::Credentials(CredentialsCommand::Forget { name }) => credentials_forget(&app, &name),
+        Command::Credentials(CredentialsCommand::Forget { name }) => {
+            credentials_forget(&app, &name)
+        }
         Command::Credentials(CredentialsCommand::Set {
             name,
             account,

@@ -136,5 +136,8 @@ pub fn serving(s: &Serving) {
     if let Some(ca) = &s.ca_file {
         println!("ca_file    {}", ca.display());
     }
-    println!("ready (Ctrl-C to stop)");
+    for h in &s.hostnames {
+        println!("hostname   {h}");
+    }
+    println!("ready (Ctrl-C or SIGTERM to stop)");
 }
