@@ -1,8 +1,9 @@
 //! Human-readable console output: the plan per role, the run's outcome, and check lines.
 
 use rolesync_core::checks::CheckLine;
-use rolesync_core::plan::{ChangeReason, MatchedBy, Plan, UntouchedReason};
-use rolesync_core::report::RunReport;
+use rolesync_core::plan::{ChangeReason, MatchedBy, Plan, RolePlan, UntouchedReason};
+use rolesync_core::report::{RoleReport, RunReport};
+use rolesync_core::tenant::AssignmentKind;
 use rolesync_core::traits::ChangeOutcome;
 use std::fmt::Write;
 
@@ -41,60 +42,67 @@ pub fn plan(p: &Plan, report: &RunReport) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "Plan: {} → {}", report.source, report.target);
     for r in &p.roles {
-        let rr = report.roles.iter().find(|x| x.role == r.role_name);
-        let outcome = |user: &str, grants: bool| {
-            rr.and_then(|x| {
-                if grants { &x.grants } else { &x.revokes }
-                    .iter()
-                    .find(|i| i.user == user)
-            })
-            .and_then(|i| i.outcome.clone())
-        };
-        let kind = match r.kind {
-            rolesync_core::tenant::AssignmentKind::Active => "active",
-            rolesync_core::tenant::AssignmentKind::Eligible => "eligible, PIM",
-        };
-        let _ = writeln!(
-            o,
-            "\n{} ({kind}) ← {}",
-            r.role_name,
-            r.groups
-                .iter()
-                .map(|g| g.first_rdn_value().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
+        role(
+            &mut o,
+            r,
+            report.roles.iter().find(|x| x.role == r.role_name),
         );
-        for (sign, list, is_grant) in [
-            ("+ grant ", &r.grants, true),
-            ("- revoke", &r.revokes, false),
-        ] {
-            for c in list {
-                let res = match outcome(&c.user, is_grant) {
-                    Some(ChangeOutcome::Done) => "  [done]".to_string(),
-                    Some(ChangeOutcome::AlreadyDone) => "  [already done]".to_string(),
-                    Some(ChangeOutcome::Failed { code, message }) => {
-                        format!("  [FAILED {code}: {message}]")
-                    }
-                    None => String::new(),
-                };
-                let _ = writeln!(o, "  {sign}   {:<40} {}{res}", c.user, reason(&c.reason));
-            }
-        }
-        for u in &r.unchanged {
-            let _ = writeln!(o, "  = keep     {u}");
-        }
-        for s in &r.skipped {
-            let _ = writeln!(o, "  ~ skip     {:<40} {}", s.user, s.message);
-        }
-        for u in &r.untouched {
-            let _ = writeln!(
-                o,
-                "  · leave    {:<40} {}",
-                u.principal,
-                untouched(u.reason)
-            );
+    }
+    rest(&mut o, p);
+    o
+}
+
+/// ` [done]`, ` [FAILED …]` or nothing, for a change of `user` in a role's report.
+fn result(rr: Option<&RoleReport>, user: &str, grant: bool) -> String {
+    let items = rr.map(|x| if grant { &x.grants } else { &x.revokes });
+    let found = items.and_then(|i| i.iter().find(|i| i.user == user));
+    match found.and_then(|i| i.outcome.clone()) {
+        Some(ChangeOutcome::Done) => "  [done]".to_string(),
+        Some(ChangeOutcome::AlreadyDone) => "  [already done]".to_string(),
+        Some(ChangeOutcome::Failed { code, message }) => format!("  [FAILED {code}: {message}]"),
+        None => String::new(),
+    }
+}
+
+/// One role: its groups, then a line per grant, revoke, kept, skipped and untouched member.
+fn role(o: &mut String, r: &RolePlan, rr: Option<&RoleReport>) {
+    let kind = match r.kind {
+        AssignmentKind::Active => "active",
+        AssignmentKind::Eligible => "eligible, PIM",
+    };
+    let groups: Vec<String> = r
+        .groups
+        .iter()
+        .map(|g| g.first_rdn_value().to_string())
+        .collect();
+    let _ = writeln!(o, "\n{} ({kind}) ← {}", r.role_name, groups.join(", "));
+    for (sign, list, grant) in [
+        ("+ grant ", &r.grants, true),
+        ("- revoke", &r.revokes, false),
+    ] {
+        for c in list {
+            let res = result(rr, &c.user, grant);
+            let _ = writeln!(o, "  {sign}   {:<40} {}{res}", c.user, reason(&c.reason));
         }
     }
+    for u in &r.unchanged {
+        let _ = writeln!(o, "  = keep     {u}");
+    }
+    for s in &r.skipped {
+        let _ = writeln!(o, "  ~ skip     {:<40} {}", s.user, s.message);
+    }
+    for u in &r.untouched {
+        let _ = writeln!(
+            o,
+            "  · leave    {:<40} {}",
+            u.principal,
+            untouched(u.reason)
+        );
+    }
+}
+
+/// Unmapped groups, safety stops and the totals.
+fn rest(o: &mut String, p: &Plan) {
     if !p.unmapped_groups.is_empty() {
         let _ = writeln!(o, "\nGroups that map to no role:");
         for g in &p.unmapped_groups {
@@ -104,16 +112,12 @@ pub fn plan(p: &Plan, report: &RunReport) -> String {
     if !p.stops.is_empty() {
         let _ = writeln!(o, "\nSafety stops:");
         for s in &p.stops {
-            let _ = writeln!(
-                o,
-                "  ! {}{}",
-                s.message,
-                if s.overridable {
-                    ""
-                } else {
-                    " (cannot be forced)"
-                }
-            );
+            let forced = if s.overridable {
+                ""
+            } else {
+                " (cannot be forced)"
+            };
+            let _ = writeln!(o, "  ! {}{forced}", s.message);
         }
     }
     let s = p.summary;
@@ -122,7 +126,6 @@ pub fn plan(p: &Plan, report: &RunReport) -> String {
         "\n{} role(s): {} to grant, {} to revoke, {} unchanged, {} skipped, {} left alone, {} unmapped group(s)",
         s.roles, s.grants, s.revokes, s.unchanged, s.skipped, s.untouched, s.unmapped_groups
     );
-    o
 }
 
 /// The outcome line and where the report went.
