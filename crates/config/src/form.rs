@@ -254,9 +254,16 @@ pub fn write_form(f: &SettingsForm, existing: &str) -> String {
             }
             continue;
         }
-        if section.optional.is_some() && f.enabled.get(section.name) == Some(&false) {
-            doc.remove(section.name);
-            continue;
+        if section.optional.is_some() {
+            match f.enabled.get(section.name) {
+                Some(false) => {
+                    doc.remove(section.name);
+                    continue;
+                }
+                // Not on the form: the section stays as it is (absent or not).
+                None if !doc.contains_key(section.name) => continue,
+                _ => {}
+            }
         }
         let t = table(&mut doc, section.name);
         for s in section.settings {
