@@ -17,6 +17,6 @@ echo "== cargo clippy" >&2
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== the Windows exe (x86_64-pc-windows-gnu)" >&2
 cargo build --locked --target x86_64-pc-windows-gnu --bin rolesync
-export ROLESYNC_WINDOWS_EXE="$PWD/target/x86_64-pc-windows-gnu/debug/rolesync.exe"
+export ROLESYNC_WINDOWS_EXE="${CARGO_TARGET_DIR:-$PWD/target}/x86_64-pc-windows-gnu/debug/rolesync.exe"
 echo "== cargo test" >&2
 cargo test --workspace --locked --no-fail-fast
