@@ -114,11 +114,15 @@ fn config_init(g: &Global, force: bool) -> Result<u8, Failure> {
         )));
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        rolesync_protect::create_dir_all(dir)
-            .map_err(|e| Failure::config(format!("cannot create {}: {e}", dir.display())))?;
+        rolesync_protect::create_dir_all(dir).map_err(|e| {
+            let hint = rolesync_protect::denied_hint(&e);
+            Failure::config(format!("cannot create {}: {e}{hint}", dir.display()))
+        })?;
     }
-    rolesync_protect::write_atomic(&path, rolesync_config::EXAMPLE.as_bytes())
-        .map_err(|e| Failure::config(format!("cannot write {}: {e}", path.display())))?;
+    rolesync_protect::write_atomic(&path, rolesync_config::EXAMPLE.as_bytes()).map_err(|e| {
+        let hint = rolesync_protect::denied_hint(&e);
+        Failure::config(format!("cannot write {}: {e}{hint}", path.display()))
+    })?;
     println!(
         "wrote {}; fill in [directory] and [entra], then run `rolesync check`",
         path.display()

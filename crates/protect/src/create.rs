@@ -82,6 +82,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// What to add to an error about one of RoleSync's files when access was denied: who may write
+/// there (empty for other errors).
+pub fn denied_hint(e: &std::io::Error) -> &'static str {
+    if e.kind() != std::io::ErrorKind::PermissionDenied {
+        return "";
+    }
+    if cfg!(windows) {
+        "; RoleSync's folder is for Administrators and SYSTEM only: run this from an elevated prompt (Run as administrator)"
+    } else {
+        "; RoleSync's folders are private to the account that created them: run this as that account (or root)"
+    }
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -111,6 +124,14 @@ mod tests {
         assert_eq!(mode(&dir.join("info")), 0o600);
         assert_eq!(mode(&dir.join("audit.jsonl")), 0o600);
         assert_eq!(mode(&dir.join("lock")), 0o600);
+    }
+
+    #[test]
+    fn only_a_denied_access_gets_the_hint() {
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        assert!(denied_hint(&denied).contains("as that account"));
+        let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert_eq!(denied_hint(&missing), "");
     }
 
     #[test]

@@ -19,6 +19,8 @@ mod unix;
 #[cfg(windows)]
 mod windows;
 
-pub use create::{create_dir_all, create_file, open_append, open_for_lock, write_atomic};
+pub use create::{
+    create_dir_all, create_file, denied_hint, open_append, open_for_lock, write_atomic,
+};
 pub use daily_log::{DailyLog, LOG_PREFIX};
 pub use exposure::{exposures, Exposure, Writer};
