@@ -447,7 +447,12 @@ error: string | null,
 /**
  * What kind of read failure ended the run early, if one did.
  */
-errorKind: ReadErrorKind | null, };
+errorKind: ReadErrorKind | null, 
+/**
+ * Problems around the run that did not stop it, such as a configuration or log folder that
+ * others can change (named, with the fix).
+ */
+warnings: Array<string>, };
 
 export type Kind = { "type": "text" } | { "type": "flag" } | { "type": "number", 
 /**
@@ -641,7 +646,11 @@ logDir: string,
 /**
  * The latest run in the reports folder.
  */
-lastRun: RunSummary | null, };
+lastRun: RunSummary | null, 
+/**
+ * The configuration or log places that others can change, each with its fix.
+ */
+warnings: Array<string>, };
 
 export type SignInMethod = "interactive" | "credential" | "reused";
 

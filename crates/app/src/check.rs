@@ -37,6 +37,30 @@ impl CheckReport {
     }
 }
 
+/// The lines about who else can change the configuration and the logs.
+fn access_lines(s: &crate::Settings) -> Vec<CheckLine> {
+    let exposed = rolesync_protect::exposures(&s.config.file, &s.log_dir());
+    if exposed.is_empty() {
+        return vec![CheckLine::ok(
+            "only this account and the administrators can change the configuration and the logs",
+            None,
+        )];
+    }
+    exposed
+        .iter()
+        .map(|x| {
+            CheckLine::fail(
+                format!(
+                    "only this account and the administrators can change {}",
+                    x.what
+                ),
+                x.message(),
+                x.fix(),
+            )
+        })
+        .collect()
+}
+
 impl App {
     /// Checks the configuration, the connections, the mappings and the members.
     pub async fn check(&self, demo: bool, hooks: &RunHooks<'_>) -> Result<CheckReport, AppError> {
@@ -63,6 +87,7 @@ impl App {
                 "built-in demo settings".into()
             }),
         )];
+        lines.extend(access_lines(&settings));
         let (found, read_failed) = engine.check(hooks.observer).await;
         lines.extend(found);
         b.finish().await;

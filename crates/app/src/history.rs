@@ -1,7 +1,7 @@
 //! What runs leave behind in the log folder, written and read back: the JSON run report
 //! (`reports/<time>-<run id>.json`), the append-only audit file (`audit.jsonl`, one JSON line per
-//! change) and the daily log files; the history of runs, the newest log's lines, and a zip of
-//! it all for support.
+//! change), both created private (`rolesync_protect`), and the daily log files; the history of
+//! runs, the newest log's lines, and a zip of it all for support.
 
 use crate::{App, AppError};
 use chrono::{DateTime, Utc};
@@ -15,24 +15,20 @@ use ts_rs::TS;
 /// Writes the report; returns its path.
 pub fn write_report(log_dir: &Path, report: &RunReport) -> anyhow::Result<PathBuf> {
     let dir = log_dir.join("reports");
-    std::fs::create_dir_all(&dir)?;
+    rolesync_protect::create_dir_all(&dir)?;
     let short = report.run_id.split('-').next().unwrap_or(&report.run_id);
     let path = dir.join(format!(
         "{}-{short}.json",
         report.started.format("%Y%m%dT%H%M%SZ")
     ));
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(report)?)?;
-    std::fs::rename(&tmp, &path)?;
+    rolesync_protect::write_atomic(&path, &serde_json::to_vec_pretty(report)?)?;
     Ok(path)
 }
 
 /// Writes the report to `path` (whole or not at all); called again after a later step, such as
 /// the email, was added.
 pub fn rewrite_report(path: &Path, report: &RunReport) -> anyhow::Result<()> {
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(report)?)?;
-    std::fs::rename(&tmp, path)?;
+    rolesync_protect::write_atomic(path, &serde_json::to_vec_pretty(report)?)?;
     Ok(())
 }
 
@@ -46,16 +42,13 @@ pub fn append_audit(
     if applied.is_empty() {
         return Ok(path);
     }
-    std::fs::create_dir_all(log_dir)?;
+    rolesync_protect::create_dir_all(log_dir)?;
     let mut lines = String::new();
     for r in audit_records(&report.run_id, report.finished, applied) {
         lines.push_str(&serde_json::to_string(&r)?);
         lines.push('\n');
     }
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)?;
+    let mut f = rolesync_protect::open_append(&path)?;
     f.write_all(lines.as_bytes())?;
     f.sync_data()?;
     Ok(path)
@@ -115,7 +108,7 @@ pub fn export_zip(log_dir: &Path, dest: &Path) -> anyhow::Result<usize> {
         }
     }
     let tmp = dest.with_extension("zip.tmp");
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(&tmp)?);
+    let mut zip = zip::ZipWriter::new(rolesync_protect::create_file(&tmp)?);
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
     for (name, path) in &files {

@@ -1,12 +1,13 @@
-//! The one place a finished run's outcome is published: the audit lines and the JSON report in
-//! the log folder (not for `plan`), then the email report when `[email]` is set, each as a step
-//! of the run with its own progress events. A new channel (an event log entry, a webhook) goes
-//! here, as one more step.
+//! The one place a run's outcome is published: warnings when others can change the
+//! configuration or the logs, the audit lines and the JSON report in the log folder (not for
+//! `plan`), the email report when `[email]` is set (each a step of the run with its own progress
+//! events), and the run's event in the Windows Event Log (dry runs and syncs, also when they end
+//! with an error). A new channel (a webhook) goes here.
 
 use crate::backends::smtp_config;
 use crate::history::{append_audit, rewrite_report, write_report};
-use crate::run::{Finished, RunHooks};
-use crate::{logging, App, Settings};
+use crate::run::{Finished, RunHooks, RunRequest};
+use crate::{logging, App, AppError, Settings};
 use rolesync_core::engine::RunOutput;
 use rolesync_core::events::{Observer, Step, StepStatus, SyncEvent};
 use rolesync_core::report::{RunMode, RunReport};
@@ -26,6 +27,10 @@ impl App {
             plan,
             applied,
         } = out;
+        for x in rolesync_protect::exposures(&settings.config.file, &settings.log_dir()) {
+            tracing::warn!(path = %x.path.display(), fix = %x.fix(), "{}", x.message());
+            report.warnings.push(x.to_string());
+        }
         let mut report_file = None;
         if report.mode != RunMode::Plan {
             report_file = report_step(settings, &mut report, &applied, hooks.observer);
@@ -92,6 +97,20 @@ impl App {
             }
         }
     }
+}
+
+/// The run's event in the Windows Event Log, for a dry run or sync (a preview is not recorded):
+/// its outcome, or the error that ended it before it had one. Nowhere outside Windows.
+pub(crate) fn record_event(request: &RunRequest, result: &Result<Finished, AppError>) {
+    if request.mode == RunMode::Plan {
+        return;
+    }
+    rolesync_eventlog::record(&match result {
+        Ok(f) => rolesync_eventlog::for_report(&f.report, f.report_file.as_deref(), request.demo),
+        Err(e) => {
+            rolesync_eventlog::for_failure(e.exit().code(), &e.message, request.mode, request.demo)
+        }
+    });
 }
 
 /// Appends the audit lines and writes the report (the `report` step); returns the report file.

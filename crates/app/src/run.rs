@@ -94,8 +94,35 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
 }
 
 impl App {
-    /// Runs a plan, dry run or sync.
+    /// Runs a plan, dry run or sync; a dry run or sync ends with its event in the Windows Event
+    /// Log, also when it fails.
     pub async fn run(
+        &self,
+        request: &RunRequest,
+        hooks: &RunHooks<'_>,
+    ) -> Result<Finished, AppError> {
+        let result = self.run_once(request, hooks).await;
+        crate::publish::record_event(request, &result);
+        result
+    }
+
+    /// Starts logging for a run of the command line (the configured folder and level); when the
+    /// configuration or the log folder fails, a dry run or sync records that in the Event Log.
+    pub fn start_run_logging(
+        &self,
+        request: &RunRequest,
+        quiet: bool,
+    ) -> Result<crate::logging::LogGuard, AppError> {
+        let started = self
+            .settings(request.demo)
+            .and_then(|s| crate::logging::start(&s, quiet));
+        if let Err(e) = &started {
+            crate::publish::record_event(request, &Err(e.clone()));
+        }
+        started
+    }
+
+    async fn run_once(
         &self,
         request: &RunRequest,
         hooks: &RunHooks<'_>,

@@ -64,6 +64,8 @@ pub struct AppInfo {
     pub log_dir: String,
     /// The latest run in the reports folder.
     pub last_run: Option<RunSummary>,
+    /// The configuration or log places that others can change, each with its fix.
+    pub warnings: Vec<String>,
 }
 
 /// A window's session.
@@ -135,13 +137,18 @@ impl Session {
     /// The home page.
     pub fn info(&self) -> AppInfo {
         let file = self.app.config_file();
+        let log_dir = self.app.log_dir(self.demo);
         AppInfo {
             demo: self.demo,
             demo_reason: self.demo_reason.clone(),
             version: env!("CARGO_PKG_VERSION").into(),
             config_exists: file.exists(),
             config_file: file.display().to_string(),
-            log_dir: self.app.log_dir(self.demo).display().to_string(),
+            warnings: rolesync_protect::exposures(file, &log_dir)
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            log_dir: log_dir.display().to_string(),
             last_run: self.app.last_run(self.demo),
         }
     }

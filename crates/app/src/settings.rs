@@ -51,14 +51,28 @@ pub struct SettingsState {
     pub saved: bool,
 }
 
-/// Writes `text` to `path` whole or not at all (a temporary file, then a rename).
-pub(crate) fn write_atomically(path: &Path, text: &[u8]) -> std::io::Result<()> {
+/// What `config init` did.
+#[derive(Debug, Clone)]
+pub struct Initialized {
+    /// The file written.
+    pub file: PathBuf,
+    /// The configuration or log places that others can change, each with its fix.
+    pub warnings: Vec<String>,
+}
+
+/// Creates a file's folder and writes it whole or not at all, private (`rolesync_protect`); an
+/// error says who may write there when access was denied.
+fn write_private(path: &Path, text: &[u8]) -> Result<(), String> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+        rolesync_protect::create_dir_all(dir).map_err(|e| {
+            let hint = rolesync_protect::denied_hint(&e);
+            format!("cannot create {}: {e}{hint}", dir.display())
+        })?;
     }
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
+    rolesync_protect::write_atomic(path, text).map_err(|e| {
+        let hint = rolesync_protect::denied_hint(&e);
+        format!("cannot write {}: {e}{hint}", path.display())
+    })
 }
 
 impl App {
@@ -104,9 +118,9 @@ impl App {
             .unwrap_or_else(|_| self.paths.log_dir.clone())
     }
 
-    /// `config init`: writes the commented example to the configuration file; an existing file
-    /// is replaced only with `force`. Returns the file.
-    pub fn init_config(&self, force: bool) -> Result<PathBuf, AppError> {
+    /// `config init`: writes the commented example to the configuration file (private); an
+    /// existing file is replaced only with `force`. Says which places others can change.
+    pub fn init_config(&self, force: bool) -> Result<Initialized, AppError> {
         let path = &self.config_file;
         if path.exists() && !force {
             return Err(AppError::config(format!(
@@ -114,13 +128,14 @@ impl App {
                 path.display()
             )));
         }
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| AppError::config(format!("cannot create {}: {e}", dir.display())))?;
-        }
-        std::fs::write(path, rolesync_config::EXAMPLE)
-            .map_err(|e| AppError::config(format!("cannot write {}: {e}", path.display())))?;
-        Ok(path.clone())
+        write_private(path, rolesync_config::EXAMPLE.as_bytes()).map_err(AppError::config)?;
+        Ok(Initialized {
+            file: path.clone(),
+            warnings: rolesync_protect::exposures(path, &self.paths.log_dir)
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        })
     }
 
     /// The configuration file's text and whether it exists (the commented example's text when
@@ -176,9 +191,7 @@ impl App {
         let (text, errors) = form::validate(&self.config_file, &form, &existing);
         let saved = errors.is_empty();
         if saved {
-            write_atomically(&self.config_file, text.as_bytes()).map_err(|e| {
-                AppError::io(format!("cannot write {}: {e}", self.config_file.display()))
-            })?;
+            write_private(&self.config_file, text.as_bytes()).map_err(AppError::io)?;
             tracing::info!(file = %self.config_file.display(), "configuration saved");
         }
         Ok(self.settings_state(form, errors, saved))
@@ -205,7 +218,7 @@ mod tests {
     #[test]
     fn config_init_writes_the_example_once() {
         let (_home, app) = app_in();
-        let file = app.init_config(false).expect("written");
+        let file = app.init_config(false).expect("written").file;
         assert_eq!(
             std::fs::read_to_string(&file).unwrap(),
             rolesync_config::EXAMPLE

@@ -171,6 +171,10 @@ pub struct RunReport {
     /// What kind of read failure ended the run early, if one did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_kind: Option<ReadErrorKind>,
+    /// Problems around the run that did not stop it, such as a configuration or log folder that
+    /// others can change (named, with the fix).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 impl RunReport {

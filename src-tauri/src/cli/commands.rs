@@ -46,8 +46,8 @@ fn hooks() -> RunHooks<'static> {
 }
 
 fn run(g: &Global, app: &App, mode: RunMode, force: bool) -> Result<ExitCode, AppError> {
-    let log = logging::start(&app.settings(g.demo)?, g.quiet || g.json)?;
     let request = RunRequest::new(mode, force, g.demo);
+    let log = app.start_run_logging(&request, g.quiet || g.json)?;
     let finished = app.run_blocking(&request, &hooks(), None)?;
     output::run(g, &finished, &log.current_file());
     Ok(finished.report.outcome.exit())
@@ -61,11 +61,14 @@ fn check(g: &Global, app: &App) -> Result<ExitCode, AppError> {
 }
 
 fn config_init(app: &App, force: bool) -> Result<ExitCode, AppError> {
-    let file = app.init_config(force)?;
+    let done = app.init_config(force)?;
     println!(
         "wrote {}; fill in [directory] and [entra], then run `rolesync check`",
-        file.display()
+        done.file.display()
     );
+    for w in &done.warnings {
+        eprintln!("warning: {w}");
+    }
     Ok(ExitCode::Done)
 }
 
