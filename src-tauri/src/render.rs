@@ -1,13 +1,13 @@
 //! Human-readable console output: the plan per role, the run's outcome, and check lines.
 
 use rolesync_core::checks::CheckLine;
-use rolesync_core::plan::{ChangeReason, MatchedBy, Plan, UntouchedReason};
+use rolesync_core::plan::{Action, ChangeReason, MatchedBy, Plan, UntouchedReason};
 use rolesync_core::report::RunReport;
 use rolesync_core::traits::ChangeOutcome;
 use std::fmt::Write;
 
-fn reason(r: &ChangeReason) -> &'static str {
-    match r {
+fn reason(r: &ChangeReason) -> String {
+    let words = match r {
         ChangeReason::MemberOfGroup {
             matched_by: MatchedBy::SourceAnchor,
         } => "member of the group (matched by source anchor)",
@@ -19,7 +19,9 @@ fn reason(r: &ChangeReason) -> &'static str {
         } => "member of the group (matched by UPN)",
         ChangeReason::NotInGroup => "no longer a member of the group",
         ChangeReason::DisabledInAd => "disabled in Active Directory",
-    }
+        ChangeReason::EndsSoon { ends } => return format!("ends on {}", ends.format("%Y-%m-%d")),
+    };
+    words.to_string()
 }
 
 fn untouched(r: UntouchedReason) -> &'static str {
@@ -42,11 +44,15 @@ pub fn plan(p: &Plan, report: &RunReport) -> String {
     let _ = writeln!(o, "Plan: {} → {}", report.source, report.target);
     for r in &p.roles {
         let rr = report.roles.iter().find(|x| x.role == r.role_name);
-        let outcome = |user: &str, grants: bool| {
+        let outcome = |user: &str, action: Action| {
             rr.and_then(|x| {
-                if grants { &x.grants } else { &x.revokes }
-                    .iter()
-                    .find(|i| i.user == user)
+                match action {
+                    Action::Grant => &x.grants,
+                    Action::Renew => &x.renewals,
+                    Action::Revoke => &x.revokes,
+                }
+                .iter()
+                .find(|i| i.user == user)
             })
             .and_then(|i| i.outcome.clone())
         };
@@ -64,12 +70,27 @@ pub fn plan(p: &Plan, report: &RunReport) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        for (sign, list, is_grant) in [
-            ("+ grant ", &r.grants, true),
-            ("- revoke", &r.revokes, false),
+        if let Some(pim) = &r.pim {
+            for rule in &pim.rules {
+                let _ = writeln!(
+                    o,
+                    "  PIM {} {}: {}",
+                    if rule.ok { "✓" } else { "✗" },
+                    rule.setting,
+                    rule.detail
+                );
+            }
+            if let Some(h) = &pim.hold {
+                let _ = writeln!(o, "  PIM ✗ {}\n        fix: {}", h.message, h.fix);
+            }
+        }
+        for (sign, list, action) in [
+            ("+ grant ", &r.grants, Action::Grant),
+            ("↻ renew ", &r.renewals, Action::Renew),
+            ("- revoke", &r.revokes, Action::Revoke),
         ] {
             for c in list {
-                let res = match outcome(&c.user, is_grant) {
+                let res = match outcome(&c.user, action) {
                     Some(ChangeOutcome::Done) => "  [done]".to_string(),
                     Some(ChangeOutcome::AlreadyDone) => "  [already done]".to_string(),
                     Some(ChangeOutcome::Failed { code, message }) => {
@@ -80,8 +101,26 @@ pub fn plan(p: &Plan, report: &RunReport) -> String {
                 let _ = writeln!(o, "  {sign}   {:<40} {}{res}", c.user, reason(&c.reason));
             }
         }
+        for c in &r.held {
+            let what = match c.action {
+                Action::Grant => "grant",
+                Action::Renew => "renew",
+                Action::Revoke => "revoke",
+            };
+            let _ = writeln!(
+                o,
+                "  ! held     {:<40} {what} not attempted: PIM settings (see above)",
+                c.user
+            );
+        }
         for u in &r.unchanged {
-            let _ = writeln!(o, "  = keep     {u}");
+            let ends = r
+                .expirations
+                .iter()
+                .find(|x| &x.user == u && !x.renew)
+                .map(|x| format!("  (ends on {})", x.ends.format("%Y-%m-%d")))
+                .unwrap_or_default();
+            let _ = writeln!(o, "  = keep     {u}{ends}");
         }
         for s in &r.skipped {
             let _ = writeln!(o, "  ~ skip     {:<40} {}", s.user, s.message);
@@ -119,9 +158,12 @@ pub fn plan(p: &Plan, report: &RunReport) -> String {
     let s = p.summary;
     let _ = writeln!(
         o,
-        "\n{} role(s): {} to grant, {} to revoke, {} unchanged, {} skipped, {} left alone, {} unmapped group(s)",
-        s.roles, s.grants, s.revokes, s.unchanged, s.skipped, s.untouched, s.unmapped_groups
+        "\n{} role(s): {} to grant, {} to renew, {} to revoke, {} unchanged, {} skipped, {} left alone, {} unmapped group(s)",
+        s.roles, s.grants, s.renewals, s.revokes, s.unchanged, s.skipped, s.untouched, s.unmapped_groups
     );
+    if s.held > 0 {
+        let _ = writeln!(o, "{} change(s) held back by PIM settings", s.held);
+    }
     o
 }
 

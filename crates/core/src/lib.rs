@@ -13,6 +13,7 @@ pub mod events;
 pub mod ids;
 pub mod mapping;
 pub mod memory;
+pub mod pim;
 pub mod plan;
 pub mod policy;
 pub mod report;
