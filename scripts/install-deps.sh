@@ -16,7 +16,8 @@ TEST=(
   samba-ad-dc samba-ad-provision ldb-tools ldap-utils openssl util-linux  # a Samba AD DC on loopback
   dbus-daemon gnome-keyring keyutils                        # Secret Service and kernel keyring
   python3-aiosmtpd                                          # an SMTP server
-  gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wine64 nsis  # the Windows exe, Wine, the installer
+  gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wine64      # the Windows exe (and windmc, windres), Wine
+  wixl msitools osslsigncode                                # the MSI (wixl, msibuild, msiinfo), Authenticode
   xvfb xauth webkit2gtk-driver                              # the desktop app under WebDriver
   iproute2 python3-venv                                     # Microsoft's names in a network namespace; their Python clients
 )

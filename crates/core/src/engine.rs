@@ -248,6 +248,7 @@ impl Engine<'_> {
                 roles: Vec::new(),
                 unmapped_groups: Vec::new(),
                 stops: Vec::new(),
+                warnings: Vec::new(),
                 error: None,
             },
         };
@@ -389,6 +390,7 @@ impl Engine<'_> {
                 roles: Vec::new(),
                 unmapped_groups: Vec::new(),
                 stops: Vec::new(),
+                warnings: Vec::new(),
                 error: None,
             },
         };
