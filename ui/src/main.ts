@@ -202,7 +202,7 @@ function onMessage(m: RunMessage) {
         // Entra ID was read (or could not be): the device-code sign-in is over.
         if (e.step === "readEntra") progress.deviceCode = null;
       }
-      else if (e.event === "planned") progress.total = e.summary.grants + e.summary.revokes;
+      else if (e.event === "planned") progress.total = e.summary.grants + e.summary.renewals + e.summary.revokes;
       else if (e.event === "changeApplied") {
         progress.done = e.done;
         progress.total = e.total;
@@ -358,6 +358,8 @@ function changeReason(r: ChangeReason) {
       return "no longer a member of the group";
     case "disabledInAd":
       return "disabled in AD";
+    case "endsSoon":
+      return `ends on ${r.ends.slice(0, 10)}`;
   }
 }
 
@@ -378,7 +380,7 @@ function renderPreview() {
   const body = h("div.roles", {});
   const confirmForce = plan.stops.length > 0 && plan.stops.every((x) => x.overridable);
   const blocked = plan.stops.some((x) => !x.overridable);
-  const pending = s.grants + s.revokes;
+  const pending = s.grants + s.renewals + s.revokes;
 
   const draw = () => {
     const q = search.value.trim().toLowerCase();
@@ -391,7 +393,9 @@ function renderPreview() {
           if (roleHit || match(user, why, kind)) rows.push(h("tr", { "data-kind": kind }, h("td", {}, h(`span.tag.${kind}` as "span", {}, kind)), h("td.user", {}, user), h("td", {}, why)));
         };
         role.grants.forEach((c) => row("grant", c.user, changeReason(c.reason)));
+        role.renewals.forEach((c) => row("renew", c.user, changeReason(c.reason)));
         role.revokes.forEach((c) => row("revoke", c.user, changeReason(c.reason)));
+        role.held.forEach((c) => row("held", c.user, `${c.action} held back: ${role.pim?.hold?.message ?? "PIM settings"}`));
         role.skipped.forEach((k) => row("skipped", k.user, k.message));
         role.unchanged.forEach((u) => row("unchanged", u, "already holds the role"));
         role.untouched.forEach((u) => row("untouched", u.principal, UNTOUCHED[u.reason]));
