@@ -265,7 +265,6 @@ impl Engine<'_> {
             Ok((dir, tenant)) => {
                 let t = steps.start(Step::Plan);
                 let mut p = plan(&dir, &tenant, self.policy);
-                p.stamp(&opts.run_id);
                 let s = p.summary;
                 let mut detail = format!(
                     "{} role(s): {} to grant, {} to renew, {} to revoke, {} unchanged, {} skipped, {} untouched",
@@ -316,6 +315,9 @@ impl Engine<'_> {
                         Outcome::Planned
                     } else {
                         let t = steps.start(Step::Apply);
+                        // The PIM requests carry this run (justification, ticket number); a
+                        // plan that is only shown stays the same from run to run.
+                        p.stamp(&opts.run_id);
                         applied = apply_plan(&p, self.target, observer).await;
                         let failed = applied.iter().filter(|a| !a.outcome.succeeded()).count();
                         let status = if failed == 0 && s.held == 0 {
