@@ -42,7 +42,10 @@ fn assert_covers(reqs: &[RecordedRequest]) {
     );
     assert!(
         has("/roleManagement/directory/roleAssignments", true)
-            || has("/roleManagement/directory/roleAssignmentScheduleRequests", true),
+            || has(
+                "/roleManagement/directory/roleAssignmentScheduleRequests",
+                true
+            ),
         "no grant through $batch"
     );
     assert!(
@@ -134,7 +137,9 @@ fn strict_demo() -> rolesync_entra_emulator::TenantFixture {
     t.role_policies = vec![
         rolesync_entra_emulator::FixtureRolePolicy {
             role_definition_id: "*".into(),
-            rules: vec![json!({"id": "Enablement_Admin_Assignment", "enabledRules": ["Justification", "MultiFactorAuthentication"]})],
+            rules: vec![
+                json!({"id": "Enablement_Admin_Assignment", "enabledRules": ["Justification", "MultiFactorAuthentication"]}),
+            ],
         },
         rolesync_entra_emulator::FixtureRolePolicy {
             role_definition_id: "5d6b6bb7-de71-4623-b4af-96380a352509".into(),
@@ -189,9 +194,22 @@ fn a_strict_pim_tenant_is_checked_synced_and_renewed_within_graph_v1() {
     let out = admin.run(None, &["check"], &[]);
     let check = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{check}{}", text(&out.stderr));
-    assert!(check.contains("✗ PIM settings of role \"Exchange Administrator\" allow RoleSync's active assignments"), "{check}");
-    assert!(check.contains("Require Azure Multi-Factor Authentication on active assignment"), "{check}");
-    assert!(check.contains("✓ PIM settings of role \"Security Reader\" allow RoleSync's eligible assignments"), "{check}");
+    assert!(
+        check.contains(
+            "✗ PIM settings of role \"Exchange Administrator\" allow RoleSync's active assignments"
+        ),
+        "{check}"
+    );
+    assert!(
+        check.contains("Require Azure Multi-Factor Authentication on active assignment"),
+        "{check}"
+    );
+    assert!(
+        check.contains(
+            "✓ PIM settings of role \"Security Reader\" allow RoleSync's eligible assignments"
+        ),
+        "{check}"
+    );
 
     let out = admin.run(None, &["sync", "--json"], &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
@@ -200,8 +218,18 @@ fn a_strict_pim_tenant_is_checked_synced_and_renewed_within_graph_v1() {
     assert_eq!(sr["grants"][0]["user"], "gina@contoso.com");
     assert_eq!(sr["grants"][0]["outcome"]["result"], "done");
     let ex = role(&v, "Exchange Administrator");
-    assert!(ex["held"].as_array().unwrap().iter().any(|h| h["user"] == "bob@contoso.com"), "{ex}");
-    assert!(ex["pim"]["hold"]["fix"].as_str().unwrap().contains("Role settings"));
+    assert!(
+        ex["held"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["user"] == "bob@contoso.com"),
+        "{ex}"
+    );
+    assert!(ex["pim"]["hold"]["fix"]
+        .as_str()
+        .unwrap()
+        .contains("Role settings"));
 
     // Ten days before gina's eligibility ends.
     ureq::post(&format!("{}/_emulator/clock", emu.login_url))
@@ -210,7 +238,12 @@ fn a_strict_pim_tenant_is_checked_synced_and_renewed_within_graph_v1() {
     let out = admin.run(None, &["plan"], &[]);
     let plan = text(&out.stdout);
     assert!(plan.contains("↻ renew"), "{plan}");
-    assert!(plan.lines().any(|l| l.contains("renew") && l.contains("gina@contoso.com") && l.contains("ends on")), "{plan}");
+    assert!(
+        plan.lines().any(|l| l.contains("renew")
+            && l.contains("gina@contoso.com")
+            && l.contains("ends on")),
+        "{plan}"
+    );
     let out = admin.run(None, &["sync", "--json"], &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -222,13 +255,18 @@ fn a_strict_pim_tenant_is_checked_synced_and_renewed_within_graph_v1() {
     let reqs = emu.requests();
     assert!(
         reqs.iter().any(|r| r.in_batch
-            && r.path.ends_with("/policies/roleManagementPolicyAssignments")
-            && r.query.as_deref().is_some_and(|q| q.contains("$expand=policy($expand=rules)"))),
+            && r.path
+                .ends_with("/policies/roleManagementPolicyAssignments")
+            && r.query
+                .as_deref()
+                .is_some_and(|q| q.contains("$expand=policy($expand=rules)"))),
         "no PIM settings read through $batch"
     );
     let extend = reqs.iter().find(|r| {
         r.path.ends_with("/roleEligibilityScheduleRequests")
-            && r.body.as_ref().is_some_and(|b| b["action"] == "adminExtend")
+            && r.body
+                .as_ref()
+                .is_some_and(|b| b["action"] == "adminExtend")
     });
     let extend = extend.expect("an adminExtend request");
     assert_eq!(extend.status, 201);
