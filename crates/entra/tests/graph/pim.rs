@@ -385,3 +385,40 @@ async fn without_pim_licence_eligible_roles_are_held_and_active_ones_sync() {
         "{ex:?}"
     );
 }
+
+#[tokio::test]
+async fn time_bound_active_assignments_are_granted_through_pim_and_renewed() {
+    const HELPDESK: &str = "729827e3-9c14-49f7-bb1b-9608f156bbb8";
+    let mut t = demo_tenant();
+    t.role_policies = vec![FixtureRolePolicy {
+        role_definition_id: HELPDESK.into(),
+        rules: vec![
+            json!({"id": "Expiration_Admin_Assignment", "isExpirationRequired": true, "maximumDuration": "P30D"}),
+        ],
+    }];
+    let emu = start(emulator(t)).await;
+    let graph = app_target(&emu, &options(&emu));
+    let first = sync(&graph, "run-a1").await;
+    assert_eq!(first.report.exit_code, 0, "{:?}", first.report);
+    let hd = role(&first, "Helpdesk Administrator");
+    assert!(users(&hd.grants).contains(&"bob@contoso.com"));
+    let active = |emu: &rolesync_entra_emulator::RunningEmulator| {
+        emu.snapshot()
+            .role_assignments
+            .into_iter()
+            .find(|a| a.role_definition_id == HELPDESK && a.principal_id.ends_with("000000000002"))
+            .unwrap()
+    };
+    let a = active(&emu);
+    let (start1, end1) = (a.start_date_time.unwrap(), a.end_date_time.unwrap());
+    assert_eq!(end1 - start1, chrono::Duration::days(30));
+
+    emu.advance_clock(Duration::from_secs(25 * DAY));
+    let second = sync(&graph, "run-a2").await;
+    assert_eq!(second.report.exit_code, 0, "{:?}", second.report);
+    let hd = role(&second, "Helpdesk Administrator");
+    assert!(users(&hd.renewals).contains(&"bob@contoso.com"), "{hd:?}");
+    assert!(hd.revokes.is_empty() || !users(&hd.revokes).contains(&"bob@contoso.com"));
+    let end2 = active(&emu).end_date_time.unwrap();
+    assert!(end2 - end1 >= chrono::Duration::days(24), "{end1} → {end2}");
+}
