@@ -128,6 +128,7 @@ fn tenant_from(groups: &[rolesync_core::directory::DirectoryGroup]) -> TenantFix
             principal_id: p.into(),
             role_definition_id: EXCHANGE.into(),
             directory_scope_id: "/".into(),
+            ..Default::default()
         });
     }
     t

@@ -440,6 +440,7 @@ fn ldap_server_stopped_mid_read_applies_nothing_and_exits_4() {
         principal_id: STALE.into(),
         role_definition_id: HELPDESK.into(),
         directory_scope_id: "/".into(),
+        ..Default::default()
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -399,6 +399,7 @@ fn tenant_over_the_revoke_limit() -> String {
             principal_id: id,
             role_definition_id: HELPDESK.into(),
             directory_scope_id: "/".into(),
+            ..Default::default()
         });
     }
     serde_json::to_string_pretty(&t).expect("json")

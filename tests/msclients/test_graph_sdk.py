@@ -1,7 +1,8 @@
 """Microsoft's Graph SDK for Python (msgraph-sdk, generated from Microsoft's description of Graph
 v1.0) with azure-identity against the emulator: role definitions, role assignments with $filter
 and $expand=principal, user paging, creating and deleting an assignment, PIM eligibility
-requests, and $batch. A response the SDK's models cannot parse fails the call; a property the
+requests, PIM role settings (policy assignments with the policy and its rules expanded, a
+policy's rules) and an extension with afterDuration and ticketInfo, and $batch. A response the SDK's models cannot parse fails the call; a property the
 v1.0 models do not know fails the test (`unknown_properties`)."""
 import asyncio
 import datetime
@@ -17,6 +18,13 @@ from msgraph import GraphRequestAdapter, GraphServiceClient
 from msgraph.generated.models.expiration_pattern import ExpirationPattern
 from msgraph.generated.models.expiration_pattern_type import ExpirationPatternType
 from msgraph.generated.models.request_schedule import RequestSchedule
+from msgraph.generated.models.ticket_info import TicketInfo
+from msgraph.generated.models.unified_role_management_policy_enablement_rule import (
+    UnifiedRoleManagementPolicyEnablementRule,
+)
+from msgraph.generated.models.unified_role_management_policy_expiration_rule import (
+    UnifiedRoleManagementPolicyExpirationRule,
+)
 from msgraph.generated.models.unified_role_assignment import UnifiedRoleAssignment
 from msgraph.generated.models.unified_role_eligibility_schedule_request import (
     UnifiedRoleEligibilityScheduleRequest,
@@ -30,6 +38,9 @@ from msgraph.generated.role_management.directory.role_assignments.role_assignmen
 )
 from msgraph.generated.role_management.directory.role_eligibility_schedule_instances.role_eligibility_schedule_instances_request_builder import (
     RoleEligibilityScheduleInstancesRequestBuilder,
+)
+from msgraph.generated.policies.role_management_policy_assignments.role_management_policy_assignments_request_builder import (
+    RoleManagementPolicyAssignmentsRequestBuilder,
 )
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 from msgraph_core import GraphClientFactory
@@ -193,6 +204,85 @@ def test_pim_eligibility_requests(emu):
     assert BOB in [i.principal_id for i in instances.value]
     assert BOB in [s.principal_id for s in schedules.value]
     assert made.schedule_info.expiration.type == ExpirationPatternType.NoExpiration
+
+
+def test_pim_role_settings(emu):
+    async def body(c):
+        q = RoleManagementPolicyAssignmentsRequestBuilder.RoleManagementPolicyAssignmentsRequestBuilderGetQueryParameters(
+            filter=f"scopeId eq '/' and scopeType eq 'DirectoryRole' and roleDefinitionId eq '{SECURITY_READER}'",
+            expand=["policy($expand=rules)"],
+        )
+        assignments = await c.policies.role_management_policy_assignments.get(
+            RequestConfiguration(query_parameters=q)
+        )
+        pid = assignments.value[0].policy_id
+        rules = await c.policies.role_management_policies.by_unified_role_management_policy_id(
+            pid
+        ).rules.get()
+        return assignments, rules
+
+    assignments, rules = graph(emu, body)
+    clean(assignments)
+    clean(rules)
+    (a,) = assignments.value
+    assert (a.scope_id, a.scope_type, a.role_definition_id) == ("/", "DirectoryRole", SECURITY_READER)
+    by_id = {r.id: r for r in a.policy.rules}
+    assert len(by_id) == 17 and len(rules.value) == 17
+    exp = by_id["Expiration_Admin_Eligibility"]
+    assert isinstance(exp, UnifiedRoleManagementPolicyExpirationRule)
+    assert exp.is_expiration_required is False
+    assert exp.maximum_duration == datetime.timedelta(days=365)
+    assert exp.target.caller == "Admin" and exp.target.level == "Eligibility"
+    en = by_id["Enablement_Admin_Assignment"]
+    assert isinstance(en, UnifiedRoleManagementPolicyEnablementRule)
+    assert en.enabled_rules == ["Justification"]
+
+
+def test_pim_extension_with_a_duration_and_a_ticket(emu):
+    def request(action, days):
+        return UnifiedRoleEligibilityScheduleRequest(
+            action=action,
+            justification="msgraph-sdk test",
+            role_definition_id=SECURITY_READER,
+            directory_scope_id="/",
+            principal_id=CAROL,
+            schedule_info=RequestSchedule(
+                start_date_time=datetime.datetime.now(datetime.timezone.utc),
+                # As ISO 8601 text: this SDK writes a timedelta as Python's str() ("30 days,
+                # 0:00:00"), which is not the Edm.Duration Graph (and the emulator) reads.
+                expiration=ExpirationPattern(
+                    type=ExpirationPatternType.AfterDuration, duration=f"P{days}D"
+                ),
+            ),
+            ticket_info=TicketInfo(ticket_number="42", ticket_system="RoleSync"),
+        )
+
+    async def body(c):
+        d = c.role_management.directory
+        made = await d.role_eligibility_schedule_requests.post(
+            request(UnifiedRoleScheduleRequestActions.AdminAssign, 30)
+        )
+        extended = await d.role_eligibility_schedule_requests.post(
+            request(UnifiedRoleScheduleRequestActions.AdminExtend, 60)
+        )
+        await d.role_eligibility_schedule_requests.post(
+            UnifiedRoleEligibilityScheduleRequest(
+                action=UnifiedRoleScheduleRequestActions.AdminRemove,
+                role_definition_id=SECURITY_READER,
+                directory_scope_id="/",
+                principal_id=CAROL,
+            )
+        )
+        return made, extended
+
+    made, extended = graph(emu, body)
+    clean(made)
+    clean(extended)
+    assert extended.action == UnifiedRoleScheduleRequestActions.AdminExtend
+    assert extended.schedule_info.expiration.type == ExpirationPatternType.AfterDuration
+    assert extended.schedule_info.expiration.duration == datetime.timedelta(days=60)
+    assert extended.ticket_info.ticket_system == "RoleSync" and extended.ticket_info.ticket_number == "42"
+    assert extended.target_schedule_id == made.target_schedule_id
 
 
 def test_batch(emu):

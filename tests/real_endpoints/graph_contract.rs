@@ -37,7 +37,15 @@ fn assert_covers(reqs: &[RecordedRequest]) {
     };
     assert!(has("/roleManagement/directory/roleDefinitions", false));
     assert!(
-        has("/roleManagement/directory/roleAssignments", true),
+        has("/policies/roleManagementPolicyAssignments", true),
+        "no PIM settings read through $batch"
+    );
+    assert!(
+        has("/roleManagement/directory/roleAssignments", true)
+            || has(
+                "/roleManagement/directory/roleAssignmentScheduleRequests",
+                true
+            ),
         "no grant through $batch"
     );
     assert!(
@@ -118,6 +126,155 @@ fn a_scenario_sync_with_pim_mappings_stays_within_graph_v1() {
     assert_covers(&reqs);
     let n = Contract::load().check_all(&reqs);
     eprintln!("scenario sync: {n} Graph requests, all within the v1.0 description");
+}
+
+/// The demo tenant with strict PIM settings: Security Reader eligibility must end within 180
+/// days and needs a ticket; every role needs MFA on active assignment. Gina is not eligible yet.
+fn strict_demo() -> rolesync_entra_emulator::TenantFixture {
+    let mut t = rolesync_entra_emulator::demo_tenant();
+    t.role_eligibilities
+        .retain(|e| e.principal_id != "eeeeeeee-0000-4000-8000-000000000006");
+    t.role_policies = vec![
+        rolesync_entra_emulator::FixtureRolePolicy {
+            role_definition_id: "*".into(),
+            rules: vec![
+                json!({"id": "Enablement_Admin_Assignment", "enabledRules": ["Justification", "MultiFactorAuthentication"]}),
+            ],
+        },
+        rolesync_entra_emulator::FixtureRolePolicy {
+            role_definition_id: "5d6b6bb7-de71-4623-b4af-96380a352509".into(),
+            rules: vec![
+                json!({"id": "Expiration_Admin_Eligibility", "isExpirationRequired": true, "maximumDuration": "P180D"}),
+                json!({"id": "Enablement_Admin_Eligibility", "enabledRules": ["Justification", "Ticketing"]}),
+            ],
+        },
+    ];
+    t
+}
+
+fn role<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["report"]["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["role"] == name)
+        .unwrap()
+}
+
+/// Through the binary as deployed (the `config init` file, a `rolesync emulator` process): a
+/// tenant with strict PIM settings is checked (✗ naming the setting), synced with compliant
+/// requests (exit 1 for the roles held back), and — the emulator's clock moved to ten days before
+/// the end — planned and synced again with a renewal; every request within Graph v1.0.
+#[test]
+fn a_strict_pim_tenant_is_checked_synced_and_renewed_within_graph_v1() {
+    let scratch = tempfile::tempdir().unwrap();
+    let tenant = scratch.path().join("strict.json");
+    std::fs::write(&tenant, serde_json::to_string(&strict_demo()).unwrap()).unwrap();
+    let emu = loopback_emulator(scratch.path(), Some(&tenant));
+    let admin = Admin::new("contract-pim");
+    admin.write_config(|doc| {
+        demo_directory(doc);
+        let e = doc["entra"].as_table_mut().unwrap();
+        e["tenant"] = value(&emu.tenant);
+        e["client_id"] = value(DEMO_APP_ID);
+        e["sign_in"] = value("secret");
+        e.remove("certificate");
+        e["login_url"] = value(&emu.login_url);
+        e["graph_url"] = value(&emu.login_url);
+    });
+    rolesync_testkit::save_credential(
+        Path::new(BIN),
+        admin.home.path(),
+        &admin.service,
+        "office365",
+        DEMO_APP_ID,
+        DEMO_APP_SECRET,
+    );
+
+    let out = admin.run(None, &["check"], &[]);
+    let check = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{check}{}", text(&out.stderr));
+    assert!(
+        check.contains(
+            "✗ PIM settings of role \"Exchange Administrator\" allow RoleSync's active assignments"
+        ),
+        "{check}"
+    );
+    assert!(
+        check.contains("Require Azure Multi-Factor Authentication on active assignment"),
+        "{check}"
+    );
+    assert!(
+        check.contains(
+            "✓ PIM settings of role \"Security Reader\" allow RoleSync's eligible assignments"
+        ),
+        "{check}"
+    );
+
+    let out = admin.run(None, &["sync", "--json"], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sr = role(&v, "Security Reader");
+    assert_eq!(sr["grants"][0]["user"], "gina@contoso.com");
+    assert_eq!(sr["grants"][0]["outcome"]["result"], "done");
+    let ex = role(&v, "Exchange Administrator");
+    assert!(
+        ex["held"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["user"] == "bob@contoso.com"),
+        "{ex}"
+    );
+    assert!(ex["pim"]["hold"]["fix"]
+        .as_str()
+        .unwrap()
+        .contains("Role settings"));
+
+    // Ten days before gina's eligibility ends.
+    ureq::post(&format!("{}/_emulator/clock", emu.login_url))
+        .send_json(json!({"advanceSeconds": 170 * 86_400}))
+        .unwrap();
+    let out = admin.run(None, &["plan"], &[]);
+    let plan = text(&out.stdout);
+    assert!(plan.contains("↻ renew"), "{plan}");
+    assert!(
+        plan.lines().any(|l| l.contains("renew")
+            && l.contains("gina@contoso.com")
+            && l.contains("ends on")),
+        "{plan}"
+    );
+    let out = admin.run(None, &["sync", "--json"], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["report"]["summary"]["renewed"], 1, "{v}");
+    let sr = role(&v, "Security Reader");
+    assert_eq!(sr["renewals"][0]["outcome"]["result"], "done", "{sr}");
+    assert!(sr["revokes"].as_array().unwrap().is_empty());
+
+    let reqs = emu.requests();
+    assert!(
+        reqs.iter().any(|r| r.in_batch
+            && r.path
+                .ends_with("/policies/roleManagementPolicyAssignments")
+            && r.query
+                .as_deref()
+                .is_some_and(|q| q.contains("$expand=policy($expand=rules)"))),
+        "no PIM settings read through $batch"
+    );
+    let extend = reqs.iter().find(|r| {
+        r.path.ends_with("/roleEligibilityScheduleRequests")
+            && r.body
+                .as_ref()
+                .is_some_and(|b| b["action"] == "adminExtend")
+    });
+    let extend = extend.expect("an adminExtend request");
+    assert_eq!(extend.status, 201);
+    let body = extend.body.as_ref().unwrap();
+    assert_eq!(body["scheduleInfo"]["expiration"]["duration"], "P180D");
+    assert_eq!(body["ticketInfo"]["ticketSystem"], "RoleSync");
+    let n = Contract::load().check_all(&reqs);
+    eprintln!("strict PIM syncs and renewal: {n} Graph requests, all within the v1.0 description");
 }
 
 fn record(method: &str, path: &str, query: Option<&str>, body: Option<Value>) -> RecordedRequest {

@@ -42,6 +42,7 @@ fn paged_tenant() -> TenantFixture {
             principal_id: id,
             role_definition_id: EXCHANGE.into(),
             directory_scope_id: "/".into(),
+            ..Default::default()
         });
     }
     t

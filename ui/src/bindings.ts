@@ -13,7 +13,7 @@ export type Step = "readDirectory" | "readEntra" | "plan" | "safety" | "apply" |
 
 export type StepStatus = "ok" | "partial" | "failed" | "stopped" | "skipped";
 
-export type Action = "grant" | "revoke";
+export type Action = "grant" | "renew" | "revoke";
 
 export type MatchedBy = "sourceAnchor" | "sid" | "upn";
 
@@ -21,7 +21,29 @@ export type ChangeReason = { "code": "memberOfGroup",
 /**
  * How the user was matched.
  */
-matchedBy: MatchedBy, } | { "code": "notInGroup" } | { "code": "disabledInAd" };
+matchedBy: MatchedBy, } | { "code": "notInGroup" } | { "code": "disabledInAd" } | { "code": "endsSoon", 
+/**
+ * When it ends.
+ */
+ends: string, };
+
+export type PimRequest = { 
+/**
+ * `afterDuration` with this length; `None`: `noExpiration`.
+ */
+duration?: string, 
+/**
+ * Send `ticketInfo` (system `RoleSync`, number the run id).
+ */
+ticket: boolean, 
+/**
+ * The justification: the group and the run id (set when the run stamps the plan).
+ */
+justification: string, 
+/**
+ * The run id (set when the run stamps the plan).
+ */
+runId: string, };
 
 export type Change = { 
 /**
@@ -55,7 +77,13 @@ assignmentId: string | null,
 /**
  * Why.
  */
-reason: ChangeReason, };
+reason: ChangeReason, 
+/**
+ * Written as a PIM schedule request with this expiration, justification and ticket
+ * (eligible changes, and active ones where PIM governs the role); `None`: a direct role
+ * assignment.
+ */
+pim: PimRequest | null, };
 
 export type SkipReason = { "code": "disabled" } | { "code": "notInEntra" } | { "code": "nonRoutableUpn", 
 /**
@@ -93,6 +121,68 @@ kind: AssignmentKind,
  */
 reason: UntouchedReason, };
 
+export type PimRule = { 
+/**
+ * The setting as the PIM role settings page names it.
+ */
+setting: string, 
+/**
+ * The Microsoft Graph rule it is (`Expiration_Admin_Eligibility`).
+ */
+ruleId: string, 
+/**
+ * Its value and what RoleSync does, in words.
+ */
+detail: string, 
+/**
+ * RoleSync can meet it.
+ */
+ok: boolean, 
+/**
+ * What to change when it cannot.
+ */
+fix: string | null, };
+
+export type HoldScope = "grantsAndRenewals" | "everything";
+
+export type PimHold = { 
+/**
+ * Which changes.
+ */
+scope: HoldScope, 
+/**
+ * Why, in words.
+ */
+message: string, 
+/**
+ * What to change.
+ */
+fix: string, };
+
+export type RolePim = { 
+/**
+ * The settings that apply to the mapping's kind.
+ */
+rules: Array<PimRule>, 
+/**
+ * Changes not attempted, and why.
+ */
+hold: PimHold | null, };
+
+export type Expiration = { 
+/**
+ * The user.
+ */
+user: string, 
+/**
+ * When the assignment ends.
+ */
+ends: string, 
+/**
+ * This plan renews it.
+ */
+renew: boolean, };
+
 export type RolePlan = { 
 /**
  * Role id.
@@ -115,9 +205,26 @@ kind: AssignmentKind,
  */
 grants: Array<Change>, 
 /**
+ * Time-bound assignments to extend before they end.
+ */
+renewals: Array<Change>, 
+/**
  * Assignments to remove.
  */
 revokes: Array<Change>, 
+/**
+ * Changes not attempted because of the role's PIM settings ([`RolePim::hold`]).
+ */
+held: Array<Change>, 
+/**
+ * The role's PIM settings and what RoleSync does about them (roles PIM governs, and
+ * eligible mappings).
+ */
+pim: RolePim | null, 
+/**
+ * Managed assignments with an end date, soonest first.
+ */
+expirations: Array<Expiration>, 
 /**
  * Members who already hold the role.
  */
@@ -180,6 +287,14 @@ grants: number,
  * Revokes planned.
  */
 revokes: number, 
+/**
+ * Renewals planned.
+ */
+renewals: number, 
+/**
+ * Changes held back by PIM settings.
+ */
+held: number, 
 /**
  * Members already holding their role.
  */
@@ -327,6 +442,16 @@ user: string,
  */
 outcome: ChangeOutcome | null, };
 
+export type HeldItem = { 
+/**
+ * The user.
+ */
+user: string, 
+/**
+ * What was held back.
+ */
+action: Action, };
+
 export type RoleReport = { 
 /**
  * Role name.
@@ -345,9 +470,25 @@ kind: AssignmentKind,
  */
 grants: Array<ItemReport>, 
 /**
+ * Renewals of assignments that end soon (planned, or with their outcome).
+ */
+renewals: Array<ItemReport>, 
+/**
  * Revokes (planned, or with their outcome).
  */
 revokes: Array<ItemReport>, 
+/**
+ * Changes held back by the role's PIM settings.
+ */
+held: Array<HeldItem>, 
+/**
+ * The role's PIM settings and what RoleSync does about them.
+ */
+pim: RolePim | null, 
+/**
+ * Managed assignments with an end date (upcoming expirations), soonest first.
+ */
+expirations: Array<Expiration>, 
 /**
  * Members already holding the role.
  */
@@ -370,6 +511,14 @@ granted: number,
  * Revokes applied (or planned).
  */
 revoked: number, 
+/**
+ * Renewals applied (or planned).
+ */
+renewed: number, 
+/**
+ * Changes held back by PIM settings.
+ */
+held: number, 
 /**
  * Members unchanged.
  */

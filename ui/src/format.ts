@@ -70,5 +70,7 @@ export function changeReason(r: ChangeReason) {
       return "no longer a member of the group";
     case "disabledInAd":
       return "disabled in AD";
+    case "endsSoon":
+      return `ends on ${r.ends.slice(0, 10)}`;
   }
 }

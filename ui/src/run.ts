@@ -35,7 +35,7 @@ function onProgress(m: Extract<RunMessage, { kind: "progress" }>) {
     p.steps.set(e.step, { status: e.status, detail: e.detail });
     // Entra ID was read (or could not be): the device-code sign-in is over.
     if (e.step === "readEntra") p.deviceCode = null;
-  } else if (e.event === "planned") p.total = e.summary.grants + e.summary.revokes;
+  } else if (e.event === "planned") p.total = e.summary.grants + e.summary.renewals + e.summary.revokes;
   else if (e.event === "changeApplied") {
     p.done = e.done;
     p.total = e.total;

@@ -304,6 +304,7 @@ pub fn generate(size: &ScenarioSize) -> Scenario {
             principal_id: principal.clone(),
             role_definition_id: role.clone(),
             directory_scope_id: "/".into(),
+            ..Default::default()
         })
         .collect();
 

@@ -18,6 +18,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub safety: RawSafety,
     #[serde(default)]
+    pub pim: RawPim,
+    #[serde(default)]
     pub logging: RawLogging,
     pub email: Option<S<RawEmail>>,
 }
@@ -80,6 +82,13 @@ pub(crate) struct RawSafety {
     pub max_revoke_percent: Option<S<i64>>,
     #[serde(default)]
     pub protected: Vec<S<String>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPim {
+    pub renew_within_days: Option<S<i64>>,
+    pub duration: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

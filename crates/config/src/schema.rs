@@ -27,6 +27,9 @@ pub mod defaults {
     pub const MAX_REVOKES: u32 = SafetyLimits::DEFAULT.max_revokes;
     /// `safety.max_revoke_percent` (the planner's own default).
     pub const MAX_REVOKE_PERCENT: u32 = SafetyLimits::DEFAULT.max_revoke_percent;
+    /// `pim.renew_within_days` (the planner's own default).
+    pub const PIM_RENEW_WITHIN_DAYS: u32 =
+        rolesync_core::policy::PimOptions::DEFAULT_RENEW_WITHIN_DAYS;
     /// `logging.level`.
     pub const LOGGING_LEVEL: &str = "info";
     /// `email.security`.
@@ -358,6 +361,29 @@ pub const SECTIONS: &[Section] = &[
                 "Max revoke share (%)",
             ),
             setting("protected", LIST, NONE, "Protected accounts (one per line)"),
+        ],
+    },
+    Section {
+        name: "pim",
+        title: "PIM",
+        rows: false,
+        optional: None,
+        settings: &[
+            setting(
+                "renew_within_days",
+                Kind::Number { min: 1, max: 365 },
+                DefaultValue::Number(defaults::PIM_RENEW_WITHIN_DAYS as i64),
+                "Renew PIM assignments that end within (days)",
+            )
+            .advanced(),
+            setting(
+                "duration",
+                TEXT,
+                NONE,
+                "Duration of new PIM assignments (ISO 8601)",
+            )
+            .example("P90D")
+            .advanced(),
         ],
     },
     Section {

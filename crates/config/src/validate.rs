@@ -640,6 +640,7 @@ fn policy(cx: &mut Ctx<'_>, raw: &RawConfig, ou: Option<Dn>) -> Policy {
             ),
         }
     }
+    pim_options(cx, raw, &mut p);
     for (i, a) in raw.safety.protected.iter().enumerate() {
         let v = a.get_ref().trim();
         if v.is_empty() || (!v.contains('@') && !is_guid(v)) {
@@ -654,6 +655,47 @@ fn policy(cx: &mut Ctx<'_>, raw: &RawConfig, ou: Option<Dn>) -> Policy {
         }
     }
     p
+}
+
+/// `[pim]`: the renewal window (1–365 days, default 14) and an optional duration in ISO 8601
+/// days or hours, longer than the window (else every run would renew every assignment).
+fn pim_options(cx: &mut Ctx<'_>, raw: &RawConfig, p: &mut Policy) {
+    if let Some(v) = &raw.pim.renew_within_days {
+        match u32::try_from(*v.get_ref())
+            .ok()
+            .filter(|n| (1..=365).contains(n))
+        {
+            Some(n) => p.pim.renew_within_days = n,
+            None => cx.err(
+                Some(v.span()),
+                "pim.renew_within_days",
+                format!("{} is not a number of days from 1 to 365", v.get_ref()),
+                "use a whole number of days from 1 to 365 (default 14)",
+            ),
+        }
+    }
+    if let Some(v) = &raw.pim.duration {
+        let text = v.get_ref().trim();
+        match rolesync_core::pim::PimDuration::parse(text) {
+            None => cx.err(
+                Some(v.span()),
+                "pim.duration",
+                format!("\"{text}\" is not a duration RoleSync understands"),
+                "write it in ISO 8601 days or hours as PIM does, e.g. \"P90D\" for 90 days or \"PT12H\" for 12 hours (years and months have no fixed length)",
+            ),
+            Some(d) if d.seconds() <= i64::from(p.pim.renew_within_days) * 86_400 => cx.err(
+                Some(v.span()),
+                "pim.duration",
+                format!(
+                    "{} is not longer than the renewal window of {} days, so every run would renew every assignment",
+                    d.words(),
+                    p.pim.renew_within_days
+                ),
+                "make pim.duration longer than pim.renew_within_days, or leave it out to use the longest the role's PIM settings allow",
+            ),
+            Some(d) => p.pim.duration = Some(d),
+        }
+    }
 }
 
 fn logging(cx: &mut Ctx<'_>, raw: &RawConfig) -> LoggingConfig {

@@ -317,3 +317,40 @@ fn unknown_sections_and_keys_are_all_named_at_once() {
     ));
     assert_eq!(e[0].key, "mappings[0].group", "{e:?}");
 }
+
+#[test]
+fn pim_renewal_window_and_duration_are_checked() {
+    let policy = |extra: &str| {
+        parse(Path::new("x"), &format!("{MINIMAL}{extra}"))
+            .unwrap()
+            .policy
+    };
+    let d = policy("");
+    assert_eq!(d.pim.renew_within_days, 14);
+    assert_eq!(d.pim.duration, None);
+    let set = policy("\n[pim]\nrenew_within_days = 30\nduration = \"P90D\"\n");
+    assert_eq!(set.pim.renew_within_days, 30);
+    assert_eq!(
+        set.pim.duration,
+        Some(rolesync_core::pim::PimDuration::days(90))
+    );
+    let e = errors(&format!(
+        "{MINIMAL}\n[pim]\nrenew_within_days = 0\nduration = \"P1Y\"\n"
+    ));
+    let keys: Vec<_> = e.iter().map(|x| x.key.as_str()).collect();
+    assert_eq!(keys, ["pim.renew_within_days", "pim.duration"]);
+    assert!(e[0].fix.contains("1 to 365"), "{}", e[0].fix);
+    assert!(e[1].fix.contains("\"P90D\""), "{}", e[1].fix);
+    assert_eq!(e[1].line, 15, "{:?}", e[1]);
+    // A duration within the renewal window would renew everything every run.
+    let e = errors(&format!("{MINIMAL}\n[pim]\nduration = \"P10D\"\n"));
+    assert_eq!(e[0].key, "pim.duration");
+    assert!(
+        e[0].message
+            .contains("10 days is not longer than the renewal window of 14 days"),
+        "{}",
+        e[0].message
+    );
+    let e = errors(&format!("{MINIMAL}\n[pim]\nrenew_in_days = 3\n"));
+    assert!(e[0].fix.contains("renew_within_days"), "{:?}", e[0]);
+}

@@ -1,5 +1,6 @@
-//! The apply loop: grants first, then revokes (so a role is never emptied in between), each phase
-//! in chunks the target can batch, several chunks in flight, one recorded outcome per change.
+//! The apply loop: grants first, then renewals, then revokes (so a role is never emptied in
+//! between), each phase in chunks the target can batch, several chunks in flight, one recorded
+//! outcome per change.
 //! "Already exists" and "not found" count as done; a failed item is recorded and the rest goes on.
 
 use crate::events::{Observer, SyncEvent};
@@ -28,7 +29,7 @@ pub async fn apply_plan(
     let total = plan.changes().count();
     let mut done = 0usize;
     let mut results = Vec::with_capacity(total);
-    for action in [Action::Grant, Action::Revoke] {
+    for action in [Action::Grant, Action::Renew, Action::Revoke] {
         let changes: Vec<Change> = plan
             .changes()
             .filter(|c| c.action == action)

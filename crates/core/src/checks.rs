@@ -116,6 +116,7 @@ pub fn preflight_lines(
     }
 
     let p = plan(dir, tenant, policy);
+    lines.extend(pim_lines(&p));
     let unmatched: BTreeSet<String> = p
         .roles
         .iter()
@@ -139,6 +140,48 @@ pub fn preflight_lines(
             unmatched.into_iter().collect::<Vec<_>>().join(", "),
             "check Entra Connect sync scope (OU filtering) and wait for the next sync cycle",
         ));
+    }
+    lines
+}
+
+/// One line per role whose PIM settings apply: ✓ with the settings RoleSync meets and how, or ✗
+/// naming the setting it cannot meet (or why the settings are unknown) and what to change.
+pub fn pim_lines(p: &crate::plan::Plan) -> Vec<CheckLine> {
+    let mut lines = Vec::new();
+    for r in &p.roles {
+        let Some(pim) = &r.pim else { continue };
+        let kind = match r.kind {
+            crate::tenant::AssignmentKind::Active => "active",
+            crate::tenant::AssignmentKind::Eligible => "eligible",
+        };
+        let title = format!(
+            "PIM settings of role \"{}\" allow RoleSync's {kind} assignments",
+            r.role_name
+        );
+        let rules: Vec<String> = pim
+            .rules
+            .iter()
+            .map(|x| {
+                format!(
+                    "{} {} ({}): {}",
+                    if x.ok { "✓" } else { "✗" },
+                    x.setting,
+                    x.rule_id,
+                    x.detail
+                )
+            })
+            .collect();
+        match &pim.hold {
+            None => lines.push(CheckLine::ok(title, Some(rules.join("; ")))),
+            Some(h) => {
+                let mut detail = h.message.clone();
+                if !rules.is_empty() {
+                    detail.push_str(" — ");
+                    detail.push_str(&rules.join("; "));
+                }
+                lines.push(CheckLine::fail(title, detail, h.fix.clone()));
+            }
+        }
     }
     lines
 }

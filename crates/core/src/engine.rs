@@ -188,15 +188,19 @@ impl Engine<'_> {
             }
         }
         let keys: Vec<UserKey> = keys.into_values().collect();
-        let (assignments, users) = futures::join!(
+        let (assignments, users, pim) = futures::join!(
             self.target.assignments(&role_ids),
-            self.target.find_users(&keys)
+            self.target.find_users(&keys),
+            self.target.pim_settings(&role_ids)
         );
         let tenant = match (assignments, users) {
             (Ok(assignments), Ok(users)) => TenantSnapshot {
                 roles,
                 assignments,
                 users,
+                pim: pim.settings,
+                read_at: pim.now,
+                signed_in_with_mfa: pim.mfa,
             },
             (Err(e), _) | (_, Err(e)) => {
                 steps.finish(
@@ -262,17 +266,16 @@ impl Engine<'_> {
             }
             Ok((dir, tenant)) => {
                 let t = steps.start(Step::Plan);
-                let p = plan(&dir, &tenant, self.policy);
+                let mut p = plan(&dir, &tenant, self.policy);
                 let s = p.summary;
-                steps.finish(
-                    Step::Plan,
-                    t,
-                    StepStatus::Ok,
-                    format!(
-                        "{} role(s): {} to grant, {} to revoke, {} unchanged, {} skipped, {} untouched",
-                        s.roles, s.grants, s.revokes, s.unchanged, s.skipped, s.untouched
-                    ),
+                let mut detail = format!(
+                    "{} role(s): {} to grant, {} to renew, {} to revoke, {} unchanged, {} skipped, {} untouched",
+                    s.roles, s.grants, s.renewals, s.revokes, s.unchanged, s.skipped, s.untouched
                 );
+                if s.held > 0 {
+                    detail.push_str(&format!(", {} held back by PIM settings", s.held));
+                }
+                steps.finish(Step::Plan, t, StepStatus::Ok, detail);
                 observer.event(SyncEvent::Planned { summary: s });
 
                 let t = steps.start(Step::Safety);
@@ -293,29 +296,43 @@ impl Engine<'_> {
                         format!("{} limit(s) overridden by --force", p.stops.len())
                     };
                     steps.finish(Step::Safety, t, StepStatus::Ok, detail);
-                    let pending = s.grants + s.revokes;
-                    if pending == 0 {
+                    let pending = s.grants + s.renewals + s.revokes;
+                    if pending == 0 && s.held == 0 {
                         steps.skip(Step::Apply, "nothing to change");
                         Outcome::NoChanges
+                    } else if pending == 0 && opts.mode == RunMode::Apply {
+                        // Only changes PIM settings hold back: they are the run's failures.
+                        steps.finish(
+                            Step::Apply,
+                            Instant::now(),
+                            StepStatus::Partial,
+                            format!(
+                                "nothing applied; {} change(s) held back by PIM settings",
+                                s.held
+                            ),
+                        );
+                        Outcome::AppliedWithFailures
                     } else if opts.mode != RunMode::Apply {
                         steps.skip(Step::Apply, "dry run: nothing changed");
                         Outcome::Planned
                     } else {
                         let t = steps.start(Step::Apply);
+                        // The PIM requests carry this run (justification, ticket number); a
+                        // plan that is only shown stays the same from run to run.
+                        p.stamp(&opts.run_id);
                         applied = apply_plan(&p, self.target, observer).await;
                         let failed = applied.iter().filter(|a| !a.outcome.succeeded()).count();
-                        let status = if failed == 0 {
+                        let status = if failed == 0 && s.held == 0 {
                             StepStatus::Ok
                         } else {
                             StepStatus::Partial
                         };
-                        steps.finish(
-                            Step::Apply,
-                            t,
-                            status,
-                            format!("{} change(s), {failed} failed", applied.len()),
-                        );
-                        if failed == 0 {
+                        let mut detail = format!("{} change(s), {failed} failed", applied.len());
+                        if s.held > 0 {
+                            detail.push_str(&format!(", {} held back by PIM settings", s.held));
+                        }
+                        steps.finish(Step::Apply, t, status, detail);
+                        if failed == 0 && s.held == 0 {
                             Outcome::Applied
                         } else {
                             Outcome::AppliedWithFailures

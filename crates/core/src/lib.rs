@@ -14,6 +14,7 @@ pub mod exit;
 pub mod ids;
 pub mod mapping;
 pub mod memory;
+pub mod pim;
 pub mod plan;
 pub mod policy;
 pub mod report;

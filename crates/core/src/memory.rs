@@ -3,11 +3,12 @@
 
 use crate::directory::{DirectorySnapshot, SourceScope};
 use crate::ids::RoleDefinitionId;
+use crate::pim::RolePimSettings;
 use crate::plan::{Action, Change};
 use crate::tenant::{
     AssignmentKind, AssignmentOrigin, EntraUser, Principal, RoleAssignment, RoleDefinition, UserKey,
 };
-use crate::traits::{ChangeOutcome, DirectorySource, ReadError, RoleTarget};
+use crate::traits::{ChangeOutcome, DirectorySource, PimRead, ReadError, RoleTarget};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -60,6 +61,9 @@ pub struct TenantState {
     pub users: Vec<EntraUser>,
     /// Assignments (active, activated and eligible).
     pub assignments: Vec<RoleAssignment>,
+    /// PIM settings of roles (none: the tenant reports no PIM settings).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pim: Vec<RolePimSettings>,
 }
 
 impl TenantState {
@@ -126,7 +130,22 @@ impl MemoryTarget {
                 && a.kind == c.kind
                 && a.origin == AssignmentOrigin::Assigned
         };
+        let end = c
+            .pim
+            .as_ref()
+            .and_then(|p| p.duration)
+            .map(|d| chrono::Utc::now() + d.to_chrono());
         match c.action {
+            Action::Renew => match s.assignments.iter_mut().find(|a| same(a)) {
+                Some(a) => {
+                    a.end = end;
+                    ChangeOutcome::Done
+                }
+                None => ChangeOutcome::Failed {
+                    code: "RoleAssignmentDoesNotExist".into(),
+                    message: "The Role assignment does not exist.".into(),
+                },
+            },
             Action::Grant => {
                 if s.assignments.iter().any(same) {
                     return ChangeOutcome::AlreadyDone;
@@ -143,6 +162,7 @@ impl MemoryTarget {
                     principal: Principal::User(user),
                     kind: c.kind,
                     origin: AssignmentOrigin::Assigned,
+                    end,
                 });
                 ChangeOutcome::Done
             }
@@ -195,6 +215,19 @@ impl RoleTarget for MemoryTarget {
                 })
             })
             .collect())
+    }
+
+    async fn pim_settings(&self, roles: &[RoleDefinitionId]) -> PimRead {
+        let s = self.state();
+        PimRead {
+            settings: s
+                .pim
+                .into_iter()
+                .filter(|p| roles.contains(&p.role_id))
+                .collect(),
+            now: Some(chrono::Utc::now()),
+            mfa: false,
+        }
     }
 
     async fn apply(&self, changes: &[Change]) -> Vec<ChangeOutcome> {

@@ -5,21 +5,25 @@
 use crate::directory::{is_non_routable_suffix, DirectorySnapshot, DirectoryUser};
 use crate::ids::{Dn, EntraObjectId, RoleDefinitionId, GLOBAL_ADMINISTRATOR};
 use crate::mapping::{resolve, Mapping, UnmappedGroup};
+use crate::pim::{decide, HoldScope, PimRequest, RolePim};
 use crate::policy::Policy;
 use crate::tenant::{
     AssignmentKind, AssignmentOrigin, EntraUser, Principal, RoleAssignment, TenantSnapshot,
     UserType,
 };
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// Grant or revoke.
+/// Grant, renew or revoke.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     /// Create the assignment.
     Grant,
+    /// Extend a time-bound (PIM) assignment that ends soon (`adminExtend`).
+    Renew,
     /// Remove the assignment.
     Revoke,
 }
@@ -52,6 +56,13 @@ pub enum ChangeReason {
     NotInGroup,
     /// The user is still in the group but disabled in AD.
     DisabledInAd,
+    /// The user is still a member and the assignment ends on this date (within the renewal
+    /// window).
+    #[serde(rename_all = "camelCase")]
+    EndsSoon {
+        /// When it ends.
+        ends: DateTime<Utc>,
+    },
 }
 
 /// One planned change.
@@ -76,6 +87,11 @@ pub struct Change {
     pub assignment_id: Option<String>,
     /// Why.
     pub reason: ChangeReason,
+    /// Written as a PIM schedule request with this expiration, justification and ticket
+    /// (eligible changes, and active ones where PIM governs the role); `None`: a direct role
+    /// assignment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pim: Option<PimRequest>,
 }
 
 /// Why an AD member gets no change.
@@ -150,6 +166,19 @@ pub struct Untouched {
     pub reason: UntouchedReason,
 }
 
+/// An assignment RoleSync manages that ends on a date.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Expiration {
+    /// The user.
+    pub user: String,
+    /// When the assignment ends.
+    pub ends: DateTime<Utc>,
+    /// This plan renews it.
+    pub renew: bool,
+}
+
 /// The plan for one role.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,8 +194,21 @@ pub struct RolePlan {
     pub kind: AssignmentKind,
     /// Assignments to create.
     pub grants: Vec<Change>,
+    /// Time-bound assignments to extend before they end.
+    #[serde(default)]
+    pub renewals: Vec<Change>,
     /// Assignments to remove.
     pub revokes: Vec<Change>,
+    /// Changes not attempted because of the role's PIM settings ([`RolePim::hold`]).
+    #[serde(default)]
+    pub held: Vec<Change>,
+    /// The role's PIM settings and what RoleSync does about them (roles PIM governs, and
+    /// eligible mappings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pim: Option<RolePim>,
+    /// Managed assignments with an end date, soonest first.
+    #[serde(default)]
+    pub expirations: Vec<Expiration>,
     /// Members who already hold the role.
     pub unchanged: Vec<String>,
     /// Members who get no change, with reasons.
@@ -228,6 +270,12 @@ pub struct PlanSummary {
     pub grants: usize,
     /// Revokes planned.
     pub revokes: usize,
+    /// Renewals planned.
+    #[serde(default)]
+    pub renewals: usize,
+    /// Changes held back by PIM settings.
+    #[serde(default)]
+    pub held: usize,
     /// Members already holding their role.
     pub unchanged: usize,
     /// Members skipped.
@@ -254,11 +302,61 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Every change, grants then revokes per role, in plan order.
+    /// Every change to apply, grants, renewals then revokes per role, in plan order (held
+    /// changes are not among them).
     pub fn changes(&self) -> impl Iterator<Item = &Change> {
-        self.roles
-            .iter()
-            .flat_map(|r| r.grants.iter().chain(r.revokes.iter()))
+        self.roles.iter().flat_map(|r| {
+            r.grants
+                .iter()
+                .chain(r.renewals.iter())
+                .chain(r.revokes.iter())
+        })
+    }
+
+    /// Every change held back by PIM settings.
+    pub fn held(&self) -> impl Iterator<Item = &Change> {
+        self.roles.iter().flat_map(|r| r.held.iter())
+    }
+
+    /// Writes the run into the PIM requests: the justification names the user, the AD group
+    /// and the run; the run id is the ticket number where a ticket is required.
+    pub fn stamp(&mut self, run_id: &str) {
+        for r in &mut self.roles {
+            let groups: Vec<&str> = r.groups.iter().map(|g| g.first_rdn_value()).collect();
+            let groups = groups.join(", ");
+            let changes = r
+                .grants
+                .iter_mut()
+                .chain(r.renewals.iter_mut())
+                .chain(r.revokes.iter_mut())
+                .chain(r.held.iter_mut());
+            for c in changes {
+                let Some(p) = &mut c.pim else { continue };
+                let why = match &c.reason {
+                    ChangeReason::MemberOfGroup { .. } => {
+                        format!("{} is a member of the AD group {groups}", c.user)
+                    }
+                    ChangeReason::EndsSoon { ends } => format!(
+                        "{} is still a member of the AD group {groups}; extended before it ends on {}",
+                        c.user,
+                        ends.format("%Y-%m-%d")
+                    ),
+                    ChangeReason::NotInGroup => {
+                        format!("{} is no longer a member of the AD group {groups}", c.user)
+                    }
+                    ChangeReason::DisabledInAd => {
+                        format!("{} is disabled in AD (group {groups})", c.user)
+                    }
+                };
+                let mut text = format!("RoleSync run {run_id}: {why}");
+                // PIM keeps justifications short; 500 characters is plenty for these.
+                if text.chars().count() > 500 {
+                    text = text.chars().take(497).collect::<String>() + "...";
+                }
+                p.justification = text;
+                p.run_id = run_id.to_string();
+            }
+        }
     }
 
     /// Whether any stop blocks applying, given whether the operator forces past limits.
@@ -456,6 +554,8 @@ pub fn plan(desired: &DirectorySnapshot, actual: &TenantSnapshot, policy: &Polic
         roles: roles.len(),
         grants: roles.iter().map(|r| r.grants.len()).sum(),
         revokes: roles.iter().map(|r| r.revokes.len()).sum(),
+        renewals: roles.iter().map(|r| r.renewals.len()).sum(),
+        held: roles.iter().map(|r| r.held.len()).sum(),
         unchanged: roles.iter().map(|r| r.unchanged.len()).sum(),
         skipped: roles.iter().map(|r| r.skipped.len()).sum(),
         untouched: roles.iter().map(|r| r.untouched.len()).sum(),
@@ -545,6 +645,18 @@ fn plan_role(
         held.insert(a.principal.id().folded(), a);
     }
 
+    let settings = actual
+        .pim
+        .iter()
+        .find(|s| s.role_id == m.role.id)
+        .map(|s| &s.settings);
+    let (pim, request) = decide(
+        &m.role.display_name,
+        m.kind,
+        settings,
+        policy.pim.duration,
+        actual.signed_in_with_mfa,
+    );
     let change = |action, e: &EntraUser, assignment_id: Option<String>, reason| Change {
         action,
         kind: m.kind,
@@ -554,13 +666,33 @@ fn plan_role(
         user: e.user_principal_name.to_string(),
         assignment_id,
         reason,
+        pim: request.clone(),
     };
 
+    let window = chrono::Duration::days(i64::from(policy.pim.renew_within_days));
     let mut grants = Vec::new();
+    let mut renewals = Vec::new();
     let mut unchanged = Vec::new();
+    let mut expirations = Vec::new();
     for (id, (e, by)) in &want {
-        if held.contains_key(id) {
+        if let Some(a) = held.get(id) {
             unchanged.push(e.user_principal_name.to_string());
+            let Some(ends) = a.end else { continue };
+            // Renewable: an end within the window, by the tenant's clock, written through PIM.
+            let renew = request.is_some() && actual.read_at.is_some_and(|now| ends - now <= window);
+            if renew {
+                renewals.push(change(
+                    Action::Renew,
+                    e,
+                    None,
+                    ChangeReason::EndsSoon { ends },
+                ));
+            }
+            expirations.push(Expiration {
+                user: e.user_principal_name.to_string(),
+                ends,
+                renew,
+            });
         } else {
             grants.push(change(
                 Action::Grant,
@@ -591,12 +723,38 @@ fn plan_role(
                 ChangeReason::NotInGroup
             };
             let aid = (m.kind == AssignmentKind::Active).then(|| a.id.clone());
-            revokes.push(change(Action::Revoke, e, aid, reason));
+            let mut c = change(Action::Revoke, e, aid, reason);
+            // Active assignments are removed directly (whoever made them); eligible ones
+            // through PIM, with a justification and no schedule.
+            c.pim = match m.kind {
+                AssignmentKind::Active => None,
+                AssignmentKind::Eligible => c.pim.map(|p| PimRequest {
+                    duration: None,
+                    ticket: false,
+                    ..p
+                }),
+            };
+            revokes.push(c);
+        }
+    }
+
+    let mut held_back = Vec::new();
+    if let Some(hold) = pim.as_ref().and_then(|p| p.hold.as_ref()) {
+        held_back.append(&mut grants);
+        held_back.append(&mut renewals);
+        if hold.scope == HoldScope::Everything {
+            held_back.append(&mut revokes);
+        }
+        for x in &mut expirations {
+            x.renew = false;
         }
     }
 
     grants.sort_by_key(|c| c.user.to_ascii_lowercase());
+    renewals.sort_by_key(|c| c.user.to_ascii_lowercase());
     revokes.sort_by_key(|c| c.user.to_ascii_lowercase());
+    held_back.sort_by_key(|c| (c.action as u8, c.user.to_ascii_lowercase()));
+    expirations.sort_by(|a, b| a.ends.cmp(&b.ends).then_with(|| a.user.cmp(&b.user)));
     unchanged.sort_by_key(|u| u.to_ascii_lowercase());
     skipped.sort_by_key(|s| s.user.to_ascii_lowercase());
     untouched.sort_by_key(|u| u.principal.to_ascii_lowercase());
@@ -607,7 +765,11 @@ fn plan_role(
         groups: m.groups.clone(),
         kind: m.kind,
         grants,
+        renewals,
         revokes,
+        held: held_back,
+        pim,
+        expirations,
         unchanged,
         skipped,
         untouched,

@@ -2,6 +2,7 @@
 //! map to roles, how users are matched, who is protected, and the safety limits.
 
 use crate::ids::{Dn, RoleDefinitionId};
+use crate::pim::PimDuration;
 use crate::tenant::AssignmentKind;
 use serde::{Deserialize, Serialize};
 
@@ -96,6 +97,34 @@ impl Default for SafetyLimits {
     }
 }
 
+/// How RoleSync treats PIM assignments with an end date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PimOptions {
+    /// Assignments RoleSync manages that end within this many days are renewed.
+    pub renew_within_days: u32,
+    /// Where a role's PIM settings require an end date, ask for this (when shorter than the
+    /// maximum the settings allow).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<PimDuration>,
+}
+
+impl PimOptions {
+    /// The renewal window when none is configured: 14 days, the window in which PIM itself
+    /// reminds of an ending assignment and lets it be extended ("Extend or renew Microsoft Entra
+    /// role assignments in PIM").
+    pub const DEFAULT_RENEW_WITHIN_DAYS: u32 = 14;
+}
+
+impl Default for PimOptions {
+    fn default() -> Self {
+        Self {
+            renew_within_days: Self::DEFAULT_RENEW_WITHIN_DAYS,
+            duration: None,
+        }
+    }
+}
+
 /// All planning rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -108,6 +137,9 @@ pub struct Policy {
     pub protected: Vec<String>,
     /// Revoke limits.
     pub limits: SafetyLimits,
+    /// Renewal of time-bound PIM assignments.
+    #[serde(default)]
+    pub pim: PimOptions,
 }
 
 impl Policy {
@@ -123,6 +155,7 @@ impl Policy {
             matching: MatchPolicy::default(),
             protected: Vec::new(),
             limits: SafetyLimits::default(),
+            pim: PimOptions::default(),
         }
     }
 

@@ -6,7 +6,8 @@ use crate::events::{Step, StepStatus};
 use crate::exit::ExitCode;
 use crate::ids::Dn;
 use crate::mapping::UnmappedGroup;
-use crate::plan::{Action, Plan, SafetyStop, Skipped, Untouched};
+use crate::pim::RolePim;
+use crate::plan::{Action, Expiration, Plan, SafetyStop, Skipped, Untouched};
 use crate::tenant::AssignmentKind;
 use crate::traits::{ChangeOutcome, ReadErrorKind};
 use chrono::{DateTime, Utc};
@@ -92,6 +93,18 @@ pub struct ItemReport {
     pub outcome: Option<ChangeOutcome>,
 }
 
+/// A change not attempted because of the role's PIM settings (the reason is the role's
+/// [`RolePim::hold`]).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeldItem {
+    /// The user.
+    pub user: String,
+    /// What was held back.
+    pub action: Action,
+}
+
 /// Per role.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,8 +118,20 @@ pub struct RoleReport {
     pub kind: AssignmentKind,
     /// Grants (planned, or with their outcome).
     pub grants: Vec<ItemReport>,
+    /// Renewals of assignments that end soon (planned, or with their outcome).
+    #[serde(default)]
+    pub renewals: Vec<ItemReport>,
     /// Revokes (planned, or with their outcome).
     pub revokes: Vec<ItemReport>,
+    /// Changes held back by the role's PIM settings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<HeldItem>,
+    /// The role's PIM settings and what RoleSync does about them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pim: Option<RolePim>,
+    /// Managed assignments with an end date (upcoming expirations), soonest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expirations: Vec<Expiration>,
     /// Members already holding the role.
     pub unchanged: Vec<String>,
     /// Members skipped, with reasons.
@@ -124,6 +149,12 @@ pub struct ReportSummary {
     pub granted: usize,
     /// Revokes applied (or planned).
     pub revoked: usize,
+    /// Renewals applied (or planned).
+    #[serde(default)]
+    pub renewed: usize,
+    /// Changes held back by PIM settings.
+    #[serde(default)]
+    pub held: usize,
     /// Members unchanged.
     pub unchanged: usize,
     /// Members skipped.
@@ -223,6 +254,14 @@ impl RunReport {
                         outcome: outcome_of(&r.role_name, &c.user, Action::Grant),
                     })
                     .collect(),
+                renewals: r
+                    .renewals
+                    .iter()
+                    .map(|c| ItemReport {
+                        user: c.user.clone(),
+                        outcome: outcome_of(&r.role_name, &c.user, Action::Renew),
+                    })
+                    .collect(),
                 revokes: r
                     .revokes
                     .iter()
@@ -231,6 +270,16 @@ impl RunReport {
                         outcome: outcome_of(&r.role_name, &c.user, Action::Revoke),
                     })
                     .collect(),
+                held: r
+                    .held
+                    .iter()
+                    .map(|c| HeldItem {
+                        user: c.user.clone(),
+                        action: c.action,
+                    })
+                    .collect(),
+                pim: r.pim.clone(),
+                expirations: r.expirations.clone(),
                 unchanged: r.unchanged.clone(),
                 skipped: r.skipped.clone(),
                 untouched: r.untouched.clone(),
@@ -248,6 +297,8 @@ impl RunReport {
         self.summary = ReportSummary {
             granted: count(Action::Grant),
             revoked: count(Action::Revoke),
+            renewed: count(Action::Renew),
+            held: plan.summary.held,
             unchanged: plan.summary.unchanged,
             skipped: plan.summary.skipped,
             failed: applied.map_or(0, |a| a.iter().filter(|x| !x.outcome.succeeded()).count()),
@@ -266,14 +317,27 @@ impl RunReport {
                 "could not read the source or target, nothing changed".to_string()
             }
             Outcome::NoChanges => "no changes needed".to_string(),
-            Outcome::Planned => format!(
-                "{} to grant, {} to revoke (not applied)",
-                s.granted, s.revoked
-            ),
+            Outcome::Planned => {
+                let mut h = format!("{} to grant, {} to revoke", s.granted, s.revoked);
+                if s.renewed > 0 {
+                    h.push_str(&format!(", {} to renew", s.renewed));
+                }
+                if s.held > 0 {
+                    h.push_str(&format!(", {} held back by PIM settings", s.held));
+                }
+                h.push_str(" (not applied)");
+                h
+            }
             Outcome::Applied | Outcome::AppliedWithFailures => {
                 let mut h = format!("{} granted, {} revoked", s.granted, s.revoked);
+                if s.renewed > 0 {
+                    h.push_str(&format!(", {} renewed", s.renewed));
+                }
                 if s.failed > 0 {
                     h.push_str(&format!(", {} failed", s.failed));
+                }
+                if s.held > 0 {
+                    h.push_str(&format!(", {} held back by PIM settings", s.held));
                 }
                 h
             }

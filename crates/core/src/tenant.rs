@@ -2,6 +2,8 @@
 //! PIM activations) with their principals, and the Entra users found for the AD members.
 
 use crate::ids::{EntraObjectId, RoleDefinitionId, Sid, Upn};
+use crate::pim::RolePimSettings;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A directory role (`unifiedRoleDefinition`).
@@ -152,6 +154,9 @@ pub struct RoleAssignment {
     /// Assigned or activated (meaningful for active assignments).
     #[serde(default)]
     pub origin: AssignmentOrigin,
+    /// When a time-bound (PIM) assignment ends; `None`: permanent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<DateTime<Utc>>,
 }
 
 /// Everything read from Entra ID for one run.
@@ -164,6 +169,15 @@ pub struct TenantSnapshot {
     pub assignments: Vec<RoleAssignment>,
     /// Entra users found for the AD members (by anchor, SID or UPN).
     pub users: Vec<EntraUser>,
+    /// PIM settings of the mapped roles (none when the target knows nothing of PIM).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pim: Vec<RolePimSettings>,
+    /// The tenant's time when it was read (Microsoft Graph's clock), for expiry decisions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_at: Option<DateTime<Utc>>,
+    /// The sign-in carries multifactor authentication (an administrator signed in with MFA).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub signed_in_with_mfa: bool,
 }
 
 /// The keys by which an AD user is looked up in Entra ID.

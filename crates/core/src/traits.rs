@@ -4,9 +4,11 @@
 use crate::checks::CheckLine;
 use crate::directory::{DirectorySnapshot, SourceScope};
 use crate::ids::RoleDefinitionId;
+use crate::pim::RolePimSettings;
 use crate::plan::Change;
 use crate::tenant::{EntraUser, RoleAssignment, RoleDefinition, UserKey};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Why a read of the source or the target failed. Front ends and reports tell these apart by
@@ -118,6 +120,18 @@ impl ChangeOutcome {
     }
 }
 
+/// What a target knows of PIM for a run: the mapped roles' settings, the tenant's clock, and
+/// whether the sign-in carries multifactor authentication.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PimRead {
+    /// One entry per role asked about (none: the target knows nothing of PIM).
+    pub settings: Vec<RolePimSettings>,
+    /// The tenant's time (for Graph: the `Date` of its responses).
+    pub now: Option<DateTime<Utc>>,
+    /// The signed-in administrator did multifactor authentication.
+    pub mfa: bool,
+}
+
 /// Reads and changes directory-role assignments.
 #[async_trait]
 pub trait RoleTarget: Send + Sync {
@@ -132,6 +146,13 @@ pub trait RoleTarget: Send + Sync {
 
     /// Entra users matching any of the keys.
     async fn find_users(&self, keys: &[UserKey]) -> Result<Vec<EntraUser>, ReadError>;
+
+    /// The PIM settings of these roles at scope `/`, once per run. A role whose settings cannot
+    /// be read is reported in its entry ([`crate::pim::PimSettings::Unknown`]), never an error
+    /// for the whole run. By default the target knows nothing of PIM.
+    async fn pim_settings(&self, _roles: &[RoleDefinitionId]) -> PimRead {
+        PimRead::default()
+    }
 
     /// Applies a chunk of at most [`RoleTarget::max_chunk`] changes; one outcome per change, in order.
     async fn apply(&self, changes: &[Change]) -> Vec<ChangeOutcome>;

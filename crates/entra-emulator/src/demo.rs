@@ -80,6 +80,7 @@ fn assign(p: &str, r: &str) -> FixtureRoleAssignment {
         principal_id: p.to_owned(),
         role_definition_id: r.to_owned(),
         directory_scope_id: "/".to_owned(),
+        ..Default::default()
     }
 }
 
@@ -231,6 +232,7 @@ pub fn demo_tenant() -> TenantFixture {
         activated_role_template_ids: Vec::new(),
         interactive_user: Some("alice@contoso.com".to_owned()),
         administrative_units: Vec::new(),
+        ..TenantFixture::default()
     }
 }
 

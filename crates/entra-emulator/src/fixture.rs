@@ -48,6 +48,32 @@ pub struct TenantFixture {
     /// Administrative units (the scopes `/administrativeUnits/{id}` of role assignments).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub administrative_units: Vec<FixtureAdministrativeUnit>,
+    /// The tenant has no Microsoft Entra ID P2 or ID Governance licence: PIM (schedule requests,
+    /// schedules, instances, role settings) answers 400 `AadPremiumLicenseRequired`; direct role
+    /// assignments still work.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub without_pim_license: bool,
+    /// PIM role settings that differ from Microsoft's defaults for a new tenant.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub role_policies: Vec<FixtureRolePolicy>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// PIM role settings of one role (or of every role: `roleDefinitionId` `*`), as rule overrides:
+/// each rule names its `id` (one of the 17, e.g. `Expiration_Admin_Eligibility`) and the
+/// properties that differ from the default, in Graph's shape
+/// (`{"id": "Expiration_Admin_Eligibility", "isExpirationRequired": true, "maximumDuration": "P180D"}`).
+/// `*` entries apply first, a role's own entries after them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct FixtureRolePolicy {
+    /// The role (id or template id), or `*` for every role.
+    pub role_definition_id: String,
+    /// Rule overrides.
+    pub rules: Vec<serde_json::Value>,
 }
 
 /// An administrative unit.
@@ -275,6 +301,12 @@ pub struct FixtureRoleAssignment {
     /// Scope, `/` for the whole directory.
     #[serde(default = "root_scope")]
     pub directory_scope_id: String,
+    /// Start of a time-bound (PIM) active assignment; now when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_date_time: Option<DateTime<Utc>>,
+    /// End of a time-bound (PIM) active assignment; permanent when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_date_time: Option<DateTime<Utc>>,
 }
 
 /// A PIM eligibility (Graph `unifiedRoleEligibilitySchedule`).

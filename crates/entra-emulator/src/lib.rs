@@ -27,7 +27,9 @@ mod hosts;
 mod ids;
 mod login;
 mod record;
+mod role_policy;
 mod roles;
+mod schedules;
 mod server;
 mod state;
 mod throttle;
@@ -43,8 +45,8 @@ pub use demo::{
 pub use error::EmulatorError;
 pub use fixture::{
     FixtureAdministrativeUnit, FixtureApplication, FixtureGroup, FixtureRoleActivation,
-    FixtureRoleAssignment, FixtureRoleDefinition, FixtureRoleEligibility, FixtureServicePrincipal,
-    FixtureUser, RolePermission, TenantFixture, UserType, VerifiedDomain,
+    FixtureRoleAssignment, FixtureRoleDefinition, FixtureRoleEligibility, FixtureRolePolicy,
+    FixtureServicePrincipal, FixtureUser, RolePermission, TenantFixture, UserType, VerifiedDomain,
 };
 pub use ids::{immutable_id_from_guid, role_assignment_id};
 pub use record::{read_record, RecordedRequest};

@@ -314,7 +314,9 @@ impl RunningEmulator {
 
     /// The current tenant state as a fixture (serialisable, reloadable).
     pub fn snapshot(&self) -> TenantFixture {
-        lock(&self.ctx.state).to_fixture()
+        let mut st = lock(&self.ctx.state);
+        st.settle(self.ctx.clock.now());
+        st.to_fixture()
     }
 
     /// Counters of what was served so far.
@@ -502,6 +504,16 @@ async fn graph_entry(
                 if let (Ok(k), Ok(v)) = (HeaderName::try_from(k), HeaderValue::try_from(v)) {
                     resp.headers_mut().insert(k, v);
                 }
+            }
+            // The time by the emulator's clock (RFC 9110 `Date`), so that a client reading the
+            // service's time sees the clock tests move.
+            let date = ctx
+                .clock
+                .now()
+                .format("%a, %d %b %Y %H:%M:%S GMT")
+                .to_string();
+            if let Ok(v) = HeaderValue::try_from(date) {
+                resp.headers_mut().insert(axum::http::header::DATE, v);
             }
             resp
         }

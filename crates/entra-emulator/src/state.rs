@@ -1,6 +1,9 @@
-//! Mutable tenant state: directory objects, role definitions, active assignments (permanent and
-//! PIM-activated) and eligibilities. The unified RBAC API, PIM and the legacy `/directoryRoles`
-//! API all read and write this one state, so they stay consistent.
+//! Mutable tenant state: directory objects, role definitions, active assignments (permanent,
+//! time-bound and PIM-activated), eligibilities and PIM role settings. The unified RBAC API, PIM
+//! and the legacy `/directoryRoles` API all read and write this one state, so they stay
+//! consistent. Schedules move with the emulator's clock ([`TenantState::settle`]): one whose start
+//! lies ahead waits in `pending_*`, one whose end has passed moves to `expired_*` (renewable for
+//! 30 days, see [`crate::schedules`]).
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -9,11 +12,12 @@ use chrono::{DateTime, Utc};
 use crate::error::EmulatorError;
 use crate::fixture::{
     FixtureAdministrativeUnit, FixtureApplication, FixtureGroup, FixtureRoleActivation,
-    FixtureRoleAssignment, FixtureRoleDefinition, FixtureRoleEligibility, FixtureServicePrincipal,
-    FixtureUser, TenantFixture, VerifiedDomain,
+    FixtureRoleAssignment, FixtureRoleDefinition, FixtureRoleEligibility, FixtureRolePolicy,
+    FixtureServicePrincipal, FixtureUser, TenantFixture, VerifiedDomain,
 };
 use crate::ids::{self, norm};
 use crate::roles::{builtin_role_definitions, RoleDef};
+use crate::schedules::{phase, Phase, EXPIRED_KEPT};
 
 /// How an active assignment came to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +38,30 @@ pub(crate) struct Assignment {
     pub kind: AssignmentKind,
     pub start: DateTime<Utc>,
     pub end: Option<DateTime<Utc>>,
+    /// The `afterDuration` the request gave (`P180D`), answered as given.
+    pub duration: Option<String>,
+}
+
+/// When a new schedule runs: from `start` to `end` (`duration` as the request gave it), seen at
+/// `now`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Span {
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+    pub duration: Option<String>,
+    pub now: DateTime<Utc>,
+}
+
+impl Span {
+    /// From `now` on, without end.
+    pub fn permanent(now: DateTime<Utc>) -> Span {
+        Span {
+            start: now,
+            end: None,
+            duration: None,
+            now,
+        }
+    }
 }
 
 /// A PIM eligibility.
@@ -45,6 +73,8 @@ pub(crate) struct Eligibility {
     pub directory_scope_id: String,
     pub start: DateTime<Utc>,
     pub end: Option<DateTime<Utc>>,
+    /// The `afterDuration` the request gave (`P180D`), answered as given.
+    pub duration: Option<String>,
 }
 
 /// A directory object that can hold a role.
@@ -68,8 +98,22 @@ pub(crate) struct TenantState {
     pub applications: Vec<FixtureApplication>,
     pub custom_roles: Vec<FixtureRoleDefinition>,
     pub roles: Vec<RoleDef>,
+    /// Active assignments in force now.
     pub assignments: Vec<Assignment>,
+    /// Eligibilities in force now.
     pub eligibilities: Vec<Eligibility>,
+    /// Schedules whose start lies ahead.
+    pub pending_assignments: Vec<Assignment>,
+    pub pending_eligibilities: Vec<Eligibility>,
+    /// Schedules that ended less than 30 days ago (`adminRenew` brings them back).
+    pub expired_assignments: Vec<Assignment>,
+    pub expired_eligibilities: Vec<Eligibility>,
+    /// The next moment a schedule starts, ends or is forgotten ([`TenantState::settle`]).
+    next_change: Option<DateTime<Utc>>,
+    /// No Entra ID P2 / Governance licence: PIM answers `AadPremiumLicenseRequired`.
+    pub without_pim_license: bool,
+    /// PIM role settings that differ from the defaults (`*` first), validated at load.
+    pub role_policies: Vec<FixtureRolePolicy>,
     pub activated_templates: BTreeSet<String>,
     pub administrative_units: Vec<FixtureAdministrativeUnit>,
     /// PIM schedule requests made since start (`GET …ScheduleRequests`), oldest first, as Graph
@@ -141,6 +185,13 @@ impl TenantState {
             roles,
             assignments: Vec::new(),
             eligibilities: Vec::new(),
+            pending_assignments: Vec::new(),
+            pending_eligibilities: Vec::new(),
+            expired_assignments: Vec::new(),
+            expired_eligibilities: Vec::new(),
+            next_change: None,
+            without_pim_license: f.without_pim_license,
+            role_policies: Vec::new(),
             activated_templates: f
                 .activated_role_template_ids
                 .iter()
@@ -174,27 +225,35 @@ impl TenantState {
             let id =
                 a.id.clone()
                     .unwrap_or_else(|| assignment_id_for(&r, &p, &a.directory_scope_id));
-            st.push_assignment(Assignment {
-                id,
-                principal_id: p,
-                role_definition_id: r,
-                directory_scope_id: a.directory_scope_id.clone(),
-                kind: AssignmentKind::Assigned,
-                start: now,
-                end: None,
-            });
+            st.place_assignment(
+                Assignment {
+                    id,
+                    principal_id: p,
+                    role_definition_id: r,
+                    directory_scope_id: a.directory_scope_id.clone(),
+                    kind: AssignmentKind::Assigned,
+                    start: a.start_date_time.unwrap_or(now),
+                    end: a.end_date_time,
+                    duration: None,
+                },
+                now,
+            );
         }
         for e in &f.role_eligibilities {
             let (p, r) = (norm(&e.principal_id), norm(&e.role_definition_id));
             check(&st, &p, &r)?;
-            st.eligibilities.push(Eligibility {
-                id: e.id.clone().unwrap_or_else(ids::new_guid),
-                principal_id: p,
-                role_definition_id: r,
-                directory_scope_id: e.directory_scope_id.clone(),
-                start: e.start_date_time.unwrap_or(now),
-                end: e.end_date_time,
-            });
+            st.place_eligibility(
+                Eligibility {
+                    id: e.id.clone().unwrap_or_else(ids::new_guid),
+                    principal_id: p,
+                    role_definition_id: r,
+                    directory_scope_id: e.directory_scope_id.clone(),
+                    start: e.start_date_time.unwrap_or(now),
+                    end: e.end_date_time,
+                    duration: None,
+                },
+                now,
+            );
         }
         for a in &f.role_activations {
             let (p, r) = (norm(&a.principal_id), norm(&a.role_definition_id));
@@ -205,16 +264,38 @@ impl TenantState {
             let id =
                 a.id.clone()
                     .unwrap_or_else(|| assignment_id_for(&r, &p, &a.directory_scope_id));
-            st.push_assignment(Assignment {
-                id,
-                principal_id: p,
-                role_definition_id: r,
-                directory_scope_id: a.directory_scope_id.clone(),
-                kind: AssignmentKind::Activated,
-                start: a.start_date_time.unwrap_or(now),
-                end: a.end_date_time,
-            });
+            st.place_assignment(
+                Assignment {
+                    id,
+                    principal_id: p,
+                    role_definition_id: r,
+                    directory_scope_id: a.directory_scope_id.clone(),
+                    kind: AssignmentKind::Activated,
+                    start: a.start_date_time.unwrap_or(now),
+                    end: a.end_date_time,
+                    duration: None,
+                },
+                now,
+            );
         }
+        let mut policies = f.role_policies.clone();
+        // `*` entries apply first.
+        policies.sort_by_key(|p| p.role_definition_id != "*");
+        for p in &mut policies {
+            if p.role_definition_id != "*" {
+                let Some(r) = st.role(&p.role_definition_id) else {
+                    return Err(bad(format!(
+                        "rolePolicies: unknown role definition {}",
+                        p.role_definition_id
+                    )));
+                };
+                p.role_definition_id = r.id.clone();
+            }
+            let mut rules = crate::role_policy::default_rules();
+            crate::role_policy::apply_overrides(&mut rules, &p.rules)
+                .map_err(|e| bad(format!("rolePolicies for {}: {e}", p.role_definition_id)))?;
+        }
+        st.role_policies = policies;
         for app in &st.applications {
             for pem in &app.certificates {
                 crate::tokens::parse_cert_pem(pem)
@@ -238,17 +319,22 @@ impl TenantState {
             role_assignments: self
                 .assignments
                 .iter()
+                .chain(&self.pending_assignments)
                 .filter(|a| a.kind == AssignmentKind::Assigned)
                 .map(|a| FixtureRoleAssignment {
                     id: Some(a.id.clone()),
                     principal_id: a.principal_id.clone(),
                     role_definition_id: a.role_definition_id.clone(),
                     directory_scope_id: a.directory_scope_id.clone(),
+                    // Permanent assignments made before now keep the fixture's short form.
+                    start_date_time: a.end.map(|_| a.start),
+                    end_date_time: a.end,
                 })
                 .collect(),
             role_eligibilities: self
                 .eligibilities
                 .iter()
+                .chain(&self.pending_eligibilities)
                 .map(|e| FixtureRoleEligibility {
                     id: Some(e.id.clone()),
                     principal_id: e.principal_id.clone(),
@@ -261,6 +347,7 @@ impl TenantState {
             role_activations: self
                 .assignments
                 .iter()
+                .chain(&self.pending_assignments)
                 .filter(|a| a.kind == AssignmentKind::Activated)
                 .map(|a| FixtureRoleActivation {
                     id: Some(a.id.clone()),
@@ -274,6 +361,108 @@ impl TenantState {
             activated_role_template_ids: self.activated_templates.iter().cloned().collect(),
             interactive_user: self.interactive_user.clone(),
             administrative_units: self.administrative_units.clone(),
+            without_pim_license: self.without_pim_license,
+            role_policies: self.role_policies.clone(),
+        }
+    }
+
+    /// The rules of a role's PIM policy: Microsoft's defaults with the fixture's overrides.
+    pub fn role_rules(&self, role_id: &str) -> Vec<serde_json::Value> {
+        let mut rules = crate::role_policy::default_rules();
+        for p in &self.role_policies {
+            if p.role_definition_id == "*" || p.role_definition_id == role_id {
+                // Validated when the fixture was loaded.
+                let _ = crate::role_policy::apply_overrides(&mut rules, &p.rules);
+            }
+        }
+        rules
+    }
+
+    fn note_change(&mut self, at: Option<DateTime<Utc>>) {
+        if let Some(t) = at {
+            self.next_change = Some(self.next_change.map_or(t, |n| n.min(t)));
+        }
+    }
+
+    /// Files an eligibility by where it stands at `now`: pending, current or expired.
+    pub fn place_eligibility(&mut self, e: Eligibility, now: DateTime<Utc>) {
+        match phase(e.start, e.end, now) {
+            Phase::Pending => {
+                self.note_change(Some(e.start));
+                self.pending_eligibilities.push(e);
+            }
+            Phase::Current => {
+                self.note_change(e.end);
+                self.eligibilities.push(e);
+            }
+            Phase::Expired => {
+                self.note_change(e.end.map(|x| x + EXPIRED_KEPT));
+                self.expired_eligibilities.push(e);
+            }
+            Phase::Gone => {}
+        }
+    }
+
+    /// Files an active assignment by where it stands at `now`: pending, current or expired.
+    pub fn place_assignment(&mut self, a: Assignment, now: DateTime<Utc>) {
+        match phase(a.start, a.end, now) {
+            Phase::Pending => {
+                self.note_change(Some(a.start));
+                self.pending_assignments.push(a);
+            }
+            Phase::Current => {
+                self.note_change(a.end);
+                self.push_assignment(a);
+            }
+            Phase::Expired => {
+                self.note_change(a.end.map(|x| x + EXPIRED_KEPT));
+                self.expired_assignments.push(a);
+            }
+            Phase::Gone => {}
+        }
+    }
+
+    /// Moves schedules along the clock: pending ones whose start has come become current,
+    /// current ones whose end has passed expire, expired ones older than 30 days are forgotten.
+    /// Cheap when nothing is due.
+    pub fn settle(&mut self, now: DateTime<Utc>) {
+        if self.next_change.is_none_or(|t| now < t) {
+            return;
+        }
+        self.next_change = None;
+        let mut moving: Vec<Eligibility> = std::mem::take(&mut self.pending_eligibilities);
+        let (done, current): (Vec<Eligibility>, Vec<Eligibility>) =
+            std::mem::take(&mut self.eligibilities)
+                .into_iter()
+                .partition(|e| e.end.is_some_and(|x| x <= now));
+        moving.extend(done);
+        moving.extend(std::mem::take(&mut self.expired_eligibilities));
+        for e in current {
+            self.note_change(e.end);
+            self.eligibilities.push(e);
+        }
+        for e in moving {
+            self.place_eligibility(e, now);
+        }
+        let ended: Vec<String> = self
+            .assignments
+            .iter()
+            .filter(|a| a.end.is_some_and(|x| x <= now))
+            .map(|a| a.id.clone())
+            .collect();
+        let mut moving: Vec<Assignment> = std::mem::take(&mut self.pending_assignments);
+        for id in ended {
+            if let Some(a) = self.remove_assignment(&id) {
+                moving.push(a);
+            }
+        }
+        moving.extend(std::mem::take(&mut self.expired_assignments));
+        let still: Vec<Option<DateTime<Utc>>> = self.assignments.iter().map(|a| a.end).collect();
+        for end in still {
+            self.note_change(end);
+        }
+        for a in moving {
+            self.place_assignment(a, now);
         }
     }
 
@@ -397,21 +586,29 @@ impl TenantState {
         })
     }
 
-    /// Adds an active assignment; returns `None` when the same one exists.
+    /// Adds an active assignment over `span` (pending when it starts later than `now`); returns
+    /// `None` when the same one exists (current or pending).
     pub fn add_assignment(
         &mut self,
         principal: &str,
         role: &str,
         scope: &str,
         kind: AssignmentKind,
-        end: Option<DateTime<Utc>>,
+        span: Span,
     ) -> Option<Assignment> {
         let key = (principal.to_owned(), role.to_owned(), scope.to_owned());
-        if self.assignment_keys.contains(&key) {
+        if self.assignment_keys.contains(&key)
+            || self.pending_assignments.iter().any(|a| {
+                a.principal_id == principal
+                    && a.role_definition_id == role
+                    && a.directory_scope_id == scope
+            })
+        {
             return None;
         }
         let mut id = assignment_id_for(role, principal, scope);
-        if self.assignment_ids.contains(&id) {
+        if self.assignment_ids.contains(&id) || self.pending_assignments.iter().any(|a| a.id == id)
+        {
             id = ids::new_guid();
         }
         let a = Assignment {
@@ -420,8 +617,9 @@ impl TenantState {
             role_definition_id: role.to_owned(),
             directory_scope_id: scope.to_owned(),
             kind,
-            start: Utc::now(),
-            end,
+            start: span.start,
+            end: span.end,
+            duration: span.duration,
         };
         if scope == "/" {
             if let Some(r) = self.role(role) {
@@ -429,7 +627,7 @@ impl TenantState {
                 self.activated_templates.insert(t);
             }
         }
-        self.push_assignment(a.clone());
+        self.place_assignment(a.clone(), span.now);
         Some(a)
     }
 

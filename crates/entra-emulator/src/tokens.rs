@@ -101,6 +101,8 @@ pub(crate) struct TokenInfo {
     pub roles: Vec<String>,
     /// Delegated scopes (`scp`).
     pub scopes: Vec<String>,
+    /// A delegated token whose `amr` says the user did multifactor authentication.
+    pub mfa: bool,
 }
 
 impl TokenInfo {
@@ -239,6 +241,7 @@ impl Signer {
             },
             roles: strs("roles"),
             scopes,
+            mfa: is_user && strs("amr").iter().any(|m| m == "mfa"),
         })
     }
 }

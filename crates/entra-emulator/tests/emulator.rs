@@ -20,6 +20,8 @@ mod interactive;
 mod msdocs;
 #[path = "emulator/pim.rs"]
 mod pim;
+#[path = "emulator/pim_settings.rs"]
+mod pim_settings;
 #[path = "emulator/role_assignments.rs"]
 mod role_assignments;
 #[path = "emulator/throttling.rs"]

@@ -185,6 +185,7 @@ pub struct GraphClient {
     tokens: Arc<dyn TokenSource>,
     retry: RetryPolicy,
     pacer: Pacer,
+    clock: crate::server_clock::ServerClock,
 }
 
 impl std::fmt::Debug for GraphClient {
@@ -216,7 +217,14 @@ impl GraphClient {
             tokens,
             retry,
             pacer: Pacer::new(pacing),
+            clock: Default::default(),
         }
+    }
+
+    /// Microsoft Graph's time now, from the `Date` of its last response
+    /// ([`crate::server_clock`]); `None` before the first response.
+    pub fn server_now(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.clock.now()
     }
 
     /// The Graph base URL, ending in `/`.
@@ -299,6 +307,7 @@ impl GraphClient {
                     (self.retry.backoff(attempt), failure)
                 }
                 Ok((status, headers, body)) => {
+                    self.clock.observe(&headers);
                     self.pacer.observe(
                         req.resource_units,
                         header_f64(&headers, "x-ms-resource-unit"),

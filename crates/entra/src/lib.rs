@@ -20,7 +20,9 @@ pub mod http;
 pub mod model;
 pub mod pacing;
 pub mod paging;
+pub mod role_settings;
 pub mod secret;
+pub mod server_clock;
 pub mod target;
 
 pub use auth::{Interaction, SystemBrowser, TokenSource};

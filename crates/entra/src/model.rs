@@ -185,6 +185,9 @@ pub struct ScheduleInstanceDto {
     /// `Direct`, `Group`, `Inherited`.
     #[serde(default)]
     pub member_type: Option<String>,
+    /// When the instance ends (`null`: no end).
+    #[serde(default)]
+    pub end_date_time: Option<chrono::DateTime<chrono::Utc>>,
     /// The principal (with `$expand=principal`).
     #[serde(default)]
     pub principal: Option<DirectoryObjectDto>,

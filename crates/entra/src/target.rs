@@ -1,6 +1,9 @@
 //! [`GraphTarget`]: the role target over Microsoft Graph — role definitions and assignments from
-//! the unified RBAC API, PIM activations and eligibilities, users by source anchor, SID or UPN
-//! (batched look-ups with `$select`), and changes applied in `$batch`es of up to 20.
+//! the unified RBAC API, PIM activations and eligibilities with their end dates, the mapped
+//! roles' PIM settings ([`crate::role_settings`]), users by source anchor, SID or UPN (batched
+//! look-ups with `$select`), and changes applied in `$batch`es of up to 20: direct role
+//! assignments, or PIM schedule requests (`adminAssign`, `adminExtend`, `adminRemove`) with the
+//! expiration, justification and ticket the role's settings ask for.
 
 use crate::batch::{send_batch, MAX_BATCH};
 use crate::error::{GraphError, GraphErrorBody};
@@ -10,16 +13,18 @@ use crate::model::{
     RoleDefinitionDto, ScheduleInstanceDto, USER_SELECT,
 };
 use crate::paging::collect_all;
+use crate::role_settings::is_pim_unavailable;
 use async_trait::async_trait;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use rolesync_core::checks::CheckLine;
 use rolesync_core::ids::RoleDefinitionId;
+use rolesync_core::pim::PimRequest;
 use rolesync_core::plan::{Action, Change};
 use rolesync_core::tenant::{
     AssignmentKind, AssignmentOrigin, EntraUser, Principal, RoleAssignment, RoleDefinition, UserKey,
 };
-use rolesync_core::traits::{ChangeOutcome, ReadError, RoleTarget};
+use rolesync_core::traits::{ChangeOutcome, PimRead, ReadError, RoleTarget};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -31,6 +36,7 @@ pub const MAX_IN_VALUES: usize = 15;
 
 const ASSIGNMENTS: &str = "roleManagement/directory/roleAssignments";
 const ELIGIBILITY_REQUESTS: &str = "roleManagement/directory/roleEligibilityScheduleRequests";
+const ASSIGNMENT_REQUESTS: &str = "roleManagement/directory/roleAssignmentScheduleRequests";
 const ASSIGNMENT_INSTANCES: &str = "roleManagement/directory/roleAssignmentScheduleInstances";
 const ELIGIBILITY_INSTANCES: &str = "roleManagement/directory/roleEligibilityScheduleInstances";
 
@@ -93,11 +99,6 @@ impl std::fmt::Debug for GraphTarget {
             .field("name", &self.name)
             .finish_non_exhaustive()
     }
-}
-
-fn is_pim_unavailable(e: &GraphError) -> bool {
-    matches!(e.root(), GraphError::Api { status: 400 | 403, code, message, .. }
-        if code.to_ascii_lowercase().contains("license") || message.to_ascii_lowercase().contains("license"))
 }
 
 impl GraphTarget {
@@ -281,26 +282,40 @@ impl GraphTarget {
             .map(|a| a.id))
     }
 
-    fn request_for(change: &Change, id: String, assignment_id: Option<&str>) -> BatchRequestItem {
+    /// The request for one change. `now` is Graph's time (the start of PIM schedules).
+    fn request_for(
+        change: &Change,
+        id: String,
+        assignment_id: Option<&str>,
+        now: &str,
+    ) -> BatchRequestItem {
         let json = Some(HashMap::from([(
             "Content-Type".to_owned(),
             "application/json".to_owned(),
         )]));
-        match (change.action, change.kind) {
-            (Action::Grant, AssignmentKind::Active) => BatchRequestItem {
-                id,
-                method: "POST".into(),
-                url: format!("/{ASSIGNMENTS}"),
-                headers: json,
-                body: Some(serde_json::json!({
+        let post = |url: &str, body: serde_json::Value| BatchRequestItem {
+            id: id.clone(),
+            method: "POST".into(),
+            url: format!("/{url}"),
+            headers: json.clone(),
+            body: Some(body),
+        };
+        let requests = match change.kind {
+            AssignmentKind::Active => ASSIGNMENT_REQUESTS,
+            AssignmentKind::Eligible => ELIGIBILITY_REQUESTS,
+        };
+        match (change.action, change.kind, &change.pim) {
+            (Action::Grant, AssignmentKind::Active, None) => post(
+                ASSIGNMENTS,
+                serde_json::json!({
                     "@odata.type": "#microsoft.graph.unifiedRoleAssignment",
                     "roleDefinitionId": change.role_id.as_str(),
                     "principalId": change.principal_id.as_str(),
                     "directoryScopeId": "/",
-                })),
-            },
-            (Action::Revoke, AssignmentKind::Active) => BatchRequestItem {
-                id,
+                }),
+            ),
+            (Action::Revoke, AssignmentKind::Active, _) => BatchRequestItem {
+                id: id.clone(),
                 method: "DELETE".into(),
                 url: format!(
                     "/{ASSIGNMENTS}/{}",
@@ -309,35 +324,23 @@ impl GraphTarget {
                 headers: None,
                 body: None,
             },
-            (action, AssignmentKind::Eligible) => {
-                let body = if action == Action::Grant {
-                    serde_json::json!({
-                        "action": "adminAssign",
-                        "justification": format!("RoleSync: {} is a member of the AD group for {}", change.user, change.role_name),
-                        "roleDefinitionId": change.role_id.as_str(),
-                        "directoryScopeId": "/",
-                        "principalId": change.principal_id.as_str(),
-                        "scheduleInfo": {
-                            "startDateTime": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-                            "expiration": {"type": "noExpiration"},
-                        },
-                    })
+            (Action::Revoke, AssignmentKind::Eligible, pim) => post(
+                requests,
+                serde_json::json!({
+                    "action": "adminRemove",
+                    "justification": justification(change, pim.as_ref()),
+                    "roleDefinitionId": change.role_id.as_str(),
+                    "directoryScopeId": "/",
+                    "principalId": change.principal_id.as_str(),
+                }),
+            ),
+            (action, _, pim) => {
+                let verb = if action == Action::Renew {
+                    "adminExtend"
                 } else {
-                    serde_json::json!({
-                        "action": "adminRemove",
-                        "justification": format!("RoleSync: {} is no longer in the AD group for {}", change.user, change.role_name),
-                        "roleDefinitionId": change.role_id.as_str(),
-                        "directoryScopeId": "/",
-                        "principalId": change.principal_id.as_str(),
-                    })
+                    "adminAssign"
                 };
-                BatchRequestItem {
-                    id,
-                    method: "POST".into(),
-                    url: format!("/{ELIGIBILITY_REQUESTS}"),
-                    headers: json,
-                    body: Some(body),
-                }
+                post(requests, schedule_request(verb, change, pim.as_ref(), now))
             }
         }
     }
@@ -396,6 +399,9 @@ impl GraphTarget {
                 }
                 failed()
             }
+            // An extension that failed is a failure: the next run sees the assignment again (and
+            // grants it anew once it has ended); it is never a reason to revoke.
+            Action::Renew => failed(),
             Action::Revoke => {
                 if change.kind == AssignmentKind::Active && r.status == 404 {
                     return ChangeOutcome::AlreadyDone;
@@ -415,6 +421,12 @@ impl GraphTarget {
     }
 
     async fn apply_chunk(&self, changes: &[Change]) -> Vec<ChangeOutcome> {
+        let now = self
+            .client
+            .server_now()
+            .unwrap_or_else(chrono::Utc::now)
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string();
         let mut outcomes: Vec<Option<ChangeOutcome>> = vec![None; changes.len()];
         let mut items = Vec::new();
         for (i, c) in changes.iter().enumerate() {
@@ -442,10 +454,12 @@ impl GraphTarget {
                 c,
                 (i + 1).to_string(),
                 assignment_id.as_deref(),
+                &now,
             ));
         }
         if !items.is_empty() {
             let results = send_batch(&self.client, items).await;
+
             for (i, c) in changes.iter().enumerate() {
                 if outcomes[i].is_some() {
                     continue;
@@ -534,6 +548,20 @@ impl RoleTarget for GraphTarget {
         };
         let mut out = Vec::new();
         for (role, (active, instances, eligible)) in &per_role {
+            // Time-bound active assignments end when their (Assigned) schedule instance does.
+            let ends: HashMap<String, chrono::DateTime<chrono::Utc>> = instances
+                .iter()
+                .filter(|i| i.directory_scope_id.as_deref().unwrap_or("/") == "/")
+                .filter(|i| {
+                    i.assignment_type
+                        .as_deref()
+                        .is_none_or(|t| t.eq_ignore_ascii_case("assigned"))
+                })
+                .filter_map(|i| {
+                    i.end_date_time
+                        .map(|e| (i.principal_id.to_ascii_lowercase(), e))
+                })
+                .collect();
             let activated: HashSet<String> = instances
                 .iter()
                 .filter(|i| i.directory_scope_id.as_deref().unwrap_or("/") == "/")
@@ -558,6 +586,7 @@ impl RoleTarget for GraphTarget {
                     } else {
                         AssignmentOrigin::Assigned
                     },
+                    end: ends.get(&a.principal_id.to_ascii_lowercase()).copied(),
                 });
             }
             for e in eligible
@@ -570,6 +599,7 @@ impl RoleTarget for GraphTarget {
                     principal: principal(e.principal.as_ref(), &e.principal_id),
                     kind: AssignmentKind::Eligible,
                     origin: AssignmentOrigin::Assigned,
+                    end: e.end_date_time,
                 });
             }
         }
@@ -626,6 +656,19 @@ impl RoleTarget for GraphTarget {
             .collect())
     }
 
+    async fn pim_settings(&self, roles: &[RoleDefinitionId]) -> PimRead {
+        let settings = crate::role_settings::read(&self.client, roles, self.read_concurrency).await;
+        let mfa = match self.client.tokens().access_token().await {
+            Ok(t) => signed_in_with_mfa(t.secret().expose()),
+            Err(_) => false,
+        };
+        PimRead {
+            settings,
+            now: self.client.server_now(),
+            mfa,
+        }
+    }
+
     async fn apply(&self, changes: &[Change]) -> Vec<ChangeOutcome> {
         let mut out = Vec::with_capacity(changes.len());
         for chunk in changes.chunks(MAX_BATCH) {
@@ -666,11 +709,58 @@ impl RoleTarget for GraphTarget {
     }
 }
 
-/// The permissions an access token carries: application `roles`, or delegated `scp`. The token
-/// is not verified here (Graph verifies it); this only reads what was granted.
-pub fn granted_permissions(token: &str) -> BTreeSet<String> {
+/// The justification of a PIM request: the one the run stamped, else a plain one.
+fn justification(change: &Change, pim: Option<&PimRequest>) -> String {
+    match pim {
+        Some(p) if !p.justification.is_empty() => p.justification.clone(),
+        _ => match change.action {
+            Action::Revoke => format!(
+                "RoleSync: {} is no longer in the AD group for {}",
+                change.user, change.role_name
+            ),
+            _ => format!(
+                "RoleSync: {} is a member of the AD group for {}",
+                change.user, change.role_name
+            ),
+        },
+    }
+}
+
+/// An `adminAssign` or `adminExtend` schedule request: from `now`, with no end or for the
+/// duration the role's PIM settings allow, the justification, and `ticketInfo` where the
+/// settings require a ticket ("Create roleEligibilityScheduleRequest",
+/// <https://learn.microsoft.com/graph/api/rbacapplication-post-roleeligibilityschedulerequests>;
+/// `adminExtend` as in "Extend or renew Microsoft Entra role assignments in PIM").
+fn schedule_request(
+    action: &str,
+    change: &Change,
+    pim: Option<&PimRequest>,
+    now: &str,
+) -> serde_json::Value {
+    let expiration = match pim.and_then(|p| p.duration) {
+        None => serde_json::json!({"type": "noExpiration"}),
+        Some(d) => serde_json::json!({"type": "afterDuration", "duration": d.to_iso()}),
+    };
+    let mut body = serde_json::json!({
+        "action": action,
+        "justification": justification(change, pim),
+        "roleDefinitionId": change.role_id.as_str(),
+        "directoryScopeId": "/",
+        "principalId": change.principal_id.as_str(),
+        "scheduleInfo": {"startDateTime": now, "expiration": expiration},
+    });
+    if let Some(p) = pim.filter(|p| p.ticket) {
+        body["ticketInfo"] = serde_json::json!({
+            "ticketNumber": p.run_id,
+            "ticketSystem": PimRequest::TICKET_SYSTEM,
+        });
+    }
+    body
+}
+
+fn token_claims(token: &str) -> serde_json::Value {
     use base64::Engine as _;
-    let payload = token
+    token
         .split('.')
         .nth(1)
         .and_then(|p| {
@@ -679,7 +769,23 @@ pub fn granted_permissions(token: &str) -> BTreeSet<String> {
                 .ok()
         })
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// Whether an access token is a user's who signed in with multifactor authentication
+/// (delegated, `amr` has `mfa`). An application's token never is.
+pub fn signed_in_with_mfa(token: &str) -> bool {
+    let c = token_claims(token);
+    c["scp"].is_string()
+        && c["amr"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|m| m == "mfa"))
+}
+
+/// The permissions an access token carries: application `roles`, or delegated `scp`. The token
+/// is not verified here (Graph verifies it); this only reads what was granted.
+pub fn granted_permissions(token: &str) -> BTreeSet<String> {
+    let payload = token_claims(token);
     let mut out: BTreeSet<String> = payload["roles"]
         .as_array()
         .map(|a| {

@@ -248,6 +248,7 @@ mod tests {
                 unchanged: 10,
                 skipped: 2,
                 failed: 0,
+                ..Default::default()
             },
             roles: vec![],
             unmapped_groups: vec![],

@@ -2,7 +2,7 @@
 //! Everything taken from the report is HTML-escaped in the HTML body.
 
 use rolesync_core::events::StepStatus;
-use rolesync_core::plan::{SkipReason, StopKind, UntouchedReason};
+use rolesync_core::plan::{Action, SkipReason, StopKind, UntouchedReason};
 use rolesync_core::report::{ItemReport, Outcome, RoleReport, RunMode, RunReport};
 use rolesync_core::tenant::AssignmentKind;
 use rolesync_core::traits::ChangeOutcome;
@@ -121,6 +121,7 @@ pub fn duration_words(ms: u64) -> String {
 fn item_words(verb: &str, item: &ItemReport) -> (bool, String) {
     let (past, planned) = match verb {
         "grant" => ("granted", "to grant"),
+        "renew" => ("renewed", "to renew (ends soon)"),
         _ => ("revoked", "to revoke"),
     };
     match &item.outcome {
@@ -133,6 +134,36 @@ fn item_words(verb: &str, item: &ItemReport) -> (bool, String) {
     }
 }
 
+fn totals(s: &rolesync_core::report::ReportSummary) -> String {
+    let mut t = format!(
+        "{} granted, {} revoked, {} renewed, {} unchanged, {} skipped, {} failed",
+        s.granted, s.revoked, s.renewed, s.unchanged, s.skipped, s.failed
+    );
+    if s.held > 0 {
+        t.push_str(&format!(", {} held back by PIM settings", s.held));
+    }
+    t
+}
+
+/// Managed PIM assignments that end and are not renewed by this run: (role, user, date),
+/// soonest first.
+fn upcoming(r: &RunReport) -> Vec<(String, String, String)> {
+    let mut v: Vec<_> = r
+        .roles
+        .iter()
+        .flat_map(|role| {
+            role.expirations
+                .iter()
+                .filter(|x| !x.renew)
+                .map(move |x| (x.ends, role.role.clone(), x.user.clone()))
+        })
+        .collect();
+    v.sort();
+    v.into_iter()
+        .map(|(ends, role, user)| (role, user, ends.format("%Y-%m-%d").to_string()))
+        .collect()
+}
+
 /// The lines of one role, shared by both bodies: (label, failed?, text).
 fn role_lines(r: &RoleReport) -> Vec<(String, bool, String)> {
     let mut lines = Vec::new();
@@ -140,9 +171,27 @@ fn role_lines(r: &RoleReport) -> Vec<(String, bool, String)> {
         let (failed, w) = item_words("grant", g);
         lines.push((g.user.clone(), failed, w));
     }
+    for v in &r.renewals {
+        let (failed, w) = item_words("renew", v);
+        lines.push((v.user.clone(), failed, w));
+    }
     for v in &r.revokes {
         let (failed, w) = item_words("revoke", v);
         lines.push((v.user.clone(), failed, w));
+    }
+    if let Some(hold) = r.pim.as_ref().and_then(|p| p.hold.as_ref()) {
+        for c in &r.held {
+            let what = match c.action {
+                Action::Grant => "grant",
+                Action::Renew => "renewal",
+                Action::Revoke => "revoke",
+            };
+            lines.push((
+                c.user.clone(),
+                true,
+                format!("{what} held back: {} (fix: {})", hold.message, hold.fix),
+            ));
+        }
     }
     for s in &r.skipped {
         lines.push((
@@ -191,11 +240,7 @@ fn render_text(r: &RunReport) -> String {
     let _ = writeln!(t, "Source:   {}", r.source);
     let _ = writeln!(t, "Target:   {}", r.target);
     let s = &r.summary;
-    let _ = writeln!(
-        t,
-        "Totals:   {} granted, {} revoked, {} unchanged, {} skipped, {} failed",
-        s.granted, s.revoked, s.unchanged, s.skipped, s.failed
-    );
+    let _ = writeln!(t, "Totals:   {}", totals(s));
     if let Some(e) = &r.error {
         let _ = writeln!(t, "\nERROR: {e}");
     }
@@ -260,6 +305,16 @@ fn render_text(r: &RunReport) -> String {
             );
         }
     }
+    let soon = upcoming(r);
+    if !soon.is_empty() {
+        let _ = writeln!(
+            t,
+            "\nUpcoming expirations (PIM assignments RoleSync renews before they end)"
+        );
+        for (role, user, date) in &soon {
+            let _ = writeln!(t, "  - {date}  {role}: {user}");
+        }
+    }
     if !r.unmapped_groups.is_empty() {
         let _ = writeln!(t, "\nGroups mapping to no role");
         for g in &r.unmapped_groups {
@@ -290,10 +345,7 @@ fn render_html(r: &RunReport) -> String {
     let _ = writeln!(h, "<h2>{}</h2>", e(&subject(r)));
     let _ = writeln!(h, "<table cellpadding=\"3\">");
     let s = &r.summary;
-    let totals = format!(
-        "{} granted, {} revoked, {} unchanged, {} skipped, {} failed",
-        s.granted, s.revoked, s.unchanged, s.skipped, s.failed
-    );
+    let totals = totals(s);
     let mode = format!(
         "{}{}",
         mode_words(r.mode),
@@ -407,6 +459,23 @@ fn render_html(r: &RunReport) -> String {
                 names.join(", ")
             );
         }
+    }
+    let soon = upcoming(r);
+    if !soon.is_empty() {
+        let _ = writeln!(
+            h,
+            "<h3>Upcoming expirations</h3>\n<p>PIM assignments RoleSync renews before they end.</p>\n<ul>"
+        );
+        for (role, user, date) in &soon {
+            let _ = writeln!(
+                h,
+                "<li>{} <strong>{}</strong>: {}</li>",
+                e(date),
+                e(role),
+                e(user)
+            );
+        }
+        let _ = writeln!(h, "</ul>");
     }
     if !r.unmapped_groups.is_empty() {
         let _ = writeln!(h, "<h3>Groups mapping to no role</h3>\n<ul>");

@@ -13,9 +13,12 @@ use mail_parser::{MessageParser, MimeHeaders};
 use rolesync_core::events::{Step, StepStatus};
 use rolesync_core::ids::Dn;
 use rolesync_core::mapping::UnmappedGroup;
-use rolesync_core::plan::{SafetyStop, SkipReason, Skipped, StopKind, Untouched, UntouchedReason};
+use rolesync_core::pim::{HoldScope, PimHold, RolePim};
+use rolesync_core::plan::{
+    Action, Expiration, SafetyStop, SkipReason, Skipped, StopKind, Untouched, UntouchedReason,
+};
 use rolesync_core::report::{
-    ItemReport, Outcome, ReportSummary, RoleReport, RunMode, RunReport, StepReport,
+    HeldItem, ItemReport, Outcome, ReportSummary, RoleReport, RunMode, RunReport, StepReport,
 };
 use rolesync_core::tenant::AssignmentKind;
 use rolesync_core::traits::ChangeOutcome;
@@ -88,6 +91,7 @@ fn report() -> RunReport {
             unchanged: 2,
             skipped: 2,
             failed: 1,
+            ..Default::default()
         },
         roles: vec![
             RoleReport {
@@ -108,7 +112,11 @@ fn report() -> RunReport {
                         }),
                     ),
                 ],
+                renewals: vec![],
                 revokes: vec![item("mallory@contoso.com", Some(ChangeOutcome::Done))],
+                held: vec![],
+                pim: None,
+                expirations: vec![],
                 unchanged: vec![
                     "erin@contoso.com".to_string(),
                     "frank@contoso.com".to_string(),
@@ -134,7 +142,32 @@ fn report() -> RunReport {
                 )],
                 kind: AssignmentKind::Eligible,
                 grants: vec![item("grace@contoso.com", Some(ChangeOutcome::Done))],
+                renewals: vec![item("ivan@contoso.com", Some(ChangeOutcome::Done))],
                 revokes: vec![],
+                held: vec![HeldItem {
+                    user: "judy@contoso.com".to_string(),
+                    action: Action::Grant,
+                }],
+                pim: Some(RolePim {
+                    rules: vec![],
+                    hold: Some(PimHold {
+                        scope: HoldScope::GrantsAndRenewals,
+                        message: "the PIM setting \"Require Azure Multi-Factor Authentication on eligible assignment\" cannot be met".to_string(),
+                        fix: "remove MultiFactorAuthentication from Enablement_Admin_Eligibility".to_string(),
+                    }),
+                }),
+                expirations: vec![
+                    Expiration {
+                        user: "ivan@contoso.com".to_string(),
+                        ends: "2026-03-10T00:00:00Z".parse().unwrap(),
+                        renew: true,
+                    },
+                    Expiration {
+                        user: "kim@contoso.com".to_string(),
+                        ends: "2026-08-01T00:00:00Z".parse().unwrap(),
+                        renew: false,
+                    },
+                ],
                 unchanged: vec![],
                 skipped: vec![Skipped {
                     user: "heidi@contoso.com".to_string(),
@@ -227,8 +260,17 @@ fn assert_lists_everything(body: &str, html: bool) {
         "Security Reader",
         "eligible (PIM)",
         "grace@contoso.com",
+        "ivan@contoso.com",
+        "renewed",
+        "judy@contoso.com",
+        "grant held back: the PIM setting \"Require Azure Multi-Factor Authentication on eligible assignment\" cannot be met",
+        "remove MultiFactorAuthentication from Enablement_Admin_Eligibility",
         "heidi@contoso.com",
         "disabled in AD",
+        // upcoming expirations: kim's (not renewed by this run)
+        "Upcoming expirations",
+        "2026-08-01",
+        "kim@contoso.com",
         "erin@contoso.com",
         "frank@contoso.com",
         // unmapped
@@ -252,6 +294,8 @@ fn render_lists_every_step_and_change() {
     let (text, html) = render(&report());
     assert!(text.starts_with("RoleSync: 3 granted, 1 revoked, 1 failed\n"));
     assert_lists_everything(&text, false);
+    // An expiration this run renews is not listed as upcoming.
+    assert!(!text.contains("2026-03-10"), "{text}");
     assert_lists_everything(&html, true);
 }
 

@@ -1,14 +1,14 @@
 //! Human-readable console output: the plan per role, the run's outcome, and check lines.
 
 use rolesync_core::checks::CheckLine;
-use rolesync_core::plan::{ChangeReason, MatchedBy, Plan, RolePlan, UntouchedReason};
+use rolesync_core::plan::{Action, ChangeReason, MatchedBy, Plan, RolePlan, UntouchedReason};
 use rolesync_core::report::{RoleReport, RunReport};
 use rolesync_core::tenant::AssignmentKind;
 use rolesync_core::traits::ChangeOutcome;
 use std::fmt::Write;
 
-fn reason(r: &ChangeReason) -> &'static str {
-    match r {
+fn reason(r: &ChangeReason) -> String {
+    let words = match r {
         ChangeReason::MemberOfGroup {
             matched_by: MatchedBy::SourceAnchor,
         } => "member of the group (matched by source anchor)",
@@ -20,7 +20,9 @@ fn reason(r: &ChangeReason) -> &'static str {
         } => "member of the group (matched by UPN)",
         ChangeReason::NotInGroup => "no longer a member of the group",
         ChangeReason::DisabledInAd => "disabled in Active Directory",
-    }
+        ChangeReason::EndsSoon { ends } => return format!("ends on {}", ends.format("%Y-%m-%d")),
+    };
+    words.to_string()
 }
 
 fn untouched(r: UntouchedReason) -> &'static str {
@@ -53,8 +55,12 @@ pub fn plan(p: &Plan, report: &RunReport) -> String {
 }
 
 /// ` [done]`, ` [FAILED …]` or nothing, for a change of `user` in a role's report.
-fn result(rr: Option<&RoleReport>, user: &str, grant: bool) -> String {
-    let items = rr.map(|x| if grant { &x.grants } else { &x.revokes });
+fn result(rr: Option<&RoleReport>, user: &str, action: Action) -> String {
+    let items = rr.map(|x| match action {
+        Action::Grant => &x.grants,
+        Action::Renew => &x.renewals,
+        Action::Revoke => &x.revokes,
+    });
     let found = items.and_then(|i| i.iter().find(|i| i.user == user));
     match found.and_then(|i| i.outcome.clone()) {
         Some(ChangeOutcome::Done) => "  [done]".to_string(),
@@ -64,7 +70,8 @@ fn result(rr: Option<&RoleReport>, user: &str, grant: bool) -> String {
     }
 }
 
-/// One role: its groups, then a line per grant, revoke, kept, skipped and untouched member.
+/// One role: its groups, its PIM settings, then a line per grant, renewal, revoke, held change,
+/// kept, skipped and untouched member.
 fn role(o: &mut String, r: &RolePlan, rr: Option<&RoleReport>) {
     let kind = match r.kind {
         AssignmentKind::Active => "active",
@@ -76,17 +83,54 @@ fn role(o: &mut String, r: &RolePlan, rr: Option<&RoleReport>) {
         .map(|g| g.first_rdn_value().to_string())
         .collect();
     let _ = writeln!(o, "\n{} ({kind}) ← {}", r.role_name, groups.join(", "));
-    for (sign, list, grant) in [
-        ("+ grant ", &r.grants, true),
-        ("- revoke", &r.revokes, false),
+    pim(o, r);
+    for (sign, list, action) in [
+        ("+ grant ", &r.grants, Action::Grant),
+        ("↻ renew ", &r.renewals, Action::Renew),
+        ("- revoke", &r.revokes, Action::Revoke),
     ] {
         for c in list {
-            let res = result(rr, &c.user, grant);
+            let res = result(rr, &c.user, action);
             let _ = writeln!(o, "  {sign}   {:<40} {}{res}", c.user, reason(&c.reason));
         }
     }
+    members(o, r);
+}
+
+/// The PIM settings that apply to a role, and what they hold back.
+fn pim(o: &mut String, r: &RolePlan) {
+    let Some(pim) = &r.pim else { return };
+    for rule in &pim.rules {
+        let mark = if rule.ok { "✓" } else { "✗" };
+        let _ = writeln!(o, "  PIM {mark} {}: {}", rule.setting, rule.detail);
+    }
+    if let Some(h) = &pim.hold {
+        let _ = writeln!(o, "  PIM ✗ {}\n        fix: {}", h.message, h.fix);
+    }
+    for c in &r.held {
+        let what = match c.action {
+            Action::Grant => "grant",
+            Action::Renew => "renew",
+            Action::Revoke => "revoke",
+        };
+        let _ = writeln!(
+            o,
+            "  ! held     {:<40} {what} not attempted: PIM settings (see above)",
+            c.user
+        );
+    }
+}
+
+/// The role's kept, skipped and untouched members.
+fn members(o: &mut String, r: &RolePlan) {
     for u in &r.unchanged {
-        let _ = writeln!(o, "  = keep     {u}");
+        let ends = r
+            .expirations
+            .iter()
+            .find(|x| &x.user == u && !x.renew)
+            .map(|x| format!("  (ends on {})", x.ends.format("%Y-%m-%d")))
+            .unwrap_or_default();
+        let _ = writeln!(o, "  = keep     {u}{ends}");
     }
     for s in &r.skipped {
         let _ = writeln!(o, "  ~ skip     {:<40} {}", s.user, s.message);
@@ -123,9 +167,12 @@ fn rest(o: &mut String, p: &Plan) {
     let s = p.summary;
     let _ = writeln!(
         o,
-        "\n{} role(s): {} to grant, {} to revoke, {} unchanged, {} skipped, {} left alone, {} unmapped group(s)",
-        s.roles, s.grants, s.revokes, s.unchanged, s.skipped, s.untouched, s.unmapped_groups
+        "\n{} role(s): {} to grant, {} to renew, {} to revoke, {} unchanged, {} skipped, {} left alone, {} unmapped group(s)",
+        s.roles, s.grants, s.renewals, s.revokes, s.unchanged, s.skipped, s.untouched, s.unmapped_groups
     );
+    if s.held > 0 {
+        let _ = writeln!(o, "{} change(s) held back by PIM settings", s.held);
+    }
 }
 
 /// The outcome line and where the report went.

@@ -18,7 +18,9 @@ function roleCard(role: RolePlan, match: Match) {
     if (roleHit || match(user, why, kind)) rows.push(h("tr", { "data-kind": kind }, h("td", {}, h(`span.tag.${kind}` as "span", {}, kind)), h("td.user", {}, user), h("td", {}, why)));
   };
   role.grants.forEach((c) => row("grant", c.user, changeReason(c.reason)));
+  role.renewals.forEach((c) => row("renew", c.user, changeReason(c.reason)));
   role.revokes.forEach((c) => row("revoke", c.user, changeReason(c.reason)));
+  role.held.forEach((c) => row("held", c.user, `${c.action} held back: ${role.pim?.hold?.message ?? "PIM settings"}`));
   role.skipped.forEach((k) => row("skipped", k.user, k.message));
   role.unchanged.forEach((u) => row("unchanged", u, "already holds the role"));
   role.untouched.forEach((u) => row("untouched", u.principal, UNTOUCHED[u.reason]));
@@ -78,7 +80,7 @@ function stops(plan: Plan) {
 }
 
 function applyButton(plan: Plan) {
-  const pending = plan.summary.grants + plan.summary.revokes;
+  const pending = plan.summary.grants + plan.summary.renewals + plan.summary.revokes;
   const confirmForce = plan.stops.length > 0 && plan.stops.every((x) => x.overridable);
   const blocked = plan.stops.some((x) => !x.overridable);
   return h(

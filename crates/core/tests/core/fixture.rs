@@ -99,6 +99,7 @@ pub fn assigned(role_name: &str, p: Principal, kind: AssignmentKind) -> RoleAssi
         principal: p,
         kind,
         origin: AssignmentOrigin::Assigned,
+        end: None,
     }
 }
 
@@ -151,6 +152,7 @@ pub fn tenant(users: Vec<EntraUser>, assignments: Vec<RoleAssignment>) -> Tenant
         roles: roles(),
         assignments,
         users,
+        ..TenantSnapshot::default()
     }
 }
 
@@ -159,6 +161,7 @@ pub fn tenant_state(users: Vec<EntraUser>, assignments: Vec<RoleAssignment>) -> 
         roles: roles(),
         users,
         assignments,
+        pim: Vec::new(),
     }
 }
 

@@ -5,4 +5,5 @@ mod fixture;
 
 mod engine;
 mod golden;
+mod pim;
 mod planner;

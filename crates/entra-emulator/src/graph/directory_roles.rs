@@ -158,7 +158,7 @@ pub(crate) fn add_member(rq: &Rq<'_>) -> GraphResponse {
     if st.principal(&member).is_none() {
         return GraphResponse::not_found(&member);
     }
-    match st.add_assignment(&member, &role_id, "/", AssignmentKind::Assigned, None) {
+    match st.add_assignment(&member, &role_id, "/", AssignmentKind::Assigned, crate::state::Span::permanent(rq.ctx.clock.now())) {
         Some(_) => GraphResponse::empty(204),
         None => GraphResponse::bad_request("One or more added object references already exist for the following modified properties: 'members'."),
     }

@@ -7,6 +7,7 @@ mod directory_roles;
 mod objects;
 pub(crate) mod odata;
 mod pim;
+mod policies;
 mod role_assignments;
 mod role_definitions;
 mod users;
@@ -188,6 +189,14 @@ const ASCHED_READ: &[&str] = &[
     "RoleManagement.ReadWrite.Directory",
     "RoleManagement.Read.All",
 ];
+/// Reading PIM role settings ("List roleManagementPolicyAssignments", permissions table).
+const POLICY_READ: &[&str] = &[
+    "RoleManagementPolicy.Read.Directory",
+    "RoleManagement.Read.Directory",
+    "RoleManagement.Read.All",
+    "RoleManagementPolicy.ReadWrite.Directory",
+    "RoleManagement.ReadWrite.Directory",
+];
 const DIR_READ: &[&str] = &[
     "Directory.Read.All",
     "Directory.ReadWrite.All",
@@ -217,6 +226,10 @@ enum Handler {
     DirectoryRoleMembers,
     DirectoryRoleMemberRef,
     DirectoryRoleMemberDelete,
+    PolicyAssignments,
+    PolicyAssignment,
+    Policies,
+    Policy,
 }
 
 /// Finds the handler and the methods it allows.
@@ -249,6 +262,12 @@ fn route(segs: &[String]) -> Option<(Handler, &'static [&'static str])> {
         ["directoryroles", _, "members"] => (DirectoryRoleMembers, &["GET"]),
         ["directoryroles", _, "members", "$ref"] => (DirectoryRoleMemberRef, &["POST"]),
         ["directoryroles", _, "members", _, "$ref"] => (DirectoryRoleMemberDelete, &["DELETE"]),
+        ["policies", "rolemanagementpolicyassignments"] => (PolicyAssignments, &["GET"]),
+        ["policies", "rolemanagementpolicyassignments", _] => (PolicyAssignment, &["GET"]),
+        ["policies", "rolemanagementpolicies"] => (Policies, &["GET"]),
+        ["policies", "rolemanagementpolicies", _]
+        | ["policies", "rolemanagementpolicies", _, "rules"]
+        | ["policies", "rolemanagementpolicies", _, "rules", _] => (Policy, &["GET"]),
         _ => return None,
     })
 }
@@ -273,6 +292,7 @@ fn permissions(h: Handler, method: &str) -> &'static [&'static str] {
         | DirectoryRoleMembers
         | DirectoryRoleMemberRef
         | DirectoryRoleMemberDelete => ROLE_WRITE,
+        PolicyAssignments | PolicyAssignment | Policies | Policy => POLICY_READ,
     }
 }
 
@@ -532,6 +552,8 @@ async fn run(
     if !token.has_any(permissions(handler, &method)) {
         return respond(GraphResponse::denied());
     }
+    // Schedules start and end with the emulator's clock.
+    crate::server::lock(&ctx.state).settle(ctx.clock.now());
     let rq = Rq {
         ctx,
         req,
@@ -569,6 +591,10 @@ async fn run(
         DirectoryRoleMembers => directory_roles::members(&rq),
         DirectoryRoleMemberRef => directory_roles::add_member(&rq),
         DirectoryRoleMemberDelete => directory_roles::remove_member(&rq),
+        PolicyAssignments => policies::list_assignments(&rq),
+        PolicyAssignment => policies::get_assignment(&rq),
+        Policies => policies::list_policies(&rq),
+        Policy => policies::get_policy(&rq),
     };
     let committed = write && resp.is_success() && handler != GetByIds;
     if committed {

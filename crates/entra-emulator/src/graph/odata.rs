@@ -20,6 +20,8 @@ pub(crate) struct QueryOptions {
     pub expand: Option<Vec<String>>,
     /// `$select` nested in an expansion, `principal($select=id,displayName)`, by property.
     pub expand_select: Vec<(String, Vec<String>)>,
+    /// `$expand` nested in an expansion, `policy($expand=rules)`, by property.
+    pub expand_nested: Vec<(String, Vec<String>)>,
     pub orderby: Option<(String, bool)>,
     pub search: Option<String>,
     /// The original pairs, for building `@odata.nextLink`.
@@ -78,6 +80,12 @@ impl QueryOptions {
                         if let Some(inner) = nested {
                             for opt in inner.split(';').filter(|o| !o.trim().is_empty()) {
                                 match opt.split_once('=') {
+                                    Some((k, list)) if k.trim().eq_ignore_ascii_case("$expand") => {
+                                        q.expand_nested.push((
+                                            name.clone(),
+                                            split_top_level(list),
+                                        ));
+                                    }
                                     Some((k, list)) if k.trim().eq_ignore_ascii_case("$select") => {
                                         q.expand_select.push((
                                             name.clone(),
@@ -90,7 +98,7 @@ impl QueryOptions {
                                     _ => {
                                         return Err((
                                             "BadRequest",
-                                            format!("The query option '{}' inside $expand is not supported by the emulator; only $select is.", opt.trim()),
+                                            format!("The query option '{}' inside $expand is not supported by the emulator; only $select and $expand are.", opt.trim()),
                                         ))
                                     }
                                 }
@@ -124,6 +132,14 @@ impl QueryOptions {
     /// The `$select` nested in the expansion of `nav`, if any.
     pub fn expand_select(&self, nav: &str) -> Option<&[String]> {
         self.expand_select
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(nav))
+            .map(|(_, s)| s.as_slice())
+    }
+
+    /// The `$expand` nested in the expansion of `nav`, if any.
+    pub fn expand_nested(&self, nav: &str) -> Option<&[String]> {
+        self.expand_nested
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(nav))
             .map(|(_, s)| s.as_slice())

@@ -6,13 +6,26 @@
 //! `unifiedRoleAssignmentSchedule` and their instances ("PIM for Microsoft Entra roles APIs",
 //! <https://learn.microsoft.com/graph/api/resources/privilegedidentitymanagementv3-overview>).
 //! Request ids are GUIDs, as in Microsoft's examples.
+//!
+//! Requests are checked against the role's PIM settings ([`crate::role_policy`]); their
+//! schedules are honoured ([`crate::schedules`]): a later start is provisioned but not active yet,
+//! an end ends it, `afterDuration` is answered as given. `adminExtend` changes the schedule of an
+//! eligibility or assignment in force ("For administrators to extend expiring role
+//! eligibilities"), `adminRenew` brings back one that has expired ("to renew expired
+//! eligibilities") — the action list of "Create roleEligibilityScheduleRequest"
+//! (<https://learn.microsoft.com/graph/api/rbacapplication-post-roleeligibilityschedulerequests>).
+//! `isValidationOnly` checks everything and changes nothing ("Determines whether the call is a
+//! validation or an actual call", same page). A tenant without PIM licence answers
+//! `AadPremiumLicenseRequired` ([`licensed`]).
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
 use super::role_assignments::{check_expand, expand};
 use super::{check_filter, collection, GraphResponse, Rq};
-use crate::state::{AssignmentKind, Eligibility};
+use crate::role_policy::{failed_rules, Caller, Level, RequestFacts};
+use crate::schedules::{schedule_from, Expiration, Schedule};
+use crate::state::{AssignmentKind, Eligibility, Span};
 
 const ACTIONS: &[&str] = &[
     "adminAssign",
@@ -44,61 +57,36 @@ fn missing() -> GraphResponse {
     )
 }
 
-/// Parses an ISO 8601 duration of the forms PnD, PTnH, PTnM, PTnS, PnDTnH...
-fn parse_duration(s: &str) -> Option<Duration> {
-    let s = s.strip_prefix('P')?;
-    let (days, time) = match s.split_once('T') {
-        Some((d, t)) => (d, t),
-        None => (s, ""),
-    };
-    let mut total = Duration::zero();
-    if let Some(d) = days.strip_suffix('D') {
-        total += Duration::days(d.parse().ok()?);
-    } else if !days.is_empty() {
-        return None;
+/// A tenant without Microsoft Entra ID P2 or Microsoft Entra ID Governance has no PIM
+/// ("Microsoft Entra ID Governance licensing fundamentals", entra-docs
+/// `includes/licensing-governance.md`: Privileged Identity Management needs one of them). The
+/// error as the PIM service answers it — 400 `AadPremiumLicenseRequired` "The tenant needs an AAD
+/// Premium 2 license." — is quoted in JulianHayward/Azure-MG-Sub-Governance-Reporting issue 114
+/// and microsoft/EntraExporter issue 61.
+pub(crate) fn licensed(rq: &Rq<'_>) -> Result<(), GraphResponse> {
+    if crate::server::lock(&rq.ctx.state).without_pim_license {
+        return Err(GraphResponse::error(
+            400,
+            "AadPremiumLicenseRequired",
+            "The tenant needs an AAD Premium 2 license.",
+        ));
     }
-    let mut num = String::new();
-    for c in time.chars() {
-        match c {
-            '0'..='9' | '.' => num.push(c),
-            'H' => total += Duration::hours(num.parse().ok()?),
-            'M' => total += Duration::minutes(num.parse().ok()?),
-            'S' => total += Duration::seconds(num.parse::<f64>().ok()? as i64),
-            _ => return None,
-        }
-        if c.is_ascii_alphabetic() {
-            num.clear();
-        }
-    }
-    Some(total)
+    Ok(())
 }
 
-/// End of a schedule from `scheduleInfo.expiration`.
-fn schedule_end(
-    body: &Value,
-    start: DateTime<Utc>,
-) -> Result<Option<DateTime<Utc>>, GraphResponse> {
-    let exp = &body["scheduleInfo"]["expiration"];
-    match exp.get("type").and_then(Value::as_str).unwrap_or("noExpiration") {
-        "noExpiration" => Ok(None),
-        "afterDateTime" => exp
-            .get("endDateTime")
-            .and_then(Value::as_str)
-            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-            .map(|d| Some(d.with_timezone(&Utc)))
-            .ok_or_else(|| GraphResponse::bad_request("Invalid value specified for property 'endDateTime' of resource 'expirationPattern'.")),
-        "afterDuration" => exp
-            .get("duration")
-            .and_then(Value::as_str)
-            .and_then(parse_duration)
-            .map(|d| Some(start + d))
-            .ok_or_else(|| GraphResponse::bad_request("Invalid value specified for property 'duration' of resource 'expirationPattern'.")),
-        other => Err(GraphResponse::bad_request(format!("Invalid expiration type '{other}'."))),
-    }
+/// A request that breaks the role's PIM settings: 400
+/// `RoleAssignmentRequestPolicyValidationFailed` naming the rules (see [`crate::role_policy`]).
+fn policy_failed(rules: &[&str]) -> GraphResponse {
+    let list: Vec<String> = rules.iter().map(|r| format!("\"{r}\"")).collect();
+    GraphResponse::error(
+        400,
+        "RoleAssignmentRequestPolicyValidationFailed",
+        format!("The following policy rules failed: [{}]", list.join(",")),
+    )
 }
 
 fn fmt(d: &DateTime<Utc>) -> String {
-    d.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    crate::schedules::fmt(d)
 }
 
 struct Parsed {
@@ -107,6 +95,9 @@ struct Parsed {
     role: String,
     scope: String,
     body: Value,
+    schedule: Schedule,
+    /// `isValidationOnly`: check everything, change nothing.
+    validation_only: bool,
 }
 
 fn parse(rq: &Rq<'_>, kind: &str) -> Result<Parsed, GraphResponse> {
@@ -139,12 +130,24 @@ fn parse(rq: &Rq<'_>, kind: &str) -> Result<Parsed, GraphResponse> {
     if action.starts_with("admin") && action != "adminRemove" {
         super::role_assignments::assignable(&st, &principal, &scope)?;
     }
+    drop(st);
+    let schedule = if action == "adminRemove" || action == "selfDeactivate" {
+        crate::schedules::Schedule {
+            start: rq.ctx.clock.now(),
+            expiration: Expiration::Never,
+        }
+    } else {
+        schedule_from(&body, rq.ctx.clock.now()).map_err(GraphResponse::bad_request)?
+    };
+    let validation_only = body["isValidationOnly"].as_bool().unwrap_or(false);
     Ok(Parsed {
         action,
         principal,
         role,
         scope,
         body,
+        schedule,
+        validation_only,
     })
 }
 
@@ -159,7 +162,11 @@ pub(crate) enum Kind {
 
 /// Keeps a created request (201) for `GET …ScheduleRequests`; passes the response on.
 fn keep(rq: &Rq<'_>, kind: Kind, resp: GraphResponse) -> GraphResponse {
-    if resp.status == 201 {
+    let validation = resp
+        .body
+        .as_ref()
+        .is_some_and(|b| b["isValidationOnly"] == true);
+    if resp.status == 201 && !validation {
         if let Some(mut stored) = resp.body.clone() {
             if let Value::Object(m) = &mut stored {
                 m.remove("@odata.context");
@@ -197,7 +204,8 @@ pub(crate) fn list_requests(rq: &Rq<'_>, kind: Kind) -> GraphResponse {
             "unifiedRoleAssignmentScheduleRequest",
         ),
     };
-    if let Err(e) = check_filter(rq, REQUEST_FILTERABLE, type_name, true)
+    if let Err(e) = licensed(rq)
+        .and_then(|_| check_filter(rq, REQUEST_FILTERABLE, type_name, true))
         .and_then(|_| check_expand(rq, type_name))
     {
         return e;
@@ -230,18 +238,27 @@ pub(crate) fn list_requests(rq: &Rq<'_>, kind: Kind) -> GraphResponse {
     )
 }
 
-fn schedule_info(start: &DateTime<Utc>, end: Option<&DateTime<Utc>>) -> Value {
-    let expiration = match end {
-        None => json!({"type": "noExpiration", "endDateTime": null, "duration": null}),
-        Some(e) => json!({"type": "afterDateTime", "endDateTime": fmt(e), "duration": null}),
+/// A schedule's `scheduleInfo`: its start and its expiration as the request gave it.
+fn schedule_info(
+    start: &DateTime<Utc>,
+    end: Option<&DateTime<Utc>>,
+    duration: Option<&str>,
+) -> Value {
+    let expiration = match (duration, end) {
+        (Some(d), _) => json!({"type": "afterDuration", "endDateTime": null, "duration": d}),
+        (None, None) => json!({"type": "noExpiration", "endDateTime": null, "duration": null}),
+        (None, Some(e)) => {
+            json!({"type": "afterDateTime", "endDateTime": fmt(e), "duration": null})
+        }
     };
     json!({"startDateTime": fmt(start), "recurrence": null, "expiration": expiration})
 }
 
-/// `GET …/roleEligibilitySchedules`.
+/// `GET …/roleEligibilitySchedules`: eligibilities in force and those whose start lies ahead.
 pub(crate) fn eligibility_schedules(rq: &Rq<'_>) -> GraphResponse {
     let type_name = "unifiedRoleEligibilitySchedule";
-    if let Err(e) = check_filter(rq, INSTANCE_FILTERABLE, type_name, true)
+    if let Err(e) = licensed(rq)
+        .and_then(|_| check_filter(rq, INSTANCE_FILTERABLE, type_name, true))
         .and_then(|_| check_expand(rq, type_name))
     {
         return e;
@@ -250,6 +267,7 @@ pub(crate) fn eligibility_schedules(rq: &Rq<'_>) -> GraphResponse {
     let items: Vec<Value> = st
         .eligibilities
         .iter()
+        .chain(&st.pending_eligibilities)
         .filter_map(|e| {
             let v = json!({
                 "id": e.id,
@@ -262,7 +280,7 @@ pub(crate) fn eligibility_schedules(rq: &Rq<'_>) -> GraphResponse {
                 "modifiedDateTime": null,
                 "status": "Provisioned",
                 "memberType": "Direct",
-                "scheduleInfo": schedule_info(&e.start, e.end.as_ref()),
+                "scheduleInfo": schedule_info(&e.start, e.end.as_ref(), e.duration.as_deref()),
             });
             let keep = rq.q.filter.as_ref().is_none_or(|f| f.eval(&v, &[]));
             keep.then(|| expand(rq, &st, v, &e.principal_id, &e.role_definition_id))
@@ -273,10 +291,12 @@ pub(crate) fn eligibility_schedules(rq: &Rq<'_>) -> GraphResponse {
     collection(rq, items, rq.context(entity), &format!("/{entity}"), 100)
 }
 
-/// `GET …/roleAssignmentSchedules`: permanent and PIM-activated active assignments.
+/// `GET …/roleAssignmentSchedules`: permanent, time-bound and PIM-activated active assignments
+/// in force, and those whose start lies ahead.
 pub(crate) fn assignment_schedules(rq: &Rq<'_>) -> GraphResponse {
     let type_name = "unifiedRoleAssignmentSchedule";
-    if let Err(e) = check_filter(rq, INSTANCE_FILTERABLE, type_name, true)
+    if let Err(e) = licensed(rq)
+        .and_then(|_| check_filter(rq, INSTANCE_FILTERABLE, type_name, true))
         .and_then(|_| check_expand(rq, type_name))
     {
         return e;
@@ -285,6 +305,7 @@ pub(crate) fn assignment_schedules(rq: &Rq<'_>) -> GraphResponse {
     let items: Vec<Value> = st
         .assignments
         .iter()
+        .chain(&st.pending_assignments)
         .filter_map(|a| {
             let activated = a.kind == AssignmentKind::Activated;
             let v = json!({
@@ -299,7 +320,7 @@ pub(crate) fn assignment_schedules(rq: &Rq<'_>) -> GraphResponse {
                 "status": "Provisioned",
                 "assignmentType": if activated { "Activated" } else { "Assigned" },
                 "memberType": "Direct",
-                "scheduleInfo": schedule_info(&a.start, a.end.as_ref()),
+                "scheduleInfo": schedule_info(&a.start, a.end.as_ref(), a.duration.as_deref()),
             });
             let keep = rq.q.filter.as_ref().is_none_or(|f| f.eval(&v, &[]));
             keep.then(|| expand(rq, &st, v, &a.principal_id, &a.role_definition_id))
@@ -310,20 +331,26 @@ pub(crate) fn assignment_schedules(rq: &Rq<'_>) -> GraphResponse {
     collection(rq, items, rq.context(entity), &format!("/{entity}"), 100)
 }
 
+/// The request as Graph answers it: `scheduleInfo` and `ticketInfo` as given, the schedule it
+/// made or changed in `targetScheduleId`.
 fn request_json(
     rq: &Rq<'_>,
     entity: &str,
     p: &Parsed,
     status: &str,
-    target: &str,
-    start: DateTime<Utc>,
-    end: Option<DateTime<Utc>>,
+    target: Option<&str>,
 ) -> Value {
     let now = rq.ctx.clock.now();
-    let expiration = match end {
-        None => json!({"type": "noExpiration", "endDateTime": null, "duration": null}),
-        Some(e) => json!({"type": "afterDateTime", "endDateTime": fmt(&e), "duration": null}),
+    let schedule = if p.action == "adminRemove" || p.action == "selfDeactivate" {
+        Value::Null
+    } else {
+        json!({
+            "startDateTime": fmt(&p.schedule.start),
+            "recurrence": null,
+            "expiration": p.schedule.expiration.to_json(),
+        })
     };
+    let ticket = &p.body["ticketInfo"];
     json!({
         "@odata.context": rq.context(&format!("roleManagement/directory/{entity}/$entity")),
         "id": uuid::Uuid::new_v4().to_string(),
@@ -337,12 +364,15 @@ fn request_json(
         "roleDefinitionId": p.role,
         "directoryScopeId": p.scope,
         "appScopeId": null,
-        "isValidationOnly": false,
+        "isValidationOnly": p.validation_only,
         "targetScheduleId": target,
         "justification": p.body.get("justification").cloned().unwrap_or(Value::Null),
         "createdBy": {"application": null, "device": null, "user": {"displayName": null, "id": rq.token.user_oid}},
-        "scheduleInfo": {"startDateTime": fmt(&start), "recurrence": null, "expiration": expiration},
-        "ticketInfo": {"ticketNumber": null, "ticketSystem": null},
+        "scheduleInfo": schedule,
+        "ticketInfo": {
+            "ticketNumber": ticket.get("ticketNumber").cloned().unwrap_or(Value::Null),
+            "ticketSystem": ticket.get("ticketSystem").cloned().unwrap_or(Value::Null),
+        },
     })
 }
 
@@ -358,6 +388,42 @@ fn admin_guard(rq: &Rq<'_>, action: &str) -> Result<(), GraphResponse> {
     Ok(())
 }
 
+/// Checks the request against the role's PIM settings ([`crate::role_policy`]).
+fn check_rules(rq: &Rq<'_>, p: &Parsed, level: Level) -> Result<(), GraphResponse> {
+    let caller = if p.action.starts_with("self") {
+        Caller::EndUser
+    } else {
+        Caller::Admin
+    };
+    let text = |v: &Value| v.as_str().is_some_and(|s| !s.trim().is_empty());
+    let facts = RequestFacts {
+        start: p.schedule.start,
+        end: p.schedule.end(),
+        justification: text(&p.body["justification"]),
+        ticket: text(&p.body["ticketInfo"]["ticketNumber"]),
+        mfa: rq.token.mfa,
+    };
+    let rules = crate::server::lock(&rq.ctx.state).role_rules(&p.role);
+    let failed = failed_rules(&rules, level, caller, &facts);
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(policy_failed(&failed))
+    }
+}
+
+/// The answer to an accepted request: 201 with the request, status `Provisioned`, or
+/// `ScheduleCreated` when the schedule starts later (the emulator's choice among Graph's request
+/// statuses).
+fn accepted(rq: &Rq<'_>, entity: &str, p: &Parsed, target: &str) -> GraphResponse {
+    let status = if p.schedule.start > rq.ctx.clock.now() {
+        "ScheduleCreated"
+    } else {
+        "Provisioned"
+    };
+    GraphResponse::json(201, request_json(rq, entity, p, status, Some(target)))
+}
+
 /// `POST .../roleEligibilityScheduleRequests`.
 pub(crate) fn eligibility_request(rq: &Rq<'_>) -> GraphResponse {
     keep(rq, Kind::Eligibility, eligibility_change(rq))
@@ -365,7 +431,7 @@ pub(crate) fn eligibility_request(rq: &Rq<'_>) -> GraphResponse {
 
 fn eligibility_change(rq: &Rq<'_>) -> GraphResponse {
     let entity = "roleEligibilityScheduleRequests";
-    let p = match parse(rq, "UnifiedRoleEligibilityScheduleRequest") {
+    let p = match licensed(rq).and_then(|_| parse(rq, "UnifiedRoleEligibilityScheduleRequest")) {
         Ok(p) => p,
         Err(e) => return e,
     };
@@ -373,52 +439,118 @@ fn eligibility_change(rq: &Rq<'_>) -> GraphResponse {
         return e;
     }
     let now = rq.ctx.clock.now();
-    let end = match schedule_end(&p.body, now) {
-        Ok(e) => e,
-        Err(e) => return e,
-    };
     let mut st = crate::server::lock(&rq.ctx.state);
-    let existing = st
-        .find_eligibility(&p.principal, &p.role, &p.scope)
+    let same = |e: &Eligibility| {
+        e.principal_id == p.principal
+            && e.role_definition_id == p.role
+            && e.directory_scope_id == p.scope
+    };
+    let current = st
+        .eligibilities
+        .iter()
+        .chain(&st.pending_eligibilities)
+        .find(|e| same(e))
         .map(|e| e.id.clone());
+    let expired = st
+        .expired_eligibilities
+        .iter()
+        .find(|e| same(e))
+        .map(|e| e.id.clone());
+    let checked = |st: std::sync::MutexGuard<'_, crate::state::TenantState>| {
+        drop(st);
+        check_rules(rq, &p, Level::Eligibility)
+    };
     match p.action.as_str() {
-        "adminAssign" => {
-            if existing.is_some() {
+        "adminAssign" | "adminRenew" => {
+            // adminRenew brings back an eligibility that has expired (kept 30 days).
+            if current.is_some() {
                 return exists();
             }
-            let id = uuid::Uuid::new_v4().to_string();
-            st.eligibilities.push(Eligibility {
-                id: id.clone(),
-                principal_id: p.principal.clone(),
-                role_definition_id: p.role.clone(),
-                directory_scope_id: p.scope.clone(),
-                start: now,
-                end,
-            });
-            GraphResponse::json(
-                201,
-                request_json(rq, entity, &p, "Provisioned", &id, now, end),
-            )
+            if p.action == "adminRenew" && expired.is_none() {
+                return missing();
+            }
+            if let Err(e) = checked(st) {
+                return e;
+            }
+            if p.validation_only {
+                return accepted(rq, entity, &p, &expired.unwrap_or_default());
+            }
+            let mut st = crate::server::lock(&rq.ctx.state);
+            if current_eligibility(&st, &p).is_some() {
+                return exists();
+            }
+            let id = match &expired {
+                Some(id) => {
+                    st.expired_eligibilities.retain(|e| &e.id != id);
+                    id.clone()
+                }
+                None => uuid::Uuid::new_v4().to_string(),
+            };
+            st.place_eligibility(
+                Eligibility {
+                    id: id.clone(),
+                    principal_id: p.principal.clone(),
+                    role_definition_id: p.role.clone(),
+                    directory_scope_id: p.scope.clone(),
+                    start: p.schedule.start,
+                    end: p.schedule.end(),
+                    duration: p.schedule.duration(),
+                },
+                now,
+            );
+            drop(st);
+            accepted(rq, entity, &p, &id)
         }
         "adminRemove" => {
-            let Some(id) = existing else { return missing() };
-            st.eligibilities.retain(|e| e.id != id);
-            GraphResponse::json(201, request_json(rq, entity, &p, "Revoked", &id, now, None))
-        }
-        "adminUpdate" | "adminExtend" | "adminRenew" => {
-            let Some(id) = existing else { return missing() };
-            if let Some(e) = st.eligibilities.iter_mut().find(|e| e.id == id) {
-                e.end = end;
+            let Some(id) = current else { return missing() };
+            if !p.validation_only {
+                st.eligibilities.retain(|e| e.id != id);
+                st.pending_eligibilities.retain(|e| e.id != id);
             }
-            GraphResponse::json(
-                201,
-                request_json(rq, entity, &p, "Provisioned", &id, now, end),
-            )
+            drop(st);
+            GraphResponse::json(201, request_json(rq, entity, &p, "Revoked", None))
+        }
+        "adminUpdate" | "adminExtend" => {
+            let Some(id) = current else { return missing() };
+            if let Err(e) = checked(st) {
+                return e;
+            }
+            if !p.validation_only {
+                let mut st = crate::server::lock(&rq.ctx.state);
+                let found = st
+                    .eligibilities
+                    .iter()
+                    .chain(&st.pending_eligibilities)
+                    .find(|e| e.id == id)
+                    .cloned();
+                let Some(mut e) = found else { return missing() };
+                st.eligibilities.retain(|x| x.id != id);
+                st.pending_eligibilities.retain(|x| x.id != id);
+                e.start = p.schedule.start;
+                e.end = p.schedule.end();
+                e.duration = p.schedule.duration();
+                st.place_eligibility(e, now);
+            }
+            accepted(rq, entity, &p, &id)
         }
         other => GraphResponse::bad_request(format!(
             "The action '{other}' is not supported for role eligibility schedule requests."
         )),
     }
+}
+
+fn current_eligibility<'a>(
+    st: &'a crate::state::TenantState,
+    p: &Parsed,
+) -> Option<&'a Eligibility> {
+    st.eligibilities
+        .iter()
+        .chain(&st.pending_eligibilities)
+        .find(|e| {
+            e.principal_id == p.principal
+                && e.role_definition_id == p.role
+                && e.directory_scope_id == p.scope
+        })
 }
 
 /// `POST .../roleAssignmentScheduleRequests`.
@@ -428,7 +560,7 @@ pub(crate) fn assignment_request(rq: &Rq<'_>) -> GraphResponse {
 
 fn assignment_change(rq: &Rq<'_>) -> GraphResponse {
     let entity = "roleAssignmentScheduleRequests";
-    let p = match parse(rq, "UnifiedRoleAssignmentScheduleRequest") {
+    let mut p = match licensed(rq).and_then(|_| parse(rq, "UnifiedRoleAssignmentScheduleRequest")) {
         Ok(p) => p,
         Err(e) => return e,
     };
@@ -436,49 +568,95 @@ fn assignment_change(rq: &Rq<'_>) -> GraphResponse {
         return e;
     }
     let now = rq.ctx.clock.now();
-    let end = match schedule_end(&p.body, now) {
-        Ok(e) => e,
-        Err(e) => return e,
+    let st = crate::server::lock(&rq.ctx.state);
+    let same = |a: &&crate::state::Assignment| {
+        a.principal_id == p.principal
+            && a.role_definition_id == p.role
+            && a.directory_scope_id == p.scope
     };
-    let mut st = crate::server::lock(&rq.ctx.state);
-    let existing = st
-        .find_assignment(&p.principal, &p.role, &p.scope)
+    let current = st
+        .assignments
+        .iter()
+        .chain(&st.pending_assignments)
+        .find(same)
         .map(|a| (a.id.clone(), a.kind));
+    let expired = st
+        .expired_assignments
+        .iter()
+        .find(same)
+        .filter(|a| a.kind == AssignmentKind::Assigned)
+        .map(|a| a.id.clone());
+    let eligible = st
+        .find_eligibility(&p.principal, &p.role, &p.scope)
+        .is_some();
+    drop(st);
+    let span = |p: &Parsed| Span {
+        start: p.schedule.start,
+        end: p.schedule.end(),
+        duration: p.schedule.duration(),
+        now,
+    };
     match p.action.as_str() {
-        "adminAssign" => {
-            if existing.is_some() {
+        "adminAssign" | "adminRenew" => {
+            if current.is_some() {
                 return exists();
+            }
+            if p.action == "adminRenew" && expired.is_none() {
+                return missing();
+            }
+            if let Err(e) = check_rules(rq, &p, Level::Assignment) {
+                return e;
+            }
+            if p.validation_only {
+                return accepted(rq, entity, &p, &expired.unwrap_or_default());
+            }
+            let mut st = crate::server::lock(&rq.ctx.state);
+            if let Some(id) = &expired {
+                st.expired_assignments.retain(|a| &a.id != id);
             }
             match st.add_assignment(
                 &p.principal,
                 &p.role,
                 &p.scope,
                 AssignmentKind::Assigned,
-                end,
+                span(&p),
             ) {
-                Some(a) => GraphResponse::json(
-                    201,
-                    request_json(rq, entity, &p, "Provisioned", &a.id, now, end),
-                ),
+                Some(a) => {
+                    drop(st);
+                    accepted(rq, entity, &p, &a.id)
+                }
                 None => exists(),
             }
         }
-        "adminRemove" => match existing {
+        "adminRemove" => match current {
             Some((id, AssignmentKind::Assigned)) => {
-                st.remove_assignment(&id);
-                GraphResponse::json(201, request_json(rq, entity, &p, "Revoked", &id, now, None))
+                if !p.validation_only {
+                    let mut st = crate::server::lock(&rq.ctx.state);
+                    st.remove_assignment(&id);
+                    st.pending_assignments.retain(|a| a.id != id);
+                }
+                GraphResponse::json(201, request_json(rq, entity, &p, "Revoked", None))
             }
             _ => missing(),
         },
-        "adminUpdate" | "adminExtend" | "adminRenew" => match existing {
+        "adminUpdate" | "adminExtend" => match current {
             Some((id, AssignmentKind::Assigned)) => {
-                if let Some(a) = st.assignments.iter_mut().find(|a| a.id == id) {
-                    a.end = end;
+                if let Err(e) = check_rules(rq, &p, Level::Assignment) {
+                    return e;
                 }
-                GraphResponse::json(
-                    201,
-                    request_json(rq, entity, &p, "Provisioned", &id, now, end),
-                )
+                if !p.validation_only {
+                    let mut st = crate::server::lock(&rq.ctx.state);
+                    let found = st.remove_assignment(&id).or_else(|| {
+                        let i = st.pending_assignments.iter().position(|a| a.id == id)?;
+                        Some(st.pending_assignments.remove(i))
+                    });
+                    let Some(mut a) = found else { return missing() };
+                    a.start = p.schedule.start;
+                    a.end = p.schedule.end();
+                    a.duration = p.schedule.duration();
+                    st.place_assignment(a, now);
+                }
+                accepted(rq, entity, &p, &id)
             }
             _ => missing(),
         },
@@ -486,31 +664,45 @@ fn assignment_change(rq: &Rq<'_>) -> GraphResponse {
             if rq.token.user_oid.as_deref() != Some(p.principal.as_str()) {
                 return GraphResponse::denied();
             }
-            if st
-                .find_eligibility(&p.principal, &p.role, &p.scope)
-                .is_none()
-            {
+            if !eligible {
                 return GraphResponse::error(
                     400,
                     "RoleEligibilityScheduleDoesNotExist",
                     "The Role eligibility schedule does not exist.",
                 );
             }
-            if existing.is_some() {
+            if current.is_some() {
                 return exists();
             }
-            let end = end.or(Some(now + Duration::hours(8)));
+            // No expiration asked: the role's maximum activation duration.
+            if p.schedule.expiration == Expiration::Never {
+                let rules = crate::server::lock(&rq.ctx.state).role_rules(&p.role);
+                let max = rules
+                    .iter()
+                    .find(|r| r["id"] == "Expiration_EndUser_Assignment")
+                    .and_then(|r| r["maximumDuration"].as_str())
+                    .and_then(|d| crate::schedules::parse_duration(d).map(|l| (d.to_owned(), l)))
+                    .unwrap_or_else(|| ("PT8H".to_owned(), Duration::hours(8)));
+                p.schedule.expiration = Expiration::After(max.0, max.1);
+            }
+            if let Err(e) = check_rules(rq, &p, Level::Assignment) {
+                return e;
+            }
+            if p.validation_only {
+                return accepted(rq, entity, &p, "");
+            }
+            let mut st = crate::server::lock(&rq.ctx.state);
             match st.add_assignment(
                 &p.principal,
                 &p.role,
                 &p.scope,
                 AssignmentKind::Activated,
-                end,
+                span(&p),
             ) {
-                Some(a) => GraphResponse::json(
-                    201,
-                    request_json(rq, entity, &p, "Provisioned", &a.id, now, end),
-                ),
+                Some(a) => {
+                    drop(st);
+                    accepted(rq, entity, &p, &a.id)
+                }
                 None => exists(),
             }
         }
@@ -518,13 +710,12 @@ fn assignment_change(rq: &Rq<'_>) -> GraphResponse {
             if rq.token.user_oid.as_deref() != Some(p.principal.as_str()) {
                 return GraphResponse::denied();
             }
-            match existing {
+            match current {
                 Some((id, AssignmentKind::Activated)) => {
-                    st.remove_assignment(&id);
-                    GraphResponse::json(
-                        201,
-                        request_json(rq, entity, &p, "Revoked", &id, now, None),
-                    )
+                    if !p.validation_only {
+                        crate::server::lock(&rq.ctx.state).remove_assignment(&id);
+                    }
+                    GraphResponse::json(201, request_json(rq, entity, &p, "Revoked", None))
                 }
                 _ => missing(),
             }
@@ -548,13 +739,16 @@ const INSTANCE_FILTERABLE: &[&str] = &[
 /// `GET .../roleAssignmentScheduleInstances`: permanent (`Assigned`) and PIM-activated
 /// (`Activated`) active assignments.
 pub(crate) fn assignment_instances(rq: &Rq<'_>) -> GraphResponse {
-    if let Err(e) = check_filter(
-        rq,
-        INSTANCE_FILTERABLE,
-        "UnifiedRoleAssignmentScheduleInstance",
-        true,
-    )
-    .and_then(|_| check_expand(rq, "unifiedRoleAssignmentScheduleInstance"))
+    if let Err(e) = licensed(rq)
+        .and_then(|_| {
+            check_filter(
+                rq,
+                INSTANCE_FILTERABLE,
+                "UnifiedRoleAssignmentScheduleInstance",
+                true,
+            )
+        })
+        .and_then(|_| check_expand(rq, "unifiedRoleAssignmentScheduleInstance"))
     {
         return e;
     }
@@ -603,13 +797,16 @@ pub(crate) fn assignment_instances(rq: &Rq<'_>) -> GraphResponse {
 
 /// `GET .../roleEligibilityScheduleInstances`.
 pub(crate) fn eligibility_instances(rq: &Rq<'_>) -> GraphResponse {
-    if let Err(e) = check_filter(
-        rq,
-        INSTANCE_FILTERABLE,
-        "UnifiedRoleEligibilityScheduleInstance",
-        true,
-    )
-    .and_then(|_| check_expand(rq, "unifiedRoleEligibilityScheduleInstance"))
+    if let Err(e) = licensed(rq)
+        .and_then(|_| {
+            check_filter(
+                rq,
+                INSTANCE_FILTERABLE,
+                "UnifiedRoleEligibilityScheduleInstance",
+                true,
+            )
+        })
+        .and_then(|_| check_expand(rq, "unifiedRoleEligibilityScheduleInstance"))
     {
         return e;
     }
@@ -645,20 +842,4 @@ pub(crate) fn eligibility_instances(rq: &Rq<'_>) -> GraphResponse {
         "/roleManagement/directory/roleEligibilityScheduleInstances",
         100,
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("PT8H"), Some(Duration::hours(8)));
-        assert_eq!(
-            parse_duration("P1DT2H30M"),
-            Some(Duration::hours(26) + Duration::minutes(30))
-        );
-        assert_eq!(parse_duration("P365D"), Some(Duration::days(365)));
-        assert_eq!(parse_duration("8H"), None);
-    }
 }

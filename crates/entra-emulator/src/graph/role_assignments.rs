@@ -189,7 +189,7 @@ pub(crate) fn create(rq: &Rq<'_>) -> GraphResponse {
     if let Err(e) = assignable(&st, &principal, &scope) {
         return e;
     }
-    match st.add_assignment(&principal, &role, &scope, AssignmentKind::Assigned, None) {
+    match st.add_assignment(&principal, &role, &scope, AssignmentKind::Assigned, crate::state::Span::permanent(rq.ctx.clock.now())) {
         // Microsoft does not document the duplicate-assignment error (the reference marks it
         // unconfirmed). The emulator answers with Graph's documented generic conflict error for
         // directory objects: 400 Request_BadRequest "A conflicting object ...".

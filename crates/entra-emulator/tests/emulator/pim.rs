@@ -185,9 +185,10 @@ async fn assignment_requests_and_self_activation() {
     body["scheduleInfo"]["expiration"] = json!({"type": "afterDuration", "duration": "PT2H"});
     let r = graph(&emu, &ut, "POST", ASSIGN, Some(body)).await;
     assert_eq!(r.status, 201, "{}", r.body);
+    // `afterDuration` is answered as given.
     assert_eq!(
-        r.body["scheduleInfo"]["expiration"]["type"],
-        "afterDateTime"
+        r.body["scheduleInfo"]["expiration"],
+        json!({"type": "afterDuration", "endDateTime": null, "duration": "PT2H"})
     );
     let r = get(
         &emu,

@@ -6,6 +6,7 @@ mod common;
 mod engine;
 mod oauth2_client;
 mod parsers;
+mod pim;
 mod resilience;
 mod signin;
 mod target;

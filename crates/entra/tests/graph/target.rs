@@ -36,6 +36,7 @@ fn change(
         } else {
             ChangeReason::NotInGroup
         },
+        pim: None,
     }
 }
 
