@@ -4,10 +4,9 @@
 use crate::demo_tenant::{DemoSession, DemoTenant};
 use crate::failure::Failure;
 use crate::settings::Settings;
-use rolesync_ad::ldap::{Bind, LdapConfig, LdapSource};
+use rolesync_ad::ldap::LdapSource;
 use rolesync_ad::snapshot::LdifSource;
 use rolesync_config::DirectorySource as SourceConfig;
-use rolesync_config::LdapBind;
 use rolesync_config::SignIn;
 use rolesync_core::policy::Policy;
 use rolesync_core::traits::{DirectorySource, RoleTarget};
@@ -68,7 +67,7 @@ pub async fn build(
     if demo {
         self::demo(settings).await
     } else {
-        configured(settings, sign_in, interaction)
+        configured(settings, sign_in, interaction).await
     }
 }
 
@@ -131,40 +130,40 @@ fn graph_target(
     .map_err(|e| Failure::read(e.message))
 }
 
-/// The LDAP source, with the bind password from the keyring (`ldap`).
-fn ldap_source(l: &rolesync_config::LdapSettings) -> Result<LdapSource, Failure> {
-    let bind = match &l.bind {
-        LdapBind::Account(account) => {
-            let cred = crate::credentials::get(CredentialName::Ldap)?;
-            Bind::Simple { dn_or_upn: account.clone(), password: cred.secret.expose().to_string() }
-        }
-        LdapBind::Integrated => {
-            return Err(Failure::read(
-                "integrated (Kerberos) sign-in to AD is not available in this build; set [directory] bind to a bind account and save its password with `rolesync credentials set ldap`",
-            ))
-        }
+/// The LDAP source (built in `rolesync_ad::configured`), with the bind password from the
+/// keyring (`ldap`) for a bind account; integrated sign-in reads none.
+async fn ldap_source(
+    dir: &rolesync_config::DirectoryConfig,
+    l: &rolesync_config::LdapSettings,
+    policy: &mut Policy,
+) -> Result<LdapSource, Failure> {
+    let password = if rolesync_ad::configured::needs_password(l) {
+        Some(
+            crate::credentials::get(CredentialName::Ldap)?
+                .secret
+                .expose()
+                .to_string(),
+        )
+    } else {
+        None
     };
-    let mut cfg = LdapConfig::new(
-        l.url.as_str().trim_end_matches('/'),
-        bind,
-        l.base_dn.clone(),
-    );
-    cfg.start_tls = l.start_tls;
-    cfg.ca_file = l.ca_file.clone();
-    cfg.allow_insecure = l.allow_insecure;
-    LdapSource::new(cfg).map_err(|e| Failure::read(e.message))
+    let source =
+        rolesync_ad::configured::source(l, password).map_err(|e| Failure::read(e.message))?;
+    rolesync_ad::configured::complete_policy(dir, &source, policy).await;
+    Ok(source)
 }
 
 /// The configured directory and tenant.
-pub fn configured(
+pub async fn configured(
     settings: &Settings,
     sign_in: &SignInChoice,
     interaction: Arc<dyn Interaction>,
 ) -> Result<Backends, Failure> {
     let c = &settings.config;
     let Some(dir) = &c.directory else {
-        return Err(Failure::config(format!("{}: the [directory] section is missing; add it (see `rolesync config init`) or use --demo", c.file.display())));
+        return Err(Failure::config(format!("{}: the [directory] section is missing; add it with the AD domain, e.g. `[directory]` `domain = \"contoso.com\"` (see `rolesync config init`), or use --demo", c.file.display())));
     };
+    let mut policy = c.policy.clone();
     let Some(entra) = &c.entra else {
         return Err(Failure::config(format!(
             "{}: the [entra] section is missing; add it (see `rolesync config init`) or use --demo",
@@ -192,13 +191,13 @@ pub fn configured(
                     .map_err(|e| Failure::read(format!("{}: {e}", path.display())))?,
             )
         }
-        SourceConfig::Ldap(l) => Box::new(ldap_source(l)?),
+        SourceConfig::Ldap(l) => Box::new(ldap_source(dir, l, &mut policy).await?),
     };
     let target: Arc<dyn RoleTarget> = Arc::new(graph_target(entra, sign_in, interaction)?);
     Ok(Backends {
         source,
         target,
-        policy: c.policy.clone(),
+        policy,
         transitive: dir.nested,
         demo: None,
     })
