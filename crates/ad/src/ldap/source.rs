@@ -472,7 +472,7 @@ async fn check_source(source: &LdapSource, ou: &Dn) -> Vec<CheckLine> {
             Some(located.describe()),
         ));
     }
-    let reach = "a domain controller answers and its certificate is trusted";
+    let reach = "the directory server is reachable and its certificate is trusted";
     let bind_title = match &config.bind {
         super::Bind::Integrated => format!(
             "sign-in with Kerberos as the running account ({})",
