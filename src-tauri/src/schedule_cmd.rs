@@ -42,6 +42,15 @@ fn spec(
     run_as: Option<String>,
 ) -> Result<TaskSpec, Failure> {
     let at = parse_time(at).map_err(|e| Failure::config(e.0))?;
+    let run_as = match run_as {
+        Some(a) => RunAs::parse(&a).map_err(|e| Failure::config(e.0))?,
+        None => RunAs::Default,
+    };
+    if !cfg!(windows) && matches!(run_as, RunAs::ManagedServiceAccount(_)) {
+        return Err(Failure::config(
+            "--run-as: a group Managed Service Account ($) runs scheduled tasks on Windows only; on Linux run as a user whose Kerberos keytab is named by KRB5_CLIENT_KTNAME",
+        ));
+    }
     let paths = rolesync_config::Paths::from_env();
     let config = absolute(settings::config_path(g, &paths));
     if !config.exists() && !g.demo {
@@ -73,7 +82,7 @@ fn spec(
             Frequency::Day => Every::Day,
             Frequency::Hour => Every::Hour,
         },
-        run_as: run_as.map_or(RunAs::Default, RunAs::Account),
+        run_as,
         start_date: chrono::Local::now().format("%Y-%m-%d").to_string(),
     })
 }

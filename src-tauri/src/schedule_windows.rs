@@ -3,7 +3,7 @@
 
 use super::run_program;
 use crate::failure::Failure;
-use rolesync_schedule::{task_xml, RunAs, TaskSpec, TASK_NAME};
+use rolesync_schedule::{register_command, task_xml, TaskSpec, TASK_NAME};
 
 /// Appends a line of output.
 macro_rules! say {
@@ -26,11 +26,9 @@ pub fn install(spec: &TaskSpec, print: bool) -> Result<String, Failure> {
     let mut out = String::new();
     let xml = task_xml(spec);
     if print {
+        let (program, args) = register_command(spec, "<this file>");
         say!(out, "{xml}");
-        say!(
-            out,
-            "<!-- then: schtasks /Create /TN \"{TASK_NAME}\" /XML <this file> /F -->"
-        );
+        say!(out, "<!-- then: {program} {} -->", args.join(" "));
         return Ok(out);
     }
     let file = spec.workdir.join("rolesync-task.xml");
@@ -38,18 +36,9 @@ pub fn install(spec: &TaskSpec, print: bool) -> Result<String, Failure> {
         .map_err(|e| Failure::config(format!("cannot create {}: {e}", spec.workdir.display())))?;
     std::fs::write(&file, utf16_with_bom(&xml))
         .map_err(|e| Failure::config(format!("cannot write {}: {e}", file.display())))?;
-    let file_s = file.display().to_string();
-    let mut args = vec!["/Create", "/TN", TASK_NAME, "/XML", file_s.as_str(), "/F"];
-    // A named account that is not a gMSA (`…$`) needs its password: schtasks asks for it.
-    let account;
-    if let RunAs::Account(a) = &spec.run_as {
-        account = a.clone();
-        args.extend(["/RU", account.as_str()]);
-        if !account.ends_with('$') {
-            args.extend(["/RP", "*"]);
-        }
-    }
-    run_program("schtasks", &args, None)?;
+    let (program, args) = register_command(spec, &file.display().to_string());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run_program(&program, &args, None)?;
     say!(
         out,
         "scheduled: task {TASK_NAME} (definition in {})",

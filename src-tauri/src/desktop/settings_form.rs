@@ -273,7 +273,10 @@ mod tests {
     #[test]
     fn the_example_round_trips_and_is_valid() {
         let form = form_of(rolesync_config::EXAMPLE);
-        assert_eq!(form.directory_url, "ldaps://dc1.contoso.com");
+        // The example leads with DNS discovery (`domain`, a key this form leaves as it is) and
+        // integrated sign-in.
+        assert_eq!(form.directory_url, "");
+        assert_eq!(form.directory_bind, "integrated");
         assert_eq!(form.safety_max_revoke_percent, 25);
         let (text, errors) = validate(file(), &form, rolesync_config::EXAMPLE);
         assert!(errors.is_empty(), "{errors:?}");

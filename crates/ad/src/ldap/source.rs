@@ -521,17 +521,15 @@ async fn check_source(source: &LdapSource, ou: &Dn) -> Vec<CheckLine> {
         _ => None,
     };
     lines.push(CheckLine::ok(bind_title, bind_detail));
-    lines.push(CheckLine::ok(
-        "the search base is known",
-        Some(if config.base_dn.is_some() {
-            format!("{} (directory.base_dn)", s.base_dn)
-        } else {
-            format!(
+    if config.base_dn.is_none() {
+        lines.push(CheckLine::ok(
+            "the search base is known",
+            Some(format!(
                 "{} (the domain controller's defaultNamingContext)",
                 s.base_dn
-            )
-        }),
-    ));
+            )),
+        ));
+    }
     let title = "the role OU exists";
     match search::read_entry(s, config.timeout, ou.as_str(), &["objectClass"]).await {
         Ok(Some(_)) => lines.push(CheckLine::ok(title, Some(ou.to_string()))),

@@ -373,3 +373,90 @@ fn inner_fault() {
         assert!(e.message.contains(&fix), "expected `{fix}` in: {e}");
     });
 }
+
+// ---- a DC that goes away in the middle of a read: no switch, the read fails closed ----
+
+#[test]
+fn a_dc_lost_mid_read_fails_the_read_without_switching() {
+    let Some(d) = Domain::start() else { return };
+    let pids = format!("{},{}", d.pid(0).unwrap(), d.pid(1).unwrap());
+    inside(
+        &d,
+        "mid_read",
+        &[
+            ("KRB5_CLIENT_KTNAME", d.keytab(Keytab::Service).into()),
+            ("RS_PIDS", pids.into()),
+        ],
+    );
+}
+
+/// Sends the `dc` field of the source's "directory server answered" event (logged once the
+/// bind is done, before the first search).
+struct OnAnswered(std::sync::Mutex<std::sync::mpsc::Sender<String>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for OnAnswered {
+    fn on_event(&self, e: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct Fields(Option<String>, bool);
+        impl tracing::field::Visit for Fields {
+            fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
+                let v = format!("{v:?}");
+                match f.name() {
+                    "message" => self.1 = v.contains("directory server answered"),
+                    "dc" => self.0 = Some(v),
+                    _ => {}
+                }
+            }
+        }
+        let mut fields = Fields(None, false);
+        e.record(&mut fields);
+        if let (Some(dc), true) = fields {
+            let _ = self.0.lock().unwrap().send(dc);
+        }
+    }
+}
+
+#[test]
+#[ignore = "runs inside the domain's namespace"]
+fn inner_mid_read() {
+    use tracing_subscriber::layer::SubscriberExt;
+    if !is_inner() {
+        return;
+    }
+    let pids: Vec<String> = var("RS_PIDS")
+        .unwrap()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let (tx, rx) = std::sync::mpsc::channel();
+    tracing::subscriber::set_global_default(
+        tracing_subscriber::registry().with(OnAnswered(std::sync::Mutex::new(tx))),
+    )
+    .unwrap();
+    let rt = rt();
+    let read = rt.spawn(async {
+        LdapSource::new(discovered(false))
+            .unwrap()
+            .read(&scope())
+            .await
+    });
+    // Bound to one DC, the read has begun: that DC goes away (SIGKILL by PID).
+    let dc = rx.recv_timeout(Duration::from_secs(60)).unwrap();
+    let (victim, other) = if dc.contains("dc1.") { (0, 1) } else { (1, 0) };
+    let st = std::process::Command::new("kill")
+        .args(["-KILL", &pids[victim]])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let e = rt.block_on(read).unwrap().unwrap_err();
+    println!("error: {e}");
+    let host = domain::DCS[victim].0;
+    assert!(
+        e.message.contains(host),
+        "the error names the DC that went away: {e}"
+    );
+    assert!(
+        !e.message.contains(domain::DCS[other].0),
+        "no switch to the other DC: {e}"
+    );
+    assert!(e.message.contains("nothing was changed"), "{e}");
+}
