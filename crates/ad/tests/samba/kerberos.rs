@@ -409,7 +409,7 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for OnAnswered {
         }
         let mut fields = Fields(None, false);
         e.record(&mut fields);
-        if let (Some(dc), true) = fields {
+        if let Fields(Some(dc), true) = fields {
             let _ = self.0.lock().unwrap().send(dc);
         }
     }
