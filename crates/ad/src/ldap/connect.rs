@@ -390,6 +390,8 @@ pub struct NotConnected {
     pub phase: Phase,
     /// DCs that did not answer.
     pub skipped: Vec<(Candidate, ReadError)>,
+    /// The DC that answered and then refused (`url (how it was found)`), if one did.
+    pub answered: Option<String>,
 }
 
 /// Connects to the first DC of `located` that answers, reads its RootDSE and binds: a DC that
@@ -439,6 +441,8 @@ pub async fn first_answering(
                     error: a.error,
                     phase: a.phase,
                     skipped,
+                    answered: (a.phase != Phase::Reach)
+                        .then(|| format!("{} ({})", dc.url, dc.found_by)),
                 })
             }
         }
@@ -458,6 +462,7 @@ pub async fn first_answering(
         )),
         phase: Phase::Reach,
         skipped,
+        answered: None,
     })
 }
 

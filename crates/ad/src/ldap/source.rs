@@ -487,7 +487,11 @@ async fn check_source(source: &LdapSource, ou: &Dn) -> Vec<CheckLine> {
             match n.phase {
                 Phase::Reach => lines.push(fail_line(reach, &n.error)),
                 Phase::Bind | Phase::BaseDn => {
-                    lines.push(CheckLine::ok(reach, skipped));
+                    let detail = match (n.answered.clone(), skipped) {
+                        (Some(a), Some(s)) => Some(format!("{a}; {s}")),
+                        (a, s) => a.or(s),
+                    };
+                    lines.push(CheckLine::ok(reach, detail));
                     let title = if n.phase == Phase::Bind {
                         bind_title.as_str()
                     } else {
