@@ -21,6 +21,7 @@ TEST=(
   python3-aiosmtpd                                          # an SMTP server
   gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wine64 nsis  # the Windows exe, Wine, the installer
   xvfb xauth webkit2gtk-driver                              # the desktop app under WebDriver
+  iproute2 python3-venv                                     # Microsoft's names in a network namespace; their Python clients
 )
 
 want=("${BUILD[@]}")
@@ -52,5 +53,23 @@ if command -v rustup >/dev/null 2>&1; then
   grep -q '^clippy' <<<"$installed" || rustup component add clippy
   if [ $windows = 1 ]; then
     rustup target list --installed | grep -q '^x86_64-pc-windows-gnu$' || rustup target add x86_64-pc-windows-gnu
+  fi
+fi
+
+# Microsoft's own clients (MSAL for Python, azure-identity, the Graph SDK for Python), pinned, in a
+# private virtual environment the tests use (tests/real_endpoints/ms_clients.rs); made again only
+# when tests/msclients/requirements.txt changes.
+if [ "${1:-}" = "--test" ]; then
+  root=$(cd "$(dirname "$0")/.." && pwd)
+  venv="$root/target/msclients-venv"
+  req="$root/tests/msclients/requirements.txt"
+  stamp="$venv/requirements.sha256"
+  want=$(sha256sum "$req" | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "install-deps: Microsoft's Python clients into $venv" >&2
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-input -r "$req"
+    echo "$want" >"$stamp"
   fi
 fi

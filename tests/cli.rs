@@ -223,6 +223,48 @@ fn config_mistakes_exit_2_and_name_the_problem() {
         err.contains("entra.graph_url") && err.contains("not a valid URL"),
         "{err}"
     );
+    // Graph beta, or any path but /v1.0, is refused with the fix; the tenant in login_url too.
+    let err = config_error(
+        &home,
+        &good.replace(
+            "# graph_url = \"https://graph.microsoft.com\"",
+            "graph_url = \"https://graph.microsoft.com/beta\"",
+        ),
+    );
+    assert!(
+        err.contains("entra.graph_url")
+            && err.contains("beta")
+            && err.contains("write the host only"),
+        "{err}"
+    );
+    let err = config_error(
+        &home,
+        &good.replace(
+            "# login_url = \"https://login.microsoftonline.com\"",
+            "login_url = \"https://login.microsoftonline.com/contoso.onmicrosoft.com\"",
+        ),
+    );
+    assert!(
+        err.contains("entra.login_url") && err.contains("entra.tenant"),
+        "{err}"
+    );
+    // Hosts of two different clouds.
+    let err = config_error(
+        &home,
+        &good
+            .replace(
+                "# login_url = \"https://login.microsoftonline.com\"",
+                "login_url = \"https://login.chinacloudapi.cn\"",
+            )
+            .replace(
+                "# graph_url = \"https://graph.microsoft.com\"",
+                "graph_url = \"https://graph.microsoft.us\"",
+            ),
+    );
+    assert!(
+        err.contains("entra.login_url") && err.contains("login.microsoftonline.us"),
+        "{err}"
+    );
 
     // The same in --json: an error object on stdout.
     let path = home.write("bad2.toml", "[safety]\nmax_revoke_percent = 200\n");
@@ -358,38 +400,72 @@ fn schedule_print_shows_what_would_be_registered() {
     assert_eq!(none.status.code(), Some(2), "no configuration to schedule");
 }
 
+/// `rolesync emulator` started as a script's background job (standard input closed) keeps
+/// serving, and stops cleanly on SIGTERM or Ctrl-C (SIGINT), removing its temporary TLS folder.
 #[test]
-fn emulator_command_serves_the_demo_tenant_until_its_stdin_closes() {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rolesync"))
-        .args(["emulator", "--listen", "127.0.0.1:0"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut seen = std::collections::HashMap::new();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if line.starts_with("ready") {
-            break;
+fn emulator_command_serves_in_the_background_until_a_signal() {
+    use std::io::{BufRead, BufReader};
+    for signal in ["TERM", "INT"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rolesync"))
+            .args(["emulator", "--listen", "127.0.0.1:0", "--tls"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut seen = std::collections::HashMap::new();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            if line.starts_with("ready") {
+                break;
+            }
+            let (k, v) = line.split_once(' ').unwrap();
+            seen.insert(k.to_string(), v.trim().to_string());
         }
-        let (k, v) = line.split_once(' ').unwrap();
-        seen.insert(k.to_string(), v.trim().to_string());
+        let login = &seen["login_url"];
+        let tenant = &seen["tenant"];
+        let ca_dir = std::path::PathBuf::from(&seen["ca_file"])
+            .parent()
+            .unwrap()
+            .to_path_buf();
+        assert_eq!(seen["graph_url"], format!("{login}/v1.0"));
+        assert!(ca_dir.is_dir());
+        // Still serving with its standard input closed.
+        let ca = std::fs::read(&seen["ca_file"]).unwrap();
+        let doc = https_get(
+            &format!("{login}/{tenant}/v2.0/.well-known/openid-configuration"),
+            &ca,
+        );
+        assert!(
+            doc.contains(&format!("{login}/{tenant}/oauth2/v2.0/token")),
+            "{doc}"
+        );
+        let killed = Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = child.wait().unwrap();
+        assert!(status.success(), "SIG{signal}: {status:?}");
+        assert!(
+            !ca_dir.exists(),
+            "SIG{signal}: {} was left behind",
+            ca_dir.display()
+        );
     }
-    let login = &seen["login_url"];
-    let tenant = &seen["tenant"];
-    assert_eq!(seen["graph_url"], format!("{login}/v1.0"));
-    let addr = login.trim_start_matches("http://");
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    write!(s, "GET /{tenant}/v2.0/.well-known/openid-configuration HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
-    let mut response = String::new();
-    s.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    assert!(
-        response.contains(&format!("{login}/{tenant}/oauth2/v2.0/token")),
-        "{response}"
-    );
-    drop(child.stdin.take());
-    assert!(child.wait().unwrap().success());
+}
+
+/// GET over HTTPS trusting `ca_pem`; the body.
+fn https_get(url: &str, ca_pem: &[u8]) -> String {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let client = reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(ca_pem).unwrap())
+            .build()
+            .unwrap();
+        client.get(url).send().await.unwrap().text().await.unwrap()
+    })
 }

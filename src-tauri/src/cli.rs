@@ -104,6 +104,14 @@ pub struct EmulatorArgs {
     /// Turn Microsoft's throttling limits off.
     #[arg(long)]
     pub no_throttling: bool,
+    /// With --tls: a further DNS name for the server certificate (repeatable), e.g.
+    /// graph.microsoft.com for a test network where Microsoft's names resolve to the emulator.
+    #[arg(long = "hostname", value_name = "NAME")]
+    pub hostnames: Vec<String>,
+    /// Append one JSON line per request served (host, method, path, query, Graph write bodies;
+    /// never a secret) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<std::path::PathBuf>,
 }
 
 /// `rolesync credentials …`.

@@ -1,14 +1,14 @@
 //! `rolesync emulator`: the local Entra ID + Microsoft Graph emulator as a standalone server, for
 //! trying RoleSync (or another client) against a tenant of your own. It prints its login and Graph
-//! base URLs (and the CA file with `--tls`) and serves until stopped (Ctrl-C, or the end of its
-//! standard input when that is a pipe).
+//! base URLs (and the CA file with `--tls`) and serves until stopped by Ctrl-C or SIGTERM — also
+//! when started in the background with its standard input closed — and removes its temporary
+//! folder either way.
 
 use crate::cli::{exit, EmulatorArgs};
 use crate::failure::Failure;
 use rolesync_entra_emulator::{
     EmulatorConfig, FaultConfig, RunningEmulator, TenantFixture, ThrottleConfig,
 };
-use std::io::{IsTerminal, Read};
 use std::time::Duration;
 
 /// Runs the emulator until stopped.
@@ -43,6 +43,11 @@ pub fn run(args: EmulatorArgs) -> Result<u8, Failure> {
             "--fault-rate takes a share from 0 to 1, e.g. 0.2",
         ));
     }
+    if !args.hostnames.is_empty() && !args.tls {
+        return Err(Failure::config(
+            "--hostname names the TLS certificate: add --tls",
+        ));
+    }
     let r = args.fault_rate / 5.0;
     let cfg = EmulatorConfig {
         listen,
@@ -63,6 +68,8 @@ pub fn run(args: EmulatorArgs) -> Result<u8, Failure> {
             rate_drop: r,
             ..FaultConfig::default()
         },
+        tls_names: args.hostnames.clone(),
+        record: args.record.clone(),
         ..EmulatorConfig::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -79,22 +86,33 @@ pub fn run(args: EmulatorArgs) -> Result<u8, Failure> {
         if let Some(ca) = emu.ca_pem_path() {
             println!("ca_file    {}", ca.display());
         }
-        println!("ready (Ctrl-C to stop)");
-        let stop = async {
-            if std::io::stdin().is_terminal() {
-                let _ = tokio::signal::ctrl_c().await;
-            } else {
-                // Piped stdin: stop when it closes (so a parent process can never leak us), or on Ctrl-C.
-                let eof = tokio::task::spawn_blocking(|| {
-                    let mut sink = Vec::new();
-                    let _ = std::io::stdin().read_to_end(&mut sink);
-                });
-                tokio::select! { _ = eof => {}, _ = tokio::signal::ctrl_c() => {} }
-            }
-        };
-        stop.await;
+        for h in &args.hostnames {
+            println!("hostname   {h}");
+        }
+        println!("ready (Ctrl-C or SIGTERM to stop)");
+        stop_signal().await;
         emu.shutdown().await;
         Ok::<_, Failure>(())
     })?;
     Ok(exit::OK)
+}
+
+/// Waits for Ctrl-C, or SIGTERM on Unix (what `kill PID`, systemd and a script's cleanup send).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = term.recv() => {} }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -1,6 +1,7 @@
 //! RoleSync's configuration: one TOML file, validated into one typed [`Config`] before any IO.
 //! Every error names the key, the file and line, and the fix; see `config/rolesync.example.toml`.
 
+pub mod cloud;
 mod error;
 mod paths;
 mod raw;
@@ -151,9 +152,10 @@ pub struct EntraConfig {
     pub certificate_thumbprint: Option<String>,
     /// Account for the password sign-in.
     pub username: Option<String>,
-    /// Identity platform base URL.
+    /// Identity platform base URL, the host only (`https://login.microsoftonline.com/`).
     pub login_url: Url,
-    /// Microsoft Graph base URL.
+    /// Microsoft Graph base URL, always ending in `/v1.0` (`https://graph.microsoft.com/v1.0`);
+    /// see [`cloud`].
     pub graph_url: Url,
     /// Extra CA certificate (PEM) for TLS to the login and Graph endpoints (an inspecting proxy).
     pub ca_file: Option<PathBuf>,

@@ -393,36 +393,27 @@ fn is_guid(s: &str) -> bool {
     ObjectGuid::parse(s).is_ok()
 }
 
-fn endpoint(cx: &mut Ctx<'_>, v: &Option<S<String>>, key: &str, default: &str) -> Option<Url> {
-    let Some(v) = v else {
-        return Url::parse(default).ok();
-    };
-    match Url::parse(v.get_ref().trim()) {
-        Ok(u) => {
-            let loopback = matches!(u.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
-                || matches!(u.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
-                || u.host_str() == Some("localhost");
-            if u.scheme() == "https" || (u.scheme() == "http" && loopback) {
-                Some(u)
-            } else {
+/// `entra.login_url` and `entra.graph_url` (see [`crate::cloud`]): each error at its key's line.
+fn endpoints(cx: &mut Ctx<'_>, e: &RawEntra) -> Option<(Url, Url)> {
+    fn text(v: &Option<S<String>>) -> Option<&str> {
+        v.as_ref().map(|v| v.get_ref().as_str())
+    }
+    match crate::cloud::endpoints(text(&e.login_url), text(&e.graph_url)) {
+        Ok(pair) => Some(pair),
+        Err(errs) => {
+            for err in errs {
+                let span = if err.key == "entra.login_url" {
+                    &e.login_url
+                } else {
+                    &e.graph_url
+                };
                 cx.err(
-                    Some(v.span()),
-                    key,
-                    format!("\"{}\" must use https://", v.get_ref()),
-                    format!(
-                        "use {default} (http:// is allowed only for a local emulator on loopback)"
-                    ),
+                    span.as_ref().map(|s| s.span()),
+                    err.key,
+                    err.message,
+                    err.fix,
                 );
-                None
             }
-        }
-        Err(e) => {
-            cx.err(
-                Some(v.span()),
-                key,
-                format!("\"{}\" is not a valid URL ({e})", v.get_ref()),
-                format!("use {default}, or the national cloud's endpoint"),
-            );
             None
         }
     }
@@ -511,18 +502,7 @@ fn entra(cx: &mut Ctx<'_>, e: &S<RawEntra>) -> Option<EntraConfig> {
             );
         }
     }
-    let login_url = endpoint(
-        cx,
-        &e.login_url,
-        "entra.login_url",
-        "https://login.microsoftonline.com",
-    );
-    let graph_url = endpoint(
-        cx,
-        &e.graph_url,
-        "entra.graph_url",
-        "https://graph.microsoft.com",
-    );
+    let urls = endpoints(cx, e);
     let mut bound = |v: &Option<S<i64>>, key: &str, max: i64, fix: &str| {
         let v = v.as_ref()?;
         match u32::try_from(*v.get_ref())
@@ -563,8 +543,8 @@ fn entra(cx: &mut Ctx<'_>, e: &S<RawEntra>) -> Option<EntraConfig> {
             .as_ref()
             .map(|t| t.get_ref().replace(' ', "").to_ascii_uppercase()),
         username: e.username.as_ref().map(|u| u.get_ref().trim().to_string()),
-        login_url: login_url?,
-        graph_url: graph_url?,
+        login_url: urls.as_ref()?.0.clone(),
+        graph_url: urls?.1,
         ca_file: e.ca_file.as_ref().map(|c| PathBuf::from(c.get_ref())),
         concurrent_reads,
         concurrent_write_batches,

@@ -49,7 +49,8 @@ fn the_shipped_example_is_valid() {
     assert!(d.nested);
     let e = c.entra.unwrap();
     assert_eq!(e.sign_in, SignIn::Certificate);
-    assert_eq!(e.graph_url.as_str(), "https://graph.microsoft.com/");
+    assert_eq!(e.graph_url.as_str(), "https://graph.microsoft.com/v1.0");
+    assert_eq!(e.login_url.as_str(), "https://login.microsoftonline.com/");
     assert_eq!(c.policy.limits.max_revokes, 10);
     assert_eq!(c.policy.protected, ["breakglass@contoso.onmicrosoft.com"]);
     assert!(c.email.is_none());
@@ -142,7 +143,7 @@ fn bad_urls_are_refused() {
     .unwrap();
     assert_eq!(
         ok.entra.unwrap().graph_url.as_str(),
-        "http://127.0.0.1:8080/"
+        "http://127.0.0.1:8080/v1.0"
     );
 
     let e = errors(&MINIMAL.replace("ldaps://dc1.contoso.com", "ldap://dc1.contoso.com"));

@@ -26,6 +26,15 @@ pub struct EmulatorConfig {
     pub state_dir: Option<PathBuf>,
     /// Token, code and device-code lifetimes (Microsoft's defaults unless shortened for tests).
     pub lifetimes: Lifetimes,
+    /// Extra DNS names in the TLS server certificate, e.g. `login.microsoftonline.com` and
+    /// `graph.microsoft.com` for a test that makes Microsoft's names resolve to the emulator.
+    /// (`localhost`, `127.0.0.1` and `::1` are always in it.)
+    pub tls_names: Vec<String>,
+    /// Append one JSON line per request served (login and Graph, each request inside a `$batch`
+    /// too) to this file: host, method, path, query, the JSON body of Graph writes (login form
+    /// values are never written, only their names) and the status. For checking a client's
+    /// traffic against Microsoft's description of Graph.
+    pub record: Option<PathBuf>,
 }
 
 impl Default for EmulatorConfig {
@@ -39,6 +48,8 @@ impl Default for EmulatorConfig {
             faults: FaultConfig::default(),
             state_dir: None,
             lifetimes: Lifetimes::default(),
+            tls_names: Vec::new(),
+            record: None,
         }
     }
 }

@@ -181,6 +181,7 @@ pub fn demo_tenant() -> TenantFixture {
                 delegated_scopes: Vec::new(),
                 redirect_uris: Vec::new(),
                 is_public_client: false,
+                ..FixtureApplication::default()
             },
             FixtureApplication {
                 app_id: DEMO_PUBLIC_CLIENT_ID.to_owned(),
@@ -191,6 +192,7 @@ pub fn demo_tenant() -> TenantFixture {
                 delegated_scopes: graph_perms,
                 redirect_uris: vec!["http://localhost".to_owned()],
                 is_public_client: true,
+                ..FixtureApplication::default()
             },
         ],
         custom_roles: Vec::new(),
@@ -228,6 +230,7 @@ pub fn demo_tenant() -> TenantFixture {
         }],
         activated_role_template_ids: Vec::new(),
         interactive_user: Some("alice@contoso.com".to_owned()),
+        administrative_units: Vec::new(),
     }
 }
 

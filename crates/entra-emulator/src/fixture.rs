@@ -45,6 +45,22 @@ pub struct TenantFixture {
     /// UPN of the user the `authorize` endpoint signs in when no `login_hint` names a user.
     #[serde(default)]
     pub interactive_user: Option<String>,
+    /// Administrative units (the scopes `/administrativeUnits/{id}` of role assignments).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub administrative_units: Vec<FixtureAdministrativeUnit>,
+}
+
+/// An administrative unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct FixtureAdministrativeUnit {
+    /// Object id.
+    pub id: String,
+    /// Display name.
+    pub display_name: String,
+    /// Member object ids.
+    #[serde(default)]
+    pub members: Vec<String>,
 }
 
 /// A domain of the tenant.
@@ -182,6 +198,9 @@ pub struct FixtureServicePrincipal {
 pub struct FixtureApplication {
     /// Client id.
     pub app_id: String,
+    /// Application object id (a role assignment may be scoped to it, `/{id}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// Display name.
     pub display_name: String,
     /// Valid client secret values.

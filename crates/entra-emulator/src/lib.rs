@@ -16,14 +16,17 @@
 //! # Ok(()) }
 //! ```
 
+mod clock;
 mod config;
 mod demo;
 mod error;
 mod faults;
 mod fixture;
 mod graph;
+mod hosts;
 mod ids;
 mod login;
+mod record;
 mod roles;
 mod server;
 mod state;
@@ -39,10 +42,11 @@ pub use demo::{
 };
 pub use error::EmulatorError;
 pub use fixture::{
-    FixtureApplication, FixtureGroup, FixtureRoleActivation, FixtureRoleAssignment,
-    FixtureRoleDefinition, FixtureRoleEligibility, FixtureServicePrincipal, FixtureUser,
-    RolePermission, TenantFixture, UserType, VerifiedDomain,
+    FixtureAdministrativeUnit, FixtureApplication, FixtureGroup, FixtureRoleActivation,
+    FixtureRoleAssignment, FixtureRoleDefinition, FixtureRoleEligibility, FixtureServicePrincipal,
+    FixtureUser, RolePermission, TenantFixture, UserType, VerifiedDomain,
 };
 pub use ids::{immutable_id_from_guid, role_assignment_id};
+pub use record::{read_record, RecordedRequest};
 pub use roles::{builtin_role_definitions, BuiltinRole};
 pub use server::{RunningEmulator, Stats};

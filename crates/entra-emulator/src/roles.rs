@@ -98,7 +98,6 @@ impl RoleDef {
             "displayName": self.display_name,
             "isBuiltIn": self.is_built_in,
             "isEnabled": self.is_enabled,
-            "isPrivileged": self.is_privileged,
             "resourceScopes": ["/"],
             "templateId": self.template_id,
             "version": "1",

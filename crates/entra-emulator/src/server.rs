@@ -26,6 +26,7 @@ use crate::faults::FaultInjector;
 use crate::fixture::TenantFixture;
 use crate::graph::{self, GraphRequest, Outcome};
 use crate::login::{self, LoginState};
+use crate::record::{RecordedRequest, Recorder};
 use crate::state::TenantState;
 use crate::throttle::Throttler;
 use crate::tokens::Signer;
@@ -121,8 +122,43 @@ pub(crate) struct Ctx {
     pub latency: Duration,
     pub lifetimes: Lifetimes,
     pub tenant_id: String,
+    /// `http` or `https`.
+    pub scheme: &'static str,
+    /// The listen address as a base URL (the origin when a request names no host).
     pub login_base: String,
     pub graph_base: String,
+    /// Where requests are recorded, when asked.
+    pub recorder: Option<Recorder>,
+    /// The emulator's clock (tests move it forward).
+    pub clock: crate::clock::Clock,
+}
+
+impl Ctx {
+    /// The origin (`scheme://host[:port]`) the client addressed: the `Host` header (HTTP/2's
+    /// `:authority` is copied there when a request arrives), else the listen address. URLs the
+    /// emulator hands out (next links, discovery documents, token issuers and audiences) use it,
+    /// as Microsoft's own endpoints answer with their public names.
+    pub fn origin(&self, headers: &HeaderMap) -> String {
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| {
+                !h.is_empty()
+                    && h.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+            });
+        match host {
+            Some(h) => format!("{}://{}", self.scheme, h.to_ascii_lowercase()),
+            None => self.login_base.clone(),
+        }
+    }
+
+    /// Records a request when recording is on.
+    pub fn record(&self, r: impl FnOnce() -> RecordedRequest) {
+        if let Some(rec) = &self.recorder {
+            rec.write(&r());
+        }
+    }
 }
 
 impl Ctx {
@@ -182,7 +218,7 @@ impl RunningEmulator {
                     d
                 }
             };
-            let m = crate::tls::generate(&dir)?;
+            let m = crate::tls::generate(&dir, &cfg.tls_names)?;
             (
                 Some(tokio_rustls::TlsAcceptor::from(m.config)),
                 Some(m.ca_pem_path),
@@ -198,6 +234,15 @@ impl RunningEmulator {
         let login_base = format!("{scheme}://{host}");
         let graph_base = format!("{login_base}/v1.0");
         let user_count = state.user_count();
+        let recorder = match &cfg.record {
+            Some(p) => Some(
+                Recorder::open(p).map_err(|source| EmulatorError::StateFile {
+                    path: p.clone(),
+                    source,
+                })?,
+            ),
+            None => None,
+        };
         let tenant_id = state.tenant_id.clone();
         let ctx = Arc::new_cyclic(|me| Ctx {
             me: me.clone(),
@@ -210,13 +255,17 @@ impl RunningEmulator {
             latency: cfg.latency,
             lifetimes: cfg.lifetimes.clone(),
             tenant_id,
+            scheme,
             login_base,
             graph_base,
+            recorder,
+            clock: crate::clock::Clock::default(),
         });
         let router = Router::new()
             .route("/v1.0", axum::routing::any(graph_entry))
             .route("/v1.0/{*rest}", axum::routing::any(graph_entry))
             .merge(login::router())
+            .fallback(graph::unversioned)
             .with_state(ctx.clone());
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let task = tokio::spawn(accept_loop(listener, tls, router, ctx.clone(), shutdown_rx));
@@ -278,6 +327,11 @@ impl RunningEmulator {
         login::approve(&self.ctx, user_code, user)
     }
 
+    /// Test hook: moves the emulator's clock forward (token, code and PIM schedule expiry).
+    pub fn advance_clock(&self, by: Duration) {
+        self.ctx.clock.advance(by);
+    }
+
     /// Test hook: the user declines a device-code sign-in.
     pub fn decline_device_code(&self, user_code: &str) -> Result<(), String> {
         login::decline(&self.ctx, user_code)
@@ -318,12 +372,13 @@ async fn accept_loop(
                 let router = router.clone();
                 let tls = tls.clone();
                 let sd = shutdown.clone();
+                let ctx = ctx.clone();
                 tokio::spawn(async move {
                     match tls {
-                        None => serve_conn(tcp, router, sd).await,
+                        None => serve_conn(tcp, router, ctx, sd).await,
                         Some(acc) => {
                             if let Ok(s) = acc.accept(tcp).await {
-                                serve_conn(s, router, sd).await;
+                                serve_conn(s, router, ctx, sd).await;
                             }
                         }
                     }
@@ -334,7 +389,7 @@ async fn accept_loop(
     }
 }
 
-async fn serve_conn<I>(io: I, router: Router, mut shutdown: watch::Receiver<bool>)
+async fn serve_conn<I>(io: I, router: Router, ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>)
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -342,8 +397,62 @@ where
     let k = kill.clone();
     let svc = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(ConnKill(k.clone()));
+        // HTTP/2 carries the host as `:authority` (in the URI), HTTP/1.1 as `Host`: keep one.
+        if !req.headers().contains_key(axum::http::header::HOST) {
+            if let Some(v) = req
+                .uri()
+                .authority()
+                .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+            {
+                req.headers_mut().insert(axum::http::header::HOST, v);
+            }
+        }
         let r = router.clone();
-        async move { r.oneshot(req.map(axum::body::Body::new)).await }
+        let ctx = ctx.clone();
+        async move {
+            let req = req.map(axum::body::Body::new);
+            if ctx.recorder.is_none() || req.uri().path().starts_with("/v1.0") {
+                // Graph requests are recorded by the pipeline, with their bodies.
+                return r.oneshot(req).await;
+            }
+            let (parts, body) = req.into_parts();
+            let bytes = axum::body::to_bytes(body, 1 << 20)
+                .await
+                .unwrap_or_default();
+            let form_keys = form_urlencoded::parse(&bytes)
+                .map(|(k, _)| k.into_owned())
+                .collect();
+            let (host, method, path, query) = (
+                ctx.origin(&parts.headers),
+                parts.method.to_string(),
+                parts.uri.path().to_owned(),
+                parts.uri.query().map(str::to_owned),
+            );
+            let resp = r
+                .oneshot(axum::http::Request::from_parts(
+                    parts,
+                    axum::body::Body::from(bytes),
+                ))
+                .await;
+            let status = resp.as_ref().map_or(0, |x| x.status().as_u16());
+            let unversioned = resp.as_ref().is_ok_and(|x| {
+                x.extensions()
+                    .get::<graph::UnversionedGraphPath>()
+                    .is_some()
+            });
+            ctx.record(|| RecordedRequest {
+                api: if unversioned { "graph" } else { "login" }.into(),
+                host: host.split("://").nth(1).unwrap_or_default().to_owned(),
+                method,
+                path,
+                query,
+                body: None,
+                form_keys,
+                in_batch: false,
+                status,
+            });
+            resp
+        }
     });
     // HTTP/1.1 or HTTP/2 (negotiated by ALPN over TLS, or the HTTP/2 preface in clear text);
     // a dropped-connection fault drops every stream of the connection, as a real reset does.
@@ -366,6 +475,7 @@ async fn graph_entry(
 ) -> Response {
     let path = uri.path().strip_prefix("/v1.0").unwrap_or("").to_owned();
     let req = GraphRequest {
+        origin: ctx.origin(&headers),
         method: method.as_str().to_owned(),
         path,
         query: uri.query().map(str::to_owned),

@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 
 use crate::error::EmulatorError;
 use crate::fixture::{
-    FixtureApplication, FixtureGroup, FixtureRoleActivation, FixtureRoleAssignment,
-    FixtureRoleDefinition, FixtureRoleEligibility, FixtureServicePrincipal, FixtureUser,
-    TenantFixture, VerifiedDomain,
+    FixtureAdministrativeUnit, FixtureApplication, FixtureGroup, FixtureRoleActivation,
+    FixtureRoleAssignment, FixtureRoleDefinition, FixtureRoleEligibility, FixtureServicePrincipal,
+    FixtureUser, TenantFixture, VerifiedDomain,
 };
 use crate::ids::{self, norm};
 use crate::roles::{builtin_role_definitions, RoleDef};
@@ -71,6 +71,11 @@ pub(crate) struct TenantState {
     pub assignments: Vec<Assignment>,
     pub eligibilities: Vec<Eligibility>,
     pub activated_templates: BTreeSet<String>,
+    pub administrative_units: Vec<FixtureAdministrativeUnit>,
+    /// PIM schedule requests made since start (`GET …ScheduleRequests`), oldest first, as Graph
+    /// returns them; not part of the fixture.
+    pub eligibility_requests: Vec<serde_json::Value>,
+    pub assignment_requests: Vec<serde_json::Value>,
     /// Look-ups into `users` (users never change after loading).
     pub user_index: crate::user_index::UserIndex,
     /// The ids and the (principal, role, scope) keys of `assignments`, kept by
@@ -141,6 +146,16 @@ impl TenantState {
                 .iter()
                 .map(|t| norm(t))
                 .collect(),
+            administrative_units: f
+                .administrative_units
+                .iter()
+                .map(|a| FixtureAdministrativeUnit {
+                    id: norm(&a.id),
+                    ..a.clone()
+                })
+                .collect(),
+            eligibility_requests: Vec::new(),
+            assignment_requests: Vec::new(),
         };
         let check = |st: &TenantState, p: &str, r: &str| -> Result<(), EmulatorError> {
             if st.principal(p).is_none() {
@@ -258,6 +273,33 @@ impl TenantState {
                 .collect(),
             activated_role_template_ids: self.activated_templates.iter().cloned().collect(),
             interactive_user: self.interactive_user.clone(),
+            administrative_units: self.administrative_units.clone(),
+        }
+    }
+
+    /// Whether a role assignment may be made at `scope`: the tenant (`/`), an existing
+    /// administrative unit (`/administrativeUnits/{id}`) or an application (`/{application
+    /// object id}`) — the three scopes of `unifiedRoleAssignment.directoryScopeId` in Graph's
+    /// "unifiedRoleAssignment resource type" page
+    /// (<https://learn.microsoft.com/graph/api/resources/unifiedroleassignment>).
+    pub fn scope_exists(&self, scope: &str) -> bool {
+        if scope == "/" {
+            return true;
+        }
+        let rest = scope.strip_prefix('/').unwrap_or("");
+        let parts: Vec<&str> = rest.split('/').collect();
+        match parts.as_slice() {
+            [au, id] if au.eq_ignore_ascii_case("administrativeUnits") => {
+                let id = norm(id);
+                self.administrative_units.iter().any(|a| a.id == id)
+            }
+            [id] if !id.is_empty() => {
+                let id = norm(id);
+                self.applications
+                    .iter()
+                    .any(|a| a.id.as_deref().map(norm).as_deref() == Some(id.as_str()))
+            }
+            _ => false,
         }
     }
 

@@ -1,5 +1,12 @@
 //! Graph throttling: token buckets for Microsoft's identity-and-access limits, resource-unit
-//! costs per request, and the throttling response headers.
+//! costs per request, and the throttling response headers ("Microsoft Graph service-specific
+//! throttling limits", identity and access service limits,
+//! <https://learn.microsoft.com/graph/throttling-limits#identity-and-access-service-limits>):
+//! per app and tenant, per app across tenants, and the writes of all apps in one tenant (18,000
+//! per 5 minutes) — a request must fit every bucket it is charged to. A throttled answer carries
+//! `Retry-After` = the seconds until the exhausted bucket has refilled enough for the request, and
+//! `x-ms-throttle-limit-percentage` above 1.0 (how far over the limit the request would go; the
+//! page documents the header between 0.8 and 1.8).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -60,6 +67,8 @@ pub(crate) enum Admission {
     /// Throttled.
     Throttled {
         retry_after: u64,
+        /// Demand over capacity, above 1.0 (at most 1.8).
+        limit_percentage: f64,
         scope: String,
         information: &'static str,
     },
@@ -150,8 +159,10 @@ impl Throttler {
                     Kind::AppWrites => (format!("Application/Write/{app}"), "WriteLimitExceeded"),
                     Kind::TenantWrites => (format!("Tenant/Write/{tenant}"), "WriteLimitExceeded"),
                 };
+                let over = (b.capacity - b.tokens + need) / b.capacity;
                 return Admission::Throttled {
                     retry_after: b.wait_for(*need),
+                    limit_percentage: over.clamp(1.0 + 1e-3, 1.8),
                     scope,
                     information,
                 };
@@ -285,6 +296,59 @@ mod tests {
     }
 
     #[test]
+    fn retry_after_is_the_time_the_bucket_needs() {
+        // 3 writes per 150 s (scale 0.001): after three, the fourth waits 50 s — one token's
+        // refill — and after 20 s only 30 s more. (No resource units, to see the write bucket.)
+        let mut t = Throttler::new(ThrottleConfig::scaled(0.001), 10);
+        let now = Instant::now();
+        for _ in 0..3 {
+            assert!(matches!(
+                t.admit("a", "t", 0, true, now),
+                Admission::Allowed { .. }
+            ));
+        }
+        let wait = |t: &mut Throttler, at: Instant| match t.admit("a", "t", 0, true, at) {
+            Admission::Throttled {
+                retry_after,
+                information,
+                ..
+            } => {
+                assert_eq!(information, "WriteLimitExceeded");
+                retry_after
+            }
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(wait(&mut t, now), 50);
+        assert_eq!(wait(&mut t, now + Duration::from_secs(20)), 30);
+    }
+
+    #[test]
+    fn the_tenant_write_limit_is_shared_by_all_apps() {
+        // 18 writes per 5 min for the tenant (scale 0.001), 3 per 150 s per app: seven apps
+        // writing three each hit the tenant's limit at the 19th write, on an app that has
+        // written nothing.
+        let mut t = Throttler::new(ThrottleConfig::scaled(0.001), 10);
+        let now = Instant::now();
+        for app in 0..6 {
+            for _ in 0..3 {
+                assert!(matches!(
+                    t.admit(&format!("app{app}"), "t", 1, true, now),
+                    Admission::Allowed { .. }
+                ));
+            }
+        }
+        match t.admit("app6", "t", 1, true, now) {
+            Admission::Throttled { scope, .. } => assert_eq!(scope, "Tenant/Write/t"),
+            other => panic!("{other:?}"),
+        }
+        // Another tenant is not affected.
+        assert!(matches!(
+            t.admit("app6", "u", 1, true, now),
+            Admission::Allowed { .. }
+        ));
+    }
+
+    #[test]
     fn bucket_throttles_and_refills() {
         let mut t = Throttler::new(ThrottleConfig::scaled(0.001), 10); // 3 RU / 10 s
         let now = Instant::now();
@@ -300,10 +364,12 @@ mod tests {
             Admission::Throttled {
                 retry_after,
                 information,
+                limit_percentage,
                 ..
             } => {
                 assert_eq!(information, "ResourceUnitLimitExceeded");
                 assert!((1..=4).contains(&retry_after));
+                assert!(limit_percentage > 1.0, "{limit_percentage}");
             }
             other => panic!("{other:?}"),
         }

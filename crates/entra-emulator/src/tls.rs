@@ -1,5 +1,5 @@
-//! TLS: a freshly generated CA and a server certificate for `127.0.0.1`, `localhost` and `::1`
-//! (rcgen, ECDSA P-256), served with rustls on the ring provider. The CA PEM is written to the
+//! TLS: a freshly generated CA and a server certificate for `127.0.0.1`, `localhost`, `::1` and
+//! any names the configuration adds (rcgen, ECDSA P-256), served with rustls on the ring provider. The CA PEM is written to the
 //! state directory so clients can trust it.
 
 use std::path::{Path, PathBuf};
@@ -21,7 +21,7 @@ fn tls_err(e: impl std::fmt::Display) -> EmulatorError {
 }
 
 /// Generates a CA and a server certificate and writes `ca.pem` and `server.pem` into `dir`.
-pub(crate) fn generate(dir: &Path) -> Result<TlsMaterial, EmulatorError> {
+pub(crate) fn generate(dir: &Path, extra_names: &[String]) -> Result<TlsMaterial, EmulatorError> {
     let ca_key = KeyPair::generate().map_err(tls_err)?;
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(tls_err)?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -36,12 +36,13 @@ pub(crate) fn generate(dir: &Path) -> Result<TlsMaterial, EmulatorError> {
     let ca_cert = ca_params.self_signed(&ca_key).map_err(tls_err)?;
 
     let leaf_key = KeyPair::generate().map_err(tls_err)?;
-    let mut params = CertificateParams::new(vec![
+    let mut names = vec![
         "localhost".to_owned(),
         "127.0.0.1".to_owned(),
         "::1".to_owned(),
-    ])
-    .map_err(tls_err)?;
+    ];
+    names.extend(extra_names.iter().cloned());
+    let mut params = CertificateParams::new(names).map_err(tls_err)?;
     params
         .distinguished_name
         .push(DnType::CommonName, "localhost");

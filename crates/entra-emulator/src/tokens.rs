@@ -257,6 +257,19 @@ fn aerr(code: u32, description: impl Into<String>) -> AssertionError {
     }
 }
 
+/// A thumbprint in one form for comparing: base64url without padding (`+/` become `-_`).
+fn thumbprint_form(t: &str) -> String {
+    t.trim()
+        .trim_end_matches('=')
+        .chars()
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            c => c,
+        })
+        .collect()
+}
+
 /// Verifies a `private_key_jwt` client assertion against the app's registered certificates.
 ///
 /// Codes chosen (Microsoft's published AADSTS list): 50027 malformed JWT, 700027 signature or
@@ -291,9 +304,15 @@ pub(crate) fn verify_client_assertion(
         .clone()
         .or_else(|| header.x5t.clone())
         .unwrap_or_default();
+    // Entra accepts the thumbprints with or without base64 padding, and MSAL for Python and
+    // azure-identity send them padded ("Microsoft identity platform certificate credentials",
+    // <https://learn.microsoft.com/entra/identity-platform/certificate-credentials>, shows
+    // `x5t` as base64url; the padded form is what those libraries put on the wire).
+    let same = |sent: Option<&str>, ours: &str| {
+        sent.is_some_and(|t| thumbprint_form(t) == thumbprint_form(ours))
+    };
     let cert = certs.iter().find(|c| {
-        header.x5t_s256.as_deref() == Some(c.x5t_s256.as_str())
-            || header.x5t.as_deref() == Some(c.x5t.as_str())
+        same(header.x5t_s256.as_deref(), &c.x5t_s256) || same(header.x5t.as_deref(), &c.x5t)
     });
     let Some(cert) = cert else {
         return Err(aerr(
@@ -333,8 +352,11 @@ pub(crate) fn verify_client_assertion(
     if !s("iss").eq_ignore_ascii_case(client_id) || !s("sub").eq_ignore_ascii_case(client_id) {
         return Err(aerr(700021, "Client assertion application identifier doesn't match 'client_id' parameter. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials ."));
     }
-    let exp = c.get("exp").and_then(Value::as_i64);
-    let nbf = c.get("nbf").and_then(Value::as_i64).unwrap_or(now);
+    // NumericDate is seconds, and may have a fraction (RFC 7519 section 2): MSAL for Python
+    // sends `exp` and `nbf` as floats.
+    let seconds = |k: &str| c.get(k).and_then(Value::as_f64).map(|f| f.floor() as i64);
+    let exp = seconds("exp");
+    let nbf = seconds("nbf").unwrap_or(now);
     const SKEW: i64 = 30;
     let valid = match exp {
         Some(exp) => now < exp + SKEW && nbf <= now + SKEW && exp - now <= 10 * 60 + SKEW,

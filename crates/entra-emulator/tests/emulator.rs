@@ -4,6 +4,8 @@
 #[path = "emulator/support.rs"]
 mod support;
 
+#[path = "emulator/as_graph.rs"]
+mod as_graph;
 #[path = "emulator/batch.rs"]
 mod batch;
 #[path = "emulator/directory_roles.rs"]

@@ -3,6 +3,7 @@
 //! real Samba AD domain controller on loopback ([`samba`]).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod netns;
 pub mod samba;
 
 use std::io::{BufRead, BufReader};

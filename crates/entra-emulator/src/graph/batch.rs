@@ -1,7 +1,10 @@
-//! JSON `$batch`: at most 20 requests with unique ids and relative URLs; `dependsOn` ordering
-//! (a request whose dependency failed gets 424); independent requests run concurrently, each
-//! through the full pipeline (auth, throttling, faults, latency); responses come back in a
-//! seeded shuffled order.
+//! JSON `$batch` ("Combine multiple HTTP requests using JSON batching",
+//! <https://learn.microsoft.com/graph/json-batching>): at most 20 requests with relative URLs and
+//! ids unique regardless of case; `dependsOn` may only name requests earlier in the list (Graph's
+//! "Known issues" for JSON batching, as Microsoft's own Graph JavaScript client checks it) — an
+//! unknown, later or own id is a 400; a request whose dependency failed gets 424; independent
+//! requests run concurrently, each through the full pipeline (auth, throttling, faults, latency);
+//! responses come back in a seeded shuffled order.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -47,6 +50,7 @@ pub(crate) async fn handle(ctx: &Ctx, outer: &GraphRequest, outer_fault: FaultDe
         ));
     }
     let mut items = Vec::new();
+    // Ids compared without regard to case ("1a" and "1A" are the same request id).
     let mut ids = HashSet::new();
     for r in reqs {
         let id = match r.get("id") {
@@ -54,7 +58,7 @@ pub(crate) async fn handle(ctx: &Ctx, outer: &GraphRequest, outer_fault: FaultDe
             Some(Value::Number(n)) => n.to_string(),
             _ => return bad("Batch request id is required."),
         };
-        if !ids.insert(id.clone()) {
+        if !ids.insert(id.to_lowercase()) {
             return bad(format!(
                 "Batch request ids must be unique; the id '{id}' is used more than once."
             ));
@@ -110,6 +114,7 @@ pub(crate) async fn handle(ctx: &Ctx, outer: &GraphRequest, outer_fault: FaultDe
         items.push(Item {
             id,
             req: GraphRequest {
+                origin: outer.origin.clone(),
                 method: method.to_ascii_uppercase(),
                 path,
                 query,
@@ -120,11 +125,17 @@ pub(crate) async fn handle(ctx: &Ctx, outer: &GraphRequest, outer_fault: FaultDe
             fault: FaultDecision::default(),
         });
     }
-    for it in &items {
+    for (i, it) in items.iter().enumerate() {
         for d in &it.depends_on {
-            if !ids.contains(d) || d == &it.id {
+            let earlier = items[..i].iter().any(|e| e.id.eq_ignore_ascii_case(d));
+            if !earlier {
+                let what = if items[i..].iter().any(|e| e.id.eq_ignore_ascii_case(d)) {
+                    "a request that is not earlier in the batch"
+                } else {
+                    "an unknown request"
+                };
                 return bad(format!(
-                    "The dependsOn of the request with id '{}' names an unknown request '{d}'.",
+                    "The dependsOn of the request with id '{}' names {what} '{d}'.",
                     it.id
                 ));
             }
@@ -146,26 +157,27 @@ pub(crate) async fn handle(ctx: &Ctx, outer: &GraphRequest, outer_fault: FaultDe
     let mut responses: Vec<Value> = Vec::new();
     let mut pending: Vec<Item> = items;
     while !pending.is_empty() {
-        let (ready, rest): (Vec<Item>, Vec<Item>) = pending
-            .into_iter()
-            .partition(|it| it.depends_on.iter().all(|d| done.contains_key(d)));
+        let (ready, rest): (Vec<Item>, Vec<Item>) = pending.into_iter().partition(|it| {
+            it.depends_on
+                .iter()
+                .all(|d| done.contains_key(&d.to_lowercase()))
+        });
         pending = rest;
         if ready.is_empty() {
             // A dependency cycle: fail what is left.
             for it in pending.drain(..) {
-                done.insert(it.id.clone(), 424);
+                done.insert(it.id.to_lowercase(), 424);
                 responses.push(failed_dependency(&it.id));
             }
             break;
         }
         let mut set = tokio::task::JoinSet::new();
         for it in ready {
-            if it
-                .depends_on
-                .iter()
-                .any(|d| done.get(d).is_some_and(|s| !(200..300).contains(s)))
-            {
-                done.insert(it.id.clone(), 424);
+            if it.depends_on.iter().any(|d| {
+                done.get(&d.to_lowercase())
+                    .is_some_and(|s| !(200..300).contains(s))
+            }) {
+                done.insert(it.id.to_lowercase(), 424);
                 responses.push(failed_dependency(&it.id));
                 continue;
             }
@@ -187,7 +199,7 @@ pub(crate) async fn handle(ctx: &Ctx, outer: &GraphRequest, outer_fault: FaultDe
                 ),
             };
             write_committed |= is_write && resp.is_success();
-            done.insert(id.clone(), resp.status);
+            done.insert(id.to_lowercase(), resp.status);
             responses.push(to_json(&id, resp));
         }
     }

@@ -17,6 +17,7 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use crate::faults::{FaultDecision, PostFault, PreFault};
+use crate::record::RecordedRequest;
 use crate::roles::{GLOBAL_ADMIN, PRIVILEGED_ROLE_ADMIN};
 use crate::server::Ctx;
 use crate::throttle::{resource_units, Admission};
@@ -26,6 +27,8 @@ use odata::QueryOptions;
 /// A Graph request, from the wire or from inside a `$batch`.
 #[derive(Debug, Clone)]
 pub(crate) struct GraphRequest {
+    /// The origin the client addressed (`https://graph.microsoft.com`), for the URLs answered.
+    pub origin: String,
     pub method: String,
     /// Path after `/v1.0`, still percent-encoded, starting with `/`.
     pub path: String,
@@ -119,13 +122,13 @@ pub(crate) struct Rq<'a> {
 }
 
 impl Rq<'_> {
-    /// Absolute URL of a collection path (for `@odata.nextLink`).
+    /// Absolute URL of a collection path (for `@odata.nextLink`), on the host the client used.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.ctx.graph_base, path)
+        format!("{}/v1.0{}", self.req.origin, path)
     }
     /// `@odata.context` value.
     pub fn context(&self, fragment: &str) -> String {
-        format!("{}/$metadata#{}", self.ctx.graph_base, fragment)
+        format!("{}/v1.0/$metadata#{}", self.req.origin, fragment)
     }
     pub fn body_json(&self) -> Result<Value, GraphResponse> {
         serde_json::from_slice(&self.req.body).map_err(|_| {
@@ -207,6 +210,8 @@ enum Handler {
     AssignmentRequests,
     EligibilityInstances,
     AssignmentInstances,
+    EligibilitySchedules,
+    AssignmentSchedules,
     DirectoryRoles,
     DirectoryRole,
     DirectoryRoleMembers,
@@ -229,10 +234,12 @@ fn route(segs: &[String]) -> Option<(Handler, &'static [&'static str])> {
             ["roledefinitions", _] => (RoleDefinition, &["GET"]),
             ["roleassignments"] => (RoleAssignments, &["GET", "POST"]),
             ["roleassignments", _] => (RoleAssignment, &["GET", "DELETE"]),
-            ["roleeligibilityschedulerequests"] => (EligibilityRequests, &["POST"]),
-            ["roleassignmentschedulerequests"] => (AssignmentRequests, &["POST"]),
+            ["roleeligibilityschedulerequests"] => (EligibilityRequests, &["GET", "POST"]),
+            ["roleassignmentschedulerequests"] => (AssignmentRequests, &["GET", "POST"]),
             ["roleeligibilityscheduleinstances"] => (EligibilityInstances, &["GET"]),
             ["roleassignmentscheduleinstances"] => (AssignmentInstances, &["GET"]),
+            ["roleeligibilityschedules"] => (EligibilitySchedules, &["GET"]),
+            ["roleassignmentschedules"] => (AssignmentSchedules, &["GET"]),
             _ => return None,
         },
         ["directoryroles"] => (DirectoryRoles, &["GET", "POST"]),
@@ -254,10 +261,12 @@ fn permissions(h: Handler, method: &str) -> &'static [&'static str] {
         RoleDefinitions | RoleDefinition => ROLE_READ,
         RoleAssignments | RoleAssignment if method == "GET" => ROLE_READ,
         RoleAssignments | RoleAssignment => ROLE_WRITE,
+        EligibilityRequests if method == "GET" => ELIG_READ,
+        AssignmentRequests if method == "GET" => ASCHED_READ,
         EligibilityRequests => ELIG_WRITE,
         AssignmentRequests => ASCHED_WRITE,
-        EligibilityInstances => ELIG_READ,
-        AssignmentInstances => ASCHED_READ,
+        EligibilityInstances | EligibilitySchedules => ELIG_READ,
+        AssignmentInstances | AssignmentSchedules => ASCHED_READ,
         DirectoryRoles | DirectoryRole | DirectoryRoleMembers if method == "GET" => ROLE_READ,
         DirectoryRoles
         | DirectoryRole
@@ -289,14 +298,14 @@ fn auth(ctx: &Ctx, req: &GraphRequest) -> Result<TokenInfo, GraphResponse> {
     let unauth = |m: &str| {
         GraphResponse::error(401, "InvalidAuthenticationToken", m).header(
             "WWW-Authenticate",
-            format!("Bearer realm=\"\", authorization_uri=\"{}/common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\"", ctx.login_base),
+            format!("Bearer realm=\"\", authorization_uri=\"{}/common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\"", crate::hosts::login_origin_for(&req.origin)),
         )
     };
     if token.is_empty() {
         return Err(unauth("Access token is empty."));
     }
     ctx.signer
-        .verify_access_token(token, &ctx.tenant_id, Utc::now().timestamp())
+        .verify_access_token(token, &ctx.tenant_id, ctx.clock.now().timestamp())
         .map_err(|e| match e {
             BearerError::Malformed => unauth("IDX14100: JWT is not well formed, there are no dots (.).\nThe token needs to be in JWS or JWE Compact Serialization Format."),
             BearerError::BadSignature => unauth("Access token validation failure."),
@@ -334,6 +343,26 @@ pub(crate) async fn dispatch(
     let mut ru_header = None;
     let mut pct_header = None;
     let outcome = run(ctx, &req, fault, in_batch, &mut ru_header, &mut pct_header).await;
+    let status = match &outcome {
+        Outcome::Drop => 0,
+        Outcome::Respond(r) => r.status,
+    };
+    ctx.record(|| RecordedRequest {
+        api: "graph".into(),
+        host: req
+            .origin
+            .split("://")
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned(),
+        method: req.method.clone(),
+        path: format!("/v1.0{}", req.path),
+        query: req.query.clone(),
+        body: serde_json::from_slice(&req.body).ok(),
+        form_keys: Vec::new(),
+        in_batch,
+        status,
+    });
     let mut resp = match outcome {
         Outcome::Drop => return Outcome::Drop,
         Outcome::Respond(r) => r,
@@ -483,9 +512,11 @@ async fn run(
     match admission {
         Admission::Throttled {
             retry_after,
+            limit_percentage,
             scope,
             information,
         } => {
+            *pct_header = Some(limit_percentage);
             return respond(
                 GraphResponse::error(429, "TooManyRequests", "Please retry again later.")
                     .header("Retry-After", retry_after.to_string())
@@ -524,10 +555,14 @@ async fn run(
         RoleAssignments => role_assignments::list(&rq),
         RoleAssignment if method == "DELETE" => role_assignments::delete(&rq),
         RoleAssignment => role_assignments::get(&rq),
+        EligibilityRequests if method == "GET" => pim::list_requests(&rq, pim::Kind::Eligibility),
+        AssignmentRequests if method == "GET" => pim::list_requests(&rq, pim::Kind::Assignment),
         EligibilityRequests => pim::eligibility_request(&rq),
         AssignmentRequests => pim::assignment_request(&rq),
         EligibilityInstances => pim::eligibility_instances(&rq),
         AssignmentInstances => pim::assignment_instances(&rq),
+        EligibilitySchedules => pim::eligibility_schedules(&rq),
+        AssignmentSchedules => pim::assignment_schedules(&rq),
         DirectoryRoles if method == "POST" => directory_roles::activate(&rq),
         DirectoryRoles => directory_roles::list(&rq),
         DirectoryRole => directory_roles::get(&rq),
@@ -617,8 +652,18 @@ pub(crate) fn collection(
     GraphResponse::json(200, Value::Object(body))
 }
 
-/// `$count=true` on directory objects needs `ConsistencyLevel: eventual`.
+/// `$count=true` on directory objects needs `ConsistencyLevel: eventual`; so do `$search`, and
+/// `$filter` together with `$orderby` ("Advanced query capabilities on Microsoft Entra ID
+/// objects", <https://learn.microsoft.com/graph/aad-advanced-queries>: sorting a filtered list is
+/// an advanced query and needs `$count=true` with the header).
 pub(crate) fn check_count(rq: &Rq<'_>) -> Result<(), GraphResponse> {
+    if rq.q.filter.is_some() && rq.q.orderby.is_some() && !(rq.eventual() && rq.q.count) {
+        return Err(GraphResponse::error(
+            400,
+            "Request_UnsupportedQuery",
+            "Sorting not supported for current query.",
+        ));
+    }
     if rq.q.count && !rq.eventual() {
         return Err(GraphResponse::bad_request(
             "$count is not currently supported.",
@@ -629,3 +674,56 @@ pub(crate) fn check_count(rq: &Rq<'_>) -> Result<(), GraphResponse> {
     }
     Ok(())
 }
+
+/// Any path outside `/v1.0` and the login endpoints. Microsoft Graph answers a path without a
+/// version segment (`https://graph.microsoft.com/users`) with 400 `BadRequest` "Invalid version."
+/// — the version is part of every request URL ("Use the Microsoft Graph API",
+/// <https://learn.microsoft.com/graph/use-the-api>; the response body as Graph sends it is shown
+/// in microsoftgraph/msgraph-sample-blazor-clientside issue 94). The beta endpoint exists in
+/// Microsoft Graph but is not emulated: it gets a 400 that says so.
+pub(crate) async fn unversioned(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let first = uri
+        .path()
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or("");
+    let mut resp = if first.eq_ignore_ascii_case("beta") {
+        GraphResponse::bad_request(
+            "The emulator serves Microsoft Graph v1.0 only; /beta is not emulated.",
+        )
+    } else {
+        GraphResponse::error(400, "BadRequest", "Invalid version.")
+    };
+    let request_id = uuid::Uuid::new_v4().to_string();
+    if let Some(Value::Object(inner)) = resp
+        .body
+        .as_mut()
+        .and_then(|b| b.get_mut("error"))
+        .and_then(|e| e.get_mut("innerError"))
+    {
+        inner.insert("request-id".into(), Value::String(request_id.clone()));
+        inner.insert(
+            "client-request-id".into(),
+            Value::String(request_id.clone()),
+        );
+    }
+    let body = serde_json::to_vec(&resp.body).unwrap_or_default();
+    let mut r = (
+        axum::http::StatusCode::BAD_REQUEST,
+        [
+            ("content-type", "application/json"),
+            ("request-id", request_id.as_str()),
+        ],
+        body,
+    )
+        .into_response();
+    // The request record files this under Graph, not login.
+    r.extensions_mut().insert(UnversionedGraphPath);
+    r
+}
+
+/// Marks the answer to a path outside `/v1.0` and the login endpoints.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UnversionedGraphPath;

@@ -18,6 +18,8 @@ pub(crate) struct QueryOptions {
     pub skiptoken: Option<String>,
     pub count: bool,
     pub expand: Option<Vec<String>>,
+    /// `$select` nested in an expansion, `principal($select=id,displayName)`, by property.
+    pub expand_select: Vec<(String, Vec<String>)>,
     pub orderby: Option<(String, bool)>,
     pub search: Option<String>,
     /// The original pairs, for building `@odata.nextLink`.
@@ -61,12 +63,44 @@ impl QueryOptions {
                 "$skiptoken" => q.skiptoken = Some(v),
                 "$count" => q.count = v.eq_ignore_ascii_case("true"),
                 "$expand" => {
-                    q.expand = Some(
-                        v.split(',')
-                            .map(|s| s.trim().to_owned())
-                            .filter(|s| !s.is_empty())
-                            .collect(),
-                    )
+                    let mut names = Vec::new();
+                    for item in split_top_level(&v) {
+                        let (name, nested) = match item.split_once('(') {
+                            Some((n, rest)) => {
+                                let inner = rest.strip_suffix(')').ok_or((
+                                    "BadRequest",
+                                    format!("Invalid $expand clause '{item}'."),
+                                ))?;
+                                (n.trim().to_owned(), Some(inner.to_owned()))
+                            }
+                            None => (item.trim().to_owned(), None),
+                        };
+                        if let Some(inner) = nested {
+                            for opt in inner.split(';').filter(|o| !o.trim().is_empty()) {
+                                match opt.split_once('=') {
+                                    Some((k, list)) if k.trim().eq_ignore_ascii_case("$select") => {
+                                        q.expand_select.push((
+                                            name.clone(),
+                                            list.split(',')
+                                                .map(|x| x.trim().to_owned())
+                                                .filter(|x| !x.is_empty())
+                                                .collect(),
+                                        ));
+                                    }
+                                    _ => {
+                                        return Err((
+                                            "BadRequest",
+                                            format!("The query option '{}' inside $expand is not supported by the emulator; only $select is.", opt.trim()),
+                                        ))
+                                    }
+                                }
+                            }
+                        }
+                        if !name.is_empty() {
+                            names.push(name);
+                        }
+                    }
+                    q.expand = Some(names);
                 }
                 "$orderby" => {
                     let mut it = v.split_whitespace();
@@ -87,6 +121,14 @@ impl QueryOptions {
         Ok(q)
     }
 
+    /// The `$select` nested in the expansion of `nav`, if any.
+    pub fn expand_select(&self, nav: &str) -> Option<&[String]> {
+        self.expand_select
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(nav))
+            .map(|(_, s)| s.as_slice())
+    }
+
     pub fn expands(&self, nav: &str) -> bool {
         self.expand
             .as_ref()
@@ -101,6 +143,30 @@ impl QueryOptions {
                 .ok_or(("Request_BadRequest", "Invalid $skiptoken value.".to_owned())),
         }
     }
+}
+
+/// Splits on commas that are not inside parentheses (`a,b($select=x,y)` → `a`, `b($select=x,y)`).
+fn split_top_level(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut cur = String::new();
+    for c in s.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                out.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    out.push(cur);
+    out.into_iter()
+        .map(|x| x.trim().to_owned())
+        .filter(|x| !x.is_empty())
+        .collect()
 }
 
 fn encode_skiptoken(offset: usize) -> String {
@@ -618,6 +684,20 @@ mod tests {
                 .expect("p")
                 .requires_eq_on("roleDefinitionId")
         );
+    }
+
+    #[test]
+    fn expand_with_nested_select() {
+        let q = QueryOptions::parse(Some(
+            "$expand=principal($select=id,userPrincipalName),roleDefinition",
+        ))
+        .expect("parse");
+        assert!(q.expands("principal") && q.expands("roleDefinition"));
+        assert_eq!(
+            q.expand_select("principal"),
+            Some(&["id".to_owned(), "userPrincipalName".to_owned()][..])
+        );
+        assert!(QueryOptions::parse(Some("$expand=principal($top=1)")).is_err());
     }
 
     #[test]

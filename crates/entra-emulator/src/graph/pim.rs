@@ -1,6 +1,11 @@
 //! PIM for directory roles: `roleEligibilityScheduleRequests` and
-//! `roleAssignmentScheduleRequests` (adminAssign, adminUpdate/Extend/Renew, adminRemove,
-//! selfActivate, selfDeactivate) and the `...ScheduleInstances` lists.
+//! `roleAssignmentScheduleRequests` (create: adminAssign, adminUpdate/Extend/Renew, adminRemove,
+//! selfActivate, selfDeactivate; list), and the `…Schedules` and `…ScheduleInstances` lists, in
+//! the shapes of Graph v1.0's `unifiedRoleEligibilityScheduleRequest`,
+//! `unifiedRoleAssignmentScheduleRequest`, `unifiedRoleEligibilitySchedule`,
+//! `unifiedRoleAssignmentSchedule` and their instances ("PIM for Microsoft Entra roles APIs",
+//! <https://learn.microsoft.com/graph/api/resources/privilegedidentitymanagementv3-overview>).
+//! Request ids are GUIDs, as in Microsoft's examples.
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
@@ -131,6 +136,9 @@ fn parse(rq: &Rq<'_>, kind: &str) -> Result<Parsed, GraphResponse> {
     if st.principal(&principal).is_none() {
         return Err(invalid("principalId"));
     }
+    if action.starts_with("admin") && action != "adminRemove" {
+        super::role_assignments::assignable(&st, &principal, &scope)?;
+    }
     Ok(Parsed {
         action,
         principal,
@@ -138,6 +146,168 @@ fn parse(rq: &Rq<'_>, kind: &str) -> Result<Parsed, GraphResponse> {
         scope,
         body,
     })
+}
+
+/// Which PIM collection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// `roleEligibility…`.
+    Eligibility,
+    /// `roleAssignment…`.
+    Assignment,
+}
+
+/// Keeps a created request (201) for `GET …ScheduleRequests`; passes the response on.
+fn keep(rq: &Rq<'_>, kind: Kind, resp: GraphResponse) -> GraphResponse {
+    if resp.status == 201 {
+        if let Some(mut stored) = resp.body.clone() {
+            if let Value::Object(m) = &mut stored {
+                m.remove("@odata.context");
+            }
+            let mut st = crate::server::lock(&rq.ctx.state);
+            match kind {
+                Kind::Eligibility => st.eligibility_requests.push(stored),
+                Kind::Assignment => st.assignment_requests.push(stored),
+            }
+        }
+    }
+    resp
+}
+
+const REQUEST_FILTERABLE: &[&str] = &[
+    "id",
+    "principalId",
+    "roleDefinitionId",
+    "directoryScopeId",
+    "appScopeId",
+    "status",
+    "action",
+    "targetScheduleId",
+];
+
+/// `GET …/roleEligibilityScheduleRequests` and `…/roleAssignmentScheduleRequests`.
+pub(crate) fn list_requests(rq: &Rq<'_>, kind: Kind) -> GraphResponse {
+    let (entity, type_name) = match kind {
+        Kind::Eligibility => (
+            "roleEligibilityScheduleRequests",
+            "unifiedRoleEligibilityScheduleRequest",
+        ),
+        Kind::Assignment => (
+            "roleAssignmentScheduleRequests",
+            "unifiedRoleAssignmentScheduleRequest",
+        ),
+    };
+    if let Err(e) = check_filter(rq, REQUEST_FILTERABLE, type_name, true)
+        .and_then(|_| check_expand(rq, type_name))
+    {
+        return e;
+    }
+    let st = crate::server::lock(&rq.ctx.state);
+    let all = match kind {
+        Kind::Eligibility => &st.eligibility_requests,
+        Kind::Assignment => &st.assignment_requests,
+    };
+    let items: Vec<Value> = all
+        .iter()
+        .filter(|v| rq.q.filter.as_ref().is_none_or(|f| f.eval(v, &[])))
+        .map(|v| {
+            let p = v["principalId"].as_str().unwrap_or_default().to_owned();
+            let r = v["roleDefinitionId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            expand(rq, &st, v.clone(), &p, &r)
+        })
+        .collect();
+    drop(st);
+    let path = format!("/roleManagement/directory/{entity}");
+    collection(
+        rq,
+        items,
+        rq.context(&format!("roleManagement/directory/{entity}")),
+        &path,
+        100,
+    )
+}
+
+fn schedule_info(start: &DateTime<Utc>, end: Option<&DateTime<Utc>>) -> Value {
+    let expiration = match end {
+        None => json!({"type": "noExpiration", "endDateTime": null, "duration": null}),
+        Some(e) => json!({"type": "afterDateTime", "endDateTime": fmt(e), "duration": null}),
+    };
+    json!({"startDateTime": fmt(start), "recurrence": null, "expiration": expiration})
+}
+
+/// `GET …/roleEligibilitySchedules`.
+pub(crate) fn eligibility_schedules(rq: &Rq<'_>) -> GraphResponse {
+    let type_name = "unifiedRoleEligibilitySchedule";
+    if let Err(e) = check_filter(rq, INSTANCE_FILTERABLE, type_name, true)
+        .and_then(|_| check_expand(rq, type_name))
+    {
+        return e;
+    }
+    let st = crate::server::lock(&rq.ctx.state);
+    let items: Vec<Value> = st
+        .eligibilities
+        .iter()
+        .filter_map(|e| {
+            let v = json!({
+                "id": e.id,
+                "principalId": e.principal_id,
+                "roleDefinitionId": e.role_definition_id,
+                "directoryScopeId": e.directory_scope_id,
+                "appScopeId": null,
+                "createdUsing": e.id,
+                "createdDateTime": fmt(&e.start),
+                "modifiedDateTime": null,
+                "status": "Provisioned",
+                "memberType": "Direct",
+                "scheduleInfo": schedule_info(&e.start, e.end.as_ref()),
+            });
+            let keep = rq.q.filter.as_ref().is_none_or(|f| f.eval(&v, &[]));
+            keep.then(|| expand(rq, &st, v, &e.principal_id, &e.role_definition_id))
+        })
+        .collect();
+    drop(st);
+    let entity = "roleManagement/directory/roleEligibilitySchedules";
+    collection(rq, items, rq.context(entity), &format!("/{entity}"), 100)
+}
+
+/// `GET …/roleAssignmentSchedules`: permanent and PIM-activated active assignments.
+pub(crate) fn assignment_schedules(rq: &Rq<'_>) -> GraphResponse {
+    let type_name = "unifiedRoleAssignmentSchedule";
+    if let Err(e) = check_filter(rq, INSTANCE_FILTERABLE, type_name, true)
+        .and_then(|_| check_expand(rq, type_name))
+    {
+        return e;
+    }
+    let st = crate::server::lock(&rq.ctx.state);
+    let items: Vec<Value> = st
+        .assignments
+        .iter()
+        .filter_map(|a| {
+            let activated = a.kind == AssignmentKind::Activated;
+            let v = json!({
+                "id": a.id,
+                "principalId": a.principal_id,
+                "roleDefinitionId": a.role_definition_id,
+                "directoryScopeId": a.directory_scope_id,
+                "appScopeId": null,
+                "createdUsing": a.id,
+                "createdDateTime": fmt(&a.start),
+                "modifiedDateTime": null,
+                "status": "Provisioned",
+                "assignmentType": if activated { "Activated" } else { "Assigned" },
+                "memberType": "Direct",
+                "scheduleInfo": schedule_info(&a.start, a.end.as_ref()),
+            });
+            let keep = rq.q.filter.as_ref().is_none_or(|f| f.eval(&v, &[]));
+            keep.then(|| expand(rq, &st, v, &a.principal_id, &a.role_definition_id))
+        })
+        .collect();
+    drop(st);
+    let entity = "roleManagement/directory/roleAssignmentSchedules";
+    collection(rq, items, rq.context(entity), &format!("/{entity}"), 100)
 }
 
 fn request_json(
@@ -149,14 +319,14 @@ fn request_json(
     start: DateTime<Utc>,
     end: Option<DateTime<Utc>>,
 ) -> Value {
-    let now = Utc::now();
+    let now = rq.ctx.clock.now();
     let expiration = match end {
         None => json!({"type": "noExpiration", "endDateTime": null, "duration": null}),
         Some(e) => json!({"type": "afterDateTime", "endDateTime": fmt(&e), "duration": null}),
     };
     json!({
         "@odata.context": rq.context(&format!("roleManagement/directory/{entity}/$entity")),
-        "id": uuid::Uuid::new_v4().simple().to_string(),
+        "id": uuid::Uuid::new_v4().to_string(),
         "status": status,
         "createdDateTime": fmt(&now),
         "completedDateTime": fmt(&now),
@@ -190,6 +360,10 @@ fn admin_guard(rq: &Rq<'_>, action: &str) -> Result<(), GraphResponse> {
 
 /// `POST .../roleEligibilityScheduleRequests`.
 pub(crate) fn eligibility_request(rq: &Rq<'_>) -> GraphResponse {
+    keep(rq, Kind::Eligibility, eligibility_change(rq))
+}
+
+fn eligibility_change(rq: &Rq<'_>) -> GraphResponse {
     let entity = "roleEligibilityScheduleRequests";
     let p = match parse(rq, "UnifiedRoleEligibilityScheduleRequest") {
         Ok(p) => p,
@@ -198,7 +372,7 @@ pub(crate) fn eligibility_request(rq: &Rq<'_>) -> GraphResponse {
     if let Err(e) = admin_guard(rq, &p.action) {
         return e;
     }
-    let now = Utc::now();
+    let now = rq.ctx.clock.now();
     let end = match schedule_end(&p.body, now) {
         Ok(e) => e,
         Err(e) => return e,
@@ -249,6 +423,10 @@ pub(crate) fn eligibility_request(rq: &Rq<'_>) -> GraphResponse {
 
 /// `POST .../roleAssignmentScheduleRequests`.
 pub(crate) fn assignment_request(rq: &Rq<'_>) -> GraphResponse {
+    keep(rq, Kind::Assignment, assignment_change(rq))
+}
+
+fn assignment_change(rq: &Rq<'_>) -> GraphResponse {
     let entity = "roleAssignmentScheduleRequests";
     let p = match parse(rq, "UnifiedRoleAssignmentScheduleRequest") {
         Ok(p) => p,
@@ -257,7 +435,7 @@ pub(crate) fn assignment_request(rq: &Rq<'_>) -> GraphResponse {
     if let Err(e) = admin_guard(rq, &p.action) {
         return e;
     }
-    let now = Utc::now();
+    let now = rq.ctx.clock.now();
     let end = match schedule_end(&p.body, now) {
         Ok(e) => e,
         Err(e) => return e,

@@ -20,7 +20,6 @@ pub(crate) fn assignment_json(a: &Assignment) -> Value {
     json!({
         "id": a.id,
         "principalId": a.principal_id,
-        "resourceScope": a.directory_scope_id,
         "directoryScopeId": a.directory_scope_id,
         "roleDefinitionId": a.role_definition_id,
     })
@@ -36,10 +35,13 @@ pub(crate) fn expand(
 ) -> Value {
     if let Value::Object(m) = &mut v {
         if rq.q.expands("principal") {
-            let p = st
+            let mut p = st
                 .principal(principal_id)
                 .map(principal_json)
                 .unwrap_or(Value::Null);
+            if let Some(sel) = rq.q.expand_select("principal") {
+                p = super::odata::apply_select(&p, sel);
+            }
             m.insert("principal".into(), p);
         }
         if rq.q.expands("roleDefinition") {
@@ -184,8 +186,8 @@ pub(crate) fn create(rq: &Rq<'_>) -> GraphResponse {
         return invalid("roleDefinitionId");
     };
     let principal = crate::ids::norm(&principal_id);
-    if st.principal(&principal).is_none() {
-        return invalid("principalId");
+    if let Err(e) = assignable(&st, &principal, &scope) {
+        return e;
     }
     match st.add_assignment(&principal, &role, &scope, AssignmentKind::Assigned, None) {
         // Microsoft does not document the duplicate-assignment error (the reference marks it
@@ -197,6 +199,39 @@ pub(crate) fn create(rq: &Rq<'_>) -> GraphResponse {
             GraphResponse::json(201, with_context(rq, "roleManagement/directory/roleAssignments/$entity", v))
         }
     }
+}
+
+/// Graph's checks of a new assignment's principal and scope, shared with PIM requests: the
+/// principal exists and is a user, a service principal, or a group created role-assignable
+/// ("Use Microsoft Entra groups to manage role assignments",
+/// <https://learn.microsoft.com/entra/identity/role-based-access-control/groups-concept>; the
+/// error text as Graph answers it is quoted in Microsoft365DSC issue 879); the scope is `/`, an
+/// existing administrative unit or an application (the error text as Graph answers it is quoted
+/// in msgraph-sdk-powershell issue 3173).
+pub(crate) fn assignable(
+    st: &TenantState,
+    principal: &str,
+    scope: &str,
+) -> Result<(), GraphResponse> {
+    match st.principal(principal) {
+        None => {
+            return Err(GraphResponse::bad_request(
+                "Invalid value specified for property 'principalId' of resource 'UnifiedRoleAssignment'.",
+            ))
+        }
+        Some(crate::state::Principal::Group(g)) if !g.is_assignable_to_role => {
+            return Err(GraphResponse::bad_request(
+                "Groups without IsAssignableToRole property set cannot be assigned to roles.",
+            ))
+        }
+        Some(_) => {}
+    }
+    if !st.scope_exists(scope) {
+        return Err(GraphResponse::bad_request(
+            "Must specify valid property scope of entity RoleAssignment",
+        ));
+    }
+    Ok(())
 }
 
 /// `DELETE .../roleAssignments/{id}`.

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -148,7 +147,7 @@ pub(crate) async fn authorize(
             graph_scopes: graph,
             oidc,
             nonce: q.get("nonce").cloned(),
-            expires: Instant::now() + ctx.lifetimes.auth_code,
+            expires: ctx.clock.instant() + ctx.lifetimes.auth_code,
             used: false,
         },
     );

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -55,12 +54,12 @@ pub(crate) async fn devicecode(
             client_id: app.app_id,
             graph_scopes: graph,
             oidc,
-            expires: Instant::now() + life,
+            expires: ctx.clock.instant() + life,
             last_poll: None,
             status: DeviceStatus::Pending,
         },
     );
-    let uri = format!("{}/devicelogin", ctx.login_base);
+    let uri = format!("{}/devicelogin", ctx.origin(&headers));
     let interval = ctx
         .lifetimes
         .device_code_interval

@@ -20,7 +20,9 @@ pub(crate) async fn openid_configuration(
     if let Err(e) = check_tenant(&ctx, &tenant) {
         return e.into_response(&headers);
     }
-    let b = &ctx.login_base;
+    let b = &ctx.origin(&headers);
+    let graph_host = crate::hosts::graph_origin_for(b);
+    let graph_host = graph_host.split("://").nth(1).unwrap_or("").to_owned();
     let tid = lock(&ctx.state).tenant_id.clone();
     let generic = ["common", "organizations"].contains(&tenant.to_ascii_lowercase().as_str());
     let issuer_tid = if generic {
@@ -40,7 +42,7 @@ pub(crate) async fn openid_configuration(
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
         "issuer": format!("{b}/{issuer_tid}/v2.0"),
         "request_uri_parameter_supported": false,
-        "userinfo_endpoint": format!("{}/oidc/userinfo", ctx.graph_base.trim_end_matches("/v1.0")),
+        "userinfo_endpoint": format!("{}/oidc/userinfo", crate::hosts::graph_origin_for(b)),
         "authorization_endpoint": format!("{b}/{tenant}/oauth2/v2.0/authorize"),
         "device_authorization_endpoint": format!("{b}/{tenant}/oauth2/v2.0/devicecode"),
         "http_logout_supported": true,
@@ -50,17 +52,22 @@ pub(crate) async fn openid_configuration(
         "kerberos_endpoint": format!("{b}/{tenant}/kerberos"),
         "tenant_region_scope": "EU",
         "cloud_instance_name": host,
-        "cloud_graph_host_name": host,
-        "msgraph_host": host,
+        "cloud_graph_host_name": graph_host,
+        "msgraph_host": graph_host,
         "rbac_url": "https://pas.windows.net",
     }))
     .into_response()
 }
 
 /// `GET /{tenant}/discovery/v2.0/keys`.
-pub(crate) async fn keys(State(ctx): State<Arc<Ctx>>, Path(_tenant): Path<String>) -> Response {
+pub(crate) async fn keys(
+    State(ctx): State<Arc<Ctx>>,
+    Path(_tenant): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
     let tid = lock(&ctx.state).tenant_id.clone();
-    axum::Json(ctx.signer.jwks(&format!("{}/{tid}/v2.0", ctx.login_base))).into_response()
+    let issuer = format!("{}/{tid}/v2.0", ctx.origin(&headers));
+    axum::Json(ctx.signer.jwks(&issuer)).into_response()
 }
 
 /// `GET /{tenant}/discovery/instance?api-version=1.1&authorization_endpoint=...` (MSAL's
@@ -68,8 +75,10 @@ pub(crate) async fn keys(State(ctx): State<Arc<Ctx>>, Path(_tenant): Path<String
 pub(crate) async fn instance(
     State(ctx): State<Arc<Ctx>>,
     Query(q): Query<HashMap<String, String>>,
+    headers: axum::http::HeaderMap,
 ) -> Response {
-    let host = ctx.login_base.split("://").nth(1).unwrap_or("").to_owned();
+    let origin = ctx.origin(&headers);
+    let host = origin.split("://").nth(1).unwrap_or("").to_owned();
     let tenant = match q.get("authorization_endpoint") {
         None => "common".to_owned(),
         Some(ep) => match url::Url::parse(ep) {
@@ -98,7 +107,7 @@ pub(crate) async fn instance(
         },
     };
     axum::Json(json!({
-        "tenant_discovery_endpoint": format!("{}/{tenant}/v2.0/.well-known/openid-configuration", ctx.login_base),
+        "tenant_discovery_endpoint": format!("{origin}/{tenant}/v2.0/.well-known/openid-configuration"),
         "api-version": "1.1",
         "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": [host]}],
     }))

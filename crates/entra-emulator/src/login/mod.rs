@@ -40,6 +40,30 @@ pub(crate) fn router() -> Router<Arc<Ctx>> {
         .route("/devicelogin", get(device::devicelogin_page))
         .route("/_emulator/device/approve", post(device::approve_hook))
         .route("/_emulator/device/decline", post(device::decline_hook))
+        .route("/_emulator/clock", post(clock_hook))
+}
+
+/// `POST /_emulator/clock {"advanceSeconds": N}` (test hook): moves the emulator's clock forward
+/// by N seconds (0 to 10 years); answers the new time.
+async fn clock_hook(
+    axum::extract::State(ctx): axum::extract::State<Arc<Ctx>>,
+    body: axum::body::Bytes,
+) -> Response {
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    match v["advanceSeconds"]
+        .as_u64()
+        .filter(|n| *n <= 10 * 366 * 86_400)
+    {
+        Some(n) => {
+            ctx.clock.advance(std::time::Duration::from_secs(n));
+            axum::Json(json!({"now": ctx.clock.now().to_rfc3339()})).into_response()
+        }
+        None => (
+            StatusCode::BAD_REQUEST,
+            "expected {\"advanceSeconds\": N} with N from 0 to 10 years",
+        )
+            .into_response(),
+    }
 }
 
 /// An AADSTS error.

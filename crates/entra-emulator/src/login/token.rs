@@ -2,14 +2,12 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
-use chrono::Utc;
 use serde_json::{json, Value};
 use sha2::Digest as _;
 
@@ -76,7 +74,8 @@ fn grant(
 }
 
 /// Audiences accepted in a client assertion: this token endpoint under any name of the tenant.
-fn assertion_audiences(ctx: &Ctx, tenant: &str) -> Vec<String> {
+fn assertion_audiences(ctx: &Ctx, tenant: &str, headers: &HeaderMap) -> Vec<String> {
+    let origin = ctx.origin(headers);
     let st = lock(&ctx.state);
     let mut names = vec![tenant.to_owned(), st.tenant_id.clone()];
     names.extend(st.verified_domains.iter().map(|d| d.name.clone()));
@@ -84,8 +83,8 @@ fn assertion_audiences(ctx: &Ctx, tenant: &str) -> Vec<String> {
         .iter()
         .flat_map(|n| {
             [
-                format!("{}/{n}/oauth2/v2.0/token", ctx.login_base),
-                format!("{}/{n}/oauth2/token", ctx.login_base),
+                format!("{origin}/{n}/oauth2/v2.0/token"),
+                format!("{origin}/{n}/oauth2/token"),
             ]
         })
         .collect()
@@ -118,8 +117,8 @@ fn client_auth(
             assertion,
             app,
             &app.app_id,
-            &assertion_audiences(ctx, tenant),
-            Utc::now().timestamp(),
+            &assertion_audiences(ctx, tenant, headers),
+            ctx.clock.now().timestamp(),
         )
         .map_err(|e| AadError::new(401, "invalid_client", e.code, e.description))?;
         return Ok("2");
@@ -154,7 +153,7 @@ fn client_credentials(
     let app = find_app(ctx, f.get("client_id"))?;
     let acr = client_auth(ctx, tenant, headers, &app, f, true)?;
     check_app_scope(ctx, f.get("scope"))?;
-    let now = Utc::now().timestamp();
+    let now = ctx.clock.now().timestamp();
     let life = ctx.lifetimes.access_token.as_secs().max(1) as i64;
     let (tid, sp) = {
         let st = lock(&ctx.state);
@@ -192,14 +191,15 @@ fn client_credentials(
 /// Issues the token response for a signed-in user.
 pub(crate) fn user_tokens(
     ctx: &Ctx,
+    headers: &HeaderMap,
     app: &FixtureApplication,
     user: &FixtureUser,
-    graph: &[String],
-    oidc: &[String],
+    (graph, oidc): (&[String], &[String]),
     nonce: Option<&str>,
     acr: &str,
 ) -> Value {
-    let now = Utc::now().timestamp();
+    let origin = ctx.origin(headers);
+    let now = ctx.clock.now().timestamp();
     let life = ctx.lifetimes.access_token.as_secs().max(1) as i64;
     let (tid, wids) = {
         let st = lock(&ctx.state);
@@ -249,7 +249,7 @@ pub(crate) fn user_tokens(
     if oidc.iter().any(|o| o == "openid") {
         let mut id = json!({
             "aud": app.app_id,
-            "iss": format!("{}/{tid}/v2.0", ctx.login_base),
+            "iss": format!("{origin}/{tid}/v2.0"),
             "iat": now, "nbf": now, "exp": now + 3600,
             "name": user.display_name,
             "oid": user.id,
@@ -272,7 +272,7 @@ pub(crate) fn user_tokens(
                 user_id: user.id.clone(),
                 graph_scopes: graph.to_vec(),
                 oidc: oidc.to_vec(),
-                expires: Instant::now() + ctx.lifetimes.refresh_token,
+                expires: ctx.clock.instant() + ctx.lifetimes.refresh_token,
             },
         );
         out["refresh_token"] = json!(rt);
@@ -321,7 +321,15 @@ fn password(
             "Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '00000003-0000-0000-c000-000000000000'.",
         ));
     }
-    Ok(user_tokens(ctx, &app, &user, &graph, &oidc, None, acr))
+    Ok(user_tokens(
+        ctx,
+        headers,
+        &app,
+        &user,
+        (&graph, &oidc),
+        None,
+        acr,
+    ))
 }
 
 fn pkce_ok(challenge: &(String, String), verifier: &str) -> bool {
@@ -364,7 +372,7 @@ fn authorization_code(
     if grant.used {
         return Err(AadError::new(400, "invalid_grant", 54005, "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token."));
     }
-    if Instant::now() >= grant.expires {
+    if ctx.clock.instant() >= grant.expires {
         return Err(AadError::new(400, "invalid_grant", 70008, "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource."));
     }
     if f.get("redirect_uri").map(String::as_str) != Some(grant.redirect_uri.as_str()) {
@@ -387,10 +395,10 @@ fn authorization_code(
     check_user_enabled(&user)?;
     Ok(user_tokens(
         ctx,
+        headers,
         &app,
         &user,
-        &grant.graph_scopes,
-        &grant.oidc,
+        (&grant.graph_scopes, &grant.oidc),
         grant.nonce.as_deref(),
         acr,
     ))
@@ -420,7 +428,7 @@ fn refresh_token(
     if grant.client_id != app.app_id {
         return Err(AadError::new(400, "invalid_grant", 70000, "Provided grant is invalid or malformed: the refresh token was issued to a different client."));
     }
-    if Instant::now() >= grant.expires {
+    if ctx.clock.instant() >= grant.expires {
         return Err(AadError::new(400, "invalid_grant", 70008, "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource."));
     }
     let (graph, mut oidc) = match f.get("scope") {
@@ -436,7 +444,15 @@ fn refresh_token(
         .cloned()
         .ok_or_else(invalid)?;
     check_user_enabled(&user)?;
-    Ok(user_tokens(ctx, &app, &user, &graph, &oidc, None, acr))
+    Ok(user_tokens(
+        ctx,
+        headers,
+        &app,
+        &user,
+        (&graph, &oidc),
+        None,
+        acr,
+    ))
 }
 
 fn device_code(
@@ -452,7 +468,7 @@ fn device_code(
         .or_else(|| f.get("code"))
         .cloned()
         .unwrap_or_default();
-    let now = Instant::now();
+    let now = ctx.clock.instant();
     let (graph, oidc, user_id) = {
         let mut login = lock(&ctx.login);
         let Some(d) = login.devices.get_mut(&code) else {
@@ -518,5 +534,13 @@ fn device_code(
             )
         })?;
     check_user_enabled(&user)?;
-    Ok(user_tokens(ctx, &app, &user, &graph, &oidc, None, acr))
+    Ok(user_tokens(
+        ctx,
+        headers,
+        &app,
+        &user,
+        (&graph, &oidc),
+        None,
+        acr,
+    ))
 }
