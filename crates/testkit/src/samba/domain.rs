@@ -8,11 +8,13 @@
 //! namespace's `resolv.conf` (`/etc/netns/NAME/resolv.conf`, which `ip netns exec` binds over
 //! `/etc/resolv.conf`) names both DNS servers, so a program started with [`Domain::command`]
 //! finds the DCs through DNS SRV records as on a domain-joined machine, with no traffic leaving
-//! the namespace. Tests in parallel each get their own namespace; a DC is stopped by PID
-//! ([`Domain::stop`]); dropping the domain stops both and removes the namespace.
+//! the namespace. Tests in parallel each get their own namespace ([`crate::netns::Namespace`]); a
+//! DC is stopped by PID ([`Domain::stop`]); dropping the domain stops both and removes the
+//! namespace.
 
 use super::dc::{fnv, have, prerequisites, target_dir};
 use super::fixture;
+use crate::netns::Namespace;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -52,11 +54,11 @@ struct Server {
 
 /// A running domain in its own network namespace.
 pub struct Domain {
-    /// The network namespace (`ip netns exec NAME …`).
-    pub netns: String,
     /// Its private copy of the template.
     pub dir: PathBuf,
     servers: Vec<Server>,
+    // Last: dropped after the servers are stopped.
+    netns: Namespace,
 }
 
 impl Domain {
@@ -67,15 +69,17 @@ impl Domain {
         }
         let template = template();
         static N: AtomicUsize = AtomicUsize::new(0);
-        let netns = format!(
-            "rs-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        );
+        // DNS: both DCs (a stopped DC's port is closed: the resolver moves to the next at once).
+        let netns = Namespace::create(
+            &format!("domain{}", N.fetch_add(1, Ordering::SeqCst)),
+            &[],
+            Some("nameserver 127.0.0.1\nnameserver 127.0.0.2\noptions timeout:1 attempts:1\n"),
+        )
+        .unwrap_or_else(|e| panic!("the domain's network namespace: {e}"));
         let run_root = target_dir().join("samba-domain-run");
         std::fs::create_dir_all(&run_root).unwrap();
         clean_stale(&run_root);
-        let dir = run_root.join(&netns);
+        let dir = run_root.join(format!("{}-{}", netns.name(), std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let st = Command::new("cp")
             .arg("-a")
@@ -93,29 +97,20 @@ impl Domain {
             )
             .unwrap();
         }
-        run(Command::new("ip").args(["netns", "add", &netns]));
-        let mut domain = Domain {
-            netns,
-            dir,
-            servers: Vec::new(),
-        };
-        run(Command::new("ip").args(["-n", &domain.netns, "link", "set", "lo", "up"]));
         run(Command::new("ip").args([
             "-n",
-            &domain.netns,
+            netns.name(),
             "addr",
             "add",
             "127.0.0.2/32",
             "dev",
             "lo",
         ]));
-        let etc = Path::new("/etc/netns").join(&domain.netns);
-        std::fs::create_dir_all(&etc).unwrap();
-        std::fs::write(
-            etc.join("resolv.conf"),
-            "nameserver 127.0.0.1\nnameserver 127.0.0.2\noptions timeout:1 attempts:1\n",
-        )
-        .unwrap();
+        let mut domain = Domain {
+            dir,
+            servers: Vec::new(),
+            netns,
+        };
         let t0 = Instant::now();
         for (i, _) in DCS.iter().enumerate() {
             let server = domain.spawn(i);
@@ -126,7 +121,7 @@ impl Domain {
         }
         eprintln!(
             "samba domain in netns {} answering after {:.2} s (pids {:?})",
-            domain.netns,
+            domain.netns.name(),
             t0.elapsed().as_secs_f64(),
             (0..DCS.len()).map(|i| domain.pid(i)).collect::<Vec<_>>()
         );
@@ -192,9 +187,12 @@ impl Domain {
 
     /// `program` to run inside the namespace (its DNS is the domain's).
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
-        let mut c = Command::new("ip");
-        c.args(["netns", "exec", &self.netns]).arg(program);
-        c
+        self.netns.command(program)
+    }
+
+    /// The network namespace's name (`ip netns exec NAME …`).
+    pub fn netns(&self) -> &str {
+        self.netns.name()
     }
 
     /// The samba process id of DC `i` (0 = dc1), while running.
@@ -254,11 +252,8 @@ impl Drop for Domain {
         for i in 0..self.servers.len() {
             self.stop(i);
         }
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.netns])
-            .status();
-        let _ = std::fs::remove_dir_all(Path::new("/etc/netns").join(&self.netns));
         let _ = std::fs::remove_dir_all(&self.dir);
+        // The namespace goes with `self.netns`, dropped after this.
     }
 }
 
@@ -372,21 +367,21 @@ fn template() -> PathBuf {
         .clone()
 }
 
-/// Removes run directories and namespaces of test processes that no longer exist.
+/// Removes run directories (`<namespace>-<pid>`) and namespaces (`rolesync-domainN-<pid>`) of
+/// test processes that no longer exist.
 fn clean_stale(run_root: &Path) {
     let Ok(rd) = std::fs::read_dir(run_root) else {
         return;
     };
     for e in rd.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        let pid = name
-            .strip_prefix("rs-")
-            .and_then(|r| r.split('-').next())
-            .and_then(|p| p.parse::<u32>().ok());
-        if let Some(pid) = pid {
+        let Some((netns, pid)) = name.rsplit_once('-') else {
+            continue;
+        };
+        if let Ok(pid) = pid.parse::<u32>() {
             if !Path::new(&format!("/proc/{pid}")).exists() {
-                let _ = Command::new("ip").args(["netns", "del", &name]).status();
-                let _ = std::fs::remove_dir_all(Path::new("/etc/netns").join(&name));
+                let _ = Command::new("ip").args(["netns", "del", netns]).status();
+                let _ = std::fs::remove_dir_all(Path::new("/etc/netns").join(netns));
                 let _ = std::fs::remove_dir_all(e.path());
             }
         }
