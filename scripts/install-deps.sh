@@ -16,7 +16,7 @@ command -v npm >/dev/null 2>&1 || BUILD+=(nodejs npm)
 TEST=(
   systemd                                                   # systemd-analyze verify of the units
   samba-ad-dc samba-ad-provision ldb-tools ldap-utils openssl util-linux  # a Samba AD DC on loopback
-  krb5-user libsasl2-modules-gssapi-mit iproute2               # Kerberos tools; the DCs' network namespace
+  krb5-user libsasl2-modules-gssapi-mit iproute2 faketime      # Kerberos tools, the DCs' namespace, clock skew
   dbus-daemon gnome-keyring keyutils                        # Secret Service and kernel keyring
   python3-aiosmtpd                                          # an SMTP server
   gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wine64 nsis  # the Windows exe, Wine, the installer

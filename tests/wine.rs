@@ -30,7 +30,12 @@ impl Wine {
         };
         assert!(exe.exists(), "{} does not exist", exe.display());
         let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        let prefix = root.join(format!("wine-prefix-{}", std::process::id()));
+        // One prefix per test: tests of this binary run in parallel, and a Wine process talks
+        // to its prefix's wineserver — which creates the sockets, so it must be one started in
+        // the same network namespace as the test's programs.
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let prefix = root.join(format!("wine-prefix-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&prefix);
         let tools = root.join("wine-tools");
         std::fs::create_dir_all(&tools).unwrap();
