@@ -19,7 +19,8 @@ TEST=(
   krb5-user libsasl2-modules-gssapi-mit iproute2 faketime      # Kerberos tools, the DCs' namespace, clock skew
   dbus-daemon gnome-keyring keyutils                        # Secret Service and kernel keyring
   python3-aiosmtpd                                          # an SMTP server
-  gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wine64 nsis  # the Windows exe, Wine, the installer
+  gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wine64      # the Windows exe (and windmc, windres), Wine
+  wixl msitools osslsigncode                                # the MSI (wixl, msibuild, msiinfo), Authenticode
   xvfb xauth webkit2gtk-driver                              # the desktop app under WebDriver
   iproute2 python3-venv                                     # Microsoft's names in a network namespace; their Python clients
 )

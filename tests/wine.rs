@@ -1,8 +1,19 @@
-//! The Windows exe under Wine: the headless commands, `C:\ProgramData\RoleSync`, exit codes, the
-//! one-sync-at-a-time lock across two Windows processes, and `schedule install/remove` through
-//! `schtasks /Create /XML`. The exe is cross-built by `scripts/test.sh` and named by
-//! `ROLESYNC_WINDOWS_EXE`; without it the test is skipped, except in CI, where it must run.
+//! The Windows exe under Wine: the headless commands, `C:\ProgramData\RoleSync` and its protected
+//! ACL, the run's event in the Event Log, exit codes, the one-sync-at-a-time lock across two
+//! Windows processes, `schedule install/remove` through `schtasks /Create /XML`, and (in
+//! `wine/msi.rs`) the signed MSI installed, upgraded and removed by Wine's `msiexec`. The exe is
+//! cross-built by `scripts/test.sh` and named by `ROLESYNC_WINDOWS_EXE`; without it the tests are
+//! skipped, except in CI, where they must run.
+//!
+//! Wine keeps no Event Log (`ReportEventW` succeeds and stores nothing), but traces each call with
+//! `WINEDEBUG=+eventlog,fixme+advapi`: the event's type, id and text are read from that trace
+//! ([`events`]). Its ACLs are derived from Unix mode bits, so the protected ACL is checked by the
+//! calls RoleSync makes (`+advapi,+security`) and the check through the API by a folder made
+//! world-writable on the Unix side.
 #![allow(clippy::unwrap_used, missing_docs)]
+
+#[path = "wine/msi.rs"]
+mod msi;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -15,11 +26,12 @@ const WINESERVER: &str = "/usr/lib/wine/wineserver";
 struct Wine {
     prefix: PathBuf,
     exe: PathBuf,
+    /// Test tools built for Windows, and other scratch files; removed with the prefix.
     tools: PathBuf,
 }
 
 impl Wine {
-    fn setup() -> Option<Wine> {
+    fn setup(name: &str) -> Option<Wine> {
         let Some(exe) = std::env::var_os("ROLESYNC_WINDOWS_EXE").map(PathBuf::from) else {
             assert!(
                 std::env::var_os("CI").is_none(),
@@ -30,14 +42,11 @@ impl Wine {
         };
         assert!(exe.exists(), "{} does not exist", exe.display());
         let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        // One prefix per test: tests of this binary run in parallel, and a Wine process talks
-        // to its prefix's wineserver — which creates the sockets, so it must be one started in
-        // the same network namespace as the test's programs.
-        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let prefix = root.join(format!("wine-prefix-{}-{n}", std::process::id()));
+        let id = format!("{}-{name}", std::process::id());
+        let prefix = root.join(format!("wine-prefix-{id}"));
         let _ = std::fs::remove_dir_all(&prefix);
-        let tools = root.join("wine-tools");
+        let tools = root.join(format!("wine-scratch-{id}"));
+        let _ = std::fs::remove_dir_all(&tools);
         std::fs::create_dir_all(&tools).unwrap();
         let w = Wine { prefix, exe, tools };
         let init = w
@@ -61,12 +70,14 @@ impl Wine {
             here.join("prng_shim.c").to_str().unwrap(),
             "-ladvapi32",
         ]);
-        gcc(&[
-            "-O2",
-            "-o",
-            w.tools.join("hold_lock.exe").to_str().unwrap(),
-            here.join("hold_lock.c").to_str().unwrap(),
-        ]);
+        for tool in ["hold_lock", "format_message"] {
+            gcc(&[
+                "-O2",
+                "-o",
+                w.tools.join(format!("{tool}.exe")).to_str().unwrap(),
+                here.join(format!("{tool}.c")).to_str().unwrap(),
+            ]);
+        }
         Some(w)
     }
 
@@ -96,6 +107,31 @@ impl Wine {
         self.wine_cmd(&self.exe).args(args).output().unwrap()
     }
 
+    /// Runs `program` with Wine's Event Log trace on; returns its output and the events it wrote.
+    fn run_traced(&self, program: &Path, args: &[&str]) -> (Output, Vec<Event>) {
+        let out = self
+            .wine_cmd(program)
+            .args(args)
+            .env("WINEDEBUG", "-all,+eventlog,fixme+advapi")
+            .output()
+            .unwrap();
+        let events = events(&String::from_utf8_lossy(&out.stderr));
+        (out, events)
+    }
+
+    /// `reg query KEY [/v VALUE]`: the output when the key (and value) exist.
+    fn reg_query(&self, key: &str, value: Option<&str>) -> Option<String> {
+        let mut c = self.wine_cmd(Path::new("reg"));
+        c.args(["query", key]);
+        if let Some(v) = value {
+            c.args(["/v", v]);
+        }
+        let out = c.output().unwrap();
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
     fn json(&self, args: &[&str]) -> (i32, Value) {
         let out = self.run(args);
         let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
@@ -121,7 +157,49 @@ impl Drop for Wine {
             .status();
         self.wait_server();
         let _ = std::fs::remove_dir_all(&self.prefix);
+        let _ = std::fs::remove_dir_all(&self.tools);
     }
+}
+
+/// The source key of RoleSync's Event Log events.
+const EVENT_SOURCE_KEY: &str =
+    r"HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application\RoleSync";
+
+/// One `ReportEventW` call as Wine traces it.
+#[derive(Debug)]
+struct Event {
+    /// 1 error, 2 warning, 4 information.
+    kind: u16,
+    id: u32,
+    /// The text (Wine cuts long strings after a few hundred characters).
+    text: String,
+}
+
+/// The events in a Wine trace: `fixme:advapi:ReportEventW (handle,0xTYPE,0xCAT,0xID,…)` and the
+/// string after it, `<class>:eventlog:ReportEventW L"…"` (`err` for an error event, `warn` for a
+/// warning, `trace` otherwise).
+fn events(trace: &str) -> Vec<Event> {
+    let mut out: Vec<Event> = Vec::new();
+    for line in trace.lines() {
+        if let Some(args) = line.split("fixme:advapi:ReportEventW (").nth(1) {
+            let f: Vec<&str> = args.split(',').collect();
+            let hex = |s: &str| u32::from_str_radix(s.trim_start_matches("0x"), 16).unwrap();
+            out.push(Event {
+                kind: hex(f[1]) as u16,
+                id: hex(f[3]),
+                text: String::new(),
+            });
+        } else if let Some(s) = line.split(":eventlog:ReportEventW L\"").nth(1) {
+            if let Some(e) = out.last_mut() {
+                e.text = s
+                    .trim_end_matches("...")
+                    .trim_end_matches('"')
+                    .replace("\\r\\n", "\n")
+                    .replace("\\\\", "\\");
+            }
+        }
+    }
+    out
 }
 
 fn gcc(args: &[&str]) {
@@ -142,22 +220,58 @@ fn err(o: &Output) -> String {
 
 #[test]
 fn windows_exe_under_wine() {
-    let Some(w) = Wine::setup() else { return };
+    let Some(w) = Wine::setup("exe") else { return };
 
     // Headless output reaches the console the exe was started from; exit codes pass through.
     let v = w.run(&["--version"]);
     assert!(v.status.success(), "{}", err(&v));
     assert!(String::from_utf8_lossy(&v.stdout).starts_with("rolesync "));
 
-    // The demo sync, with its files under C:\ProgramData\RoleSync.
-    let (code, v) = w.json(&["sync", "--demo", "--json"]);
-    assert_eq!(code, 0, "{v}");
+    // The demo sync, with its files under C:\ProgramData\RoleSync. The folder it creates gets
+    // the protected ACL (SYSTEM and Administrators, Administrators as owner), and the run ends
+    // with its event, the source registered on the way (Wine's user is an administrator).
+    assert!(w.reg_query(EVENT_SOURCE_KEY, None).is_none());
+    let first = w
+        .wine_cmd(&w.exe)
+        .args(["sync", "--demo", "--json"])
+        .env("WINEDEBUG", "-all,+eventlog,fixme+advapi,+advapi,+security")
+        .output()
+        .unwrap();
+    let trace = err(&first);
+    let v: Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(first.status.code(), Some(0), "{v}");
     assert_eq!(v["report"]["outcome"], "applied");
     let report_file = v["reportFile"].as_str().unwrap();
     assert!(
         report_file.starts_with(r"C:\ProgramData\RoleSync\logs\reports\"),
         "{report_file}"
     );
+    assert!(
+        trace.contains(r#"ConvertStringSecurityDescriptorToSecurityDescriptorW L"D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)""#),
+        "{trace}"
+    );
+    // DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION, then the owner.
+    assert!(
+        trace.contains(r#"SetNamedSecurityInfoW L"C:\\ProgramData\\RoleSync" 1 -2147483644 "#),
+        "{trace}"
+    );
+    assert!(
+        trace.contains(r#"SetNamedSecurityInfoW L"C:\\ProgramData\\RoleSync" 1 1 "#),
+        "{trace}"
+    );
+    let ev = events(&trace);
+    assert_eq!(ev.len(), 1, "{ev:?}");
+    assert_eq!((ev[0].kind, ev[0].id), (4, 1000), "{ev:?}");
+    assert!(
+        ev[0].text.starts_with(&format!(
+            "RoleSync sync --demo: 4 granted, 3 revoked (exit 0)\nReport: {report_file}\n"
+        )),
+        "{ev:?}"
+    );
+    let key = w
+        .reg_query(EVENT_SOURCE_KEY, Some("TypesSupported"))
+        .unwrap();
+    assert!(key.contains("0x7"), "{key}");
     let pd = w.program_data();
     assert!(pd.join("data/demo-tenant.json").exists());
     assert_eq!(
@@ -167,10 +281,15 @@ fn windows_exe_under_wine() {
             .count(),
         7
     );
-    let (code, v) = w.json(&["sync", "--demo", "--json"]);
-    assert_eq!(
-        (code, v["report"]["outcome"].as_str()),
-        (0, Some("noChanges"))
+    let (out, ev) = w.run_traced(&w.exe, &["sync", "--demo", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", err(&out));
+    assert_eq!(ev.len(), 1, "{ev:?}");
+    assert_eq!((ev[0].kind, ev[0].id), (4, 1010), "{ev:?}");
+    assert!(
+        ev[0]
+            .text
+            .starts_with("RoleSync sync --dry-run --demo: no changes needed (exit 0)\n"),
+        "{ev:?}"
     );
 
     // The configuration's default place, and a configuration error's exit code and position.
@@ -185,6 +304,16 @@ fn windows_exe_under_wine() {
         err(&bad).contains(r"C:\ProgramData\RoleSync\rolesync.toml:"),
         "{}",
         err(&bad)
+    );
+    let (bad, ev) = w.run_traced(&w.exe, &["sync"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(ev.len(), 1, "{ev:?}");
+    assert_eq!((ev[0].kind, ev[0].id), (1, 1002), "an error: {ev:?}");
+    assert!(
+        ev[0]
+            .text
+            .starts_with("RoleSync sync: the configuration has 1 problem"),
+        "{ev:?}"
     );
     std::fs::write(&cfg, text).unwrap();
 
@@ -201,17 +330,80 @@ fn windows_exe_under_wine() {
         .read_line(&mut line)
         .unwrap();
     assert_eq!(line.trim(), "locked");
-    let busy = w.run(&["sync", "--demo"]);
+    let (busy, ev) = w.run_traced(&w.exe, &["sync", "--demo"]);
     assert_eq!(busy.status.code(), Some(5), "{}", err(&busy));
     assert!(
         err(&busy).contains("another RoleSync run is applying changes"),
         "{}",
         err(&busy)
     );
+    assert_eq!(ev.len(), 1, "{ev:?}");
+    assert_eq!((ev[0].kind, ev[0].id), (2, 1005), "a warning: {ev:?}");
+    assert!(
+        ev[0]
+            .text
+            .starts_with("RoleSync sync --demo: another RoleSync run is applying changes"),
+        "{ev:?}"
+    );
     drop(holder.stdin.take());
     assert!(holder.wait().unwrap().success());
     let free = w.run(&["sync", "--demo"]);
     assert_eq!(free.status.code(), Some(0), "{}", err(&free));
+
+    // Who else can change the logs, read through the Win32 API: Wine derives the ACL from the
+    // Unix mode, so a log folder made world-writable there shows Everyone with write access.
+    let (_, v) = w.json(&["check", "--demo", "--json"]);
+    let access = |v: &Value| -> Vec<Value> {
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| {
+                c["title"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("only this account")
+            })
+            .cloned()
+            .collect()
+    };
+    assert_eq!(access(&v).len(), 1, "{v:#}");
+    assert_eq!(access(&v)[0]["ok"], true, "{v:#}");
+    let logs = pd.join("logs");
+    let mode = |p: &Path, m: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    mode(&logs, 0o777);
+    let (_, v) = w.json(&["check", "--demo", "--json"]);
+    let found = access(&v);
+    assert_eq!(found.len(), 1, "{v:#}");
+    assert_eq!(found[0]["ok"], false, "{v:#}");
+    assert_eq!(
+        found[0]["detail"],
+        r"the log folder C:\ProgramData\RoleSync\logs can be changed by Everyone (S-1-1-0)"
+    );
+    assert_eq!(
+        found[0]["fix"],
+        r#"icacls "C:\ProgramData\RoleSync\logs" /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F && icacls "C:\ProgramData\RoleSync\logs" /remove:g *S-1-1-0"#
+    );
+    let (out, ev) = w.run_traced(&w.exe, &["sync", "--demo", "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["report"]["warnings"][0]
+            .as_str()
+            .unwrap()
+            .starts_with(r"the log folder C:\ProgramData\RoleSync\logs can be changed by Everyone (S-1-1-0); fix: icacls"),
+        "{v:#}"
+    );
+    assert_eq!(ev.len(), 1, "{ev:?}");
+    assert!(
+        ev[0]
+            .text
+            .contains(r"Warning: the log folder C:\ProgramData\RoleSync\logs"),
+        "{ev:?}"
+    );
+    mode(&logs, 0o755);
 
     // Credentials in Windows Credential Manager: set (secret from stdin), list (names only),
     // forget, across separate processes.
@@ -280,68 +472,6 @@ fn windows_exe_under_wine() {
     let rm = w.run(&["schedule", "remove"]);
     assert!(rm.status.success(), "{}", err(&rm));
     assert!(!task.exists(), "the task is gone after remove");
-
-    // The installer from the project's NSIS script, around this exe: silent install, the
-    // installed exe runs, the uninstall entry exists; silent uninstall removes both.
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let built = Command::new("bash")
-        .arg(repo.join("scripts/build-installer.sh"))
-        .env("EXE", &w.exe)
-        .current_dir(repo)
-        .output()
-        .unwrap();
-    assert!(built.status.success(), "{}", err(&built));
-    let setup = repo.join(
-        String::from_utf8_lossy(&built.stdout)
-            .lines()
-            .last()
-            .unwrap()
-            .trim(),
-    );
-    let inst = w.wine_cmd(&setup).arg("/S").output().unwrap();
-    assert!(inst.status.success(), "{}", err(&inst));
-    w.wait_server();
-    let installed = w.prefix.join("drive_c/Program Files/RoleSync");
-    assert!(installed.join("rolesync.exe").exists() && installed.join("uninstall.exe").exists());
-    assert!(installed.join("rolesync.example.toml").exists());
-    let v = w
-        .wine_cmd(&installed.join("rolesync.exe"))
-        .arg("--version")
-        .output()
-        .unwrap();
-    assert!(v.status.success() && String::from_utf8_lossy(&v.stdout).starts_with("rolesync "));
-    let key = r"HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\RoleSync";
-    let q = w
-        .wine_cmd(Path::new("reg"))
-        .args(["query", key, "/v", "QuietUninstallString"])
-        .output()
-        .unwrap();
-    assert!(
-        String::from_utf8_lossy(&q.stdout).contains("uninstall.exe"),
-        "{}",
-        String::from_utf8_lossy(&q.stdout)
-    );
-    let un = w
-        .wine_cmd(Path::new(r"C:\Program Files\RoleSync\uninstall.exe"))
-        .arg("/S")
-        .output()
-        .unwrap();
-    assert!(un.status.success(), "{}", err(&un));
-    w.wait_server();
-    assert!(
-        !installed.join("rolesync.exe").exists(),
-        "uninstall removed the exe"
-    );
-    let q = w
-        .wine_cmd(Path::new("reg"))
-        .args(["query", key])
-        .output()
-        .unwrap();
-    assert!(!q.status.success(), "the uninstall entry is gone");
-    assert!(
-        pd.join("rolesync.toml").exists(),
-        "configuration and logs are kept"
-    );
 }
 
 /// The Windows exe's integrated sign-in under Wine, inside the two-DC domain's network namespace:
@@ -352,7 +482,7 @@ fn windows_exe_under_wine() {
 #[test]
 fn integrated_sign_in_under_wine() {
     use rolesync_testkit::samba::domain::{Domain, Keytab, SERVICE_ACCOUNT};
-    let Some(w) = Wine::setup() else { return };
+    let Some(w) = Wine::setup("kerberos") else { return };
     let Some(d) = Domain::start() else { return };
     let ccache = format!("FILE:{}", d.dir.join("wine-ccache").display());
     let kinit = d

@@ -114,15 +114,22 @@ fn config_init(g: &Global, force: bool) -> Result<u8, Failure> {
         )));
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Failure::config(format!("cannot create {}: {e}", dir.display())))?;
+        rolesync_protect::create_dir_all(dir).map_err(|e| {
+            let hint = rolesync_protect::denied_hint(&e);
+            Failure::config(format!("cannot create {}: {e}{hint}", dir.display()))
+        })?;
     }
-    std::fs::write(&path, rolesync_config::EXAMPLE)
-        .map_err(|e| Failure::config(format!("cannot write {}: {e}", path.display())))?;
+    rolesync_protect::write_atomic(&path, rolesync_config::EXAMPLE.as_bytes()).map_err(|e| {
+        let hint = rolesync_protect::denied_hint(&e);
+        Failure::config(format!("cannot write {}: {e}{hint}", path.display()))
+    })?;
     println!(
         "wrote {}; fill in [directory] and [entra], then run `rolesync check`",
         path.display()
     );
+    for x in rolesync_protect::exposures(&path, &paths.log_dir) {
+        eprintln!("warning: {x}");
+    }
     Ok(exit::OK)
 }
 
@@ -157,7 +164,13 @@ pub(crate) fn log_event(e: SyncEvent) {
 }
 
 fn execute(g: &Global, mode: RunMode, force: bool) -> Result<u8, Failure> {
-    let (s, guard) = prepare(g)?;
+    let (s, guard) = prepare(g).inspect_err(|f| {
+        if mode != RunMode::Plan {
+            rolesync_eventlog::record(&rolesync_eventlog::for_failure(
+                f.code, &f.message, mode, g.demo,
+            ));
+        }
+    })?;
     let runner::Finished { out, report_file } = runtime()?.block_on(runner::run(
         &s,
         g.demo,
@@ -217,6 +230,7 @@ fn check(g: &Global) -> Result<u8, Failure> {
             "built-in demo settings".into()
         }),
     )];
+    lines.extend(access_lines(&s));
     let (found, read_failed) = rt.block_on(engine.check(&log_event));
     lines.extend(found);
     rt.block_on(b.finish());
@@ -248,4 +262,29 @@ fn check(g: &Global) -> Result<u8, Failure> {
     } else {
         exit::ITEM_FAILURES
     })
+}
+
+/// `check`'s lines about who else can change the configuration and the logs.
+fn access_lines(s: &Settings) -> Vec<rolesync_core::checks::CheckLine> {
+    use rolesync_core::checks::CheckLine;
+    let exposed = rolesync_protect::exposures(&s.config.file, &s.log_dir());
+    if exposed.is_empty() {
+        return vec![CheckLine::ok(
+            "only this account and the administrators can change the configuration and the logs",
+            None,
+        )];
+    }
+    exposed
+        .iter()
+        .map(|x| {
+            CheckLine::fail(
+                format!(
+                    "only this account and the administrators can change {}",
+                    x.what
+                ),
+                x.message(),
+                x.fix(),
+            )
+        })
+        .collect()
 }

@@ -1,5 +1,6 @@
 //! What a run leaves behind: the JSON run report (`reports/<time>-<run id>.json`) and the
-//! append-only audit file (`audit.jsonl`, one JSON line per change) in the log folder.
+//! append-only audit file (`audit.jsonl`, one JSON line per change) in the log folder, created
+//! private (`rolesync_protect`).
 
 use rolesync_core::apply::AppliedChange;
 use rolesync_core::report::{audit_records, RunReport};
@@ -9,24 +10,20 @@ use std::path::{Path, PathBuf};
 /// Writes the report; returns its path.
 pub fn write_report(log_dir: &Path, report: &RunReport) -> anyhow::Result<PathBuf> {
     let dir = log_dir.join("reports");
-    std::fs::create_dir_all(&dir)?;
+    rolesync_protect::create_dir_all(&dir)?;
     let short = report.run_id.split('-').next().unwrap_or(&report.run_id);
     let path = dir.join(format!(
         "{}-{short}.json",
         report.started.format("%Y%m%dT%H%M%SZ")
     ));
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(report)?)?;
-    std::fs::rename(&tmp, &path)?;
+    rolesync_protect::write_atomic(&path, &serde_json::to_vec_pretty(report)?)?;
     Ok(path)
 }
 
 /// Writes the report to `path` (whole or not at all); called again after a later step, such as
 /// the email, was added.
 pub fn rewrite_report(path: &Path, report: &RunReport) -> anyhow::Result<()> {
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(report)?)?;
-    std::fs::rename(&tmp, path)?;
+    rolesync_protect::write_atomic(path, &serde_json::to_vec_pretty(report)?)?;
     Ok(())
 }
 
@@ -45,10 +42,7 @@ pub fn append_audit(
         lines.push_str(&serde_json::to_string(&r)?);
         lines.push('\n');
     }
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)?;
+    let mut f = rolesync_protect::open_append(&path)?;
     f.write_all(lines.as_bytes())?;
     f.sync_data()?;
     Ok(path)
@@ -108,7 +102,7 @@ pub fn export_zip(log_dir: &Path, dest: &Path) -> anyhow::Result<usize> {
         }
     }
     let tmp = dest.with_extension("zip.tmp");
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(&tmp)?);
+    let mut zip = zip::ZipWriter::new(rolesync_protect::create_file(&tmp)?);
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
     for (name, path) in &files {

@@ -111,13 +111,11 @@ impl DemoSession {
             ))
         };
         if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
+            rolesync_protect::create_dir_all(dir).map_err(io)?;
         }
         let text = serde_json::to_string_pretty(&self.emulator.snapshot())
             .map_err(|e| Failure::read(e.to_string()))?;
-        let tmp = self.path.with_extension("json.tmp");
-        std::fs::write(&tmp, text).map_err(io)?;
-        std::fs::rename(&tmp, &self.path).map_err(io)
+        rolesync_protect::write_atomic(&self.path, text.as_bytes()).map_err(io)
     }
 
     /// Stops the emulator.

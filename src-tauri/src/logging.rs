@@ -1,9 +1,9 @@
-//! Logging: `tracing` to a daily rolling file in the log folder (kept 90 days) and to the console
-//! (stderr, so that `--json` output on stdout stays clean).
+//! Logging: `tracing` to a daily file in the log folder (private, kept 90 days; see
+//! `rolesync_protect::DailyLog`) and to the console (stderr, so that `--json` output on stdout
+//! stays clean).
 
 use std::path::{Path, PathBuf};
 use tracing_appender::non_blocking::WorkerGuard;
-use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -24,27 +24,19 @@ impl LogGuard {
 
 /// Today's log file in `dir` (UTC date, as the appender names it).
 pub fn current_file(dir: &Path) -> PathBuf {
-    dir.join(format!(
-        "rolesync.{}.log",
-        chrono::Utc::now().format("%Y-%m-%d")
-    ))
+    rolesync_protect::DailyLog::current_file(dir)
 }
 
 /// Starts logging. `level` is the configured level for the file; the console shows the same level,
 /// or only warnings when `quiet`.
 pub fn init(dir: &Path, level: &str, quiet: bool) -> anyhow::Result<LogGuard> {
-    std::fs::create_dir_all(dir).map_err(|e| {
+    rolesync_protect::create_dir_all(dir).map_err(|e| {
         anyhow::anyhow!(
             "cannot create the log folder {}: {e}; set [logging] folder to a writable folder",
             dir.display()
         )
     })?;
-    let appender = RollingFileAppender::builder()
-        .rotation(Rotation::DAILY)
-        .filename_prefix("rolesync")
-        .filename_suffix("log")
-        .max_log_files(90)
-        .build(dir)
+    let appender = rolesync_protect::DailyLog::open(dir, 90)
         .map_err(|e| anyhow::anyhow!("cannot open a log file in {}: {e}", dir.display()))?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let file_level: LevelFilter = level.parse().unwrap_or(LevelFilter::INFO);

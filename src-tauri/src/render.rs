@@ -135,6 +135,9 @@ pub fn outcome(report: &RunReport) -> String {
     if let Some(e) = &report.error {
         let _ = write!(o, "\n  {e}");
     }
+    for w in &report.warnings {
+        let _ = write!(o, "\nwarning: {w}");
+    }
     o
 }
 

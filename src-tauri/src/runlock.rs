@@ -5,7 +5,7 @@
 //! recovered by the next run, which notes it in the log.
 
 use serde::{Deserialize, Serialize};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -64,13 +64,9 @@ impl RunLock {
 
     /// Takes the lock without waiting.
     pub fn acquire(data_dir: &Path, command: &str) -> Result<RunLock, LockError> {
-        std::fs::create_dir_all(data_dir).map_err(LockError::Io)?;
-        let file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(Self::path_in(data_dir))
-            .map_err(LockError::Io)?;
+        rolesync_protect::create_dir_all(data_dir).map_err(LockError::Io)?;
+        let file =
+            rolesync_protect::open_for_lock(&Self::path_in(data_dir)).map_err(LockError::Io)?;
         let info = Self::info_path_in(data_dir);
         let read_holder = || {
             std::fs::read_to_string(&info)
@@ -90,7 +86,7 @@ impl RunLock {
             command: command.to_string(),
             started: chrono::Utc::now().to_rfc3339(),
         };
-        let mut f = File::create(&info).map_err(LockError::Io)?;
+        let mut f = rolesync_protect::create_file(&info).map_err(LockError::Io)?;
         f.write_all(serde_json::to_string(&me).unwrap_or_default().as_bytes())
             .map_err(LockError::Io)?;
         Ok(RunLock { file, info })

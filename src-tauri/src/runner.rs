@@ -1,6 +1,7 @@
 //! The one run path the CLI and the desktop app share: take the run lock (a sync), build the
-//! backends, run the engine, save the demo tenant after a sync, append the audit lines, write the
-//! run report and mail it.
+//! backends, run the engine, save the demo tenant after a sync, warn when others can change the
+//! configuration or the logs, append the audit lines, write the run report, mail it, and record
+//! the run in the Windows Event Log.
 
 use crate::backends::{self, SignInChoice};
 use crate::cli::exit;
@@ -23,8 +24,27 @@ pub struct Finished {
 }
 
 /// Runs a plan, dry run or sync on the demo or the configured backends (`interaction`: see
-/// [`backends::build`]).
+/// [`backends::build`]). A dry run or sync ends with its event in the Windows Event Log.
 pub async fn run(
+    s: &Settings,
+    demo: bool,
+    sign_in: &SignInChoice,
+    interaction: std::sync::Arc<dyn rolesync_entra::auth::Interaction>,
+    mode: RunMode,
+    force: bool,
+    observer: &dyn Observer,
+) -> Result<Finished, Failure> {
+    let result = run_once(s, demo, sign_in, interaction, mode, force, observer).await;
+    if mode != RunMode::Plan {
+        rolesync_eventlog::record(&match &result {
+            Ok(f) => rolesync_eventlog::for_report(&f.out.report, f.report_file.as_deref(), demo),
+            Err(f) => rolesync_eventlog::for_failure(f.code, &f.message, mode, demo),
+        });
+    }
+    result
+}
+
+async fn run_once(
     s: &Settings,
     demo: bool,
     sign_in: &SignInChoice,
@@ -73,6 +93,10 @@ pub async fn run(
     saved?;
 
     let log_dir = s.log_dir();
+    for x in rolesync_protect::exposures(&s.config.file, &log_dir) {
+        tracing::warn!(path = %x.path.display(), fix = %x.fix(), "{}", x.message());
+        out.report.warnings.push(x.to_string());
+    }
     let mut report_file = None;
     if mode != RunMode::Plan {
         observer.event(SyncEvent::StepStarted { step: Step::Report });

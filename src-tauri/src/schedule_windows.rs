@@ -32,7 +32,7 @@ pub fn install(spec: &TaskSpec, print: bool) -> Result<String, Failure> {
         return Ok(out);
     }
     let file = spec.workdir.join("rolesync-task.xml");
-    std::fs::create_dir_all(&spec.workdir)
+    rolesync_protect::create_dir_all(&spec.workdir)
         .map_err(|e| Failure::config(format!("cannot create {}: {e}", spec.workdir.display())))?;
     std::fs::write(&file, utf16_with_bom(&xml))
         .map_err(|e| Failure::config(format!("cannot write {}: {e}", file.display())))?;

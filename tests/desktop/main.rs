@@ -216,7 +216,28 @@ fn scenario(s: &Session, home: &Path, store: &KeyringStore, export: &Path) {
     s.page("home");
     let last = s.wait("[data-testid=last-run]", 5).text();
     assert!(last.contains("Applied"), "{last}");
+    assert!(s.find("[data-testid=access-warning]").is_none());
     shot(s, "09-home-after-run");
+
+    // ---- A log folder that everyone may change is named on the home page, with the fix.
+    let logs = home.join("logs");
+    let mode = |m: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&logs, std::fs::Permissions::from_mode(m)).expect("chmod");
+    };
+    mode(0o777);
+    s.page("logs");
+    s.page("home");
+    let warning = s.wait("[data-testid=access-warning]", 5).text();
+    assert!(
+        warning.contains(&format!(
+            "the log folder {} can be changed by everyone (mode 0777)",
+            logs.display()
+        )) && warning.contains("chmod go-w"),
+        "{warning}"
+    );
+    shot(s, "09b-home-access-warning");
+    mode(0o700);
 
     // ---- Next run: No → the saved credential, nothing asked; nothing left to change.
     s.wait("[data-testid=run-sync]", 5).click();

@@ -441,7 +441,12 @@ stops: Array<SafetyStop>,
 /**
  * The error that ended the run early, if any.
  */
-error: string | null, };
+error: string | null, 
+/**
+ * Problems around the run that did not stop it, such as a configuration or log folder that
+ * others can change (named, with the fix).
+ */
+warnings: Array<string>, };
 
 export type ErrorCode = "config" | "read" | "signIn" | "cancelled" | "credentials" | "busy" | "io";
 
@@ -517,7 +522,11 @@ logDir: string,
 /**
  * The latest run in the reports folder.
  */
-lastRun: RunSummary | null, };
+lastRun: RunSummary | null, 
+/**
+ * The configuration or log places that others can change, each with its fix.
+ */
+warnings: Array<string>, };
 
 export type SignInMethod = "interactive" | "credential" | "reused";
 

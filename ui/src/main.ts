@@ -84,6 +84,9 @@ async function renderHome() {
           ` — RoleSync runs on the built-in contoso.com directory and demo tenant (${info.demoReason ?? ""}). Nothing outside this computer changes.`,
         )
       : null,
+    info.warnings.map((w) =>
+      h("div.banner.warn", { "data-testid": "access-warning" }, h("strong", {}, "Others can change RoleSync's files"), ` — ${w}`),
+    ),
     h(
       "div.card",
       { "data-testid": "last-run" },

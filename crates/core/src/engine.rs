@@ -244,6 +244,7 @@ impl Engine<'_> {
                 roles: Vec::new(),
                 unmapped_groups: Vec::new(),
                 stops: Vec::new(),
+                warnings: Vec::new(),
                 error: None,
             },
         };
@@ -374,6 +375,7 @@ impl Engine<'_> {
                 roles: Vec::new(),
                 unmapped_groups: Vec::new(),
                 stops: Vec::new(),
+                warnings: Vec::new(),
                 error: None,
             },
         };

@@ -162,6 +162,10 @@ pub struct RunReport {
     /// The error that ended the run early, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Problems around the run that did not stop it, such as a configuration or log folder that
+    /// others can change (named, with the fix).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 impl RunReport {

@@ -199,6 +199,9 @@ fn render_text(r: &RunReport) -> String {
     if let Some(e) = &r.error {
         let _ = writeln!(t, "\nERROR: {e}");
     }
+    for w in &r.warnings {
+        let _ = writeln!(t, "\nWARNING: {w}");
+    }
     if !r.stops.is_empty() {
         let _ = writeln!(t, "\nSafety stops (nothing was changed)");
         for st in &r.stops {
@@ -317,6 +320,13 @@ fn render_html(r: &RunReport) -> String {
             h,
             "<p style=\"color:#cf222e\"><strong>Error:</strong> {}</p>",
             e(err)
+        );
+    }
+    for w in &r.warnings {
+        let _ = writeln!(
+            h,
+            "<p style=\"color:#9a6700\"><strong>Warning:</strong> {}</p>",
+            e(w)
         );
     }
     if !r.stops.is_empty() {

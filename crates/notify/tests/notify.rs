@@ -152,6 +152,9 @@ fn report() -> RunReport {
         }],
         stops: vec![],
         error: None,
+        warnings: vec![
+            "the configuration folder /etc/rolesync can be changed by everyone (mode 0777); fix: chmod go-w '/etc/rolesync'".to_string(),
+        ],
     }
 }
 
@@ -235,6 +238,8 @@ fn assert_lists_everything(body: &str, html: bool) {
         "applied with failures (exit code 1)",
         "ldaps://dc1.contoso.com",
         "2025-03-14 02:00:00 UTC",
+        // warnings
+        "the configuration folder /etc/rolesync can be changed by everyone (mode 0777)",
     ] {
         let n = esc(needle);
         assert!(body.contains(&n), "missing {n:?} in:\n{body}");

@@ -39,7 +39,12 @@ pub fn app_info(state: State<'_, AppState>) -> Reply<AppInfo> {
     let last_run = artifacts::list_reports(&log_dir)
         .first()
         .map(|(p, r)| RunSummary::of(p, r));
+    let warnings = rolesync_protect::exposures(&file, &log_dir)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     Ok(AppInfo {
+        warnings,
         demo: state.demo,
         demo_reason: state.demo_reason.clone(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -380,11 +385,9 @@ pub fn save_settings(state: State<'_, AppState>, form: SettingsForm) -> Reply<Se
     let saved = errors.is_empty();
     if saved {
         if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(io)?;
+            rolesync_protect::create_dir_all(dir).map_err(io)?;
         }
-        let tmp = file.with_extension("toml.tmp");
-        std::fs::write(&tmp, text).map_err(io)?;
-        std::fs::rename(&tmp, &file).map_err(io)?;
+        rolesync_protect::write_atomic(&file, text.as_bytes()).map_err(io)?;
         tracing::info!(file = %file.display(), "configuration saved");
     }
     Ok(SettingsState {

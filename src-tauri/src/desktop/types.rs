@@ -118,6 +118,8 @@ pub struct AppInfo {
     pub log_dir: String,
     /// The latest run in the reports folder.
     pub last_run: Option<RunSummary>,
+    /// The configuration or log places that others can change, each with its fix.
+    pub warnings: Vec<String>,
 }
 
 /// How the run signed in.
