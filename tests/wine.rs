@@ -482,7 +482,9 @@ fn windows_exe_under_wine() {
 #[test]
 fn integrated_sign_in_under_wine() {
     use rolesync_testkit::samba::domain::{Domain, Keytab, SERVICE_ACCOUNT};
-    let Some(w) = Wine::setup("kerberos") else { return };
+    let Some(w) = Wine::setup("kerberos") else {
+        return;
+    };
     let Some(d) = Domain::start() else { return };
     let ccache = format!("FILE:{}", d.dir.join("wine-ccache").display());
     let kinit = d
