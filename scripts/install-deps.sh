@@ -5,15 +5,18 @@
 # packages below. Run as root or with sudo.
 set -euo pipefail
 
-# Building the app: the toolchain's C side, and the desktop app (Tauri v2 on WebKitGTK 4.1).
+# Building the app: the toolchain's C side, the desktop app (Tauri v2 on WebKitGTK 4.1), and
+# integrated AD sign-in (ldap3's gssapi feature: MIT Kerberos headers, libclang for bindgen).
 BUILD=(build-essential pkg-config ca-certificates curl python3 file
-  libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev)
+  libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev
+  libkrb5-dev libclang-dev)
 # Node.js for the frontend build, unless one is installed already (e.g. from NodeSource).
 command -v npm >/dev/null 2>&1 || BUILD+=(nodejs npm)
 # Real components the tests run against.
 TEST=(
   systemd                                                   # systemd-analyze verify of the units
   samba-ad-dc samba-ad-provision ldb-tools ldap-utils openssl util-linux  # a Samba AD DC on loopback
+  krb5-user libsasl2-modules-gssapi-mit iproute2 faketime      # Kerberos tools, the DCs' namespace, clock skew
   dbus-daemon gnome-keyring keyutils                        # Secret Service and kernel keyring
   python3-aiosmtpd                                          # an SMTP server
   gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wine64      # the Windows exe (and windmc, windres), Wine

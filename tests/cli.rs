@@ -295,8 +295,8 @@ fn no_configuration_exits_2_with_the_way_forward() {
 fn an_unreadable_ldif_export_exits_4_and_changes_nothing() {
     let home = Home::new("ldif");
     let cfg = rolesync_config::EXAMPLE.replace(
-        "url = \"ldaps://dc1.contoso.com\"",
-        "ldif = \"missing-export.ldif\"",
+        "domain = \"contoso.com\"",
+        "ldif = \"missing-export.ldif\"\nou = \"OU=Office 365 Roles Management,DC=contoso,DC=com\"",
     );
     let path = home.write("rolesync.toml", &cfg);
     let out = home.run(&["sync", "--config", &path]);

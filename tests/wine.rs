@@ -473,3 +473,124 @@ fn windows_exe_under_wine() {
     assert!(rm.status.success(), "{}", err(&rm));
     assert!(!task.exists(), "the task is gone after remove");
 }
+
+/// The Windows exe's integrated sign-in under Wine, inside the two-DC domain's network namespace:
+/// the SSPI path (cross-krb5 on Windows) with the ticket `kinit` put in a credential cache Wine's
+/// Kerberos package reads, DNS discovery through the Windows resolver configuration, the machine
+/// domain lookup. Wine 8 cannot finish a Kerberos bind (see the AD reference notes), so this test
+/// pins down exactly how far the Windows build gets; the README says what that proves.
+#[test]
+fn integrated_sign_in_under_wine() {
+    use rolesync_testkit::samba::domain::{Domain, Keytab, SERVICE_ACCOUNT};
+    let Some(w) = Wine::setup("kerberos") else {
+        return;
+    };
+    let Some(d) = Domain::start() else { return };
+    let ccache = format!("FILE:{}", d.dir.join("wine-ccache").display());
+    let kinit = d
+        .command("kinit")
+        .args(["-k", "-t"])
+        .arg(d.keytab(Keytab::Service))
+        .arg(SERVICE_ACCOUNT)
+        .env("KRB5_CONFIG", d.krb5_conf())
+        .env("KRB5CCNAME", &ccache)
+        .output()
+        .expect("kinit (krb5-user)");
+    assert!(kinit.status.success(), "kinit: {}", err(&kinit));
+    let windows_path = |p: &Path| format!("Z:{}", p.display()).replace('/', "\\\\");
+    let home = d.dir.join("wine-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let entra = "[entra]\ntenant = \"8f3c1d2e-5a6b-4c7d-9e8f-0a1b2c3d4e5f\"\nclient_id = \"11111111-1111-4111-8111-111111111111\"\nsign_in = \"secret\"\nlogin_url = \"http://127.0.0.1:9\"\ngraph_url = \"http://127.0.0.1:9\"\n";
+    let service = format!("rolesync-wine-krb-{}", std::process::id());
+    let exe = |args: &[&str], stdin: Option<&str>| -> String {
+        use std::io::Write;
+        let mut c = d.command(WINE);
+        c.arg(&w.exe)
+            .args(args)
+            .env("WINEPREFIX", &w.prefix)
+            .env("WINEDEBUG", "-all")
+            .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+            .env("WINEARCH", "win64")
+            .env("KRB5_CONFIG", d.krb5_conf())
+            .env("KRB5CCNAME", &ccache)
+            .env("ROLESYNC_KEYRING_SERVICE", &service)
+            .env_remove("ROLESYNC_HOME")
+            .env_remove("DISPLAY")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        let mut pipe = child.stdin.take().unwrap();
+        if let Some(text) = stdin {
+            pipe.write_all(text.as_bytes()).unwrap();
+        }
+        drop(pipe);
+        let out = child.wait_with_output().unwrap();
+        format!("{}\n{}", String::from_utf8_lossy(&out.stdout), err(&out))
+    };
+    let config_file = windows_path(&home.join("rolesync.toml"));
+    let run = |config: &str| -> String {
+        std::fs::write(home.join("rolesync.toml"), config).unwrap();
+        exe(&["check", "--config", &config_file], None)
+    };
+    // The app secret in Credential Manager (the Graph side fails anyway: nothing listens on :9).
+    let saved = exe(
+        &[
+            "credentials",
+            "set",
+            "office365",
+            "--account",
+            "11111111-1111-4111-8111-111111111111",
+            "--secret-stdin",
+        ],
+        Some("not-a-real-secret\n"),
+    );
+    assert!(!saved.contains("error"), "{saved}");
+
+    // Discovery through the Windows code path: the DCs come from DNS (Wine hands the namespace's
+    // resolv.conf to the Windows resolver configuration), LDAPS is verified, and the Kerberos bind
+    // runs through SSPI with the service account's ticket.
+    let text = run(&format!(
+        "[directory]\ndomain = \"contoso.test\"\nbind = \"integrated\"\nca_file = \"{}\"\n\n{entra}",
+        windows_path(&d.ca_file())
+    ));
+    eprintln!("--- rolesync.exe check under Wine ---\n{text}");
+    assert!(
+        text.contains("✓ the domain controllers are found in DNS"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2 in DNS (SRV _ldap._tcp.dc._msdcs.contoso.test)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "✓ the directory server is reachable and its certificate is trusted: ldaps://dc"
+        ),
+        "{text}"
+    );
+    // Wine's SSPI asked the KDC for the DC's service ticket with the ticket kinit left in the
+    // cache (it is in the cache now)...
+    let klist = d
+        .command("klist")
+        .args(["-c", &ccache])
+        .env("KRB5_CONFIG", d.krb5_conf())
+        .output()
+        .unwrap();
+    let tickets = String::from_utf8_lossy(&klist.stdout).into_owned();
+    assert!(
+        tickets.contains("ldap/dc"),
+        "no service ticket in the cache: {tickets}"
+    );
+    // ...and then fails on the DC's answer: Wine 8 rejects the buffer layout cross-krb5 passes
+    // (see the AD reference notes). On Windows this step completes the bind.
+    assert!(
+        text.contains("✗ sign-in with Kerberos as the running account (the Windows logon session")
+            && text.contains("decrypt message failed"),
+        "Wine's Kerberos got further than before: update this test and the README\n{text}"
+    );
+    // No [directory] section: the machine's own domain. Wine's machine is in no domain.
+    let text = run(entra);
+    eprintln!("--- without [directory] ---\n{text}");
+    assert!(text.contains("not joined to a domain"), "{text}");
+}

@@ -8,9 +8,9 @@ use crate::credentials::{Asker, Credentials};
 use crate::demo_tenant::{DemoSession, DemoTenant};
 use crate::run::{RunRequest, SignInChoice};
 use crate::{AppError, Settings};
-use rolesync_ad::ldap::{Bind, LdapConfig, LdapSource};
+use rolesync_ad::ldap::LdapSource;
 use rolesync_ad::snapshot::LdifSource;
-use rolesync_config::{DirectorySource as SourceConfig, LdapBind, LdapSettings};
+use rolesync_config::{DirectoryConfig, DirectorySource as SourceConfig, LdapSettings};
 use rolesync_core::policy::Policy;
 use rolesync_core::traits::{DirectorySource, ReadError, ReadErrorKind, RoleTarget};
 use rolesync_entra::auth::Interaction;
@@ -83,7 +83,7 @@ impl BackendFactory for LiveBackends {
         if request.demo {
             demo(settings).await
         } else {
-            configured(settings, &request.sign_in, cx)
+            configured(settings, &request.sign_in, cx).await
         }
     }
 }
@@ -101,7 +101,7 @@ pub async fn demo(settings: &Settings) -> Result<Backends, AppError> {
 }
 
 /// The configured directory and tenant.
-pub fn configured(
+pub async fn configured(
     settings: &Settings,
     sign_in: &SignInChoice,
     cx: &BuildContext<'_>,
@@ -113,17 +113,23 @@ pub fn configured(
             c.file.display()
         ))
     };
-    let dir = c.directory.as_ref().ok_or_else(|| missing("directory"))?;
+    let dir = c.directory.as_ref().ok_or_else(|| {
+        AppError::config(format!(
+            "{}: the [directory] section is missing; add it with the AD domain, e.g. `[directory]` `domain = \"contoso.com\"` (see `rolesync config init`), or use --demo",
+            c.file.display()
+        ))
+    })?;
     let entra = c.entra.as_ref().ok_or_else(|| missing("entra"))?;
+    let mut policy = c.policy.clone();
     let source: Box<dyn DirectorySource> = match &dir.source {
         SourceConfig::Ldif(path) => Box::new(ldif_source(&c.file, path)?),
-        SourceConfig::Ldap(l) => Box::new(ldap_source(l, cx)?),
+        SourceConfig::Ldap(l) => Box::new(ldap_source(dir, l, &mut policy, cx).await?),
     };
     let target: Arc<dyn RoleTarget> = Arc::new(graph_target(entra, sign_in, cx)?);
     Ok(Backends {
         source,
         target,
-        policy: c.policy.clone(),
+        policy,
         transitive: dir.nested,
         demo: None,
     })
@@ -153,31 +159,24 @@ fn ldif_source(config_file: &std::path::Path, path: &PathBuf) -> Result<LdifSour
         .map_err(|e| AppError::read(format!("{}: {e}", path.display())))
 }
 
-/// `[directory]` as the LDAP source's options, with the bind password from the keyring (`ldap`).
-fn ldap_source(l: &LdapSettings, cx: &BuildContext<'_>) -> Result<LdapSource, AppError> {
-    let bind = match &l.bind {
-        LdapBind::Account(account) => {
-            let cred = cx.credentials.obtain(CredentialName::Ldap, cx.asker)?;
-            Bind::Simple {
-                dn_or_upn: account.clone(),
-                password: cred.secret.expose().to_string(),
-            }
-        }
-        LdapBind::Integrated => {
-            return Err(AppError::read(
-                "integrated (Kerberos) sign-in to AD is not available in this build; set [directory] bind to a bind account and save its password with `rolesync credentials set ldap`",
-            ))
-        }
+/// The LDAP source (its options are built in `rolesync_ad::configured`: discovery, TLS, the
+/// bind), with the bind password from the keyring (`ldap`) for a bind account — integrated
+/// (Kerberos) sign-in reads none — and the policy's OU completed from the domain's base DN.
+async fn ldap_source(
+    dir: &DirectoryConfig,
+    l: &LdapSettings,
+    policy: &mut Policy,
+    cx: &BuildContext<'_>,
+) -> Result<LdapSource, AppError> {
+    let password = if rolesync_ad::configured::needs_password(l) {
+        let cred = cx.credentials.obtain(CredentialName::Ldap, cx.asker)?;
+        Some(cred.secret.expose().to_string())
+    } else {
+        None
     };
-    let mut cfg = LdapConfig::new(
-        l.url.as_str().trim_end_matches('/'),
-        bind,
-        l.base_dn.clone(),
-    );
-    cfg.start_tls = l.start_tls;
-    cfg.ca_file = l.ca_file.clone();
-    cfg.allow_insecure = l.allow_insecure;
-    Ok(LdapSource::new(cfg)?)
+    let source = rolesync_ad::configured::source(l, password)?;
+    rolesync_ad::configured::complete_policy(dir, &source, policy).await;
+    Ok(source)
 }
 
 /// `[entra]` as the Graph client's own settings.
@@ -302,8 +301,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_configuration_without_a_tenant_is_a_configuration_error() {
+    #[tokio::test]
+    async fn a_configuration_without_a_tenant_is_a_configuration_error() {
         let (_home, app) = app_in();
         std::fs::write(
             app.config_file(),
@@ -318,6 +317,7 @@ mod tests {
             interaction: Arc::new(rolesync_entra::SystemBrowser),
         };
         let e = configured(&settings, &SignInChoice::Configured, &cx)
+            .await
             .err()
             .expect("no [entra]");
         assert_eq!(e.code, ErrorKind::Config);

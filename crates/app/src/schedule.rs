@@ -85,6 +85,15 @@ impl App {
         demo: bool,
     ) -> Result<TaskSpec, AppError> {
         let at = parse_time(at)?;
+        let run_as = match run_as.filter(|a| !a.trim().is_empty()) {
+            Some(a) => RunAs::parse(&a)?,
+            None => RunAs::Default,
+        };
+        if !cfg!(windows) && matches!(run_as, RunAs::ManagedServiceAccount(_)) {
+            return Err(AppError::config(
+                "--run-as: a group Managed Service Account ($) runs scheduled tasks on Windows only; on Linux run as a user whose Kerberos keytab is named by KRB5_CLIENT_KTNAME",
+            ));
+        }
         let config = absolute(&self.config_file);
         if !config.exists() && !demo {
             return Err(AppError::config(format!(
@@ -115,9 +124,7 @@ impl App {
                 Frequency::Day => Every::Day,
                 Frequency::Hour => Every::Hour,
             },
-            run_as: run_as
-                .filter(|a| !a.trim().is_empty())
-                .map_or(RunAs::Default, RunAs::Account),
+            run_as,
             start_date: chrono::Local::now().format("%Y-%m-%d").to_string(),
         })
     }

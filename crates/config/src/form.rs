@@ -337,10 +337,10 @@ mod tests {
     #[test]
     fn the_example_round_trips_and_is_valid() {
         let form = form_of(EXAMPLE);
-        assert_eq!(
-            form.get("directory.url"),
-            Some(&text("ldaps://dc1.contoso.com"))
-        );
+        // The example leads with DNS discovery and integrated sign-in.
+        assert_eq!(form.get("directory.domain"), Some(&text("contoso.com")));
+        assert_eq!(form.get("directory.bind"), Some(&text("integrated")));
+        assert_eq!(form.get("directory.url"), Some(&text("")));
         assert_eq!(
             form.get("safety.max_revoke_percent"),
             Some(&FieldValue::Number(25))

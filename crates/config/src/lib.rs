@@ -13,6 +13,7 @@ pub use error::{ConfigError, ConfigErrors};
 pub use paths::Paths;
 pub use validate::parse;
 
+use rolesync_core::ids::Dn;
 use rolesync_core::policy::Policy;
 use std::path::PathBuf;
 use url::Url;
@@ -37,6 +38,15 @@ pub struct Config {
     pub email: Option<EmailConfig>,
 }
 
+/// The OU of the role groups when `directory.ou` is not set: this RDN under the base DN
+/// (`OU=Office 365 Roles Management,DC=contoso,DC=com`).
+pub const DEFAULT_OU_RDN: &str = schema::defaults::OU;
+
+/// The role OU when `directory.ou` is not set: [`DEFAULT_OU_RDN`] under `base_dn`.
+pub fn default_ou(base_dn: &str) -> Dn {
+    Dn::new(format!("{DEFAULT_OU_RDN},{base_dn}"))
+}
+
 /// Active Directory settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirectoryConfig {
@@ -44,6 +54,29 @@ pub struct DirectoryConfig {
     pub source: DirectorySource,
     /// Expand nested groups.
     pub nested: bool,
+    /// `directory.ou` as written; `None` when it is left out (a live directory only): then the
+    /// policy holds the relative [`DEFAULT_OU_RDN`] until the base DN is known, and the run
+    /// completes it with [`default_ou`] (the domain's naming context from the DC's RootDSE).
+    pub ou: Option<Dn>,
+}
+
+impl DirectoryConfig {
+    /// What a configuration without a `[directory]` section means on a domain-joined Windows
+    /// machine: the machine's own domain, found in DNS, read as the account running RoleSync.
+    pub fn zero_configuration() -> Self {
+        Self {
+            source: DirectorySource::Ldap(LdapSettings {
+                servers: Servers::Discover(None),
+                start_tls: false,
+                ca_file: None,
+                allow_insecure: false,
+                bind: LdapBind::Integrated,
+                base_dn: None,
+            }),
+            nested: true,
+            ou: None,
+        }
+    }
 }
 
 /// Where the directory is read.
@@ -55,11 +88,21 @@ pub enum DirectorySource {
     Ldif(PathBuf),
 }
 
+/// Which domain controllers RoleSync talks to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Servers {
+    /// One DC: `directory.url` (`ldaps://…` or `ldap://…`).
+    Url(Url),
+    /// The DCs of a domain, found through DNS SRV records (`_ldap._tcp.dc._msdcs.<domain>`):
+    /// `directory.domain`, or `None` for the machine's own domain (Windows).
+    Discover(Option<String>),
+}
+
 /// LDAP connection settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LdapSettings {
-    /// `ldaps://…` or `ldap://…`.
-    pub url: Url,
+    /// A fixed DC, or discovery in DNS.
+    pub servers: Servers,
     /// Upgrade `ldap://` with StartTLS.
     pub start_tls: bool,
     /// Extra CA certificate (PEM).
@@ -68,8 +111,8 @@ pub struct LdapSettings {
     pub allow_insecure: bool,
     /// How to bind.
     pub bind: LdapBind,
-    /// Search base.
-    pub base_dn: String,
+    /// Search base; `None`: the DC's `defaultNamingContext` (its domain).
+    pub base_dn: Option<String>,
 }
 
 /// How RoleSync binds to AD.

@@ -27,6 +27,7 @@ pub(crate) struct RawConfig {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawDirectory {
+    pub domain: Option<S<String>>,
     pub url: Option<S<String>>,
     #[serde(default)]
     pub start_tls: bool,

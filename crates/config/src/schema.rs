@@ -15,6 +15,8 @@ pub mod defaults {
     pub const OU: &str = "OU=Office 365 Roles Management";
     /// `directory.nested`.
     pub const NESTED: bool = true;
+    /// `directory.bind`: Kerberos as the account running RoleSync.
+    pub const BIND: &str = "integrated";
     // `entra.login_url` and `entra.graph_url` follow each other: their defaults are Microsoft's
     // clouds in `crate::cloud` (the global service when neither is set).
     /// `entra.concurrent_reads`: Graph reads in flight.
@@ -197,7 +199,13 @@ pub const SECTIONS: &[Section] = &[
         rows: false,
         optional: None,
         settings: &[
-            setting("url", TEXT, NONE, "Server URL").example("ldaps://dc1.contoso.com"),
+            setting("domain", TEXT, NONE, "AD domain (its DCs are found in DNS)")
+                .example("contoso.com"),
+            setting("bind", TEXT, DefaultValue::Text(defaults::BIND), "Sign-in")
+                .example("integrated, or a bind account svc-rolesync@contoso.com"),
+            setting("url", TEXT, NONE, "A fixed DC instead of discovery")
+                .example("ldaps://dc1.contoso.com")
+                .advanced(),
             setting(
                 "start_tls",
                 FLAG,
@@ -214,11 +222,11 @@ pub const SECTIONS: &[Section] = &[
                 "Allow plain ldap:// (the bind password in clear text)",
             )
             .advanced(),
-            setting("bind", TEXT, NONE, "Bind account")
-                .example("svc-rolesync@contoso.com or integrated"),
-            setting("base_dn", TEXT, NONE, "Search base").example("DC=contoso,DC=com"),
+            setting("base_dn", TEXT, NONE, "Search base (default: the domain's)")
+                .example("DC=contoso,DC=com")
+                .advanced(),
             setting("ou", TEXT, NONE, "Role groups OU")
-                .example("OU=Office 365 Roles Management,DC=…"),
+                .example("OU=Office 365 Roles Management,DC=… (default under the base)"),
             setting(
                 "nested",
                 FLAG,

@@ -5,7 +5,7 @@ use crate::raw::{RawConfig, RawDirectory, RawEmail, RawEntra, S};
 use crate::schema::{self, defaults, SECTIONS};
 use crate::{
     Config, DirectoryConfig, DirectorySource, EmailConfig, EntraConfig, LdapBind, LdapSettings,
-    LoggingConfig, SignIn, SmtpSecurity,
+    LoggingConfig, Servers, SignIn, SmtpSecurity,
 };
 use rolesync_core::builtin::{builtin_by_name, builtin_roles};
 use rolesync_core::ids::{Dn, ObjectGuid, RoleDefinitionId};
@@ -119,7 +119,13 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
         }
     };
 
-    let directory = raw.directory.as_ref().and_then(|d| directory(&mut cx, d));
+    let directory = match &raw.directory {
+        Some(d) => directory(&mut cx, d),
+        // A domain-joined Windows machine needs no [directory] section: its own domain, found
+        // in DNS, read as the account running RoleSync.
+        None if cfg!(windows) => Some(DirectoryConfig::zero_configuration()),
+        None => None,
+    };
     let ou = raw
         .directory
         .as_ref()
@@ -230,37 +236,178 @@ fn directory(cx: &mut Ctx<'_>, d: &S<RawDirectory>) -> Option<DirectoryConfig> {
     let sec = d.span();
     let d = d.get_ref();
     let nested = d.nested.unwrap_or(defaults::NESTED);
-    if let Some(ou) = cx.required(&d.ou, sec.clone(), "directory.ou", "set the OU holding the role groups, e.g. \"OU=Office 365 Roles Management,DC=contoso,DC=com\"") {
-        if !looks_like_dn(ou.get_ref()) {
-            cx.err(Some(ou.span()), "directory.ou", format!("\"{}\" is not a distinguished name", ou.get_ref()), "write it as OU=…,DC=…,DC=…");
-        }
-    }
-    if let Some(ldif) = &d.ldif {
-        if d.url.is_some() {
+    let ou = d.ou.as_ref().and_then(|ou| {
+        if looks_like_dn(ou.get_ref()) {
+            Some(Dn::new(ou.get_ref().trim()))
+        } else {
             cx.err(
-                Some(ldif.span()),
-                "directory.ldif",
-                "is set together with directory.url",
-                "set one of them: url for a live DC, ldif for an export",
+                Some(ou.span()),
+                "directory.ou",
+                format!("\"{}\" is not a distinguished name", ou.get_ref()),
+                "write it as OU=…,DC=…,DC=…",
             );
+            None
         }
+    });
+    if let Some(ldif) = &d.ldif {
+        for (set, key) in [
+            (d.url.is_some(), "directory.url"),
+            (d.domain.is_some(), "directory.domain"),
+        ] {
+            if set {
+                cx.err(
+                    Some(ldif.span()),
+                    "directory.ldif",
+                    format!("is set together with {key}"),
+                    "set one of them: url or domain for a live DC, ldif for an export",
+                );
+            }
+        }
+        cx.required(&d.ou, sec, "directory.ou", "set the OU holding the role groups, e.g. \"OU=Office 365 Roles Management,DC=contoso,DC=com\" (an export has no domain to take it from)");
         return Some(DirectoryConfig {
             source: DirectorySource::Ldif(PathBuf::from(ldif.get_ref())),
             nested,
+            ou,
         });
     }
-    let url = cx.required(
-        &d.url,
-        sec.clone(),
-        "directory.url",
-        "set the domain controller, e.g. \"ldaps://dc1.contoso.com\" (or set ldif)",
-    )?;
-    let parsed = match Url::parse(url.get_ref().trim()) {
+    let servers = servers(cx, d, sec.clone())?;
+    let bind = match &d.bind {
+        None => LdapBind::Integrated,
+        Some(b) if b.get_ref().trim().eq_ignore_ascii_case(defaults::BIND) => LdapBind::Integrated,
+        Some(b) if b.get_ref().trim().is_empty() => {
+            cx.err(
+                Some(b.span()),
+                "directory.bind",
+                "is empty",
+                "write \"integrated\" (Kerberos as the account running RoleSync) or the bind account (UPN or DN)",
+            );
+            return None;
+        }
+        Some(b) => LdapBind::Account(b.get_ref().trim().to_string()),
+    };
+    if let Servers::Url(u) = &servers {
+        if u.scheme() == "ldap" && !d.start_tls && bind == LdapBind::Integrated {
+            cx.err(
+                d.url.as_ref().map(|u| u.span()),
+                "directory.url",
+                "integrated sign-in over plain ldap:// is not supported",
+                "use ldaps://, or set start_tls = true (Kerberos then runs inside TLS)",
+            );
+        } else if u.scheme() == "ldap" && !d.start_tls && !d.allow_insecure {
+            cx.err(
+                d.url.as_ref().map(|u| u.span()),
+                "directory.url",
+                "plain ldap:// would send the bind password unencrypted",
+                "use ldaps://, or set start_tls = true, or (not recommended) allow_insecure = true",
+            );
+        }
+        if u.scheme() == "ldaps" && d.start_tls {
+            cx.err(
+                d.url.as_ref().map(|u| u.span()),
+                "directory.start_tls",
+                "StartTLS cannot be used on an ldaps:// connection",
+                "use ldap:// with start_tls = true, or ldaps:// without it",
+            );
+        }
+    } else if d.allow_insecure {
+        cx.err(
+            Some(sec),
+            "directory.allow_insecure",
+            "is only for a fixed ldap:// url; discovered domain controllers are always read over TLS",
+            "remove allow_insecure (use start_tls = true for StartTLS on port 389, the default is LDAPS on 636)",
+        );
+    }
+    let base_dn = match &d.base_dn {
+        None => None,
+        Some(b) if looks_like_dn(b.get_ref()) => Some(b.get_ref().trim().to_string()),
+        Some(b) => {
+            cx.err(
+                Some(b.span()),
+                "directory.base_dn",
+                format!("\"{}\" is not a distinguished name", b.get_ref()),
+                "write it as DC=contoso,DC=com, or leave it out to use the domain's naming context",
+            );
+            return None;
+        }
+    };
+    if let (Some(b), Some(ou), Some(raw)) = (&base_dn, &ou, &d.ou) {
+        if !ou.is_within(&Dn::new(b)) {
+            cx.err(
+                Some(raw.span()),
+                "directory.ou",
+                format!("is not inside base_dn {b}"),
+                "make ou a child of base_dn",
+            );
+        }
+    }
+    Some(DirectoryConfig {
+        source: DirectorySource::Ldap(LdapSettings {
+            servers,
+            start_tls: d.start_tls,
+            ca_file: d.ca_file.as_ref().map(|c| PathBuf::from(c.get_ref())),
+            allow_insecure: d.allow_insecure,
+            bind,
+            base_dn,
+        }),
+        nested,
+        ou,
+    })
+}
+
+/// `directory.url` or `directory.domain` (or, on Windows, neither: the machine's domain).
+fn servers(cx: &mut Ctx<'_>, d: &RawDirectory, sec: Range<usize>) -> Option<Servers> {
+    if let (Some(_), Some(domain)) = (&d.url, &d.domain) {
+        cx.err(
+            Some(domain.span()),
+            "directory.domain",
+            "is set together with directory.url",
+            "set one of them: domain to find the domain controllers in DNS, url for one fixed DC",
+        );
+        return None;
+    }
+    if let Some(domain) = &d.domain {
+        let name = domain
+            .get_ref()
+            .trim()
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
+        let valid = !name.is_empty()
+            && name.split('.').all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+        if !valid {
+            cx.err(
+                Some(domain.span()),
+                "directory.domain",
+                format!("\"{}\" is not a DNS domain name", domain.get_ref()),
+                "write the AD domain's DNS name, e.g. \"contoso.com\" (not a URL, not the NetBIOS name)",
+            );
+            return None;
+        }
+        return Some(Servers::Discover(Some(name)));
+    }
+    let Some(url) = &d.url else {
+        if cfg!(windows) {
+            return Some(Servers::Discover(None));
+        }
+        cx.err(
+            Some(sec),
+            "directory.domain",
+            "is missing (and so is directory.url)",
+            "set the AD domain, e.g. domain = \"contoso.com\" (its domain controllers are found in DNS), or url = \"ldaps://dc1.contoso.com\"",
+        );
+        return None;
+    };
+    match Url::parse(url.get_ref().trim()) {
         Ok(u)
             if u.host_str().is_some_and(|h| !h.is_empty())
                 && matches!(u.scheme(), "ldap" | "ldaps") =>
         {
-            Some(u)
+            Some(Servers::Url(u))
         }
         Ok(u) if !matches!(u.scheme(), "ldap" | "ldaps") => {
             cx.err(
@@ -289,80 +436,7 @@ fn directory(cx: &mut Ctx<'_>, d: &S<RawDirectory>) -> Option<DirectoryConfig> {
             );
             None
         }
-    };
-    if let Some(u) = &parsed {
-        if u.scheme() == "ldap" && !d.start_tls && !d.allow_insecure {
-            cx.err(
-                Some(url.span()),
-                "directory.url",
-                "plain ldap:// would send the bind password unencrypted",
-                "use ldaps://, or set start_tls = true, or (not recommended) allow_insecure = true",
-            );
-        }
-        if u.scheme() == "ldaps" && d.start_tls {
-            cx.err(
-                Some(url.span()),
-                "directory.start_tls",
-                "StartTLS cannot be used on an ldaps:// connection",
-                "use ldap:// with start_tls = true, or ldaps:// without it",
-            );
-        }
     }
-    let bind = cx
-        .required(
-            &d.bind,
-            sec.clone(),
-            "directory.bind",
-            "set the bind account (UPN or DN), or \"integrated\"",
-        )
-        .map(|b| {
-            if b.get_ref().eq_ignore_ascii_case("integrated") {
-                LdapBind::Integrated
-            } else {
-                LdapBind::Account(b.get_ref().trim().to_string())
-            }
-        });
-    let base_dn = cx
-        .required(
-            &d.base_dn,
-            sec,
-            "directory.base_dn",
-            "set the search base, e.g. \"DC=contoso,DC=com\"",
-        )
-        .and_then(|b| {
-            if looks_like_dn(b.get_ref()) {
-                Some(b.get_ref().trim().to_string())
-            } else {
-                cx.err(
-                    Some(b.span()),
-                    "directory.base_dn",
-                    format!("\"{}\" is not a distinguished name", b.get_ref()),
-                    "write it as DC=contoso,DC=com",
-                );
-                None
-            }
-        });
-    if let (Some(b), Some(ou)) = (&base_dn, &d.ou) {
-        if !Dn::new(ou.get_ref()).is_within(&Dn::new(b)) {
-            cx.err(
-                Some(ou.span()),
-                "directory.ou",
-                format!("is not inside base_dn {b}"),
-                "make ou a child of base_dn",
-            );
-        }
-    }
-    Some(DirectoryConfig {
-        source: DirectorySource::Ldap(LdapSettings {
-            url: parsed?,
-            start_tls: d.start_tls,
-            ca_file: d.ca_file.as_ref().map(|c| PathBuf::from(c.get_ref())),
-            allow_insecure: d.allow_insecure,
-            bind: bind?,
-            base_dn: base_dn?,
-        }),
-        nested,
-    })
 }
 
 fn is_guid(s: &str) -> bool {

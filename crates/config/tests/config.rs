@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use rolesync_config::{
-    parse, ConfigError, DirectorySource, LdapBind, SignIn, SmtpSecurity, EXAMPLE,
+    parse, ConfigError, DirectorySource, LdapBind, Servers, SignIn, SmtpSecurity, EXAMPLE,
 };
 use rolesync_core::policy::{GroupRef, RoleRef};
 use rolesync_core::tenant::AssignmentKind;
@@ -30,8 +30,21 @@ sign_in = "secret"
 fn the_shipped_example_is_valid() {
     let c = parse(Path::new("example.toml"), EXAMPLE).unwrap();
     let d = c.directory.unwrap();
-    assert!(
-        matches!(d.source, DirectorySource::Ldap(ref l) if l.url.as_str() == "ldaps://dc1.contoso.com" && l.bind == LdapBind::Account("svc-rolesync@contoso.com".into()))
+    // The example leads with the password-free setup: DCs found in DNS, Kerberos sign-in, the
+    // base DN and the OU from the domain.
+    match &d.source {
+        DirectorySource::Ldap(l) => {
+            assert_eq!(l.servers, Servers::Discover(Some("contoso.com".into())));
+            assert_eq!(l.bind, LdapBind::Integrated);
+            assert_eq!(l.base_dn, None);
+            assert!(!l.start_tls);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(d.ou, None);
+    assert_eq!(
+        c.policy.mapping.ou.as_str(),
+        rolesync_config::DEFAULT_OU_RDN
     );
     assert!(d.nested);
     let e = c.entra.unwrap();
@@ -62,6 +75,7 @@ fn uncommenting_every_example_line_is_still_valid() {
         .collect::<Vec<_>>()
         .join("\n")
         .replace("url = \"ldaps://dc1.contoso.com\"", "")
+        .replace("domain = \"contoso.com\"", "")
         .replace("start_tls = false", "");
     let c = parse(Path::new("example.toml"), &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     assert_eq!(c.policy.mapping.explicit.len(), 2);
@@ -195,11 +209,25 @@ fn every_problem_is_reported_at_once() {
 
 #[test]
 fn missing_settings_and_syntax_errors_are_clear() {
-    let e = errors("[directory]\nurl = \"ldaps://dc1\"\n");
+    // Only where to find the DCs is required; on Windows not even that (the machine's domain).
+    if cfg!(windows) {
+        assert!(parse(Path::new("x"), "[directory]\n").is_ok());
+    } else {
+        let e = errors("[directory]\nnested = true\n");
+        let keys: Vec<_> = e.iter().map(|x| x.key.as_str()).collect();
+        assert_eq!(keys, ["directory.domain"]);
+        assert!(
+            e[0].fix.contains("domain = \"contoso.com\""),
+            "{}",
+            e[0].fix
+        );
+    }
+    let e = errors("[directory]\nldif = \"a.ldif\"\n");
     let keys: Vec<_> = e.iter().map(|x| x.key.as_str()).collect();
     assert_eq!(
         keys,
-        ["directory.ou", "directory.bind", "directory.base_dn"]
+        ["directory.ou"],
+        "an export has no domain to take the OU from"
     );
     let e = errors("[directory\nurl = 1\n");
     assert_eq!(e[0].line, 1);
@@ -353,4 +381,73 @@ fn pim_renewal_window_and_duration_are_checked() {
     );
     let e = errors(&format!("{MINIMAL}\n[pim]\nrenew_in_days = 3\n"));
     assert!(e[0].fix.contains("renew_within_days"), "{:?}", e[0]);
+}
+
+#[test]
+fn a_domain_alone_is_a_complete_directory() {
+    let text = r#"
+[directory]
+domain = "Contoso.Test."
+bind = "integrated"
+
+[entra]
+tenant = "contoso.onmicrosoft.com"
+client_id = "11111111-1111-4111-8111-111111111111"
+sign_in = "secret"
+"#;
+    let c = parse(Path::new("x"), text).unwrap();
+    let d = c.directory.unwrap();
+    let DirectorySource::Ldap(l) = d.source else {
+        panic!("not LDAP")
+    };
+    assert_eq!(l.servers, Servers::Discover(Some("contoso.test".into())));
+    assert_eq!(
+        (l.bind, l.base_dn, d.ou),
+        (LdapBind::Integrated, None, None)
+    );
+    // bind defaults to integrated.
+    let c = parse(Path::new("x"), &text.replace("bind = \"integrated\"\n", "")).unwrap();
+    assert!(
+        matches!(c.directory.unwrap().source, DirectorySource::Ldap(l) if l.bind == LdapBind::Integrated)
+    );
+    assert_eq!(
+        rolesync_config::default_ou("DC=contoso,DC=test").as_str(),
+        "OU=Office 365 Roles Management,DC=contoso,DC=test"
+    );
+}
+
+#[test]
+fn directory_mistakes_name_the_key_and_the_fix() {
+    let e = errors("[directory]\ndomain = \"contoso.test\"\nurl = \"ldaps://dc1\"\n");
+    assert_eq!(e[0].key, "directory.domain");
+    assert!(e[0].fix.contains("set one of them"), "{}", e[0].fix);
+    for bad in [
+        "ldaps://dc1.contoso.test",
+        "CONTOSO\\\\x",
+        "contoso..test",
+        "-x.test",
+    ] {
+        let e = errors(&format!("[directory]\ndomain = \"{bad}\"\n"));
+        assert_eq!(e[0].key, "directory.domain", "{bad}");
+        assert!(
+            e[0].message.contains("not a DNS domain name"),
+            "{bad}: {}",
+            e[0].message
+        );
+    }
+    // Kerberos rides inside TLS: plain ldap:// with integrated sign-in is refused.
+    let e = errors("[directory]\nurl = \"ldap://dc1.contoso.test\"\nbind = \"integrated\"\nallow_insecure = true\n");
+    assert_eq!(e[0].key, "directory.url");
+    assert!(e[0].fix.contains("start_tls = true"), "{}", e[0].fix);
+    let e = errors("[directory]\ndomain = \"contoso.test\"\nallow_insecure = true\n");
+    assert_eq!(e[0].key, "directory.allow_insecure");
+    let e = errors("[directory]\ndomain = \"contoso.test\"\nbind = \" \"\n");
+    assert_eq!(e[0].key, "directory.bind");
+    let e = errors("[directory]\ndomain = \"contoso.test\"\nbase_dn = \"contoso\"\n");
+    assert_eq!(e[0].key, "directory.base_dn");
+    let e =
+        errors("[directory]\ndomain = \"contoso.test\"\nldif = \"x.ldif\"\nou = \"OU=x,DC=y\"\n");
+    assert_eq!(e[0].key, "directory.ldif");
+    let e = errors("[directory]\ndomain = \"contoso.test\"\nbase_dn = \"DC=contoso,DC=test\"\nou = \"OU=x,DC=other\"\n");
+    assert_eq!(e[0].key, "directory.ou");
 }

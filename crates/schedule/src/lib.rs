@@ -11,4 +11,4 @@ mod task_xml;
 pub use cron::{cron_line, CRON_MARKER};
 pub use spec::{parse_time, Every, RunAs, ScheduleError, TaskSpec};
 pub use systemd::{systemd_units, SystemdUnits};
-pub use task_xml::{task_xml, TASK_NAME};
+pub use task_xml::{register_command, task_xml, TASK_NAME};

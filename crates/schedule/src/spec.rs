@@ -14,11 +14,52 @@ pub enum Every {
 /// The account a scheduled run uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunAs {
-    /// Windows: LocalSystem; Linux: the system service manager's default (root) or the user
-    /// manager for user units.
+    /// Windows: LocalSystem (the computer account on the network: with integrated sign-in it
+    /// reads AD as `DOMAIN\SERVER$`); Linux: the system service manager's default (root) or the
+    /// user manager for user units.
     Default,
-    /// A named account (`CONTOSO\svc-rolesync`, a gMSA `CONTOSO\gmsa-rolesync$`, or a Linux user).
+    /// A named account with a password (`CONTOSO\svc-rolesync`, or a Linux user).
     Account(String),
+    /// A group Managed Service Account (`CONTOSO\gmsa-rolesync$`): Windows only, no password —
+    /// Task Scheduler fetches the managed password from AD.
+    ManagedServiceAccount(String),
+}
+
+impl RunAs {
+    /// `--run-as ACCOUNT`: a name ending in `$` (`DOMAIN\name$` or `name$@domain.fqdn`) is a
+    /// gMSA; anything else a named account.
+    pub fn parse(account: &str) -> Result<RunAs, ScheduleError> {
+        let a = account.trim();
+        if a.is_empty() || a.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(ScheduleError(format!(
+                "--run-as `{account}`: give an account name without spaces, e.g. CONTOSO\\svc-rolesync or, for a group Managed Service Account, CONTOSO\\gmsa-rolesync$"
+            )));
+        }
+        let sam = match (a.split_once('\\'), a.split_once('@')) {
+            (Some((domain, name)), None) if !domain.is_empty() => name,
+            (None, Some((name, domain))) if domain.contains('.') => name,
+            (None, None) => a,
+            _ => {
+                return Err(ScheduleError(format!(
+                    "--run-as `{account}`: write it as DOMAIN\\name (or name@domain.fqdn)"
+                )))
+            }
+        };
+        if sam.is_empty() {
+            return Err(ScheduleError(format!(
+                "--run-as `{account}`: the account name is missing"
+            )));
+        }
+        if let Some(stem) = sam.strip_suffix('$') {
+            if stem.is_empty() || a == sam {
+                return Err(ScheduleError(format!(
+                    "--run-as `{account}`: a group Managed Service Account is named with its domain, e.g. CONTOSO\\{sam}"
+                )));
+            }
+            return Ok(RunAs::ManagedServiceAccount(a.to_string()));
+        }
+        Ok(RunAs::Account(a.to_string()))
+    }
 }
 
 /// A schedule.
@@ -84,6 +125,42 @@ pub(crate) fn quote(a: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn run_as_tells_a_gmsa_from_an_account() {
+        assert_eq!(
+            RunAs::parse("CONTOSO\\gmsa-rolesync$"),
+            Ok(RunAs::ManagedServiceAccount(
+                "CONTOSO\\gmsa-rolesync$".into()
+            ))
+        );
+        assert_eq!(
+            RunAs::parse("gmsa-rolesync$@contoso.com"),
+            Ok(RunAs::ManagedServiceAccount(
+                "gmsa-rolesync$@contoso.com".into()
+            ))
+        );
+        assert_eq!(
+            RunAs::parse(" CONTOSO\\svc-rolesync "),
+            Ok(RunAs::Account("CONTOSO\\svc-rolesync".into()))
+        );
+        assert_eq!(
+            RunAs::parse("rolesync"),
+            Ok(RunAs::Account("rolesync".into()))
+        );
+        for bad in [
+            "",
+            "CONTOSO\\",
+            "\\x",
+            "gmsa$",
+            "CONTOSO\\$",
+            "a b",
+            "x@y@z",
+            "D\\x@y.z",
+        ] {
+            assert!(RunAs::parse(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn times_parse_strictly() {

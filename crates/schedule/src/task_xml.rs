@@ -14,6 +14,43 @@ fn esc(s: &str) -> String {
         .replace('\'', "&apos;")
 }
 
+/// How the task XML in `xml_file` is registered: the program and its arguments. LocalSystem and
+/// named accounts through `schtasks /Create /XML` (a named account's password asked for by
+/// schtasks: `/RP *`); a gMSA through PowerShell's `Register-ScheduledTask -Xml`, which takes
+/// the principal from the XML and needs no password (schtasks would ask for one).
+pub fn register_command(spec: &TaskSpec, xml_file: &str) -> (String, Vec<String>) {
+    match &spec.run_as {
+        RunAs::ManagedServiceAccount(_) => {
+            let (folder, name) = TASK_NAME.rsplit_once('\\').unwrap_or(("", TASK_NAME));
+            let ps_quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+            (
+                "powershell.exe".into(),
+                vec![
+                    "-NoProfile".into(),
+                    "-NonInteractive".into(),
+                    "-Command".into(),
+                    format!(
+                        "Register-ScheduledTask -TaskName {} -TaskPath {} -Xml (Get-Content -Raw -LiteralPath {}) -Force | Out-Null",
+                        ps_quote(name),
+                        ps_quote(&format!("{folder}\\")),
+                        ps_quote(xml_file)
+                    ),
+                ],
+            )
+        }
+        run_as => {
+            let mut args: Vec<String> = ["/Create", "/TN", TASK_NAME, "/XML", xml_file, "/F"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            if let RunAs::Account(a) = run_as {
+                args.extend(["/RU".into(), a.clone(), "/RP".into(), "*".into()]);
+            }
+            ("schtasks".into(), args)
+        }
+    }
+}
+
 /// The task XML (UTF-16 is declared; write it UTF-16LE with a BOM for schtasks).
 pub fn task_xml(spec: &TaskSpec) -> String {
     let (h, m) = spec.at;
@@ -27,13 +64,15 @@ pub fn task_xml(spec: &TaskSpec) -> String {
         ),
     };
     // "Run whether user is logged on or not": LocalSystem as a service account, or a named account
-    // with a stored password (a gMSA needs none).
+    // with a stored password. A gMSA is registered with the password logon type too, and no
+    // password: Task Scheduler retrieves the managed password from AD (Microsoft's
+    // ComputerManagementDsc `ExecuteAsGMSA` and New-ScheduledTaskPrincipal -LogonType Password).
     let principal = match &spec.run_as {
         RunAs::Default => {
             "      <UserId>S-1-5-18</UserId>\n      <LogonType>ServiceAccount</LogonType>\n"
                 .to_string()
         }
-        RunAs::Account(a) => format!(
+        RunAs::Account(a) | RunAs::ManagedServiceAccount(a) => format!(
             "      <UserId>{}</UserId>\n      <LogonType>Password</LogonType>\n",
             esc(a)
         ),

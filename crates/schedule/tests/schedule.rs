@@ -100,6 +100,45 @@ fn hourly_task_for_a_named_account_escapes_and_repeats() {
     assert!(xml.contains("R&amp;D &lt;ops&gt;"));
 }
 
+#[test]
+fn a_gmsa_task_takes_no_password_and_is_registered_through_powershell() {
+    let run_as = RunAs::parse(r"CONTOSO\gmsa-rolesync$").unwrap();
+    assert_eq!(
+        run_as,
+        RunAs::ManagedServiceAccount(r"CONTOSO\gmsa-rolesync$".into())
+    );
+    let s = spec(Every::Day, run_as);
+    let x = leaves(&task_xml(&s));
+    assert_eq!(
+        x["Task/Principals/Principal/UserId"],
+        r"CONTOSO\gmsa-rolesync$"
+    );
+    assert_eq!(x["Task/Principals/Principal/LogonType"], "Password");
+    let (program, args) = register_command(&s, r"C:\ProgramData\RoleSync\it's.xml");
+    assert_eq!(program, "powershell.exe");
+    let cmd = args.last().unwrap();
+    assert_eq!(
+        cmd,
+        r"Register-ScheduledTask -TaskName 'Sync' -TaskPath '\RoleSync\' -Xml (Get-Content -Raw -LiteralPath 'C:\ProgramData\RoleSync\it''s.xml') -Force | Out-Null"
+    );
+    assert!(
+        !args.iter().any(|a| a.contains("/RP")),
+        "no password is asked for"
+    );
+
+    // LocalSystem and a named account go through schtasks; only the account is asked for its password.
+    let (program, args) = register_command(&spec(Every::Day, RunAs::Default), "t.xml");
+    assert_eq!(
+        (program.as_str(), args.join(" ").as_str()),
+        ("schtasks", r"/Create /TN \RoleSync\Sync /XML t.xml /F")
+    );
+    let (_, args) = register_command(
+        &spec(Every::Day, RunAs::Account(r"CONTOSO\svc".into())),
+        "t.xml",
+    );
+    assert!(args.join(" ").ends_with(r"/RU CONTOSO\svc /RP *"));
+}
+
 fn linux_spec(every: Every) -> TaskSpec {
     let exe = std::env::current_exe().unwrap();
     TaskSpec {

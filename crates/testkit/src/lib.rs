@@ -203,8 +203,20 @@ pub fn run_rolesync(
     args: &[&str],
     stdin: Option<&str>,
 ) -> std::process::Output {
+    run_rolesync_as(Command::new(exe), home, keyring_service, args, stdin)
+}
+
+/// [`run_rolesync`] with a command prepared by the caller (the binary started through
+/// `ip netns exec`, extra environment).
+pub fn run_rolesync_as(
+    mut cmd: Command,
+    home: &Path,
+    keyring_service: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> std::process::Output {
     use std::io::Write;
-    let mut child = Command::new(exe)
+    let mut child = cmd
         .args(args)
         .env("ROLESYNC_HOME", home)
         .env("ROLESYNC_KEYRING_SERVICE", keyring_service)

@@ -1,7 +1,11 @@
 //! The LDAP directory source: reads role groups and their members from Active Directory (or a
-//! Samba AD DC) over LDAPS or StartTLS with certificate verification.
+//! Samba AD DC) over LDAPS or StartTLS with certificate verification, signed in with a password
+//! or with Kerberos as the running account.
 //!
-//! - [`connect`]: URL and TLS policy, connecting, binding.
+//! - [`locate`]: which domain controllers to try: a fixed URL, or DNS SRV discovery.
+//! - [`connect`]: URL and TLS policy, connecting with failover between DCs, binding.
+//! - [`rootdse`]: the DC's RootDSE (naming context, host name, Kerberos realm).
+//! - [`kerberos`]: the SASL GSSAPI bind and its failures in words.
 //! - [`search`]: paged searches and ranged `member` reads (AD returns at most 1,000 entries per
 //!   page and 1,500 values per attribute read).
 //! - [`source`]: [`LdapSource`], the [`rolesync_core::traits::DirectorySource`], and [`check`].
@@ -9,6 +13,11 @@
 
 pub mod connect;
 pub mod errors;
+pub mod kerberos;
+pub mod locate;
+#[cfg(windows)]
+mod machine_domain_windows;
+pub mod rootdse;
 pub mod search;
 pub mod source;
 
@@ -30,6 +39,32 @@ pub enum Bind {
     },
     /// Anonymous bind (AD refuses anonymous searches unless configured to allow them).
     Anonymous,
+    /// SASL GSSAPI (Kerberos) as the account running RoleSync: SSPI on Windows (the logged-on
+    /// user, LocalSystem's computer account, a gMSA), GSSAPI elsewhere (the credential cache, or
+    /// the keytab in `KRB5_CLIENT_KTNAME`). No password.
+    Integrated,
+}
+
+impl Bind {
+    /// Who signs in, for messages: the account, `anonymous`, or the running account.
+    pub fn who(&self) -> String {
+        match self {
+            Bind::Simple { dn_or_upn, .. } => dn_or_upn.clone(),
+            Bind::Anonymous => "anonymous".into(),
+            Bind::Integrated => "the running account (Kerberos)".into(),
+        }
+    }
+}
+
+/// Where the domain controllers are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Servers {
+    /// One DC: `ldaps://host[:port]` (636 by default) or `ldap://host[:port]` (389).
+    Url(String),
+    /// The DCs of this DNS domain, from its SRV records `_ldap._tcp.dc._msdcs.<domain>`.
+    Domain(String),
+    /// The DCs of the domain this machine is joined to (Windows).
+    MachineDomain,
 }
 
 impl fmt::Debug for Bind {
@@ -41,6 +76,7 @@ impl fmt::Debug for Bind {
                 .field("password", &"<redacted>")
                 .finish(),
             Bind::Anonymous => f.write_str("Anonymous"),
+            Bind::Integrated => f.write_str("Integrated"),
         }
     }
 }
@@ -70,9 +106,10 @@ pub enum Expansion {
 /// Where and how to read the directory.
 #[derive(Debug, Clone)]
 pub struct LdapConfig {
-    /// `ldaps://host[:port]` (636 by default) or `ldap://host[:port]` (389) with `start_tls`.
-    pub url: String,
-    /// Upgrade an `ldap://` connection with StartTLS.
+    /// A fixed DC, or DNS discovery.
+    pub servers: Servers,
+    /// Upgrade an `ldap://` connection with StartTLS (discovered DCs: port 389 with StartTLS
+    /// instead of LDAPS on 636).
     pub start_tls: bool,
     /// A PEM file of CA certificates trusted in addition to the system roots.
     pub ca_file: Option<PathBuf>,
@@ -80,8 +117,9 @@ pub struct LdapConfig {
     pub allow_insecure: bool,
     /// How to sign in.
     pub bind: Bind,
-    /// The naming context searched for members (`DC=contoso,DC=com`).
-    pub base_dn: String,
+    /// The naming context searched for members (`DC=contoso,DC=com`); `None`: the DC's
+    /// `defaultNamingContext`.
+    pub base_dn: Option<String>,
     /// Limit for connecting and for each LDAP operation (each reply of a search).
     pub timeout: Duration,
     /// How nested membership is expanded.
@@ -91,18 +129,38 @@ pub struct LdapConfig {
 }
 
 impl LdapConfig {
-    /// A config with the defaults: verification on, 30 s timeout, client-side expansion.
+    /// A config for one DC with the defaults: verification on, 30 s timeout, client-side
+    /// expansion.
     pub fn new(url: impl Into<String>, bind: Bind, base_dn: impl Into<String>) -> Self {
+        let mut c = Self::with_servers(Servers::Url(url.into()), bind);
+        c.base_dn = Some(base_dn.into());
+        c
+    }
+
+    /// A config for these servers with the defaults, the base DN from the DC.
+    pub fn with_servers(servers: Servers, bind: Bind) -> Self {
         Self {
-            url: url.into(),
+            servers,
             start_tls: false,
             ca_file: None,
             allow_insecure: false,
             bind,
-            base_dn: base_dn.into(),
+            base_dn: None,
             timeout: Duration::from_secs(30),
             transitive_via: Expansion::default(),
             chase_referrals: false,
+        }
+    }
+
+    /// The configured servers in words (`ldaps://dc1.contoso.com`, `the domain controllers of
+    /// contoso.com (DNS)`).
+    pub fn describe(&self) -> String {
+        match &self.servers {
+            Servers::Url(u) => u.trim_end_matches('/').to_string(),
+            Servers::Domain(d) => format!("the domain controllers of {d} (DNS)"),
+            Servers::MachineDomain => {
+                "the domain controllers of this machine's domain (DNS)".into()
+            }
         }
     }
 }

@@ -9,7 +9,8 @@
 //! and each group is expanded with cycle detection by [`DirectoryIndex`]. Fail closed: a failed
 //! search is an error, a member that cannot be read is a [`SourceProblem`].
 
-use super::connect::{self, Session, Transport};
+use super::connect::{self, Phase, Session, Transport};
+use super::locate::{self, Located};
 use super::search::{self, Entry};
 use super::{Expansion, LdapConfig};
 use crate::entry::{self, EntryKind, ATTRIBUTES};
@@ -22,6 +23,7 @@ use rolesync_core::directory::{DirectoryGroup, DirectorySnapshot, SourceProblem,
 use rolesync_core::ids::Dn;
 use rolesync_core::traits::{DirectorySource, ReadError, ReadErrorKind};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 /// How many single-entry reads the client-side expansion keeps in flight on the connection.
 const CONCURRENT_READS: usize = 32;
@@ -32,17 +34,27 @@ const CONCURRENT_SEARCHES: usize = 4;
 /// OID of `LDAP_MATCHING_RULE_IN_CHAIN`.
 pub const IN_CHAIN: &str = "1.2.840.113556.1.4.1941";
 
+type Once<T> = Arc<tokio::sync::OnceCell<Result<T, ReadError>>>;
+
 /// Reads role groups from AD over LDAP.
 #[derive(Debug, Clone)]
 pub struct LdapSource {
     config: LdapConfig,
+    /// The DCs to try, looked up once per source (one DNS lookup per run).
+    located: Once<Located>,
+    /// The search base, once known.
+    base_dn: Once<String>,
 }
 
 impl LdapSource {
     /// Checks the configuration (URL, transport policy) without connecting.
     pub fn new(config: LdapConfig) -> Result<Self, ReadError> {
-        connect::transport(&config)?;
-        Ok(Self { config })
+        connect::check_policy(&config)?;
+        Ok(Self {
+            config,
+            located: Arc::default(),
+            base_dn: Arc::default(),
+        })
     }
 
     /// The configuration.
@@ -50,9 +62,42 @@ impl LdapSource {
         &self.config
     }
 
-    /// Connects and binds (what every read does first).
+    /// The domain controllers to try, in order (looked up in DNS once; a failed lookup is kept
+    /// and returned again).
+    pub async fn located(&self) -> Result<Located, ReadError> {
+        self.located
+            .get_or_init(|| locate::locate(&self.config))
+            .await
+            .clone()
+    }
+
+    /// The search base: `base_dn`, or the `defaultNamingContext` of the first DC that answers
+    /// (read anonymously from its RootDSE, before any bind). Known once per source.
+    pub async fn base_dn(&self) -> Result<String, ReadError> {
+        if let Some(b) = &self.config.base_dn {
+            return Ok(b.clone());
+        }
+        self.base_dn
+            .get_or_init(|| async {
+                let located = self.located().await?;
+                let c = connect::first_answering(&self.config, &located, false)
+                    .await
+                    .map_err(|n| n.error)?;
+                let mut ldap = c.session.ldap.clone();
+                let _ = ldap.unbind().await;
+                Ok(c.session.base_dn)
+            })
+            .await
+            .clone()
+    }
+
+    /// Connects to the first DC that answers and binds (what every read does first).
     pub async fn connect(&self) -> Result<Session, ReadError> {
-        connect::connect(&self.config).await
+        let located = self.located().await?;
+        connect::connect_located(&self.config, &located)
+            .await
+            .map(|c| c.session)
+            .map_err(|n| n.error)
     }
 
     /// The role groups: the groups directly in the OU and the scope's extra groups. With
@@ -129,7 +174,7 @@ impl LdapSource {
         transitive: bool,
     ) -> Result<(DirectoryGroup, Vec<SourceProblem>), ReadError> {
         let t = self.config.timeout;
-        let base = &self.config.base_dn;
+        let base = &s.base_dn;
         let dn = ldap_escape(group.dn.as_str());
         let rule = if transitive {
             format!("memberOf:{IN_CHAIN}:")
@@ -224,7 +269,7 @@ impl LdapSource {
                 .into_iter()
                 .filter(|d| seen.insert(d.folded()))
                 .collect();
-            let base = self.config.base_dn.as_str();
+            let base = s.base_dn.as_str();
             // Owned filters: the stream's closures must not borrow the batch (`Send` futures).
             let filters: Vec<(usize, String)> = batch
                 .chunks(search::DNS_PER_FILTER)
@@ -388,11 +433,11 @@ impl DirectorySource for LdapSource {
     }
 
     async fn preflight(&self, scope: &SourceScope) -> Vec<CheckLine> {
-        check(&self.config, &scope.ou).await
+        check_source(self, &scope.ou).await
     }
 
     fn describe(&self) -> String {
-        self.config.url.trim_end_matches('/').to_string()
+        self.config.describe()
     }
 }
 
@@ -404,47 +449,116 @@ fn fail_line(title: &str, e: &ReadError) -> CheckLine {
     }
 }
 
-/// `rolesync check` lines for the directory: reach and TLS, bind, the role OU. Stops at the first
-/// failure (later checks depend on it).
+/// `rolesync check` lines for the directory: where the DCs were found, which one answered (and
+/// which did not), the bind, the search base, the role OU. Stops at the first failure (later
+/// checks depend on it).
 pub async fn check(config: &LdapConfig, ou: &Dn) -> Vec<CheckLine> {
+    match LdapSource::new(config.clone()) {
+        Ok(s) => check_source(&s, ou).await,
+        Err(e) => vec![fail_line("the directory settings are usable", &e)],
+    }
+}
+
+async fn check_source(source: &LdapSource, ou: &Dn) -> Vec<CheckLine> {
+    let config = &source.config;
     let mut lines = Vec::new();
-    let reach = "the directory server is reachable and its certificate is trusted";
-    let mut s = match connect::open(config).await {
-        Ok(s) => {
-            let how = match s.transport {
-                Transport::Ldaps => "LDAPS, certificate verified",
-                Transport::StartTls => "StartTLS, certificate verified",
-                Transport::Plain => "clear text (allow_insecure)",
-            };
-            lines.push(CheckLine::ok(reach, Some(format!("{} ({how})", s.server))));
-            s
-        }
+    let located = match source.located().await {
+        Ok(l) => l,
         Err(e) => {
-            lines.push(fail_line(reach, &e));
+            lines.push(fail_line("the domain controllers are found in DNS", &e));
             return lines;
         }
     };
-    let who = match &config.bind {
-        super::Bind::Simple { dn_or_upn, .. } => dn_or_upn.clone(),
-        super::Bind::Anonymous => "anonymous".to_string(),
-    };
-    let title = format!("bind as {who}");
-    if let Err(e) = connect::bind(&mut s, config).await {
-        lines.push(fail_line(&title, &e));
-        return lines;
+    if located.domain.is_some() {
+        lines.push(CheckLine::ok(
+            "the domain controllers are found in DNS",
+            Some(located.describe()),
+        ));
     }
-    lines.push(CheckLine::ok(title, None));
+    let reach = "the directory server is reachable and its certificate is trusted";
+    let bind_title = match &config.bind {
+        super::Bind::Integrated => format!(
+            "sign-in with Kerberos as the running account ({})",
+            super::kerberos::credential_source()
+        ),
+        b => format!("bind as {}", b.who()),
+    };
+    let connected = match connect::connect_located(config, &located).await {
+        Ok(c) => c,
+        Err(n) => {
+            let skipped = skipped_note(&n.skipped);
+            match n.phase {
+                Phase::Reach => lines.push(fail_line(reach, &n.error)),
+                Phase::Bind | Phase::BaseDn => {
+                    let detail = match (n.answered.clone(), skipped) {
+                        (Some(a), Some(s)) => Some(format!("{a}; {s}")),
+                        (a, s) => a.or(s),
+                    };
+                    lines.push(CheckLine::ok(reach, detail));
+                    let title = if n.phase == Phase::Bind {
+                        bind_title.as_str()
+                    } else {
+                        "the search base is known"
+                    };
+                    lines.push(fail_line(title, &n.error));
+                }
+            }
+            return lines;
+        }
+    };
+    let s = &connected.session;
+    let how = match s.transport {
+        Transport::Ldaps => "LDAPS, certificate verified",
+        Transport::StartTls => "StartTLS, certificate verified",
+        Transport::Plain => "clear text (allow_insecure)",
+    };
+    let mut detail = format!("{} ({how}); {}", s.server, s.dc.found_by);
+    if let Some(note) = skipped_note(&connected.skipped) {
+        detail.push_str("; ");
+        detail.push_str(&note);
+    }
+    lines.push(CheckLine::ok(reach, Some(detail)));
+    let bind_detail = match &config.bind {
+        super::Bind::Integrated => connect::kerberos_host(s).map(|h| {
+            format!(
+                "service principal {}",
+                super::kerberos::service_principal(&h, s.root.realm.as_deref())
+            )
+        }),
+        _ => None,
+    };
+    lines.push(CheckLine::ok(bind_title, bind_detail));
+    if config.base_dn.is_none() {
+        lines.push(CheckLine::ok(
+            "the search base is known",
+            Some(format!(
+                "{} (the domain controller's defaultNamingContext)",
+                s.base_dn
+            )),
+        ));
+    }
     let title = "the role OU exists";
-    match search::read_entry(&s, config.timeout, ou.as_str(), &["objectClass"]).await {
+    match search::read_entry(s, config.timeout, ou.as_str(), &["objectClass"]).await {
         Ok(Some(_)) => lines.push(CheckLine::ok(title, Some(ou.to_string()))),
         Ok(None) => lines.push(CheckLine::fail(
             title,
             format!("the OU {ou} does not exist on {}", s.server),
-            "check [directory] ou (the DN of the OU that holds the role groups)",
+            "check [directory] ou (the DN of the OU that holds the role groups; by default OU=Office 365 Roles Management under the base DN)",
         )),
         Err(e) => lines.push(fail_line(title, &e)),
     }
     let mut ldap = s.ldap.clone();
     let _ = ldap.unbind().await;
     lines
+}
+
+/// "dc1.contoso.com did not answer (…)" for the DCs skipped before the one that answered.
+fn skipped_note(skipped: &[(locate::Candidate, ReadError)]) -> Option<String> {
+    (!skipped.is_empty()).then(|| {
+        skipped
+            .iter()
+            .map(|(c, e)| format!("{} did not answer ({})", c.url, e.message))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
 }

@@ -77,7 +77,7 @@ async fn certificate_for_another_name() {
     // The certificate names 127.0.0.1, 127.0.0.2, localhost, dc1.contoso.test — not 127.0.0.3.
     // Use the host name path instead: connect by "localhost" works, so verification uses names.
     let mut c = config(dc, Via::Ldaps, Expansion::InChain);
-    c.url = "ldaps://localhost".into();
+    c.servers = rolesync_ad::ldap::Servers::Url("ldaps://localhost".into());
     LdapSource::new(c).unwrap().connect().await.unwrap();
 }
 

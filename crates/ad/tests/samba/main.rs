@@ -5,6 +5,7 @@
 
 mod bench;
 mod failures;
+mod kerberos;
 mod read;
 
 use rolesync_testkit::samba::{dc, fixture};

@@ -2,7 +2,7 @@
 //! configuration, registered with `schtasks /Create /XML` (replacing an existing task).
 
 use super::{run_program, RegisterError};
-use crate::{task_xml, RunAs, TaskSpec, TASK_NAME};
+use crate::{register_command, task_xml, TaskSpec, TASK_NAME};
 
 /// Appends a line of output.
 macro_rules! say {
@@ -25,11 +25,9 @@ pub fn install(spec: &TaskSpec, print: bool) -> Result<String, RegisterError> {
     let mut out = String::new();
     let xml = task_xml(spec);
     if print {
+        let (program, args) = register_command(spec, "<this file>");
         say!(out, "{xml}");
-        say!(
-            out,
-            "<!-- then: schtasks /Create /TN \"{TASK_NAME}\" /XML <this file> /F -->"
-        );
+        say!(out, "<!-- then: {program} {} -->", args.join(" "));
         return Ok(out);
     }
     let file = spec.workdir.join("rolesync-task.xml");
@@ -37,18 +35,9 @@ pub fn install(spec: &TaskSpec, print: bool) -> Result<String, RegisterError> {
         .map_err(|e| RegisterError(format!("cannot create {}: {e}", spec.workdir.display())))?;
     std::fs::write(&file, utf16_with_bom(&xml))
         .map_err(|e| RegisterError(format!("cannot write {}: {e}", file.display())))?;
-    let file_s = file.display().to_string();
-    let mut args = vec!["/Create", "/TN", TASK_NAME, "/XML", file_s.as_str(), "/F"];
-    // A named account that is not a gMSA (`…$`) needs its password: schtasks asks for it.
-    let account;
-    if let RunAs::Account(a) = &spec.run_as {
-        account = a.clone();
-        args.extend(["/RU", account.as_str()]);
-        if !account.ends_with('$') {
-            args.extend(["/RP", "*"]);
-        }
-    }
-    run_program("schtasks", &args, None)?;
+    let (program, args) = register_command(spec, &file.display().to_string());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run_program(&program, &args, None)?;
     say!(
         out,
         "scheduled: task {TASK_NAME} (definition in {})",

@@ -212,7 +212,7 @@ pub fn target_dir() -> PathBuf {
     exe.ancestors().nth(up).unwrap().to_path_buf()
 }
 
-fn have(cmd: &str) -> bool {
+pub(crate) fn have(cmd: &str) -> bool {
     Command::new("sh")
         .arg("-c")
         .arg(format!("command -v {cmd}"))
@@ -231,7 +231,7 @@ fn is_root() -> bool {
 /// Samba and the tools are installed (installing them when missing), and we are root (samba
 /// binds 389/636). Outside CI a missing prerequisite skips the test with a message; under
 /// `CI=true` it fails the test.
-fn prerequisites() -> bool {
+pub(crate) fn prerequisites() -> bool {
     static OK: OnceLock<Result<(), String>> = OnceLock::new();
     let r = OK.get_or_init(|| {
         let tools = ["samba", "samba-tool", "ldbadd", "ldbmodify", "ldbsearch", "ldapsearch", "openssl", "flock"];
@@ -262,7 +262,7 @@ fn prerequisites() -> bool {
 }
 
 /// FNV-1a, stable across Rust versions (the cache key must not change with the toolchain).
-fn fnv(parts: &[&str]) -> u64 {
+pub(crate) fn fnv(parts: &[&str]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in parts {
         for b in p.bytes().chain(std::iter::once(0)) {
