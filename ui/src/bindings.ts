@@ -63,6 +63,11 @@ roleId: RoleDefinitionId,
  */
 roleName: string, 
 /**
+ * Where the role is assigned: `/` (the tenant, left out of JSON) or
+ * `/administrativeUnits/{id}`.
+ */
+directoryScopeId: string | undefined, 
+/**
  * The user's object id.
  */
 principalId: EntraObjectId, 
@@ -193,6 +198,14 @@ roleId: RoleDefinitionId,
  */
 roleName: string, 
 /**
+ * Where the role is assigned: `/` (left out of JSON) or `/administrativeUnits/{id}`.
+ */
+directoryScopeId: string | undefined, 
+/**
+ * The administrative unit's display name, for an administrative-unit scope.
+ */
+scopeName?: string, 
+/**
  * Governing groups.
  */
 groups: Array<Dn>, 
@@ -310,7 +323,11 @@ untouched: number,
 /**
  * Groups mapping to nothing.
  */
-unmappedGroups: number, };
+unmappedGroups: number, 
+/**
+ * Mappings that get nothing written because their administrative unit does not exist.
+ */
+skippedMappings: number | undefined, };
 
 export type UnmappedGroup = { 
 /**
@@ -323,6 +340,24 @@ group: Dn,
 name: string, 
 /**
  * Why it maps to nothing, and what would fix it.
+ */
+reason: string, };
+
+export type SkippedMapping = { 
+/**
+ * The group.
+ */
+group: Dn, 
+/**
+ * The role's name.
+ */
+role: string, 
+/**
+ * The scope as the configuration names it (`administrative unit "Europe"`).
+ */
+scope: string, 
+/**
+ * Why, and what would fix it.
  */
 reason: string, };
 
@@ -339,6 +374,10 @@ roles: Array<RolePlan>,
  * Groups that map to no role.
  */
 unmappedGroups: Array<UnmappedGroup>, 
+/**
+ * Mappings that get nothing written because their administrative unit does not exist.
+ */
+skippedMappings: Array<SkippedMapping> | undefined, 
 /**
  * Safety stops; the plan may be applied only when this is empty or every stop is overridden.
  */
@@ -457,6 +496,14 @@ export type RoleReport = {
  * Role name.
  */
 role: string, 
+/**
+ * Where the role is assigned: `/` (left out of JSON) or `/administrativeUnits/{id}`.
+ */
+directoryScopeId: string | undefined, 
+/**
+ * The administrative unit's display name, for an administrative-unit scope.
+ */
+scopeName?: string, 
 /**
  * Governing groups.
  */
@@ -585,6 +632,10 @@ roles: Array<RoleReport>,
  * Groups mapping to no role.
  */
 unmappedGroups: Array<UnmappedGroup>, 
+/**
+ * Mappings that got nothing written because their administrative unit does not exist.
+ */
+skippedMappings: Array<SkippedMapping> | undefined, 
 /**
  * Safety stops met.
  */

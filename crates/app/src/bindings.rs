@@ -41,6 +41,7 @@ pub fn bindings() -> String {
         core::plan::SafetyStop,
         core::plan::PlanSummary,
         core::mapping::UnmappedGroup,
+        core::mapping::SkippedMapping,
         core::plan::Plan,
         core::traits::ChangeOutcome,
         core::traits::ReadErrorKind,

@@ -74,6 +74,7 @@ pub(crate) struct RawExplicit {
     pub kind: Option<S<String>>,
     #[serde(default)]
     pub allow_empty: bool,
+    pub scope: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -345,6 +345,8 @@ pub const SECTIONS: &[Section] = &[
                 DefaultValue::Flag(false),
                 "allow empty",
             ),
+            setting("scope", TEXT, NONE, "Scope")
+                .example("tenant, or administrativeUnit:<name or id>"),
         ],
     },
     Section {

@@ -7,9 +7,9 @@ use crate::{
     Config, DirectoryConfig, DirectorySource, EmailConfig, EntraConfig, LdapBind, LdapSettings,
     LoggingConfig, Servers, SignIn, SmtpSecurity,
 };
-use rolesync_core::builtin::{builtin_by_name, builtin_roles};
+use rolesync_core::builtin::{builtin_by_id, builtin_by_name, builtin_roles, BuiltinRole};
 use rolesync_core::ids::{Dn, ObjectGuid, RoleDefinitionId};
-use rolesync_core::policy::{ExplicitMapping, GroupRef, Policy, RoleRef};
+use rolesync_core::policy::{ExplicitMapping, GroupRef, Policy, RoleRef, ScopeRef};
 use rolesync_core::tenant::AssignmentKind;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -652,12 +652,31 @@ fn policy(cx: &mut Ctx<'_>, raw: &RawConfig, ou: Option<Dn>) -> Policy {
         } else {
             GroupRef::Name(g.to_string())
         };
-        if p.mapping.explicit.iter().any(|e| e.group == group) {
+        let scope = match &mr.scope {
+            None => ScopeRef::Tenant,
+            Some(v) => match parse_scope(v.get_ref()) {
+                Ok(scope) => scope,
+                Err(why) => {
+                    cx.err(
+                        Some(v.span()),
+                        &key("scope"),
+                        why,
+                        "write scope = \"administrativeUnit:Europe\" (an administrative unit's display name or object id), or leave scope out for the whole tenant",
+                    );
+                    continue;
+                }
+            },
+        };
+        if p.mapping
+            .explicit
+            .iter()
+            .any(|e| e.group.same_as(&group) && e.scope.same_as(&scope))
+        {
             cx.err(
                 Some(mr.group.span()),
                 &key("group"),
-                format!("group \"{g}\" is mapped twice"),
-                "keep one [[mappings]] entry per group",
+                format!("group \"{g}\" is mapped twice at {}", scope.describe()),
+                "keep one [[mappings]] entry per group and scope (a group may map to a role at several scopes, each with its own scope)",
             );
         }
         let role = mr.role.as_ref().and_then(|r| {
@@ -678,6 +697,37 @@ fn policy(cx: &mut Ctx<'_>, raw: &RawConfig, ou: Option<Dn>) -> Policy {
         if mr.role.is_some() && role.is_none() {
             continue;
         }
+        if !scope.is_tenant() {
+            let builtin = match (&role, &group) {
+                (Some(RoleRef::Name(n)), _) => builtin_by_name(n),
+                (Some(RoleRef::Id(id)), _) => builtin_by_id(id.as_str()),
+                // No role: the group's name (after the prefix) names it.
+                (None, GroupRef::Name(n)) => {
+                    builtin_by_name(strip_prefix(n, p.mapping.prefix.as_deref()))
+                }
+                (None, GroupRef::Dn(d)) => builtin_by_name(strip_prefix(
+                    d.first_rdn_value(),
+                    p.mapping.prefix.as_deref(),
+                )),
+            };
+            if let Some(b) = builtin.filter(|b| !b.au_scopable()) {
+                let span = mr.scope.as_ref().map(|v| v.span());
+                cx.err(
+                    span,
+                    &key("scope"),
+                    format!(
+                        "role \"{}\" cannot be assigned with administrative-unit scope",
+                        b.name
+                    ),
+                    format!(
+                        "Microsoft allows administrative-unit scope for {} and for custom roles (\"Assign Microsoft Entra roles with administrative unit scope\"); assign \"{}\" tenant-wide (leave scope out) or map another role",
+                        au_scopable_names(),
+                        b.name
+                    ),
+                );
+                continue;
+            }
+        }
         let kind = match &mr.kind {
             Some(k) => cx.one_of(k, &key("kind"), &kinds()).unwrap_or_default(),
             None => p.mapping.default_kind,
@@ -687,6 +737,7 @@ fn policy(cx: &mut Ctx<'_>, raw: &RawConfig, ou: Option<Dn>) -> Policy {
             role,
             kind,
             allow_empty: mr.allow_empty,
+            scope,
         });
     }
     if let Some(v) = &raw.safety.max_revokes {
@@ -729,6 +780,52 @@ fn policy(cx: &mut Ctx<'_>, raw: &RawConfig, ou: Option<Dn>) -> Policy {
         }
     }
     p
+}
+
+/// `[[mappings]] scope`: `tenant` (or `/`), or `administrativeUnit:<display name or id>`.
+fn parse_scope(text: &str) -> Result<ScopeRef, String> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("tenant") || t == "/" {
+        return Ok(ScopeRef::Tenant);
+    }
+    let Some((kind, unit)) = t.split_once(':') else {
+        return Err(format!("\"{t}\" is not a scope"));
+    };
+    if !kind.trim().eq_ignore_ascii_case("administrativeUnit") {
+        return Err(format!(
+            "\"{}\" is not a kind of scope RoleSync knows (only administrativeUnit)",
+            kind.trim()
+        ));
+    }
+    let unit = unit.trim();
+    if unit.is_empty() {
+        return Err("names no administrative unit".into());
+    }
+    Ok(ScopeRef::AdministrativeUnit(unit.to_string()))
+}
+
+/// A group name without the configured prefix (when it has it).
+fn strip_prefix<'a>(name: &'a str, prefix: Option<&str>) -> &'a str {
+    match prefix {
+        Some(p)
+            if !p.is_empty()
+                && name.len() >= p.len()
+                && name.is_char_boundary(p.len())
+                && name[..p.len()].eq_ignore_ascii_case(p) =>
+        {
+            &name[p.len()..]
+        }
+        _ => name,
+    }
+}
+
+/// The built-in roles Microsoft lets be scoped to an administrative unit, in words.
+fn au_scopable_names() -> String {
+    let names: Vec<&str> = builtin_roles()
+        .filter(BuiltinRole::au_scopable)
+        .map(|r| r.name)
+        .collect();
+    names.join(", ")
 }
 
 /// `[pim]`: the renewal window (1–365 days, default 14) and an optional duration in ISO 8601

@@ -4,8 +4,8 @@
 use crate::apply::AppliedChange;
 use crate::events::{Step, StepStatus};
 use crate::exit::ExitCode;
-use crate::ids::Dn;
-use crate::mapping::UnmappedGroup;
+use crate::ids::{DirectoryScopeId, Dn};
+use crate::mapping::{SkippedMapping, UnmappedGroup};
 use crate::pim::RolePim;
 use crate::plan::{Action, Expiration, Plan, SafetyStop, Skipped, Untouched};
 use crate::tenant::AssignmentKind;
@@ -105,13 +105,21 @@ pub struct HeldItem {
     pub action: Action,
 }
 
-/// Per role.
+/// Per role (and scope).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RoleReport {
     /// Role name.
     pub role: String,
+    /// Where the role is assigned: `/` (left out of JSON) or `/administrativeUnits/{id}`.
+    #[serde(default, skip_serializing_if = "DirectoryScopeId::is_tenant")]
+    #[cfg_attr(feature = "ts", ts(type = "string | undefined"))]
+    pub directory_scope_id: DirectoryScopeId,
+    /// The administrative unit's display name, for an administrative-unit scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub scope_name: Option<String>,
     /// Governing groups.
     pub groups: Vec<Dn>,
     /// Active or eligible.
@@ -194,6 +202,10 @@ pub struct RunReport {
     pub roles: Vec<RoleReport>,
     /// Groups mapping to no role.
     pub unmapped_groups: Vec<UnmappedGroup>,
+    /// Mappings that got nothing written because their administrative unit does not exist.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(type = "Array<SkippedMapping> | undefined"))]
+    pub skipped_mappings: Vec<SkippedMapping>,
     /// Safety stops met.
     pub stops: Vec<SafetyStop>,
     /// The error that ended the run early, if any.
@@ -228,12 +240,13 @@ impl RunReport {
 
     /// Fills `roles` and `summary` from the plan and, when applied, the outcomes.
     pub fn fill_from(&mut self, plan: &Plan, applied: Option<&[AppliedChange]>) {
-        let outcome_of = |role: &str, user: &str, action: Action| {
+        let outcome_of = |r: &crate::plan::RolePlan, user: &str, action: Action| {
             applied.and_then(|a| {
                 a.iter()
                     .find(|x| {
                         x.change.action == action
-                            && x.change.role_name == role
+                            && x.change.role_id == r.role_id
+                            && x.change.directory_scope_id == r.directory_scope_id
                             && x.change.user == user
                     })
                     .map(|x| x.outcome.clone())
@@ -244,6 +257,8 @@ impl RunReport {
             .iter()
             .map(|r| RoleReport {
                 role: r.role_name.clone(),
+                directory_scope_id: r.directory_scope_id.clone(),
+                scope_name: r.scope_name.clone(),
                 groups: r.groups.clone(),
                 kind: r.kind,
                 grants: r
@@ -251,7 +266,7 @@ impl RunReport {
                     .iter()
                     .map(|c| ItemReport {
                         user: c.user.clone(),
-                        outcome: outcome_of(&r.role_name, &c.user, Action::Grant),
+                        outcome: outcome_of(r, &c.user, Action::Grant),
                     })
                     .collect(),
                 renewals: r
@@ -259,7 +274,7 @@ impl RunReport {
                     .iter()
                     .map(|c| ItemReport {
                         user: c.user.clone(),
-                        outcome: outcome_of(&r.role_name, &c.user, Action::Renew),
+                        outcome: outcome_of(r, &c.user, Action::Renew),
                     })
                     .collect(),
                 revokes: r
@@ -267,7 +282,7 @@ impl RunReport {
                     .iter()
                     .map(|c| ItemReport {
                         user: c.user.clone(),
-                        outcome: outcome_of(&r.role_name, &c.user, Action::Revoke),
+                        outcome: outcome_of(r, &c.user, Action::Revoke),
                     })
                     .collect(),
                 held: r
@@ -286,6 +301,7 @@ impl RunReport {
             })
             .collect();
         self.unmapped_groups = plan.unmapped_groups.clone();
+        self.skipped_mappings = plan.skipped_mappings.clone();
         self.stops = plan.stops.clone();
         let count = |action: Action| match applied {
             Some(a) => a
@@ -355,6 +371,9 @@ pub struct AuditRecord {
     pub run_id: String,
     /// Role name.
     pub role: String,
+    /// Where the role is assigned, when not the tenant (`/administrativeUnits/{id}`).
+    #[serde(default, skip_serializing_if = "DirectoryScopeId::is_tenant")]
+    pub directory_scope_id: DirectoryScopeId,
     /// User.
     pub user: String,
     /// Grant or revoke.
@@ -388,6 +407,7 @@ pub fn audit_records(
                 time,
                 run_id: run_id.to_string(),
                 role: a.change.role_name.clone(),
+                directory_scope_id: a.change.directory_scope_id.clone(),
                 user: a.change.user.clone(),
                 action: a.change.action,
                 kind: a.change.kind,

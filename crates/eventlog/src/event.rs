@@ -252,6 +252,7 @@ mod tests {
             },
             roles: vec![],
             unmapped_groups: vec![],
+            skipped_mappings: Vec::new(),
             stops: vec![],
             error: None,
             error_kind: None,

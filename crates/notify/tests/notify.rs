@@ -96,6 +96,8 @@ fn report() -> RunReport {
         roles: vec![
             RoleReport {
                 role: "Exchange Administrator".to_string(),
+                directory_scope_id: Default::default(),
+                scope_name: None,
                 groups: vec![Dn::new(
                     "CN=Exchange Administrator,OU=Office 365 Roles Management,DC=contoso,DC=com",
                 )],
@@ -137,6 +139,8 @@ fn report() -> RunReport {
             },
             RoleReport {
                 role: "Security Reader".to_string(),
+                directory_scope_id: Default::default(),
+                scope_name: None,
                 groups: vec![Dn::new(
                     "CN=<script>alert(1)</script>,OU=Roles,DC=contoso,DC=com",
                 )],
@@ -183,6 +187,7 @@ fn report() -> RunReport {
             reason: "no role is named \"Exchange Admins\"; did you mean Exchange Administrator?"
                 .to_string(),
         }],
+        skipped_mappings: vec![],
         stops: vec![],
         error: None,
         error_kind: None,

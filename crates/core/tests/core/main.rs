@@ -7,3 +7,4 @@ mod engine;
 mod golden;
 mod pim;
 mod planner;
+mod scopes;
