@@ -11,6 +11,7 @@ pub mod directory;
 pub mod engine;
 pub mod events;
 pub mod exit;
+pub mod exposure;
 pub mod ids;
 pub mod mapping;
 pub mod memory;

@@ -148,6 +148,18 @@ pub struct RoleReport {
     pub untouched: Vec<Untouched>,
 }
 
+impl RoleReport {
+    /// The role and, for an administrative-unit scope, the unit
+    /// (`Helpdesk Administrator @ administrative unit Europe`).
+    pub fn label(&self) -> String {
+        crate::plan::scoped_label(
+            &self.role,
+            &self.directory_scope_id,
+            self.scope_name.as_deref(),
+        )
+    }
+}
+
 /// Totals.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -155,7 +155,7 @@ fn upcoming(r: &RunReport) -> Vec<(String, String, String)> {
             role.expirations
                 .iter()
                 .filter(|x| !x.renew)
-                .map(move |x| (x.ends, role.role.clone(), x.user.clone()))
+                .map(move |x| (x.ends, role.label(), x.user.clone()))
         })
         .collect();
     v.sort();
@@ -247,6 +247,16 @@ fn render_text(r: &RunReport) -> String {
     for w in &r.warnings {
         let _ = writeln!(t, "\nWARNING: {w}");
     }
+    for m in &r.skipped_mappings {
+        let _ = writeln!(
+            t,
+            "\nNOT WRITTEN: {} -> {} at {}: {}",
+            m.group.first_rdn_value(),
+            m.role,
+            m.scope,
+            m.reason
+        );
+    }
     if !r.stops.is_empty() {
         let _ = writeln!(t, "\nSafety stops (nothing was changed)");
         for st in &r.stops {
@@ -288,7 +298,7 @@ fn render_text(r: &RunReport) -> String {
         let _ = writeln!(
             t,
             "\n  {} ({}) - groups: {}",
-            role.role,
+            role.label(),
             kind_words(role.kind),
             groups.join("; ")
         );
@@ -381,6 +391,16 @@ fn render_html(r: &RunReport) -> String {
             e(w)
         );
     }
+    for m in &r.skipped_mappings {
+        let _ = writeln!(
+            h,
+            "<p style=\"color:#cf222e\"><strong>Not written:</strong> {} &rarr; {} at {}: {}</p>",
+            e(m.group.first_rdn_value()),
+            e(&m.role),
+            e(&m.scope),
+            e(&m.reason)
+        );
+    }
     if !r.stops.is_empty() {
         let _ = writeln!(h, "<h3>Safety stops (nothing was changed)</h3>\n<ul>");
         for st in &r.stops {
@@ -428,7 +448,7 @@ fn render_html(r: &RunReport) -> String {
         let _ = writeln!(
             h,
             "<h4>{} <small>({})</small></h4>\n<p>Groups: {}</p>",
-            e(&role.role),
+            e(&role.label()),
             kind_words(role.kind),
             groups.join("; ")
         );

@@ -47,7 +47,10 @@ pub fn plan(p: &Plan, report: &RunReport) -> String {
         role(
             &mut o,
             r,
-            report.roles.iter().find(|x| x.role == r.role_name),
+            report
+                .roles
+                .iter()
+                .find(|x| x.role == r.role_name && x.directory_scope_id == r.directory_scope_id),
         );
     }
     rest(&mut o, p);
@@ -82,7 +85,7 @@ fn role(o: &mut String, r: &RolePlan, rr: Option<&RoleReport>) {
         .iter()
         .map(|g| g.first_rdn_value().to_string())
         .collect();
-    let _ = writeln!(o, "\n{} ({kind}) ← {}", r.role_name, groups.join(", "));
+    let _ = writeln!(o, "\n{} ({kind}) ← {}", r.label(), groups.join(", "));
     pim(o, r);
     for (sign, list, action) in [
         ("+ grant ", &r.grants, Action::Grant),
@@ -151,6 +154,19 @@ fn rest(o: &mut String, p: &Plan) {
         let _ = writeln!(o, "\nGroups that map to no role:");
         for g in &p.unmapped_groups {
             let _ = writeln!(o, "  ? {} — {}", g.name, g.reason);
+        }
+    }
+    if !p.skipped_mappings.is_empty() {
+        let _ = writeln!(o, "\nMappings that get nothing written:");
+        for m in &p.skipped_mappings {
+            let _ = writeln!(
+                o,
+                "  ! {} → {} at {} — {}",
+                m.group.first_rdn_value(),
+                m.role,
+                m.scope,
+                m.reason
+            );
         }
     }
     if !p.stops.is_empty() {

@@ -4,6 +4,7 @@
 mod fixture;
 
 mod engine;
+mod exposure;
 mod golden;
 mod pim;
 mod planner;
