@@ -92,6 +92,19 @@ pub trait DirectorySource: Send + Sync {
 
     /// A short description for logs (`ldaps://dc1.contoso.com`, `demo directory`).
     fn describe(&self) -> String;
+
+    /// Reads what decides who can change the role groups (`rolesync exposure`): each role group
+    /// and every group nested in it with its owner, DACL and `managedBy`, and the principals
+    /// those name. Sources without security descriptors (LDIF snapshots, the demo) say so.
+    async fn read_exposure(
+        &self,
+        _scope: &SourceScope,
+    ) -> Result<crate::exposure::ExposureSnapshot, ReadError> {
+        Err(ReadError::new(format!(
+            "{} has no security descriptors: the exposure assessment reads them from a domain controller over LDAP (remove [directory] ldif)",
+            self.describe()
+        )))
+    }
 }
 
 /// The result of one change.
