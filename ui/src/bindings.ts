@@ -579,6 +579,123 @@ skipped: number,
  */
 failed: number, };
 
+export type Severity = "low" | "medium" | "high";
+
+export type PrincipalKind = "user" | "group" | "computer" | "serviceAccount" | "foreignSecurityPrincipal" | "wellKnown" | "unknown" | "other";
+
+export type FindingKind = "canChange" | "cannotSee" | "outsideRolesOu";
+
+export type Right = "noDacl" | "fullControl" | "owner" | "writeDacl" | "writeOwner" | "genericWrite" | "writeAllProperties" | "writeMembershipSet" | "writeMember" | "addSelf";
+
+export type FindingPrincipal = { 
+/**
+ * Its name (`sAMAccountName`, a well-known name, or the SID when unknown).
+ */
+name: string, 
+/**
+ * What it is.
+ */
+kind: PrincipalKind, 
+/**
+ * Its DN, when it has an object.
+ */
+dn?: string, 
+/**
+ * Its SID.
+ */
+sid?: string, 
+/**
+ * For accounts: enabled.
+ */
+enabled?: boolean, };
+
+export type FindingGroup = { 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * Its DN.
+ */
+dn: Dn, 
+/**
+ * It lies outside the roles OU.
+ */
+outsideRolesOu: boolean, };
+
+export type ExposureFinding = { 
+/**
+ * How serious.
+ */
+severity: Severity, 
+/**
+ * What it says.
+ */
+kind: FindingKind, 
+/**
+ * Who (for [`FindingKind::CanChange`]).
+ */
+principal?: FindingPrincipal, 
+/**
+ * The groups through which the principal holds the right, innermost first, ending with
+ * the trustee named in the ACE (empty: the ACE names the principal itself).
+ */
+via: Array<string>, 
+/**
+ * The right (for [`FindingKind::CanChange`]).
+ */
+right?: Right, 
+/**
+ * The right is the group manager's (`managedBy` with "Manager can update membership list").
+ */
+manager: boolean, 
+/**
+ * The group the right is on.
+ */
+group: FindingGroup, 
+/**
+ * From that group to the role group: the group, each group it is nested in, the role group.
+ */
+path: Array<string>, 
+/**
+ * The role group.
+ */
+roleGroup: Dn, 
+/**
+ * The roles that group decides.
+ */
+roles: Array<string>, 
+/**
+ * The finding in one line.
+ */
+message: string, };
+
+export type ExposureReport = { 
+/**
+ * Every finding, most serious first.
+ */
+findings: Array<ExposureFinding>, 
+/**
+ * Role groups assessed.
+ */
+roleGroups: number, 
+/**
+ * Groups assessed (role groups and the groups nested in them).
+ */
+groups: number, 
+/**
+ * The expected Tier-0 trustees left out, as configured.
+ */
+expected: Array<string>, 
+/**
+ * The lowest severity that fails `rolesync exposure` (none: never).
+ */
+failAt?: Severity, 
+/**
+ * Why the assessment could not be made at all (the directory could not be read).
+ */
+error?: string, };
+
 export type RunReport = { 
 /**
  * Unique id of the run (also in every audit line).
@@ -652,7 +769,12 @@ errorKind: ReadErrorKind | null,
  * Problems around the run that did not stop it, such as a configuration or log folder that
  * others can change (named, with the fix).
  */
-warnings: Array<string>, };
+warnings: Array<string>, 
+/**
+ * Who can change the role groups (`rolesync exposure`), assessed after a run that read a
+ * domain controller.
+ */
+exposure?: ExposureReport, };
 
 export type Kind = { "type": "text" } | { "type": "flag" } | { "type": "number", 
 /**

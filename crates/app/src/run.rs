@@ -8,6 +8,7 @@ use crate::runlock::RunLock;
 use crate::{App, AppError, ErrorKind};
 use rolesync_core::engine::{Engine, RunOptions};
 use rolesync_core::events::Observer;
+use rolesync_core::exposure::examine;
 use rolesync_core::plan::Plan;
 use rolesync_core::report::{RunMode, RunReport};
 use rolesync_entra::auth::Interaction;
@@ -156,7 +157,16 @@ impl App {
             force: request.force,
             run_id,
         };
-        let out = engine.run(&options, hooks.observer).await;
+        let mut out = engine.run(&options, hooks.observer).await;
+        if b.source.has_security_descriptors() && out.report.error.is_none() {
+            let s = settings
+                .config
+                .exposure
+                .settings(b.policy.mapping.ou.clone());
+            let exposure = examine(b.source.as_ref(), &b.policy, b.transitive, &s).await;
+            tracing::info!(summary = %exposure.summary(), "exposure assessed");
+            out.report.exposure = Some(exposure);
+        }
         let saved = if request.mode == RunMode::Apply && !out.applied.is_empty() {
             b.save_demo()
         } else {

@@ -34,6 +34,8 @@ pub mod defaults {
         rolesync_core::policy::PimOptions::DEFAULT_RENEW_WITHIN_DAYS;
     /// `logging.level`.
     pub const LOGGING_LEVEL: &str = "info";
+    /// `exposure.fail_at`.
+    pub const EXPOSURE_FAIL_AT: &str = "medium";
     /// `email.security`.
     pub const SMTP_SECURITY: &str = "starttls";
 
@@ -188,6 +190,8 @@ pub const SIGN_IN_MODES: &[&str] = &[
 pub const ASSIGNMENT_KINDS: &[&str] = &["active", "eligible"];
 /// `logging.level`.
 pub const LOG_LEVELS: &[&str] = &["error", "warn", "info", "debug", "trace"];
+/// `exposure.fail_at`.
+pub const EXPOSURE_THRESHOLDS: &[&str] = &["low", "medium", "high", "never"];
 /// `email.security`.
 pub const SMTP_SECURITIES: &[&str] = &["starttls", "tls", "none"];
 
@@ -394,6 +398,30 @@ pub const SECTIONS: &[Section] = &[
             )
             .example("P90D")
             .advanced(),
+        ],
+    },
+    Section {
+        name: "exposure",
+        title: "Exposure",
+        rows: false,
+        optional: None,
+        settings: &[
+            setting(
+                "expected",
+                LIST,
+                NONE,
+                "Expected Tier-0 trustees, not reported (one per line)",
+            )
+            .example("Domain Admins, Enterprise Admins, Administrators, SYSTEM, Domain Controllers, Enterprise Domain Controllers")
+            .advanced(),
+            setting(
+                "fail_at",
+                Kind::Choice {
+                    choices: EXPOSURE_THRESHOLDS,
+                },
+                DefaultValue::Text(defaults::EXPOSURE_FAIL_AT),
+                "rolesync exposure fails at findings of",
+            ),
         ],
     },
     Section {

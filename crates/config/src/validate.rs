@@ -135,6 +135,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
     let policy = policy(&mut cx, &raw, ou);
     let logging = logging(&mut cx, &raw);
     let email = raw.email.as_ref().and_then(|e| email(&mut cx, e));
+    let exposure = exposure(&mut cx, &raw);
 
     if cx.errors.is_empty() {
         Ok(Config {
@@ -144,6 +145,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
             policy,
             logging,
             email,
+            exposure,
         })
     } else {
         Err(ConfigErrors(cx.errors))
@@ -867,6 +869,44 @@ fn pim_options(cx: &mut Ctx<'_>, raw: &RawConfig, p: &mut Policy) {
             Some(d) => p.pim.duration = Some(d),
         }
     }
+}
+
+/// `[exposure]`: the expected Tier-0 trustees (names, DNs or SIDs; default the built-in list)
+/// and the severity at which `rolesync exposure` fails (`never`: it does not).
+fn exposure(cx: &mut Ctx<'_>, raw: &RawConfig) -> crate::ExposureConfig {
+    use rolesync_core::exposure::Severity;
+    let mut out = crate::ExposureConfig::default();
+    if let Some(list) = &raw.exposure.expected {
+        out.expected.clear();
+        for (i, e) in list.iter().enumerate() {
+            let v = e.get_ref().trim();
+            if v.is_empty() {
+                cx.err(
+                    Some(e.span()),
+                    &format!("exposure.expected[{i}]"),
+                    "an empty entry",
+                    "write a group or account name (Domain Admins), a DN or a SID, or remove the entry",
+                );
+            } else {
+                out.expected.push(v.to_string());
+            }
+        }
+    }
+    if let Some(v) = &raw.exposure.fail_at {
+        if let Some(t) = cx.one_of(
+            v,
+            "exposure.fail_at",
+            &[
+                ("low", Some(Severity::Low)),
+                ("medium", Some(Severity::Medium)),
+                ("high", Some(Severity::High)),
+                ("never", None),
+            ],
+        ) {
+            out.fail_at = t;
+        }
+    }
+    out
 }
 
 fn logging(cx: &mut Ctx<'_>, raw: &RawConfig) -> LoggingConfig {

@@ -230,6 +230,11 @@ pub struct RunReport {
     /// others can change (named, with the fix).
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// Who can change the role groups (`rolesync exposure`), assessed after a run that read a
+    /// domain controller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub exposure: Option<crate::exposure::ExposureReport>,
 }
 
 impl RunReport {

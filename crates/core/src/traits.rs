@@ -93,6 +93,12 @@ pub trait DirectorySource: Send + Sync {
     /// A short description for logs (`ldaps://dc1.contoso.com`, `demo directory`).
     fn describe(&self) -> String;
 
+    /// Whether [`DirectorySource::read_exposure`] can read security descriptors (a domain
+    /// controller can; an LDIF export and the demo directory cannot).
+    fn has_security_descriptors(&self) -> bool {
+        false
+    }
+
     /// Reads what decides who can change the role groups (`rolesync exposure`): each role group
     /// and every group nested in it with its owner, DACL and `managedBy`, and the principals
     /// those name. Sources without security descriptors (LDIF snapshots, the demo) say so.

@@ -257,6 +257,7 @@ mod tests {
             error: None,
             error_kind: None,
             warnings: vec![],
+            exposure: None,
         }
     }
 

@@ -331,6 +331,16 @@ fn render_text(r: &RunReport) -> String {
             let _ = writeln!(t, "  - {} ({}): {}", g.name, g.group, g.reason);
         }
     }
+    if let Some(x) = &r.exposure {
+        let _ = writeln!(
+            t,
+            "\nWho can change the role groups (exposure): {}",
+            x.summary()
+        );
+        for f in &x.findings {
+            let _ = writeln!(t, "  - [{}] {}", f.severity.words(), f.message);
+        }
+    }
     t
 }
 
@@ -509,6 +519,30 @@ fn render_html(r: &RunReport) -> String {
             );
         }
         let _ = writeln!(h, "</ul>");
+    }
+    if let Some(x) = &r.exposure {
+        let _ = writeln!(
+            h,
+            "<h3>Who can change the role groups (exposure)</h3>\n<p>{}</p>",
+            e(&x.summary())
+        );
+        if !x.findings.is_empty() {
+            let _ = writeln!(h, "<ul>");
+            for f in &x.findings {
+                let colour = match f.severity {
+                    rolesync_core::exposure::Severity::High => "#cf222e",
+                    rolesync_core::exposure::Severity::Medium => "#9a6700",
+                    rolesync_core::exposure::Severity::Low => "#57606a",
+                };
+                let _ = writeln!(
+                    h,
+                    "<li><strong style=\"color:{colour}\">[{}]</strong> {}</li>",
+                    f.severity.words(),
+                    e(&f.message)
+                );
+            }
+            let _ = writeln!(h, "</ul>");
+        }
     }
     let _ = writeln!(
         h,

@@ -207,6 +207,37 @@ pub fn outcome(report: &RunReport) -> String {
     o
 }
 
+/// `exposure`: the summary, then one line per finding — who → which right → on which group →
+/// how it reaches the role — most serious first, marked ✗ at or above the threshold.
+pub fn exposure(r: &rolesync_core::exposure::ExposureReport) -> String {
+    let mut o = String::new();
+    if let Some(e) = &r.error {
+        let _ = writeln!(o, "✗ who can change the role groups is not known: {e}");
+        return o;
+    }
+    for f in &r.findings {
+        let above = r.fail_at.is_some_and(|t| f.severity >= t);
+        let _ = writeln!(
+            o,
+            "{} [{}] {}",
+            if above { "✗" } else { "·" },
+            f.severity.words(),
+            f.message
+        );
+    }
+    let _ = writeln!(o, "{}", r.summary());
+    let threshold = match r.fail_at {
+        Some(t) => format!("findings of {} or above fail", t.words()),
+        None => "no finding fails ([exposure] fail_at = \"never\")".into(),
+    };
+    let _ = writeln!(
+        o,
+        "left out as expected Tier 0: {}; {threshold}",
+        r.expected.join(", ")
+    );
+    o
+}
+
 /// Check lines with ✓ / ✗ and fixes.
 pub fn checks(lines: &[CheckLine]) -> String {
     let mut o = String::new();

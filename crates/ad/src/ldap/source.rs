@@ -440,6 +440,10 @@ impl DirectorySource for LdapSource {
         self.config.describe()
     }
 
+    fn has_security_descriptors(&self) -> bool {
+        true
+    }
+
     async fn read_exposure(
         &self,
         scope: &SourceScope,

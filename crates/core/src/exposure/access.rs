@@ -247,7 +247,8 @@ mod tests {
     #[test]
     fn rights_that_change_membership_are_classified() {
         use Capability::*;
-        let cases: &[(u32, Option<&str>, Option<Right>, &[Capability])] = &[
+        type Case<'a> = (u32, Option<&'a str>, Option<Right>, &'a [Capability]);
+        let cases: &[Case<'_>] = &[
             (
                 mask::FULL_CONTROL,
                 None,

@@ -21,8 +21,34 @@ pub mod wellknown;
 pub use access::{Ace, Right, SecurityDescriptor};
 pub use paths::assess;
 
+use crate::directory::SourceScope;
 use crate::ids::{Dn, Sid};
+use crate::policy::Policy;
+use crate::traits::DirectorySource;
 use serde::{Deserialize, Serialize};
+
+/// Reads the snapshot from `source` (the roles OU and the mappings' groups of `policy`) and
+/// assesses it. A read that fails is a report that says so ([`ExposureReport::error`]), never a
+/// clean one.
+pub async fn examine(
+    source: &dyn DirectorySource,
+    policy: &Policy,
+    transitive: bool,
+    settings: &ExposureSettings,
+) -> ExposureReport {
+    let scope = SourceScope {
+        ou: policy.mapping.ou.clone(),
+        extra_groups: policy.extra_groups(),
+        transitive,
+    };
+    match source.read_exposure(&scope).await {
+        Ok(snap) => {
+            let roles = roles::role_groups(&snap.role_groups, &policy.mapping);
+            assess(&snap, &roles, settings)
+        }
+        Err(e) => ExposureReport::failed(settings, e.message),
+    }
+}
 
 /// What kind of directory object a principal is.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -256,8 +282,7 @@ pub struct ExposureFinding {
     #[cfg_attr(feature = "ts", ts(optional))]
     pub right: Option<Right>,
     /// The right is the group manager's (`managedBy` with "Manager can update membership list").
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default)]
     pub manager: bool,
     /// The group the right is on.
     pub group: FindingGroup,
