@@ -2,6 +2,7 @@
 // limits, the credential rule, the settings and their validation all come from the Rust side.
 // Each page is a module in pages/; the state they share is in state.ts.
 import { renderCredentials } from "./pages/credentials";
+import { renderExposure } from "./pages/exposure";
 import { renderHistory } from "./pages/history";
 import { renderHome } from "./pages/home";
 import { renderLogs } from "./pages/logs";
@@ -14,6 +15,7 @@ register("home", renderHome);
 register("preview", renderPreview);
 register("progress", renderProgress);
 register("history", renderHistory);
+register("exposure", renderExposure);
 register("logs", renderLogs);
 register("credentials", renderCredentials);
 register("settings", () => renderSettings());

@@ -77,3 +77,53 @@ pub fn check_lines(r: &ExposureReport) -> Vec<CheckLine> {
         above
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rolesync_core::exposure::{ExposureSettings, Severity};
+    use rolesync_core::ids::Dn;
+
+    fn report(severity: &str, fail_at: Option<Severity>) -> ExposureReport {
+        let mut s = ExposureSettings::for_ou(Dn::new("OU=Roles,DC=x"));
+        s.fail_at = fail_at;
+        let mut r = ExposureReport::failed(&s, "");
+        r.error = None;
+        r.role_groups = 1;
+        r.groups = 1;
+        r.findings.push(
+            serde_json::from_value(serde_json::json!({
+                "severity": severity, "kind": "canChange",
+                "principal": {"name": "hd-ann", "kind": "user"}, "right": "writeMember",
+                "manager": false, "group": {"name": "G", "dn": "CN=G,OU=Roles,DC=x", "outsideRolesOu": false},
+                "path": ["G"], "roleGroup": "CN=G,OU=Roles,DC=x", "roles": ["Helpdesk Administrator"],
+                "message": "user hd-ann → may write member → on \"G\""
+            }))
+            .unwrap(),
+        );
+        r
+    }
+
+    #[test]
+    fn findings_at_the_threshold_fail_check_and_below_it_pass() {
+        let lines = check_lines(&report("medium", Some(Severity::Medium)));
+        assert_eq!(lines.len(), 1);
+        assert!(!lines[0].ok);
+        assert_eq!(
+            lines[0].detail.as_deref(),
+            Some("user hd-ann → may write member → on \"G\"")
+        );
+        let lines = check_lines(&report("medium", Some(Severity::High)));
+        assert!(lines[0].ok, "{lines:?}");
+        assert!(lines[0]
+            .detail
+            .as_deref()
+            .unwrap()
+            .starts_with("0 high, 1 medium"));
+        let mut r = report("low", None);
+        r.error = Some("the OU does not exist".into());
+        let lines = check_lines(&r);
+        assert!(!lines[0].ok);
+        assert!(lines[0].detail.as_deref().unwrap().contains("not assessed"));
+    }
+}

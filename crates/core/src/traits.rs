@@ -107,7 +107,7 @@ pub trait DirectorySource: Send + Sync {
         _scope: &SourceScope,
     ) -> Result<crate::exposure::ExposureSnapshot, ReadError> {
         Err(ReadError::new(format!(
-            "{} has no security descriptors: the exposure assessment reads them from a domain controller over LDAP (remove [directory] ldif)",
+            "{} has no security descriptors: the exposure assessment reads them from a domain controller over LDAP (a [directory] with a domain or url, not an LDIF export)",
             self.describe()
         )))
     }

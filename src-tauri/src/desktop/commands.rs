@@ -63,6 +63,14 @@ pub fn history(session: State<'_, Session>) -> Reply<Vec<RunSummary>> {
     session.history()
 }
 
+/// Who can change the role groups (owners, delegated rights, managers, nested groups).
+#[tauri::command]
+pub async fn exposure(
+    session: State<'_, Session>,
+) -> Reply<rolesync_core::exposure::ExposureReport> {
+    session.exposure().await
+}
+
 /// The newest log file's last lines.
 #[tauri::command]
 pub fn logs(session: State<'_, Session>) -> Reply<LogView> {

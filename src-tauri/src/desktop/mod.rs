@@ -58,6 +58,7 @@ fn serve(session: Session) -> tauri::Result<()> {
             commands::cancel_run,
             commands::history,
             commands::logs,
+            commands::exposure,
             commands::export_logs,
             commands::credentials,
             commands::forget_credential,
