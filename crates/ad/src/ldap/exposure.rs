@@ -10,8 +10,9 @@
 //!    account without `SeSecurityPrivilege`). A descriptor that is not returned or cannot be
 //!    decoded is [`Descriptor::Unreadable`]: "cannot see who can change GROUP", never clean.
 //! 3. Every principal the descriptors and `managedBy` name, looked up by `objectSid` (20 a
-//!    search) or DN, and the members of those that are groups, transitively (groups that stand
-//!    for every account — Domain Users, Authenticated Users… — are not expanded).
+//!    search) or DN, and the members of those that are groups — `member` and the accounts whose
+//!    `primaryGroupID` is the group's RID — transitively (groups that stand for every account —
+//!    Domain Users, Authenticated Users… — are not expanded).
 
 use super::connect::Session;
 use super::search::{self, Entry};
@@ -342,6 +343,25 @@ async fn principals(
                     .into_iter()
                     .map(Dn::new)
                     .collect();
+                // Accounts whose primary group it is are members without a `member` value.
+                if let Some(rid) = sid.as_ref().and_then(wellknown::domain_rid) {
+                    for p in search::paged(
+                        s,
+                        t,
+                        base,
+                        Scope::Subtree,
+                        &format!("(primaryGroupID={rid})"),
+                        &["cn"],
+                        &format!("the accounts whose primary group is {dn}"),
+                    )
+                    .await?
+                    {
+                        let m = Dn::new(&p.dn);
+                        if !members.contains(&m) {
+                            members.push(m);
+                        }
+                    }
+                }
                 pending_dns.extend(members.iter().cloned());
             }
             let name = e

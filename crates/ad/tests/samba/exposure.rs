@@ -73,6 +73,9 @@ async fn planted_delegations_are_found_with_their_paths() {
         return;
     };
     plant(&dc);
+    // pg-paul is in Server Team by his primary group alone.
+    let members = dc.ldbsearch("(cn=Server Team)", &["member"]);
+    assert!(!members.contains("CN=pg-paul"), "{members}");
 
     let admin_report = report(&dc, admin()).await;
     for f in &admin_report.findings {
@@ -95,6 +98,13 @@ async fn planted_delegations_are_found_with_their_paths() {
         ),
         (
             "ops-olga".to_string(),
+            Right::FullControl,
+            "Global Administrator".to_string(),
+            v(&["Server Team", "Tier1 Ops"]),
+            v(&["Global Administrator"]),
+        ),
+        (
+            "pg-paul".to_string(),
             Right::FullControl,
             "Global Administrator".to_string(),
             v(&["Server Team", "Tier1 Ops"]),

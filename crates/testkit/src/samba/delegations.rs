@@ -97,19 +97,22 @@ fn group_ldif(cn: &str, members: &[String]) -> String {
 /// - the group Helpdesk (hd-ann) may write `member` of "Mail Team", a group in OU=Staff nested
 ///   into the "Exchange Administrator" role group;
 /// - own-oscar owns the "Printer Wranglers" role group;
-/// - "Tier1 Ops", a group holding the group "Server Team" (ops-olga), has GenericAll on the
-///   "Global Administrator" role group;
+/// - "Tier1 Ops", a group holding the group "Server Team" (ops-olga, and pg-paul by his primary
+///   group), has GenericAll on the "Global Administrator" role group;
 /// - mgr-mike is `managedBy` of "Security Reader" with "Manager can update membership list"
 ///   (the write-member ACE AD's dialog adds for the manager);
 /// - hd-ann is denied reading the permissions of "Printer Wranglers" (READ_CONTROL).
 pub fn plant(dc: &Dc) {
     let mut add = String::new();
-    for u in ["hd-ann", "ops-olga", "mgr-mike", "own-oscar"] {
+    for u in ["hd-ann", "ops-olga", "pg-paul", "mgr-mike", "own-oscar"] {
         add.push_str(&user_ldif(u));
     }
     add.push_str(&group_ldif("Helpdesk", &[staff("hd-ann")]));
     add.push_str(&group_ldif("Mail Team", &[fixture::user_dn("erin")]));
-    add.push_str(&group_ldif("Server Team", &[staff("ops-olga")]));
+    add.push_str(&group_ldif(
+        "Server Team",
+        &[staff("ops-olga"), staff("pg-paul")],
+    ));
     add.push_str(&group_ldif("Tier1 Ops", &[staff("Server Team")]));
     ldb(dc, "ldbadd", &add, &[]);
     let modify = format!(
@@ -120,6 +123,18 @@ pub fn plant(dc: &Dc) {
         staff("mgr-mike"),
     );
     ldb(dc, "ldbmodify", &modify, &[]);
+    // pg-paul belongs to Server Team by his primary group only (no `member` value after this).
+    let server_team = sid_of(dc, &staff("Server Team"));
+    let rid = server_team.rsplit('-').next().unwrap();
+    ldb(
+        dc,
+        "ldbmodify",
+        &format!(
+            "dn: {}\nchangetype: modify\nreplace: primaryGroupID\nprimaryGroupID: {rid}\n\n",
+            staff("pg-paul")
+        ),
+        &[],
+    );
     let helpdesk = sid_of(dc, &staff("Helpdesk"));
     dsacl(
         dc,
