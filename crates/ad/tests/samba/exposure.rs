@@ -17,7 +17,7 @@ use rolesync_core::policy::{ExplicitMapping, GroupRef, Policy, RoleRef, ScopeRef
 use rolesync_core::tenant::AssignmentKind;
 use rolesync_core::traits::DirectorySource;
 use rolesync_testkit::samba::dc::Dc;
-use rolesync_testkit::samba::delegations::{plant, PASSWORD};
+use rolesync_testkit::samba::delegations::{plant, PASSWORD, UNKNOWN_SID};
 use std::collections::BTreeSet;
 
 fn policy() -> Policy {
@@ -104,6 +104,13 @@ async fn planted_delegations_are_found_with_their_paths() {
             v(&["Global Administrator"]),
         ),
         (
+            UNKNOWN_SID.to_string(),
+            Right::WriteMember,
+            "Exchange Administrator".to_string(),
+            v(&[]),
+            v(&["Exchange Administrator"]),
+        ),
+        (
             "pg-paul".to_string(),
             Right::FullControl,
             "Global Administrator".to_string(),
@@ -140,6 +147,24 @@ async fn planted_delegations_are_found_with_their_paths() {
             .contains("user ops-olga through Server Team ⊂ Tier1 Ops → full control"),
         "{}",
         olga.message
+    );
+
+    // An unknown SID is shown as the SID.
+    let unknown = admin_report
+        .findings
+        .iter()
+        .find(|f| f.group.name == "Exchange Administrator" && f.kind == FindingKind::CanChange)
+        .unwrap();
+    assert_eq!(
+        unknown.principal.as_ref().unwrap().kind,
+        rolesync_core::exposure::PrincipalKind::Unknown
+    );
+    assert!(
+        unknown
+            .message
+            .starts_with(&format!("unknown SID {UNKNOWN_SID} → may write member")),
+        "{}",
+        unknown.message
     );
 
     // Nested groups outside the roles OU: the planted one and the fixture's three.

@@ -11,6 +11,8 @@ use std::process::Command;
 pub const STAFF: &str = "OU=Staff,DC=contoso,DC=test";
 /// The password of every planted account.
 pub const PASSWORD: &str = "Helpdesk-Test-Pw1!";
+/// A SID no account of the domain has, given write-member on "Exchange Administrator".
+pub const UNKNOWN_SID: &str = "S-1-5-21-1111-2222-3333-1001";
 /// The `member` attribute's schemaIDGUID.
 pub const MEMBER: &str = "bf9679c0-0de6-11d0-a285-00aa003049e2";
 
@@ -101,6 +103,7 @@ fn group_ldif(cn: &str, members: &[String]) -> String {
 ///   group), has GenericAll on the "Global Administrator" role group;
 /// - mgr-mike is `managedBy` of "Security Reader" with "Manager can update membership list"
 ///   (the write-member ACE AD's dialog adds for the manager);
+/// - a SID the domain does not know may write `member` of "Exchange Administrator";
 /// - hd-ann is denied reading the permissions of "Printer Wranglers" (READ_CONTROL).
 pub fn plant(dc: &Dc) {
     let mut add = String::new();
@@ -152,6 +155,11 @@ pub fn plant(dc: &Dc) {
         dc,
         fixture::EXTRA_GROUP,
         &format!("(OA;;WP;{MEMBER};;{mike})"),
+    );
+    dsacl(
+        dc,
+        &fixture::role("Exchange Administrator"),
+        &format!("(OA;;WP;{MEMBER};;{UNKNOWN_SID})"),
     );
     let ann = sid_of(dc, &staff("hd-ann"));
     dsacl(
