@@ -113,7 +113,7 @@ fn exposure_lists_the_planted_paths_through_the_binary() {
         .lines()
         .filter(|l| l.starts_with('✗') || l.starts_with('·'))
         .collect();
-    assert_eq!(findings.len(), 10, "{stdout}");
+    assert_eq!(findings.len(), 11, "{stdout}");
     for tier0 in ["Domain Admins", "user Administrator", "SYSTEM"] {
         assert!(
             !findings.iter().any(|l| l.contains(tier0)),
@@ -150,6 +150,7 @@ fn exposure_lists_the_planted_paths_through_the_binary() {
         ("mgr-mike", "writeMember", "Security Reader"),
         ("ops-olga", "fullControl", "Global Administrator"),
         ("pg-paul", "fullControl", "Global Administrator"),
+        (delegations::FOREIGN_SID, "writeMember", "Mail Team"),
         (
             delegations::UNKNOWN_SID,
             "writeMember",
@@ -169,7 +170,7 @@ fn exposure_lists_the_planted_paths_through_the_binary() {
         .lines()
         .filter(|l| l.starts_with("✗ only Tier 0 can change who holds the roles"))
         .collect();
-    assert_eq!(exposure_lines.len(), 6, "{stdout}");
+    assert_eq!(exposure_lines.len(), 7, "{stdout}");
 
     // A trustee whose control is intended, listed as expected, is left out; `never` never fails.
     std::fs::write(

@@ -17,7 +17,7 @@ use rolesync_core::policy::{ExplicitMapping, GroupRef, Policy, RoleRef, ScopeRef
 use rolesync_core::tenant::AssignmentKind;
 use rolesync_core::traits::DirectorySource;
 use rolesync_testkit::samba::dc::Dc;
-use rolesync_testkit::samba::delegations::{plant, PASSWORD, UNKNOWN_SID};
+use rolesync_testkit::samba::delegations::{plant, FOREIGN_SID, PASSWORD, UNKNOWN_SID};
 use std::collections::BTreeSet;
 
 fn policy() -> Policy {
@@ -104,6 +104,13 @@ async fn planted_delegations_are_found_with_their_paths() {
             v(&["Global Administrator"]),
         ),
         (
+            FOREIGN_SID.to_string(),
+            Right::WriteMember,
+            "Mail Team".to_string(),
+            v(&["Helpdesk"]),
+            v(&["Mail Team", "Exchange Administrator"]),
+        ),
+        (
             UNKNOWN_SID.to_string(),
             Right::WriteMember,
             "Exchange Administrator".to_string(),
@@ -165,6 +172,25 @@ async fn planted_delegations_are_found_with_their_paths() {
             .starts_with(&format!("unknown SID {UNKNOWN_SID} → may write member")),
         "{}",
         unknown.message
+    );
+
+    // A foreign security principal (created by Samba for a member added by a foreign SID) is
+    // named as such.
+    let foreign = admin_report
+        .findings
+        .iter()
+        .find(|f| f.principal.as_ref().is_some_and(|p| p.name == FOREIGN_SID))
+        .unwrap();
+    assert_eq!(
+        foreign.principal.as_ref().unwrap().kind,
+        rolesync_core::exposure::PrincipalKind::ForeignSecurityPrincipal
+    );
+    assert!(
+        foreign.message.starts_with(&format!(
+            "foreign security principal {FOREIGN_SID} (an account of a trusted domain or forest) through Helpdesk"
+        )),
+        "{}",
+        foreign.message
     );
 
     // Nested groups outside the roles OU: the planted one and the fixture's three.

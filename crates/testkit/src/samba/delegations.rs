@@ -13,6 +13,17 @@ pub const STAFF: &str = "OU=Staff,DC=contoso,DC=test";
 pub const PASSWORD: &str = "Helpdesk-Test-Pw1!";
 /// A SID no account of the domain has, given write-member on "Exchange Administrator".
 pub const UNKNOWN_SID: &str = "S-1-5-21-1111-2222-3333-1001";
+/// The SID of the foreign security principal planted in Helpdesk.
+pub const FOREIGN_SID: &str = "S-1-5-21-4444-5555-6666-1001";
+
+/// The DN of the foreign security principal planted in Helpdesk.
+pub fn foreign_dn() -> String {
+    format!(
+        "CN={FOREIGN_SID},CN=ForeignSecurityPrincipals,{}",
+        fixture::BASE
+    )
+}
+
 /// The `member` attribute's schemaIDGUID.
 pub const MEMBER: &str = "bf9679c0-0de6-11d0-a285-00aa003049e2";
 
@@ -96,7 +107,7 @@ fn group_ldif(cn: &str, members: &[String]) -> String {
 }
 
 /// Plants the delegations:
-/// - the group Helpdesk (hd-ann) may write `member` of "Mail Team", a group in OU=Staff nested
+/// - the group Helpdesk (hd-ann, and a foreign security principal) may write `member` of "Mail Team", a group in OU=Staff nested
 ///   into the "Exchange Administrator" role group;
 /// - own-oscar owns the "Printer Wranglers" role group;
 /// - "Tier1 Ops", a group holding the group "Server Team" (ops-olga, and pg-paul by his primary
@@ -135,6 +146,17 @@ pub fn plant(dc: &Dc) {
         &format!(
             "dn: {}\nchangetype: modify\nreplace: primaryGroupID\nprimaryGroupID: {rid}\n\n",
             staff("pg-paul")
+        ),
+        &[],
+    );
+    // An account of a trusted forest, as AD represents it: a foreign security principal, which
+    // Samba creates when a member is added by a SID of another domain.
+    ldb(
+        dc,
+        "ldbmodify",
+        &format!(
+            "dn: {}\nchangetype: modify\nadd: member\nmember: <SID={FOREIGN_SID}>\n\n",
+            staff("Helpdesk"),
         ),
         &[],
     );
