@@ -5,7 +5,7 @@
 //! with an error). A new channel (a webhook) goes here.
 
 use crate::backends::smtp_config;
-use crate::history::{append_audit, rewrite_report, write_report};
+use crate::history::{rewrite_report, write_report};
 use crate::run::{Finished, RunHooks, RunRequest};
 use crate::{logging, App, AppError, Settings};
 use rolesync_core::engine::RunOutput;
@@ -23,9 +23,7 @@ impl App {
         hooks: &RunHooks<'_>,
     ) -> Finished {
         let RunOutput {
-            mut report,
-            plan,
-            applied,
+            mut report, plan, ..
         } = out;
         for x in rolesync_protect::exposures(&settings.config.file, &settings.log_dir()) {
             tracing::warn!(path = %x.path.display(), fix = %x.fix(), "{}", x.message());
@@ -33,7 +31,7 @@ impl App {
         }
         let mut report_file = None;
         if report.mode != RunMode::Plan {
-            report_file = report_step(settings, &mut report, &applied, hooks.observer);
+            report_file = report_step(settings, &mut report, hooks.observer);
             self.email_step(settings, &mut report, report_file.as_deref(), hooks)
                 .await;
         }
@@ -113,25 +111,23 @@ pub(crate) fn record_event(request: &RunRequest, result: &Result<Finished, AppEr
     });
 }
 
-/// Appends the audit lines and writes the report (the `report` step); returns the report file.
+/// Writes the report (the `report` step); returns the report file. (The audit lines were
+/// written ahead, during the apply: `crate::journal`.)
 fn report_step(
     settings: &Settings,
     report: &mut RunReport,
-    applied: &[rolesync_core::apply::AppliedChange],
     observer: &dyn Observer,
 ) -> Option<PathBuf> {
     let log_dir = settings.log_dir();
     observer.event(SyncEvent::StepStarted { step: Step::Report });
     let t = Instant::now();
-    let written = append_audit(&log_dir, report, applied).and_then(|_| {
-        report.push_step(
-            Step::Report,
-            StepStatus::Ok,
-            t.elapsed().as_millis() as u64,
-            "",
-        );
-        write_report(&log_dir, report)
-    });
+    report.push_step(
+        Step::Report,
+        StepStatus::Ok,
+        t.elapsed().as_millis() as u64,
+        "",
+    );
+    let written = write_report(&log_dir, report);
     let (status, detail, file) = match written {
         Ok(p) => {
             tracing::info!(report = %p.display(), "report written");

@@ -36,6 +36,8 @@ pub struct Config {
     pub logging: LoggingConfig,
     /// Emailed report.
     pub email: Option<EmailConfig>,
+    /// The longest a run may take (`safety.run_deadline_minutes`).
+    pub run_deadline: std::time::Duration,
 }
 
 /// The OU of the role groups when `directory.ou` is not set: this RDN under the base DN
@@ -219,6 +221,9 @@ impl Config {
                 level: schema::defaults::LOGGING_LEVEL.into(),
             },
             email: None,
+            run_deadline: std::time::Duration::from_secs(
+                60 * u64::from(schema::defaults::RUN_DEADLINE_MINUTES),
+            ),
         }
     }
 }

@@ -133,6 +133,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
         .map(|o| Dn::new(o.get_ref()));
     let entra = raw.entra.as_ref().and_then(|e| entra(&mut cx, e));
     let policy = policy(&mut cx, &raw, ou);
+    let run_deadline = run_deadline(&mut cx, &raw);
     let logging = logging(&mut cx, &raw);
     let email = raw.email.as_ref().and_then(|e| email(&mut cx, e));
 
@@ -144,10 +145,37 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
             policy,
             logging,
             email,
+            run_deadline,
         })
     } else {
         Err(ConfigErrors(cx.errors))
     }
+}
+
+/// `safety.run_deadline_minutes`: 1 minute to a day.
+fn run_deadline(cx: &mut Ctx<'_>, raw: &RawConfig) -> std::time::Duration {
+    let minutes = match &raw.safety.run_deadline_minutes {
+        None => defaults::RUN_DEADLINE_MINUTES,
+        Some(v) => match u32::try_from(*v.get_ref())
+            .ok()
+            .filter(|n| (1..=1440).contains(n))
+        {
+            Some(n) => n,
+            None => {
+                cx.err(
+                    Some(v.span()),
+                    "safety.run_deadline_minutes",
+                    format!("{} is outside 1..=1440", v.get_ref()),
+                    format!(
+                        "use a whole number of minutes from 1 to 1440 (default {})",
+                        defaults::RUN_DEADLINE_MINUTES
+                    ),
+                );
+                defaults::RUN_DEADLINE_MINUTES
+            }
+        },
+    };
+    std::time::Duration::from_secs(60 * u64::from(minutes))
 }
 
 /// Finds the sections and keys the schema does not know, and `[[mappings]]` rows without a

@@ -118,6 +118,15 @@ impl ChangeOutcome {
     pub fn succeeded(&self) -> bool {
         !matches!(self, ChangeOutcome::Failed { .. })
     }
+
+    /// `done`, `alreadyDone` or `failed` (the audit file's word).
+    pub fn word(&self) -> &'static str {
+        match self {
+            ChangeOutcome::Done => "done",
+            ChangeOutcome::AlreadyDone => "alreadyDone",
+            ChangeOutcome::Failed { .. } => "failed",
+        }
+    }
 }
 
 /// What a target knows of PIM for a run: the mapped roles' settings, the tenant's clock, and
