@@ -170,6 +170,7 @@ async fn ldap_source(
 ) -> Result<LdapSource, AppError> {
     let password = if rolesync_ad::configured::needs_password(l) {
         let cred = cx.credentials.obtain(CredentialName::Ldap, cx.asker)?;
+        rolesync_core::redact::remember(cred.secret.expose());
         Some(cred.secret.expose().to_string())
     } else {
         None
@@ -245,6 +246,9 @@ fn graph_target(
             .map(|c| c.secret),
         (_, SignIn::Interactive | SignIn::DeviceCode) => None,
     };
+    if let Some(c) = &credential {
+        rolesync_core::redact::remember(c.expose());
+    }
     Ok(GraphTarget::from_config(
         &entra_config(e, sign_in),
         credential.map(|s| Sensitive::new(s.expose().to_string())),
@@ -276,6 +280,7 @@ pub fn smtp_config(
     cfg.ca_file = email.ca_file.clone();
     if let Some(user) = &email.username {
         let cred = credentials.obtain(CredentialName::Smtp, asker)?;
+        rolesync_core::redact::remember(cred.secret.expose());
         cfg.username = Some(user.clone());
         cfg.auth = SmtpAuth::Password(cred.secret);
     }

@@ -21,10 +21,13 @@ impl App {
         settings: &Settings,
         out: RunOutput,
         hooks: &RunHooks<'_>,
+        capture: Option<&logging::Capture>,
     ) -> Finished {
         let RunOutput {
             mut report, plan, ..
         } = out;
+        // No secret leaves in a report, a mail or a window, whatever a server echoed.
+        scrub(&mut report);
         for x in rolesync_protect::exposures(&settings.config.file, &settings.log_dir()) {
             tracing::warn!(path = %x.path.display(), fix = %x.fix(), "{}", x.message());
             report.warnings.push(x.to_string());
@@ -32,8 +35,14 @@ impl App {
         let mut report_file = None;
         if report.mode != RunMode::Plan {
             report_file = report_step(settings, &mut report, hooks.observer);
-            self.email_step(settings, &mut report, report_file.as_deref(), hooks)
-                .await;
+            self.email_step(
+                settings,
+                &mut report,
+                report_file.as_deref(),
+                hooks,
+                capture,
+            )
+            .await;
         }
         tracing::info!(outcome = ?report.outcome, exit = report.exit_code, "run finished");
         Finished {
@@ -51,6 +60,7 @@ impl App {
         report: &mut RunReport,
         report_file: Option<&Path>,
         hooks: &RunHooks<'_>,
+        capture: Option<&logging::Capture>,
     ) {
         let observer = hooks.observer;
         let Some(email) = &settings.config.email else {
@@ -65,13 +75,19 @@ impl App {
         observer.event(SyncEvent::StepStarted { step: Step::Email });
         let t = Instant::now();
         let log_file = logging::current_file(&settings.log_dir());
-        let sent = match smtp_config(email, &self.credentials(), hooks.asker) {
-            Ok(cfg) => {
-                let log = log_file.exists().then_some(log_file.as_path());
-                rolesync_notify::send_report(&cfg, report, log)
-                    .await
-                    .map_err(|e| e.to_string())
+        let run_log = capture.map(|c| {
+            let (text, cut) = c.lines();
+            rolesync_notify::RunLog {
+                name: format!("rolesync-{}.log", report.run_id),
+                text,
+                cut,
+                full_log: Some(log_file.display().to_string()),
             }
+        });
+        let sent = match smtp_config(email, &self.credentials(), hooks.asker) {
+            Ok(cfg) => rolesync_notify::send_report(&cfg, report, run_log.as_ref())
+                .await
+                .map_err(|e| e.to_string()),
             Err(e) => Err(e.message),
         };
         let (status, detail) = match sent {
@@ -93,6 +109,16 @@ impl App {
             if let Err(e) = rewrite_report(p, report) {
                 tracing::error!(error = %e, "could not update the report with the email step");
             }
+        }
+    }
+}
+
+/// Blanks out every secret anywhere in the report ([`rolesync_core::redact`]).
+fn scrub(report: &mut RunReport) {
+    if let Ok(mut v) = serde_json::to_value(&*report) {
+        rolesync_core::redact::redact_json(&mut v);
+        if let Ok(r) = serde_json::from_value(v) {
+            *report = r;
         }
     }
 }

@@ -128,6 +128,8 @@ impl App {
         hooks: &RunHooks<'_>,
     ) -> Result<Finished, AppError> {
         let settings = self.settings(request.demo)?;
+        // This run's own log lines, for its mail.
+        let capture = crate::logging::capture();
         // One sync at a time: only runs that change something take the lock.
         let _lock = match request.mode {
             RunMode::Apply => Some(
@@ -177,7 +179,7 @@ impl App {
         };
         b.finish().await;
         saved?;
-        Ok(self.publish(&settings, out, hooks).await)
+        Ok(self.publish(&settings, out, hooks, Some(&capture)).await)
     }
 
     /// [`App::run`] on a runtime of its own, until it ends or `cancel` is notified (then the

@@ -18,6 +18,7 @@ pub mod memory;
 pub mod pim;
 pub mod plan;
 pub mod policy;
+pub mod redact;
 pub mod report;
 pub mod tenant;
 pub mod tls;

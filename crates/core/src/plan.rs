@@ -620,8 +620,14 @@ fn plan_role(
         .assignments
         .iter()
         .filter(|a| a.role_definition_id == m.role.id);
+    // Users who hold the role now through a PIM activation: for an active mapping they hold it
+    // already, and Graph refuses a permanent assignment beside the activation ("already
+    // exists") — planning one would report a grant on every run that changes nothing. The
+    // permanent assignment is planned once the activation has ended.
+    let mut activated: HashSet<String> = HashSet::new();
     for a in role_assignments {
         if a.kind == AssignmentKind::Active && a.origin == AssignmentOrigin::Activated {
+            activated.insert(a.principal.id().folded());
             untouched.push(Untouched {
                 principal: a.principal.display(),
                 kind: a.kind,
@@ -693,6 +699,8 @@ fn plan_role(
                 ends,
                 renew,
             });
+        } else if m.kind == AssignmentKind::Active && activated.contains(id) {
+            unchanged.push(e.user_principal_name.to_string());
         } else {
             grants.push(change(
                 Action::Grant,
