@@ -24,6 +24,17 @@ pub fn write_report(log_dir: &Path, report: &RunReport) -> anyhow::Result<PathBu
     Ok(path)
 }
 
+/// Checks, before a dry run or sync reads anything, that its report can be written: the reports
+/// folder exists (or is made) and takes a file.
+pub fn check_reports_writable(log_dir: &Path) -> Result<(), String> {
+    let dir = log_dir.join("reports");
+    rolesync_protect::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let probe = dir.join(format!(".write-test-{}", std::process::id()));
+    rolesync_protect::write_atomic(&probe, b"").map_err(|e| format!("{}: {e}", dir.display()))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
 /// Writes the report to `path` (whole or not at all); called again after a later step, such as
 /// the email, was added.
 pub fn rewrite_report(path: &Path, report: &RunReport) -> anyhow::Result<()> {

@@ -35,6 +35,15 @@ impl App {
         let mut report_file = None;
         if report.mode != RunMode::Plan {
             report_file = report_step(settings, &mut report, hooks.observer);
+            if report_file.is_none() {
+                // Checked writable at the start, and still lost (a full disk): the run is not
+                // all right, whatever it changed.
+                report.exit_code = report.exit_code.max(1);
+                report.warnings.push(format!(
+                    "the report could not be written to {}; the audit file holds the changes",
+                    settings.log_dir().join("reports").display()
+                ));
+            }
             self.email_step(
                 settings,
                 &mut report,

@@ -138,6 +138,14 @@ impl App {
             ),
             _ => None,
         };
+        // A dry run or sync whose report cannot be written reads and changes nothing.
+        if request.mode != RunMode::Plan {
+            crate::history::check_reports_writable(&settings.log_dir()).map_err(|e| {
+                AppError::config(format!(
+                    "the run's report cannot be written ({e}); nothing was read or changed — make the log folder writable by the account that runs RoleSync, or point [logging] folder at one it can write"
+                ))
+            })?;
+        }
         // The write-ahead audit: a sync that cannot record its changes first changes nothing.
         let journal = match request.mode {
             RunMode::Apply => Some(crate::journal::FileJournal::open(&settings.log_dir()).map_err(|e| {

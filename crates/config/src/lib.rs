@@ -3,6 +3,7 @@
 
 pub mod cloud;
 mod error;
+mod file;
 pub mod form;
 mod paths;
 mod raw;
@@ -10,6 +11,7 @@ pub mod schema;
 mod validate;
 
 pub use error::{ConfigError, ConfigErrors};
+pub use file::{read_config, ReadConfigError, MAX_CONFIG_BYTES};
 pub use paths::Paths;
 pub use validate::parse;
 

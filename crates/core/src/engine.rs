@@ -206,21 +206,23 @@ impl Engine<'_> {
             }
         }
         let keys: Vec<UserKey> = keys.into_values().collect();
-        let (assignments, users, pim) = futures::join!(
+        let (assignments, users, pim, missing) = futures::join!(
             self.target.assignments(&role_ids),
             self.target.find_users(&keys),
-            self.target.pim_settings(&role_ids)
+            self.target.pim_settings(&role_ids),
+            self.target.missing_principals(&self.policy.protected)
         );
-        let tenant = match (assignments, users) {
-            (Ok(assignments), Ok(users)) => TenantSnapshot {
+        let tenant = match (assignments, users, missing) {
+            (Ok(assignments), Ok(users), Ok(missing_protected)) => TenantSnapshot {
                 roles,
                 assignments,
                 users,
                 pim: pim.settings,
                 read_at: pim.now,
                 signed_in_with_mfa: pim.mfa,
+                missing_protected,
             },
-            (Err(e), _) | (_, Err(e)) => {
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
                 steps.finish(
                     Step::ReadEntra,
                     t_entra,

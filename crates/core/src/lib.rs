@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod builtin;
 pub mod checks;
+pub mod confusable;
 pub mod directory;
 pub mod engine;
 pub mod events;

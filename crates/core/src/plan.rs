@@ -240,6 +240,8 @@ pub enum StopKind {
     EmptyGroup,
     /// The plan would leave no Global Administrator.
     LastGlobalAdministrator,
+    /// Protected accounts that are not in the tenant: the list protects nobody it means to.
+    ProtectedNotFound,
 }
 
 /// A safety stop.
@@ -541,6 +543,19 @@ pub fn plan(desired: &DirectorySnapshot, actual: &TenantSnapshot, policy: &Polic
         message: p.clone(),
         overridable: false,
     }));
+    if !actual.missing_protected.is_empty() {
+        // A typo or a renamed break-glass account protects nobody: the account it meant could
+        // be revoked. Not something to force past.
+        stops.push(SafetyStop {
+            kind: StopKind::ProtectedNotFound,
+            role: None,
+            message: format!(
+                "the protected account(s) {} are not in the tenant, so they protect nobody; correct [safety] protected (a typo, a renamed or deleted account) — nothing is changed until every entry is found",
+                actual.missing_protected.join(", ")
+            ),
+            overridable: false,
+        });
+    }
 
     let mut roles = Vec::new();
     for m in &resolution.mappings {

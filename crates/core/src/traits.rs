@@ -163,6 +163,12 @@ pub trait RoleTarget: Send + Sync {
         PimRead::default()
     }
 
+    /// Of `keys` (UPNs or object ids from the protected list), those that name no principal in
+    /// the tenant. A target that cannot look principals up finds them all.
+    async fn missing_principals(&self, _keys: &[String]) -> Result<Vec<String>, ReadError> {
+        Ok(Vec::new())
+    }
+
     /// Applies a chunk of at most [`RoleTarget::max_chunk`] changes; one outcome per change, in order.
     async fn apply(&self, changes: &[Change]) -> Vec<ChangeOutcome>;
 

@@ -341,7 +341,13 @@ fn classify(cfg: &SmtpConfig, e: &lettre::transport::smtp::Error) -> NotifyError
     let code = e.status().map(|c| c.to_string());
     let lower = detail.to_ascii_lowercase();
     let tls_words = ["certificate", "handshake", "tls", "alert", "starttls"];
-    if e.is_tls() || (code.is_none() && tls_words.iter().any(|w| lower.contains(w))) {
+    if let Some(t) = rolesync_core::tls::find_in_chain(e) {
+        NotifyError::Tls {
+            server,
+            port,
+            detail: rolesync_core::tls::words(t, "email.ca_file"),
+        }
+    } else if e.is_tls() || (code.is_none() && tls_words.iter().any(|w| lower.contains(w))) {
         NotifyError::Tls {
             server,
             port,

@@ -84,6 +84,7 @@ fn stop_words(k: &StopKind) -> String {
         }
         StopKind::EmptyGroup => "empty group".to_string(),
         StopKind::LastGlobalAdministrator => "last Global Administrator".to_string(),
+        StopKind::ProtectedNotFound => "protected account not found".to_string(),
     }
 }
 
