@@ -117,7 +117,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
                     cx.err(
                         e.span(),
                         &key,
-                        format!("must be {kind} ({})", e.message().trim()),
+                        format!("must be {kind}{}", found_words(e.message())),
                         example,
                     );
                 }
@@ -190,6 +190,28 @@ fn key_at(text: &str, at: usize) -> Option<String> {
         }
     }
     None
+}
+
+/// What serde found instead (`invalid type: string "five", expected i64`), in words:
+/// ` (found the text "five")`; empty when the message has another shape.
+fn found_words(message: &str) -> String {
+    let Some(found) = message.split_once("invalid type: ").map(|(_, rest)| {
+        rest.split_once(", expected")
+            .map_or(rest, |(f, _)| f)
+            .trim()
+    }) else {
+        return String::new();
+    };
+    let words = if let Some(text) = found.strip_prefix("string ") {
+        format!("the text {text}")
+    } else if let Some(n) = found.strip_prefix("integer ") {
+        format!("the number {n}")
+    } else if let Some(b) = found.strip_prefix("boolean ") {
+        b.to_owned()
+    } else {
+        found.to_owned()
+    };
+    format!(" (found {words})")
 }
 
 /// What a key takes, in words, and an example line.

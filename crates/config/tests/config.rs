@@ -233,8 +233,9 @@ fn missing_settings_and_syntax_errors_are_clear() {
     assert_eq!(e[0].line, 1);
     assert_eq!(e[0].key, "(syntax)");
     let e = errors("[directory]\nnested = \"yes\"\nou = \"OU=x,DC=y\"\nldif = \"a.ldif\"\n");
+    assert_eq!(e[0].key, "directory.nested");
     assert!(
-        e[0].message.contains("boolean") || e[0].message.contains("bool"),
+        e[0].message.contains("true or false") && e[0].message.contains("\"yes\""),
         "{}",
         e[0].message
     );

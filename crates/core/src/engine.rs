@@ -280,15 +280,19 @@ impl Engine<'_> {
             None => self.read(&mut steps).await,
             Some(at) => {
                 let minutes = opts.deadline.map_or(0, |d| d.as_secs().div_ceil(60));
+                let began = Instant::now();
                 match tokio::time::timeout_at(at.into(), self.read(&mut steps)).await {
                     Ok(r) => r,
-                    Err(_) => Err((
-                        Step::ReadEntra,
-                        ReadError::of(
-                            crate::traits::ReadErrorKind::Network,
-                            format!("the run passed its deadline of {minutes} minute(s) while reading (safety.run_deadline_minutes); a directory or Graph that does not answer was stopped — nothing was changed"),
-                        ),
-                    )),
+                    Err(_) => {
+                        let why = format!("the run passed its deadline of {minutes} minute(s) while reading (safety.run_deadline_minutes); a directory or Graph that does not answer was stopped — nothing was changed");
+                        // The read was dropped mid-way: its steps are closed here so that the
+                        // log, the report and the window say why.
+                        steps.finish(Step::ReadEntra, began, StepStatus::Failed, why.clone());
+                        Err((
+                            Step::ReadEntra,
+                            ReadError::of(crate::traits::ReadErrorKind::Network, why),
+                        ))
+                    }
                 }
             }
         };
@@ -306,6 +310,13 @@ impl Engine<'_> {
             Ok((dir, tenant)) => {
                 let t = steps.start(Step::Plan);
                 let mut p = plan(&dir, &tenant, self.policy);
+                // Members the plan cannot act on, one line each: the log answers "why was
+                // this member not granted?" without the report at hand.
+                for r in &p.roles {
+                    for x in &r.skipped {
+                        tracing::info!(role = %r.role_name, user = %x.user, reason = %x.message, "member skipped");
+                    }
+                }
                 if opts.mode == RunMode::Apply {
                     reconcile(journal, &tenant, &p, &opts.run_id, &mut steps.report);
                 }

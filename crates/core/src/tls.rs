@@ -12,9 +12,14 @@ pub fn find_in_chain<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a
         if let Some(t) = x.downcast_ref::<Error>() {
             return Some(t);
         }
+        // An io::Error's `source()` skips the error it wraps (it returns that error's source):
+        // look inside, through io::Errors wrapped in io::Errors, as connectors do.
         if let Some(io) = x.downcast_ref::<std::io::Error>() {
-            if let Some(t) = io.get_ref().and_then(|i| i.downcast_ref::<Error>()) {
-                return Some(t);
+            if let Some(inner) = io.get_ref() {
+                let inner: &(dyn std::error::Error + 'static) = inner;
+                if let Some(t) = find_in_chain(inner) {
+                    return Some(t);
+                }
             }
         }
         cur = x.source();
@@ -74,6 +79,8 @@ mod tests {
         assert!(words(&name, "x").contains("does not name the host"));
         let wrapped = std::io::Error::other(unknown.clone());
         assert_eq!(find_in_chain(&wrapped), Some(&unknown));
+        let twice = std::io::Error::other(std::io::Error::other(unknown.clone()));
+        assert_eq!(find_in_chain(&twice), Some(&unknown));
         assert!(!is_certificate_problem(&Error::HandshakeNotComplete));
     }
 }
