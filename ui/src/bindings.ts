@@ -250,7 +250,7 @@ revokes: number,
 /**
  * Managed holders.
  */
-managed: number, } | { "code": "emptyGroup" } | { "code": "lastGlobalAdministrator" };
+managed: number, } | { "code": "emptyGroup" } | { "code": "lastGlobalAdministrator" } | { "code": "protectedNotFound" };
 
 export type SafetyStop = { 
 /**
@@ -272,7 +272,7 @@ revokes: number,
 /**
  * Managed holders.
  */
-managed: number, } | { "code": "emptyGroup" } | { "code": "lastGlobalAdministrator" });
+managed: number, } | { "code": "emptyGroup" } | { "code": "lastGlobalAdministrator" } | { "code": "protectedNotFound" });
 
 export type PlanSummary = { 
 /**

@@ -12,7 +12,7 @@ use rolesync_ad::ldap::LdapSource;
 use rolesync_ad::snapshot::LdifSource;
 use rolesync_config::{DirectoryConfig, DirectorySource as SourceConfig, LdapSettings};
 use rolesync_core::policy::Policy;
-use rolesync_core::traits::{DirectorySource, ReadError, ReadErrorKind, RoleTarget};
+use rolesync_core::traits::{DirectorySource, RoleTarget};
 use rolesync_entra::auth::Interaction;
 use rolesync_entra::{ConnectOptions, EntraConfig, GraphTarget, Sensitive, SignIn};
 use rolesync_secrets::CredentialName;
@@ -120,6 +120,13 @@ pub async fn configured(
         ))
     })?;
     let entra = c.entra.as_ref().ok_or_else(|| missing("entra"))?;
+    // Files the settings name must be there: a configuration mistake (exit 2, the key named),
+    // not a failed read.
+    if let SourceConfig::Ldap(l) = &dir.source {
+        file_setting("directory.ca_file", l.ca_file.as_deref())?;
+    }
+    file_setting("entra.ca_file", entra.ca_file.as_deref())?;
+    file_setting("entra.certificate", entra.certificate.as_deref())?;
     let mut policy = c.policy.clone();
     let source: Box<dyn DirectorySource> = match &dir.source {
         SourceConfig::Ldif(path) => Box::new(ldif_source(&c.file, path)?),
@@ -135,6 +142,22 @@ pub async fn configured(
     })
 }
 
+/// A file a setting names: there and a file, or a configuration error naming the setting.
+fn file_setting(key: &str, path: Option<&std::path::Path>) -> Result<(), AppError> {
+    let Some(path) = path else { return Ok(()) };
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Ok(()),
+        Ok(_) => Err(AppError::config(format!(
+            "{key}: {} is a folder, not a file; give the path of the file",
+            path.display()
+        ))),
+        Err(e) => Err(AppError::config(format!(
+            "{key}: cannot read {}: {e}; give the full path of an existing file, or remove the setting",
+            path.display()
+        ))),
+    }
+}
+
 /// An `ldifde` export; a relative path is relative to the configuration file.
 fn ldif_source(config_file: &std::path::Path, path: &PathBuf) -> Result<LdifSource, AppError> {
     let path = if path.is_relative() {
@@ -145,18 +168,7 @@ fn ldif_source(config_file: &std::path::Path, path: &PathBuf) -> Result<LdifSour
     } else {
         path.clone()
     };
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        let kind = match e.kind() {
-            std::io::ErrorKind::NotFound => ReadErrorKind::NotFound,
-            _ => ReadErrorKind::Other,
-        };
-        ReadError::of(
-            kind,
-            format!("cannot read the LDIF export {}: {e}", path.display()),
-        )
-    })?;
-    LdifSource::parse(path.display().to_string(), &text)
-        .map_err(|e| AppError::read(format!("{}: {e}", path.display())))
+    Ok(LdifSource::read_file(&path)?)
 }
 
 /// The LDAP source (its options are built in `rolesync_ad::configured`: discovery, TLS, the
@@ -170,6 +182,7 @@ async fn ldap_source(
 ) -> Result<LdapSource, AppError> {
     let password = if rolesync_ad::configured::needs_password(l) {
         let cred = cx.credentials.obtain(CredentialName::Ldap, cx.asker)?;
+        rolesync_core::redact::remember(cred.secret.expose());
         Some(cred.secret.expose().to_string())
     } else {
         None
@@ -245,6 +258,9 @@ fn graph_target(
             .map(|c| c.secret),
         (_, SignIn::Interactive | SignIn::DeviceCode) => None,
     };
+    if let Some(c) = &credential {
+        rolesync_core::redact::remember(c.expose());
+    }
     Ok(GraphTarget::from_config(
         &entra_config(e, sign_in),
         credential.map(|s| Sensitive::new(s.expose().to_string())),
@@ -273,9 +289,11 @@ pub fn smtp_config(
         email.to.clone(),
     );
     cfg.port = email.port;
+    file_setting("email.ca_file", email.ca_file.as_deref())?;
     cfg.ca_file = email.ca_file.clone();
     if let Some(user) = &email.username {
         let cred = credentials.obtain(CredentialName::Smtp, asker)?;
+        rolesync_core::redact::remember(cred.secret.expose());
         cfg.username = Some(user.clone());
         cfg.auth = SmtpAuth::Password(cred.secret);
     }

@@ -96,10 +96,12 @@ pub struct AppError {
 
 impl AppError {
     /// An error of this kind.
+    /// The message is cleaned ([`rolesync_core::redact::clean`]): no secret a server echoed,
+    /// no control character from a name, reaches the console, the window or `--json`.
     pub fn new(code: ErrorKind, message: impl Into<String>) -> Self {
         Self {
             code,
-            message: message.into(),
+            message: rolesync_core::redact::clean(&message.into()),
         }
     }
 

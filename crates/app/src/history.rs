@@ -5,8 +5,7 @@
 
 use crate::{App, AppError};
 use chrono::{DateTime, Utc};
-use rolesync_core::apply::AppliedChange;
-use rolesync_core::report::{audit_records, Outcome, ReportSummary, RunMode, RunReport};
+use rolesync_core::report::{Outcome, ReportSummary, RunMode, RunReport};
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -25,33 +24,22 @@ pub fn write_report(log_dir: &Path, report: &RunReport) -> anyhow::Result<PathBu
     Ok(path)
 }
 
+/// Checks, before a dry run or sync reads anything, that its report can be written: the reports
+/// folder exists (or is made) and takes a file.
+pub fn check_reports_writable(log_dir: &Path) -> Result<(), String> {
+    let dir = log_dir.join("reports");
+    rolesync_protect::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let probe = dir.join(format!(".write-test-{}", std::process::id()));
+    rolesync_protect::write_atomic(&probe, b"").map_err(|e| format!("{}: {e}", dir.display()))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
 /// Writes the report to `path` (whole or not at all); called again after a later step, such as
 /// the email, was added.
 pub fn rewrite_report(path: &Path, report: &RunReport) -> anyhow::Result<()> {
     rolesync_protect::write_atomic(path, &serde_json::to_vec_pretty(report)?)?;
     Ok(())
-}
-
-/// Appends one audit line per applied change.
-pub fn append_audit(
-    log_dir: &Path,
-    report: &RunReport,
-    applied: &[AppliedChange],
-) -> anyhow::Result<PathBuf> {
-    let path = log_dir.join("audit.jsonl");
-    if applied.is_empty() {
-        return Ok(path);
-    }
-    rolesync_protect::create_dir_all(log_dir)?;
-    let mut lines = String::new();
-    for r in audit_records(&report.run_id, report.finished, applied) {
-        lines.push_str(&serde_json::to_string(&r)?);
-        lines.push('\n');
-    }
-    let mut f = rolesync_protect::open_append(&path)?;
-    f.write_all(lines.as_bytes())?;
-    f.sync_data()?;
-    Ok(path)
 }
 
 /// The run reports in the log folder, newest first. Files that are not reports are left out.

@@ -25,6 +25,7 @@ pub mod emulator;
 pub mod error;
 pub mod history;
 mod interaction;
+pub mod journal;
 pub mod logging;
 pub mod messages;
 pub mod prompts;

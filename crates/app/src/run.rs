@@ -128,12 +128,31 @@ impl App {
         hooks: &RunHooks<'_>,
     ) -> Result<Finished, AppError> {
         let settings = self.settings(request.demo)?;
+        // This run's own log lines, for its mail.
+        let capture = crate::logging::capture();
         // One sync at a time: only runs that change something take the lock.
         let _lock = match request.mode {
             RunMode::Apply => Some(
                 RunLock::acquire(&settings.paths.data_dir, request.command())
                     .map_err(|e| AppError::new(ErrorKind::Busy, e.to_string()))?,
             ),
+            _ => None,
+        };
+        // A dry run or sync whose report cannot be written reads and changes nothing.
+        if request.mode != RunMode::Plan {
+            crate::history::check_reports_writable(&settings.log_dir()).map_err(|e| {
+                AppError::config(format!(
+                    "the run's report cannot be written ({e}); nothing was read or changed — make the log folder writable by the account that runs RoleSync, or point [logging] folder at one it can write"
+                ))
+            })?;
+        }
+        // The write-ahead audit: a sync that cannot record its changes first changes nothing.
+        let journal = match request.mode {
+            RunMode::Apply => Some(crate::journal::FileJournal::open(&settings.log_dir()).map_err(|e| {
+                AppError::config(format!(
+                    "{e}; nothing was read or changed — make the folder writable by the account that runs RoleSync, or point [logging] folder at one it can write"
+                ))
+            })?),
             _ => None,
         };
         let credentials = self.credentials();
@@ -150,11 +169,15 @@ impl App {
             target: b.target.as_ref(),
             policy: &b.policy,
             transitive: b.transitive,
+            journal: journal
+                .as_ref()
+                .map(|j| j as &dyn rolesync_core::journal::Journal),
         };
         let options = RunOptions {
             mode: request.mode,
             force: request.force,
             run_id,
+            deadline: Some(settings.config.run_deadline),
         };
         let out = engine.run(&options, hooks.observer).await;
         let saved = if request.mode == RunMode::Apply && !out.applied.is_empty() {
@@ -164,7 +187,7 @@ impl App {
         };
         b.finish().await;
         saved?;
-        Ok(self.publish(&settings, out, hooks).await)
+        Ok(self.publish(&settings, out, hooks, Some(&capture)).await)
     }
 
     /// [`App::run`] on a runtime of its own, until it ends or `cancel` is notified (then the
@@ -184,7 +207,7 @@ impl App {
                 biased;
                 _ = cancel.notified() => {
                     tracing::warn!("run cancelled");
-                    Err(AppError::cancelled("the run was cancelled; nothing was changed"))
+                    Err(AppError::cancelled("the run was cancelled; changes it had already sent stay (they are in the audit file as intended), and the next sync confirms them against the tenant"))
                 }
                 r = self.run(request, hooks) => r,
             }
@@ -238,7 +261,26 @@ mod tests {
         assert_eq!(saved.run_id, f.report.run_id);
         assert!(saved.steps.iter().any(|s| s.step == Step::Report));
         let audit = std::fs::read_to_string(app.log_dir(false).join("audit.jsonl")).unwrap();
-        assert_eq!(audit.lines().count(), 1, "{audit}");
+        // Written ahead: the change intended, then its outcome.
+        let results: Vec<&str> = audit
+            .lines()
+            .map(|l| {
+                if l.contains("\"intended\"") {
+                    "intended"
+                } else {
+                    "outcome"
+                }
+            })
+            .collect();
+        assert_eq!(results, ["intended", "outcome"], "{audit}");
+        assert!(
+            !app.log_dir(false)
+                .join("journal")
+                .read_dir()
+                .unwrap()
+                .any(|_| true),
+            "a finished sync leaves no open journal"
+        );
         // Nothing left to do.
         let again = app
             .run_blocking(

@@ -80,9 +80,9 @@ impl App {
     /// defaults are used).
     pub fn settings(&self, demo: bool) -> Result<Settings, AppError> {
         let file = &self.config_file;
-        let text = match std::fs::read_to_string(file) {
+        let text = match rolesync_config::read_config(file) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(rolesync_config::ReadConfigError::NotFound(_)) => {
                 if demo {
                     return Ok(Settings {
                         paths: self.paths.clone(),
@@ -96,12 +96,7 @@ impl App {
                     if self.config_given { " --config <that path>" } else { "" }
                 )));
             }
-            Err(e) => {
-                return Err(AppError::config(format!(
-                    "cannot read the configuration {}: {e}",
-                    file.display()
-                )))
-            }
+            Err(e) => return Err(AppError::config(e.to_string())),
         };
         Ok(Settings {
             paths: self.paths.clone(),
@@ -141,15 +136,12 @@ impl App {
     /// The configuration file's text and whether it exists (the commented example's text when
     /// there is no file yet, so a first save writes the example's comments around the values).
     fn settings_text(&self) -> Result<(bool, String), AppError> {
-        match std::fs::read_to_string(&self.config_file) {
+        match rolesync_config::read_config(&self.config_file) {
             Ok(t) => Ok((true, t)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(rolesync_config::ReadConfigError::NotFound(_)) => {
                 Ok((false, rolesync_config::EXAMPLE.to_string()))
             }
-            Err(e) => Err(AppError::io(format!(
-                "cannot read {}: {e}",
-                self.config_file.display()
-            ))),
+            Err(e) => Err(AppError::config(e.to_string())),
         }
     }
 

@@ -69,11 +69,13 @@ pub async fn run_engine(
         target,
         policy: &policy,
         transitive: true,
+        journal: None,
     };
     let opts = RunOptions {
         mode,
         force: false,
         run_id: "bench".into(),
+        deadline: None,
     };
     engine.run(&opts, &Quiet).await
 }

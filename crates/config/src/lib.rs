@@ -3,6 +3,7 @@
 
 pub mod cloud;
 mod error;
+mod file;
 pub mod form;
 mod paths;
 mod raw;
@@ -10,6 +11,7 @@ pub mod schema;
 mod validate;
 
 pub use error::{ConfigError, ConfigErrors};
+pub use file::{read_config, ReadConfigError, MAX_CONFIG_BYTES};
 pub use paths::Paths;
 pub use validate::parse;
 
@@ -36,6 +38,8 @@ pub struct Config {
     pub logging: LoggingConfig,
     /// Emailed report.
     pub email: Option<EmailConfig>,
+    /// The longest a run may take (`safety.run_deadline_minutes`).
+    pub run_deadline: std::time::Duration,
 }
 
 /// The OU of the role groups when `directory.ou` is not set: this RDN under the base DN
@@ -219,6 +223,9 @@ impl Config {
                 level: schema::defaults::LOGGING_LEVEL.into(),
             },
             email: None,
+            run_deadline: std::time::Duration::from_secs(
+                60 * u64::from(schema::defaults::RUN_DEADLINE_MINUTES),
+            ),
         }
     }
 }

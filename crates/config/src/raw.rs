@@ -83,6 +83,7 @@ pub(crate) struct RawSafety {
     pub max_revoke_percent: Option<S<i64>>,
     #[serde(default)]
     pub protected: Vec<S<String>>,
+    pub run_deadline_minutes: Option<S<i64>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -32,6 +32,9 @@ pub mod defaults {
     /// `pim.renew_within_days` (the planner's own default).
     pub const PIM_RENEW_WITHIN_DAYS: u32 =
         rolesync_core::policy::PimOptions::DEFAULT_RENEW_WITHIN_DAYS;
+    /// `safety.run_deadline_minutes`: an onboarding-size first sync (15,000 changes at Graph's
+    /// write limits) takes about 15 minutes; a run still going after an hour is stuck.
+    pub const RUN_DEADLINE_MINUTES: u32 = 60;
     /// `logging.level`.
     pub const LOGGING_LEVEL: &str = "info";
     /// `email.security`.
@@ -369,6 +372,13 @@ pub const SECTIONS: &[Section] = &[
                 "Max revoke share (%)",
             ),
             setting("protected", LIST, NONE, "Protected accounts (one per line)"),
+            setting(
+                "run_deadline_minutes",
+                Kind::Number { min: 1, max: 1440 },
+                DefaultValue::Number(defaults::RUN_DEADLINE_MINUTES as i64),
+                "Longest a run may take (minutes)",
+            )
+            .advanced(),
         ],
     },
     Section {

@@ -233,8 +233,9 @@ fn missing_settings_and_syntax_errors_are_clear() {
     assert_eq!(e[0].line, 1);
     assert_eq!(e[0].key, "(syntax)");
     let e = errors("[directory]\nnested = \"yes\"\nou = \"OU=x,DC=y\"\nldif = \"a.ldif\"\n");
+    assert_eq!(e[0].key, "directory.nested");
     assert!(
-        e[0].message.contains("boolean") || e[0].message.contains("bool"),
+        e[0].message.contains("true or false") && e[0].message.contains("\"yes\""),
         "{}",
         e[0].message
     );
@@ -450,4 +451,32 @@ fn directory_mistakes_name_the_key_and_the_fix() {
     assert_eq!(e[0].key, "directory.ldif");
     let e = errors("[directory]\ndomain = \"contoso.test\"\nbase_dn = \"DC=contoso,DC=test\"\nou = \"OU=x,DC=other\"\n");
     assert_eq!(e[0].key, "directory.ou");
+}
+
+#[test]
+fn a_value_of_the_wrong_type_names_its_key_and_what_it_takes() {
+    let e = errors(&format!("{MINIMAL}\n[safety]\nmax_revokes = \"ten\"\n"));
+    assert_eq!(e[0].key, "safety.max_revokes", "{e:?}");
+    assert!(e[0].message.contains("a whole number"), "{}", e[0].message);
+    assert!(e[0].fix.contains("without quotes"), "{}", e[0].fix);
+    assert_eq!(e[0].line, 14, "the line of the value");
+    let e = errors(&format!(
+        "{MINIMAL}\n[[mappings]]\ngroup = \"G\"\nallow_empty = 1\n"
+    ));
+    assert_eq!(e[0].key, "mappings[0].allow_empty", "{e:?}");
+    assert!(e[0].message.contains("true or false"), "{}", e[0].message);
+}
+
+#[test]
+fn invisible_and_direction_changing_characters_are_errors() {
+    let e = errors(&format!(
+        "{MINIMAL}\n[safety]\nprotected = [\"breakglass\u{200b}@contoso.onmicrosoft.com\"]\n"
+    ));
+    assert_eq!(e[0].key, "safety.protected[0]", "{e:?}");
+    assert!(e[0].message.contains("U+200B"), "{}", e[0].message);
+    let e = errors(&format!(
+        "{MINIMAL}\n[[mappings]]\ngroup = \"Exchange\u{202e}rotartsinimdA\"\nrole = \"Exchange Administrator\"\n"
+    ));
+    assert_eq!(e[0].key, "mappings[0].group", "{e:?}");
+    assert!(e[0].message.contains("U+202E"), "{}", e[0].message);
 }

@@ -1,10 +1,11 @@
 //! The run: read AD ∥ read Entra → plan (pure) → safety check → apply → report. The desktop app
 //! and the CLI both call [`Engine::run`] and [`Engine::check`] and observe the same events.
 
-use crate::apply::{apply_plan, AppliedChange};
+use crate::apply::{apply_plan, AppliedChange, ApplyContext};
 use crate::checks::{preflight_lines, CheckLine};
 use crate::directory::{DirectorySnapshot, SourceScope};
 use crate::events::{Observer, Step, StepStatus, SyncEvent};
+use crate::journal::{found_in, Journal, MemoryJournal, Reconciled};
 use crate::mapping::resolve;
 use crate::plan::{plan, Plan};
 use crate::policy::Policy;
@@ -24,6 +25,9 @@ pub struct RunOptions {
     pub force: bool,
     /// The run id for the report and audit lines.
     pub run_id: String,
+    /// The longest the run may take: reading past it fails the run (nothing applied), and no
+    /// change is sent after it (`safety.run_deadline_minutes`); `None`: no deadline.
+    pub deadline: Option<std::time::Duration>,
 }
 
 /// Everything a run produced.
@@ -47,6 +51,9 @@ pub struct Engine<'a> {
     pub policy: &'a Policy,
     /// Expand nested groups.
     pub transitive: bool,
+    /// The write-ahead audit of a sync's changes; `None`: kept in memory only (tests, runs
+    /// that change nothing).
+    pub journal: Option<&'a dyn Journal>,
 }
 
 struct Steps<'o> {
@@ -150,6 +157,17 @@ impl Engine<'_> {
                 return Err((Step::ReadDirectory, e));
             }
         };
+        // Every tenant has the built-in roles: an empty list is a broken answer, and planning
+        // against it would map nothing — fail closed instead.
+        let roles = roles.and_then(|r| {
+            if r.is_empty() {
+                Err(ReadError::new(
+                    "Entra ID listed no role definitions at all, though every tenant has the built-in roles; the answer cannot be right (check entra.graph_url, or a proxy in the way) — nothing was changed",
+                ))
+            } else {
+                Ok(r)
+            }
+        });
         let roles = match roles {
             Ok(r) => r,
             Err(e) => {
@@ -188,21 +206,23 @@ impl Engine<'_> {
             }
         }
         let keys: Vec<UserKey> = keys.into_values().collect();
-        let (assignments, users, pim) = futures::join!(
+        let (assignments, users, pim, missing) = futures::join!(
             self.target.assignments(&role_ids),
             self.target.find_users(&keys),
-            self.target.pim_settings(&role_ids)
+            self.target.pim_settings(&role_ids),
+            self.target.missing_principals(&self.policy.protected)
         );
-        let tenant = match (assignments, users) {
-            (Ok(assignments), Ok(users)) => TenantSnapshot {
+        let tenant = match (assignments, users, missing) {
+            (Ok(assignments), Ok(users), Ok(missing_protected)) => TenantSnapshot {
                 roles,
                 assignments,
                 users,
                 pim: pim.settings,
                 read_at: pim.now,
                 signed_in_with_mfa: pim.mfa,
+                missing_protected,
             },
-            (Err(e), _) | (_, Err(e)) => {
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
                 steps.finish(
                     Step::ReadEntra,
                     t_entra,
@@ -255,7 +275,30 @@ impl Engine<'_> {
         };
         let mut out_plan = None;
         let mut applied = Vec::new();
-        let outcome = match self.read(&mut steps).await {
+        let deadline = opts.deadline.map(|d| Instant::now() + d);
+        let read = match deadline {
+            None => self.read(&mut steps).await,
+            Some(at) => {
+                let minutes = opts.deadline.map_or(0, |d| d.as_secs().div_ceil(60));
+                let began = Instant::now();
+                match tokio::time::timeout_at(at.into(), self.read(&mut steps)).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        let why = format!("the run passed its deadline of {minutes} minute(s) while reading (safety.run_deadline_minutes); a directory or Graph that does not answer was stopped — nothing was changed");
+                        // The read was dropped mid-way: its steps are closed here so that the
+                        // log, the report and the window say why.
+                        steps.finish(Step::ReadEntra, began, StepStatus::Failed, why.clone());
+                        Err((
+                            Step::ReadEntra,
+                            ReadError::of(crate::traits::ReadErrorKind::Network, why),
+                        ))
+                    }
+                }
+            }
+        };
+        let memory_journal = MemoryJournal::default();
+        let journal: &dyn Journal = self.journal.unwrap_or(&memory_journal);
+        let outcome = match read {
             Err((step, e)) => {
                 steps.report.error = Some(format!("{}: {}", step.label(), e.message));
                 steps.report.error_kind = Some(e.kind);
@@ -267,6 +310,16 @@ impl Engine<'_> {
             Ok((dir, tenant)) => {
                 let t = steps.start(Step::Plan);
                 let mut p = plan(&dir, &tenant, self.policy);
+                // Members the plan cannot act on, one line each: the log answers "why was
+                // this member not granted?" without the report at hand.
+                for r in &p.roles {
+                    for x in &r.skipped {
+                        tracing::info!(role = %r.role_name, user = %x.user, reason = %x.message, "member skipped");
+                    }
+                }
+                if opts.mode == RunMode::Apply {
+                    reconcile(journal, &tenant, &p, &opts.run_id, &mut steps.report);
+                }
                 let s = p.summary;
                 let mut detail = format!(
                     "{} role(s): {} to grant, {} to renew, {} to revoke, {} unchanged, {} skipped, {} untouched",
@@ -320,7 +373,17 @@ impl Engine<'_> {
                         // The PIM requests carry this run (justification, ticket number); a
                         // plan that is only shown stays the same from run to run.
                         p.stamp(&opts.run_id);
-                        applied = apply_plan(&p, self.target, observer).await;
+                        let cx = ApplyContext {
+                            target: self.target,
+                            observer,
+                            journal,
+                            run_id: &opts.run_id,
+                            deadline,
+                        };
+                        applied = apply_plan(&p, &cx).await;
+                        if let Err(e) = journal.close(&opts.run_id) {
+                            tracing::error!(error = %e, "the audit journal could not be closed; the next sync confirms this run's changes");
+                        }
                         let failed = applied.iter().filter(|a| !a.outcome.succeeded()).count();
                         let status = if failed == 0 && s.held == 0 {
                             StepStatus::Ok
@@ -440,5 +503,54 @@ impl Engine<'_> {
                 (lines, false)
             }
         }
+    }
+}
+
+/// Intents of earlier runs that were never settled (the process died between sending and
+/// recording): what the tenant shows for each is recorded in the journal, and the report says so.
+fn reconcile(
+    journal: &dyn Journal,
+    tenant: &crate::tenant::TenantSnapshot,
+    plan: &Plan,
+    run_id: &str,
+    report: &mut RunReport,
+) {
+    let unsettled = match journal.unsettled() {
+        Ok(u) => u,
+        Err(e) => {
+            report.warnings.push(format!(
+                "the audit journal of earlier runs cannot be read: {e}"
+            ));
+            return;
+        }
+    };
+    if unsettled.is_empty() {
+        return;
+    }
+    let mapped: Vec<_> = plan.roles.iter().map(|r| &r.role_id).collect();
+    let results: Vec<Reconciled> = unsettled
+        .into_iter()
+        .map(|intent| {
+            let found = found_in(tenant, &mapped, &intent.change);
+            Reconciled { intent, found }
+        })
+        .collect();
+    let count = |f: crate::journal::Found| results.iter().filter(|r| r.found == f).count();
+    let mut runs: Vec<&str> = results.iter().map(|r| r.intent.run_id.as_str()).collect();
+    runs.dedup();
+    let words = format!(
+        "{} change(s) sent by the interrupted run(s) {} were never confirmed: {} in effect, {} not in effect, {} not checkable (role no longer mapped); recorded in the audit file",
+        results.len(),
+        runs.join(", "),
+        count(crate::journal::Found::InEffect),
+        count(crate::journal::Found::NotInEffect),
+        count(crate::journal::Found::Unknown)
+    );
+    tracing::warn!("{words}");
+    match journal.reconcile(run_id, &results) {
+        Ok(()) => report.warnings.push(words),
+        Err(e) => report.warnings.push(format!(
+            "{words} — but recording that failed ({e}); the next sync tries again"
+        )),
     }
 }

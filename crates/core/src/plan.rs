@@ -240,6 +240,8 @@ pub enum StopKind {
     EmptyGroup,
     /// The plan would leave no Global Administrator.
     LastGlobalAdministrator,
+    /// Protected accounts that are not in the tenant: the list protects nobody it means to.
+    ProtectedNotFound,
 }
 
 /// A safety stop.
@@ -541,6 +543,19 @@ pub fn plan(desired: &DirectorySnapshot, actual: &TenantSnapshot, policy: &Polic
         message: p.clone(),
         overridable: false,
     }));
+    if !actual.missing_protected.is_empty() {
+        // A typo or a renamed break-glass account protects nobody: the account it meant could
+        // be revoked. Not something to force past.
+        stops.push(SafetyStop {
+            kind: StopKind::ProtectedNotFound,
+            role: None,
+            message: format!(
+                "the protected account(s) {} are not in the tenant, so they protect nobody; correct [safety] protected (a typo, a renamed or deleted account) — nothing is changed until every entry is found",
+                actual.missing_protected.join(", ")
+            ),
+            overridable: false,
+        });
+    }
 
     let mut roles = Vec::new();
     for m in &resolution.mappings {
@@ -620,8 +635,14 @@ fn plan_role(
         .assignments
         .iter()
         .filter(|a| a.role_definition_id == m.role.id);
+    // Users who hold the role now through a PIM activation: for an active mapping they hold it
+    // already, and Graph refuses a permanent assignment beside the activation ("already
+    // exists") — planning one would report a grant on every run that changes nothing. The
+    // permanent assignment is planned once the activation has ended.
+    let mut activated: HashSet<String> = HashSet::new();
     for a in role_assignments {
         if a.kind == AssignmentKind::Active && a.origin == AssignmentOrigin::Activated {
+            activated.insert(a.principal.id().folded());
             untouched.push(Untouched {
                 principal: a.principal.display(),
                 kind: a.kind,
@@ -693,6 +714,8 @@ fn plan_role(
                 ends,
                 renew,
             });
+        } else if m.kind == AssignmentKind::Active && activated.contains(id) {
+            unchanged.push(e.user_principal_name.to_string());
         } else {
             grants.push(change(
                 Action::Grant,

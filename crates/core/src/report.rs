@@ -4,10 +4,10 @@
 use crate::apply::AppliedChange;
 use crate::events::{Step, StepStatus};
 use crate::exit::ExitCode;
-use crate::ids::Dn;
+use crate::ids::{Dn, EntraObjectId, RoleDefinitionId};
 use crate::mapping::UnmappedGroup;
 use crate::pim::RolePim;
-use crate::plan::{Action, Expiration, Plan, SafetyStop, Skipped, Untouched};
+use crate::plan::{Action, Change, Expiration, Plan, SafetyStop, Skipped, Untouched};
 use crate::tenant::AssignmentKind;
 use crate::traits::{ChangeOutcome, ReadErrorKind};
 use chrono::{DateTime, Utc};
@@ -345,27 +345,57 @@ impl RunReport {
     }
 }
 
-/// One audit line (JSON lines, append-only).
+/// One audit line (JSON lines, append-only): a change intended (written before it is sent),
+/// its outcome, or — after an interrupted run — what the tenant showed for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditRecord {
-    /// When the change finished.
+    /// When this was recorded.
     pub time: DateTime<Utc>,
-    /// The run.
+    /// The run that recorded it.
     pub run_id: String,
     /// Role name.
     pub role: String,
     /// User.
     pub user: String,
-    /// Grant or revoke.
+    /// Grant, renew or revoke.
     pub action: Action,
     /// Active or eligible.
     pub kind: AssignmentKind,
-    /// done, alreadyDone or failed.
+    /// `intended`; `done`, `alreadyDone` or `failed`; after an interrupted run `inEffect`,
+    /// `notInEffect` or `unknown`.
     pub result: String,
     /// Error detail for failures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The role's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_id: Option<RoleDefinitionId>,
+    /// The user's object id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal_id: Option<EntraObjectId>,
+    /// For a reconciled change: the run that intended it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intended_by: Option<String>,
+}
+
+impl AuditRecord {
+    /// A line for `change` with `result`.
+    pub fn of(run_id: &str, time: DateTime<Utc>, change: &Change, result: &str) -> Self {
+        AuditRecord {
+            time,
+            run_id: run_id.to_string(),
+            role: change.role_name.clone(),
+            user: change.user.clone(),
+            action: change.action,
+            kind: change.kind,
+            result: result.to_string(),
+            detail: None,
+            role_id: Some(change.role_id.clone()),
+            principal_id: Some(change.principal_id.clone()),
+            intended_by: None,
+        }
+    }
 }
 
 /// Audit lines for applied changes.
@@ -377,23 +407,11 @@ pub fn audit_records(
     applied
         .iter()
         .map(|a| {
-            let (result, detail) = match &a.outcome {
-                ChangeOutcome::Done => ("done", None),
-                ChangeOutcome::AlreadyDone => ("alreadyDone", None),
-                ChangeOutcome::Failed { code, message } => {
-                    ("failed", Some(format!("{code}: {message}")))
-                }
-            };
-            AuditRecord {
-                time,
-                run_id: run_id.to_string(),
-                role: a.change.role_name.clone(),
-                user: a.change.user.clone(),
-                action: a.change.action,
-                kind: a.change.kind,
-                result: result.to_string(),
-                detail,
+            let mut r = AuditRecord::of(run_id, time, &a.change, a.outcome.word());
+            if let ChangeOutcome::Failed { code, message } = &a.outcome {
+                r.detail = Some(format!("{code}: {message}"));
             }
+            r
         })
         .collect()
 }

@@ -178,6 +178,9 @@ pub struct TenantSnapshot {
     /// The sign-in carries multifactor authentication (an administrator signed in with MFA).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub signed_in_with_mfa: bool,
+    /// Entries of the protected list that name no principal in the tenant.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_protected: Vec<String>,
 }
 
 /// The keys by which an AD user is looked up in Entra ID.

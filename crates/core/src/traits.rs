@@ -118,6 +118,15 @@ impl ChangeOutcome {
     pub fn succeeded(&self) -> bool {
         !matches!(self, ChangeOutcome::Failed { .. })
     }
+
+    /// `done`, `alreadyDone` or `failed` (the audit file's word).
+    pub fn word(&self) -> &'static str {
+        match self {
+            ChangeOutcome::Done => "done",
+            ChangeOutcome::AlreadyDone => "alreadyDone",
+            ChangeOutcome::Failed { .. } => "failed",
+        }
+    }
 }
 
 /// What a target knows of PIM for a run: the mapped roles' settings, the tenant's clock, and
@@ -152,6 +161,12 @@ pub trait RoleTarget: Send + Sync {
     /// for the whole run. By default the target knows nothing of PIM.
     async fn pim_settings(&self, _roles: &[RoleDefinitionId]) -> PimRead {
         PimRead::default()
+    }
+
+    /// Of `keys` (UPNs or object ids from the protected list), those that name no principal in
+    /// the tenant. A target that cannot look principals up finds them all.
+    async fn missing_principals(&self, _keys: &[String]) -> Result<Vec<String>, ReadError> {
+        Ok(Vec::new())
     }
 
     /// Applies a chunk of at most [`RoleTarget::max_chunk`] changes; one outcome per change, in order.

@@ -57,6 +57,9 @@ const QUERY: &AsciiSet = &CONTROLS
     .add(b'{')
     .add(b'}');
 
+/// Characters escaped in a path segment (a UPN in `/users/{upn}`).
+const PATH_SEGMENT: &AsciiSet = &QUERY.add(b'/').add(b'\'').add(b'$');
+
 /// Encodes a query parameter value.
 pub fn encode_query_value(v: &str) -> String {
     utf8_percent_encode(v, QUERY).to_string()
@@ -604,6 +607,59 @@ impl RoleTarget for GraphTarget {
             }
         }
         Ok(out)
+    }
+
+    async fn missing_principals(&self, keys: &[String]) -> Result<Vec<String>, ReadError> {
+        // An object id names any directory object (a break-glass user, a group, an app); a UPN
+        // names a user. One GET each, 20 to a `$batch`.
+        let path_of = |k: &str| {
+            let k = k.trim();
+            if uuid::Uuid::parse_str(k).is_ok() {
+                format!("/directoryObjects/{k}?$select=id")
+            } else {
+                format!("/users/{}?$select=id", utf8_percent_encode(k, PATH_SEGMENT))
+            }
+        };
+        let mut missing = Vec::new();
+        for chunk in keys.chunks(MAX_BATCH) {
+            let items: Vec<BatchRequestItem> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, k)| BatchRequestItem {
+                    id: (i + 1).to_string(),
+                    method: "GET".into(),
+                    url: path_of(k),
+                    headers: None,
+                    body: None,
+                })
+                .collect();
+            for (id, r) in send_batch(&self.client, items).await {
+                let r = r.map_err(|e| e.to_read_error("looking up the protected accounts"))?;
+                let key = id
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| chunk.get(i - 1))
+                    .cloned()
+                    .unwrap_or(id);
+                match r.status {
+                    200..=299 => {}
+                    404 => missing.push(key),
+                    status => {
+                        let e = GraphErrorBody::from_value(&r.body.unwrap_or_default())
+                            .unwrap_or_default();
+                        return Err(GraphError::Api {
+                            status,
+                            code: e.code,
+                            message: e.message,
+                            request_id: None,
+                        }
+                        .to_read_error(&format!("looking up the protected account {key}")));
+                    }
+                }
+            }
+        }
+        missing.sort();
+        Ok(missing)
     }
 
     async fn find_users(&self, keys: &[UserKey]) -> Result<Vec<EntraUser>, ReadError> {

@@ -14,8 +14,13 @@ pub fn subject(report: &RunReport) -> String {
 }
 
 /// Renders the plain-text and the HTML body, in that order.
+/// Both bodies show control characters of names and messages instead of passing them on
+/// ([`rolesync_core::redact::visible`]): an escape sequence in an AD name must not act in a
+/// reader's terminal or mail client.
 pub fn render(report: &RunReport) -> (String, String) {
-    (render_text(report), render_html(report))
+    let text = rolesync_core::redact::visible(&render_text(report)).into_owned();
+    let html = rolesync_core::redact::visible(&render_html(report)).into_owned();
+    (text, html)
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -79,6 +84,7 @@ fn stop_words(k: &StopKind) -> String {
         }
         StopKind::EmptyGroup => "empty group".to_string(),
         StopKind::LastGlobalAdministrator => "last Global Administrator".to_string(),
+        StopKind::ProtectedNotFound => "protected account not found".to_string(),
     }
 }
 

@@ -1,4 +1,6 @@
-//! Human-readable console output: the plan per role, the run's outcome, and check lines.
+//! Human-readable console output: the plan per role, the run's outcome, and check lines. Each is
+//! passed through [`rolesync_core::redact::visible`]: a name from AD with an escape sequence or a
+//! direction override is shown, never obeyed by the terminal.
 
 use rolesync_core::checks::CheckLine;
 use rolesync_core::plan::{Action, ChangeReason, MatchedBy, Plan, RolePlan, UntouchedReason};
@@ -51,7 +53,14 @@ pub fn plan(p: &Plan, report: &RunReport) -> String {
         );
     }
     rest(&mut o, p);
-    o
+    visible(o)
+}
+
+fn visible(o: String) -> String {
+    match rolesync_core::redact::visible(&o) {
+        std::borrow::Cow::Borrowed(_) => o,
+        std::borrow::Cow::Owned(v) => v,
+    }
 }
 
 /// ` [done]`, ` [FAILED …]` or nothing, for a change of `user` in a role's report.
@@ -188,7 +197,7 @@ pub fn outcome(report: &RunReport) -> String {
     for w in &report.warnings {
         let _ = write!(o, "\nwarning: {w}");
     }
-    o
+    visible(o)
 }
 
 /// Check lines with ✓ / ✗ and fixes.
@@ -204,5 +213,5 @@ pub fn checks(lines: &[CheckLine]) -> String {
             let _ = writeln!(o, "    fix: {f}");
         }
     }
-    o
+    visible(o)
 }

@@ -45,6 +45,7 @@ fn opts(mode: RunMode) -> RunOptions {
         mode,
         force: false,
         run_id: "test-run".into(),
+        deadline: None,
     }
 }
 
@@ -57,6 +58,7 @@ async fn sync_applies_the_plan_and_a_second_run_changes_nothing() {
         target: &tgt,
         policy: &pol,
         transitive: true,
+        journal: None,
     };
     let events = Mutex::new(Vec::new());
     let out = engine
@@ -124,6 +126,7 @@ async fn failures_are_recorded_and_the_rest_goes_on() {
         target: &tgt,
         policy: &pol,
         transitive: true,
+        journal: None,
     };
     let out = engine
         .run(&opts(RunMode::Apply), &rolesync_core::events::ignore_events)
@@ -155,17 +158,24 @@ async fn already_done_counts_as_done() {
         target: &tgt,
         policy: &pol,
         transitive: true,
+        journal: None,
     };
     let out = engine
         .run(&opts(RunMode::Plan), &rolesync_core::events::ignore_events)
         .await;
     let plan = out.plan.unwrap();
     // Someone else applies the same changes between plan and apply.
-    let first =
-        rolesync_core::apply::apply_plan(&plan, &tgt, &rolesync_core::events::ignore_events).await;
+    let journal = rolesync_core::journal::MemoryJournal::default();
+    let cx = rolesync_core::apply::ApplyContext {
+        target: &tgt,
+        observer: &rolesync_core::events::ignore_events,
+        journal: &journal,
+        run_id: "r",
+        deadline: None,
+    };
+    let first = rolesync_core::apply::apply_plan(&plan, &cx).await;
     assert!(first.iter().all(|a| a.outcome == ChangeOutcome::Done));
-    let second =
-        rolesync_core::apply::apply_plan(&plan, &tgt, &rolesync_core::events::ignore_events).await;
+    let second = rolesync_core::apply::apply_plan(&plan, &cx).await;
     assert!(second
         .iter()
         .all(|a| a.outcome == ChangeOutcome::AlreadyDone));
@@ -180,6 +190,7 @@ async fn dry_run_and_plan_change_nothing() {
         target: &tgt,
         policy: &pol,
         transitive: true,
+        journal: None,
     };
     for mode in [RunMode::Plan, RunMode::DryRun] {
         let out = engine
@@ -206,6 +217,7 @@ async fn a_read_failure_changes_nothing_and_exits_4() {
         target: &tgt,
         policy: &pol,
         transitive: true,
+        journal: None,
     };
     let out = engine
         .run(&opts(RunMode::Apply), &rolesync_core::events::ignore_events)
@@ -235,6 +247,7 @@ async fn a_read_failure_changes_nothing_and_exits_4() {
         target: &tgt,
         policy: &pol,
         transitive: true,
+        journal: None,
     };
     let out = engine
         .run(&opts(RunMode::Apply), &rolesync_core::events::ignore_events)
@@ -268,6 +281,7 @@ async fn a_safety_stop_changes_nothing_and_exits_3_unless_forced() {
         target: &tgt,
         policy: &pol,
         transitive: true,
+        journal: None,
     };
     let out = engine
         .run(&opts(RunMode::Apply), &rolesync_core::events::ignore_events)
@@ -304,6 +318,7 @@ async fn check_lists_findings_with_fixes() {
         target: &tgt,
         policy: &pol,
         transitive: true,
+        journal: None,
     };
     let (lines, read_failed) = engine.check(&rolesync_core::events::ignore_events).await;
     assert!(!read_failed);

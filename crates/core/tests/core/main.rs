@@ -5,5 +5,6 @@ mod fixture;
 
 mod engine;
 mod golden;
+mod journal;
 mod pim;
 mod planner;
