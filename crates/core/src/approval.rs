@@ -299,7 +299,8 @@ pub fn compare(held: &[Change], fresh: &[&Change]) -> PlanDiff {
 }
 
 /// The fresh plan cut down to `keep` (the approved changes): every other change, the held and
-/// awaiting ones and the stops a second person approved past are gone. Apply takes this.
+/// awaiting ones and the stops a second person may approve past are gone; a stop nobody may
+/// pass (the last Global Administrator, a protected account not found) stays. Apply takes this.
 pub fn narrow(fresh: &Plan, keep: &[&Change]) -> Plan {
     let ids: Vec<_> = keep.iter().map(|c| identity(c)).collect();
     let mut p = fresh.clone();
@@ -317,7 +318,7 @@ pub fn narrow(fresh: &Plan, keep: &[&Change]) -> Plan {
         r.revokes.retain(|c| wanted(c));
         r.held.clear();
     }
-    p.stops.clear();
+    p.stops.retain(|s| !s.overridable);
     p.summary.grants = p.roles.iter().map(|r| r.grants.len()).sum();
     p.summary.renewals = p.roles.iter().map(|r| r.renewals.len()).sum();
     p.summary.revokes = p.roles.iter().map(|r| r.revokes.len()).sum();

@@ -347,6 +347,20 @@ impl Engine<'_> {
         observer: &dyn Observer,
         cc: &ChangeControl,
     ) -> RunOutput {
+        self.run_reshaped(opts, observer, cc, &|p, _, _| p).await
+    }
+
+    /// [`Engine::run_with`], with the plan replaced by `reshape(plan, tenant, policy)` before the safety
+    /// step: an approval cuts the fresh plan down to the held changes (or stops it when they
+    /// differ), an undo plans the inverse of a run. Everything after — the safety stops, the
+    /// write-ahead audit, the apply, the report — is a sync's.
+    pub async fn run_reshaped(
+        &self,
+        opts: &RunOptions,
+        observer: &dyn Observer,
+        cc: &ChangeControl,
+        reshape: &(dyn Fn(Plan, &TenantSnapshot, &Policy) -> Plan + Sync),
+    ) -> RunOutput {
         let now = Utc::now();
         let mut steps = Steps {
             observer,
@@ -408,7 +422,11 @@ impl Engine<'_> {
                 let extras = self
                     .change_control(&dir, &tenant, cc, &mut steps.report)
                     .await;
-                let mut p = plan_with(&dir, &tenant, self.policy, &extras);
+                let mut p = reshape(
+                    plan_with(&dir, &tenant, self.policy, &extras),
+                    &tenant,
+                    self.policy,
+                );
                 mark_corrected(&mut steps.report.drift, &p);
                 if opts.mode == RunMode::Apply {
                     reconcile(journal, &tenant, &p, &opts.run_id, &mut steps.report);

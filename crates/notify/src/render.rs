@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 /// The subject line: `RoleSync: ` and the report's headline (`RoleSync: approval needed: …`
 /// when changes wait for a second person).
 pub fn subject(report: &RunReport) -> String {
-    if report.outcome == Outcome::PendingApproval {
+    if report.outcome == Outcome::PendingApproval || report.approval.is_some() {
         format!("RoleSync: approval needed: {}", report.headline())
     } else {
         format!("RoleSync: {}", report.headline())
