@@ -65,7 +65,7 @@ pub fn read_config(path: &Path) -> Result<String, ReadConfigError> {
 /// byte-order mark.
 pub fn decode(bytes: &[u8]) -> Result<String, String> {
     let utf16 = |le: bool, b: &[u8]| -> Result<String, String> {
-        if b.len() % 2 != 0 {
+        if !b.len().is_multiple_of(2) {
             return Err("UTF-16 with an odd number of bytes".into());
         }
         let units: Vec<u16> = b

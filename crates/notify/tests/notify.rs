@@ -28,7 +28,6 @@ use rolesync_notify::{
 };
 use rolesync_secrets::Secret;
 use rolesync_testkit::{SmtpServer, TestPki};
-use std::path::{Path, PathBuf};
 
 use std::time::{Duration, Instant};
 
