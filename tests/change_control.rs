@@ -380,3 +380,89 @@ async fn grants_to_a_role_under_require_approval_wait_while_the_rest_applies() {
         "a rejected plan is never applied"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_behind_the_syncs_back_is_reported_then_corrected_or_left() {
+    let home = Home::new("drift");
+    let (s, ldif, tenant_file) = scenario(&home);
+    let emu = Emulator::start(&tenant_file);
+    let base = config_toml(&s, &ldif.to_string_lossy(), &emu.login, &emu.graph);
+    home.config(&base);
+    let out = home.run(&["sync"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let expected = expected_pairs(&s);
+    assert_eq!(emu.pairs(&s).await, expected);
+
+    // Another tool, through Graph: one assignment added, one removed.
+    let role = s.roles[0].1.to_ascii_lowercase();
+    let outsider = expected
+        .iter()
+        .map(|p| p.1.clone())
+        .find(|u| !expected.contains(&(role.clone(), u.clone())))
+        .unwrap();
+    let removed = expected.iter().find(|p| p.0 == role).unwrap().1.clone();
+    let drift_behind_its_back = || async {
+        let mut graph = SequentialClient::sign_in(
+            &emu.login,
+            &emu.tenant,
+            &emu.graph,
+            APP_ID,
+            APP_SECRET,
+            None,
+        )
+        .await
+        .unwrap();
+        graph.grant(&s.roles[0].1, &outsider).await.unwrap();
+        let (members, _) = graph.role_members(&s.roles[0].1).await.unwrap();
+        graph.revoke(&members[&removed]).await.unwrap();
+        emu.pairs(&s).await
+    };
+    let drift_of = |v: &Value| -> Vec<(String, String, bool)> {
+        let mut d: Vec<_> = v["report"]["drift"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|d| {
+                        (
+                            d["principalId"].as_str().unwrap().to_ascii_lowercase(),
+                            d["change"].as_str().unwrap().to_string(),
+                            d["corrected"].as_bool().unwrap(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        d.sort();
+        d
+    };
+    let want = |corrected: bool| {
+        let mut w = vec![
+            (outsider.clone(), "added".to_string(), corrected),
+            (removed.clone(), "removed".to_string(), corrected),
+        ];
+        w.sort();
+        w
+    };
+
+    // By default: reported (who and when unknown: the Graph target reads no audit log yet) and
+    // put right.
+    let drifted = drift_behind_its_back().await;
+    assert_ne!(drifted, expected);
+    let (code, v) = home.json(&["sync"]);
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(drift_of(&v), want(true), "{v}");
+    assert!(
+        v["report"]["drift"][0]["unknownBecause"].as_str().is_some(),
+        "{v}"
+    );
+    assert_eq!(emu.pairs(&s).await, expected);
+
+    // With on_drift = "report": reported and left as found.
+    let drifted = drift_behind_its_back().await;
+    home.config(&with_safety(&base, "on_drift = \"report\""));
+    let (code, v) = home.json(&["sync"]);
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(drift_of(&v), want(false), "{v}");
+    assert_eq!(v["report"]["outcome"], "noChanges");
+    assert_eq!(emu.pairs(&s).await, drifted);
+}

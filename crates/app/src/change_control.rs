@@ -60,7 +60,8 @@ pub fn for_sync(log_dir: &Path) -> ChangeControl {
         .map(|p| {
             records
                 .iter()
-                .filter(|r| r.time >= p.time && r.result != "intended")
+                // Not the previous sync's own changes: its end state already has them.
+                .filter(|r| r.time >= p.time && r.result != "intended" && r.run_id != p.run_id)
                 .filter_map(|r| {
                     Some(AssignmentKey::new(
                         r.role_id.as_ref()?,
