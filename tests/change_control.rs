@@ -466,3 +466,70 @@ async fn drift_behind_the_syncs_back_is_reported_then_corrected_or_left() {
     assert_eq!(v["report"]["outcome"], "noChanges");
     assert_eq!(emu.pairs(&s).await, drifted);
 }
+
+/// The mail of a held plan, through a real SMTP server process: "approval needed" in the subject,
+/// the held changes and the command that approves them in the body.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_plan_is_mailed_as_approval_needed() {
+    let pki = rolesync_testkit::TestPki::new();
+    let password = "Cc-Sm7p-Pa55!";
+    let args: [std::ffi::OsString; 8] = [
+        "--cert".into(),
+        pki.path("server.pem").into_os_string(),
+        "--key".into(),
+        pki.path("server.key").into_os_string(),
+        "--user".into(),
+        "rolesync-mailer".into(),
+        "--password".into(),
+        password.into(),
+    ];
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
+    let Some(server) = rolesync_testkit::SmtpServer::start(&args) else {
+        return;
+    };
+    let home = Home::new("mail");
+    rolesync_testkit::save_credential(
+        Path::new(BIN),
+        home.path(),
+        &home.service,
+        "smtp",
+        "rolesync-mailer",
+        password,
+    );
+    let (s, ldif, tenant_file) = scenario(&home);
+    let emu = Emulator::start(&tenant_file);
+    let base = config_toml(&s, &ldif.to_string_lossy(), &emu.login, &emu.graph);
+    home.config(&format!(
+        "{}\n[email]\nserver = \"localhost\"\nport = {}\nsecurity = \"starttls\"\nfrom = \"RoleSync <rolesync@contoso.com>\"\nto = [\"admins@contoso.com\"]\nusername = \"rolesync-mailer\"\nca_file = \"{}\"\n",
+        with_safety(&base, "max_revokes = 1\nmax_revoke_percent = 1"),
+        server.port,
+        pki.path("ca.pem").display()
+    ));
+    let (code, v) = home.json(&["sync"]);
+    assert_eq!(code, Some(3), "{v}");
+    let id = v["report"]["approval"]["id"].as_str().unwrap();
+    let received = server.received();
+    assert_eq!(received.len(), 1);
+    let m = mail_parser::MessageParser::default()
+        .parse(&received[0].0)
+        .unwrap();
+    let subject = m.subject().unwrap();
+    assert!(
+        subject.starts_with("RoleSync: approval needed: "),
+        "{subject}"
+    );
+    let body = m.body_text(0).unwrap();
+    assert!(
+        body.contains(&format!("rolesync approvals approve {id}")),
+        "{body}"
+    );
+    let first = v["report"]["approval"]["lines"][0].as_str().unwrap();
+    assert!(body.contains(first), "{body}");
+    let _ = rolesync_testkit::run_rolesync(
+        Path::new(BIN),
+        home.path(),
+        &home.service,
+        &["credentials", "forget", "smtp"],
+        None,
+    );
+}
