@@ -423,3 +423,76 @@ impl App {
         crate::run::runtime()?.block_on(self.approve(demo, id, hooks))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fakes::{app_with_tenant, hooks, Recorder};
+
+    fn held(app: &App, id: &str, expires_in: chrono::Duration) -> PathBuf {
+        let created = Utc::now();
+        let h = HeldPlan {
+            id: id.into(),
+            created,
+            expires: created + expires_in,
+            created_by: "tester".into(),
+            reason: HoldReason::RequireApproval {
+                roles: vec!["Global Administrator".into()],
+            },
+            changes: vec![],
+            summary: HeldSummary::default(),
+            state: HeldState {
+                source: "s".into(),
+                target: "t".into(),
+                directory_sha256: String::new(),
+                tenant_sha256: String::new(),
+                config_sha256: String::new(),
+            },
+        };
+        let dir = held_dir(&app.log_dir(false));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join(format!("{id}.json"));
+        std::fs::write(&file, serde_json::to_vec(&seal(h)).unwrap()).unwrap();
+        file
+    }
+
+    #[test]
+    fn of_two_decisions_at_once_one_is_taken_and_the_other_told() {
+        let (_home, app, _tenant) = app_with_tenant();
+        held(&app, "run-1", chrono::Duration::hours(1));
+        let results: Vec<Result<HeldView, AppError>> = std::thread::scope(|s| {
+            let a = s.spawn(|| app.reject(false, "run-1"));
+            let b = s.spawn(|| app.reject(false, "run-1"));
+            vec![a.join().unwrap(), b.join().unwrap()]
+        });
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "{results:?}"
+        );
+        let e = results.into_iter().find_map(Result::err).unwrap();
+        assert_eq!(e.code, ErrorKind::Approval);
+        assert!(e.message.contains("already"), "{e}");
+        assert_eq!(
+            app.approvals(false).unwrap()[0].status,
+            HeldStatus::Rejected
+        );
+    }
+
+    #[test]
+    fn an_expired_plan_is_refused_and_a_bad_id_names_the_way() {
+        let (_home, app, tenant) = app_with_tenant();
+        held(&app, "run-2", chrono::Duration::seconds(-1));
+        assert_eq!(app.approvals(false).unwrap()[0].status, HeldStatus::Expired);
+        let events = Recorder::default();
+        let e = crate::run::runtime()
+            .unwrap()
+            .block_on(app.approve(false, "run-2", &hooks(&events)))
+            .unwrap_err();
+        assert_eq!(e.code, ErrorKind::Approval);
+        assert!(e.message.contains("expired"), "{e}");
+        assert_eq!(tenant.writes(), 0);
+        let e = app.held_plan(false, "../../etc/passwd").unwrap_err();
+        assert!(e.message.contains("approvals list"), "{e}");
+    }
+}
