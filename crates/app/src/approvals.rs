@@ -295,10 +295,7 @@ impl App {
             run_id: None,
         };
         // Exclusively: of two at once, one creates it.
-        let created = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(decision_file(&log_dir, id));
+        let created = rolesync_protect::create_new(&decision_file(&log_dir, id));
         match created {
             Ok(mut f) => {
                 f.write_all(&serde_json::to_vec_pretty(&d).unwrap_or_default())
