@@ -9,8 +9,8 @@ use std::path::PathBuf;
 /// RoleSync keeps Microsoft Entra ID admin roles equal to the members of on-premises AD groups.
 ///
 /// Exit codes: 0 done; 1 done with item failures (for `check`: some checks failed); 2 usage or
-/// configuration error; 3 stopped by a safety limit; 4 could not read the source or target, or
-/// sign-in failed; 5 another run is applying changes.
+/// configuration error; 3 stopped by a safety limit, or changes wait for approval; 4 could not
+/// read the source or target, or sign-in failed; 5 another run is applying changes.
 /// Without a command, RoleSync opens its desktop window.
 #[derive(Debug, Parser)]
 #[command(name = "rolesync", version, about, long_about)]
