@@ -25,7 +25,11 @@ matchedBy: MatchedBy, } | { "code": "notInGroup" } | { "code": "disabledInAd" } 
 /**
  * When it ends.
  */
-ends: string, };
+ends: string, } | { "code": "undoOf", 
+/**
+ * The run undone.
+ */
+runId: string, };
 
 export type PimRequest = { 
 /**
@@ -89,7 +93,7 @@ export type SkipReason = { "code": "disabled" } | { "code": "notInEntra" } | { "
 /**
  * The suffix, e.g. `corp.local`.
  */
-suffix: string, } | { "code": "matchNotSynced" } | { "code": "anchorMismatch" };
+suffix: string, } | { "code": "matchNotSynced" } | { "code": "anchorMismatch" } | { "code": "driftKept" } | { "code": "notUndone" };
 
 export type Skipped = { 
 /**
@@ -105,7 +109,7 @@ reason: SkipReason,
  */
 message: string, };
 
-export type UntouchedReason = "cloudOnly" | "noLongerSynced" | "guest" | "group" | "servicePrincipal" | "otherObject" | "protected" | "pimActivation" | "otherKind";
+export type UntouchedReason = "cloudOnly" | "noLongerSynced" | "guest" | "group" | "servicePrincipal" | "otherObject" | "protected" | "pimActivation" | "otherKind" | "notOwned" | "driftKept";
 
 export type Untouched = { 
 /**
@@ -217,6 +221,11 @@ revokes: Array<Change>,
  */
 held: Array<Change>, 
 /**
+ * Grants that wait for a second person's approval (`safety.require_approval`,
+ * [`crate::approval`]); not applied by this run.
+ */
+awaitingApproval: Array<Change>, 
+/**
  * The role's PIM settings and what RoleSync does about them (roles PIM governs, and
  * eligible mappings).
  */
@@ -295,6 +304,10 @@ renewals: number,
  * Changes held back by PIM settings.
  */
 held: number, 
+/**
+ * Grants waiting for approval.
+ */
+awaitingApproval: number, 
 /**
  * Members already holding their role.
  */
@@ -408,7 +421,7 @@ total: number, };
 
 export type RunMode = "plan" | "dryRun" | "apply";
 
-export type Outcome = "noChanges" | "planned" | "applied" | "appliedWithFailures" | "stopped" | "readFailed";
+export type Outcome = "noChanges" | "planned" | "applied" | "appliedWithFailures" | "stopped" | "pendingApproval" | "readFailed";
 
 export type StepReport = { 
 /**
@@ -482,6 +495,10 @@ revokes: Array<ItemReport>,
  */
 held: Array<HeldItem>, 
 /**
+ * Grants waiting for approval (`safety.require_approval`).
+ */
+awaitingApproval: Array<string>, 
+/**
  * The role's PIM settings and what RoleSync does about them.
  */
 pim: RolePim | null, 
@@ -520,6 +537,10 @@ renewed: number,
  */
 held: number, 
 /**
+ * Changes waiting for approval.
+ */
+awaitingApproval: number, 
+/**
  * Members unchanged.
  */
 unchanged: number, 
@@ -531,6 +552,80 @@ skipped: number,
  * Changes that failed.
  */
 failed: number, };
+
+export type DriftChange = "added" | "removed";
+
+export type DriftItem = { 
+/**
+ * The role.
+ */
+role: string, 
+/**
+ * Its id.
+ */
+roleId: RoleDefinitionId, 
+/**
+ * The principal (UPN or name).
+ */
+principal: string, 
+/**
+ * Its object id.
+ */
+principalId: EntraObjectId, 
+/**
+ * Active or eligible.
+ */
+kind: AssignmentKind, 
+/**
+ * Added or removed.
+ */
+change: DriftChange, 
+/**
+ * Who did it (a user's UPN, or an app's name), from the audit log; `None`: unknown.
+ */
+by: string | null, 
+/**
+ * When, from the audit log.
+ */
+when: string | null, 
+/**
+ * The audit log's activity (`Add member to role`).
+ */
+activity: string | null, 
+/**
+ * Why who and when are unknown, when they are.
+ */
+unknownBecause: string | null, 
+/**
+ * This run puts it right (`on_drift = "correct"` and the plan changes it back).
+ */
+corrected: boolean, };
+
+export type PendingApproval = { 
+/**
+ * The held plan's id.
+ */
+id: string, 
+/**
+ * Why it waits, in words.
+ */
+reason: string, 
+/**
+ * Until when it can be approved.
+ */
+expires: string, 
+/**
+ * How many changes wait.
+ */
+changes: number, 
+/**
+ * The changes, one a line ([`describe`]).
+ */
+lines: Array<string>, 
+/**
+ * The command that approves it.
+ */
+command: string, };
 
 export type RunReport = { 
 /**
@@ -601,7 +696,16 @@ errorKind: ReadErrorKind | null,
  * Problems around the run that did not stop it, such as a configuration or log folder that
  * others can change (named, with the fix).
  */
-warnings: Array<string>, };
+warnings: Array<string>, 
+/**
+ * Assignments in mapped roles that someone else added or removed since RoleSync's last
+ * run, with who and when where Entra's audit log says ([`crate::drift`]).
+ */
+drift: Array<DriftItem>, 
+/**
+ * The plan this run saved for approval, when it saved one ([`crate::approval`]).
+ */
+approval: PendingApproval | null, };
 
 export type Kind = { "type": "text" } | { "type": "flag" } | { "type": "number", 
 /**
@@ -697,7 +801,7 @@ message: string,
  */
 fix: string, };
 
-export type ErrorKind = "config" | "signIn" | "permission" | "network" | "throttled" | "notFound" | "partialRead" | "read" | "credentials" | "cancelled" | "busy" | "io";
+export type ErrorKind = "config" | "signIn" | "permission" | "network" | "throttled" | "notFound" | "partialRead" | "read" | "credentials" | "cancelled" | "busy" | "io" | "approval";
 
 export type AppError = { 
 /**
@@ -742,6 +846,46 @@ headline: string,
  * Totals.
  */
 summary: ReportSummary, };
+
+export type HeldStatus = "pending" | "expired" | "approving" | "approved" | "rejected";
+
+export type HeldView = { 
+/**
+ * Its id (the run that held it).
+ */
+id: string, 
+/**
+ * Where it stands.
+ */
+status: HeldStatus, 
+/**
+ * When it was held.
+ */
+created: string, 
+/**
+ * Until when it can be approved.
+ */
+expires: string, 
+/**
+ * Who ran the sync that held it.
+ */
+createdBy: string, 
+/**
+ * Why it waits, in words.
+ */
+reason: string, 
+/**
+ * The changes, one a line.
+ */
+changes: Array<string>, 
+/**
+ * Who approved or rejected it, and when, when someone did.
+ */
+decided: string | null, 
+/**
+ * The file.
+ */
+file: string, };
 
 export type LogLine = { 
 /**

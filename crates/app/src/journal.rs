@@ -27,6 +27,19 @@ enum Line {
 pub struct FileJournal {
     audit: PathBuf,
     dir: PathBuf,
+    mark: Mark,
+}
+
+/// What every audit line of a run says besides the change: who approved the held plan it
+/// applies, or which run it undoes.
+#[derive(Debug, Clone, Default)]
+pub struct Mark {
+    /// Who approved (the OS account, and the Entra admin when one signed in).
+    pub approved_by: Option<String>,
+    /// The held plan applied.
+    pub held_plan: Option<String>,
+    /// The run undone.
+    pub undo_of: Option<String>,
 }
 
 /// Why the journal cannot be used: the file and the OS's reason.
@@ -62,6 +75,7 @@ impl FileJournal {
         let j = FileJournal {
             audit: log_dir.join("audit.jsonl"),
             dir: log_dir.join("journal"),
+            mark: Mark::default(),
         };
         let err = |path: &Path, e: std::io::Error| JournalError {
             path: path.to_path_buf(),
@@ -70,6 +84,12 @@ impl FileJournal {
         rolesync_protect::create_dir_all(&j.dir).map_err(|e| err(&j.dir, e))?;
         rolesync_protect::open_append(&j.audit).map_err(|e| err(&j.audit, e))?;
         Ok(j)
+    }
+
+    /// This journal with every audit line marked.
+    pub fn marked(mut self, mark: Mark) -> Self {
+        self.mark = mark;
+        self
     }
 
     /// The audit file.
@@ -86,6 +106,17 @@ impl FileJournal {
     }
 
     fn write(&self, run_id: &str, journal: &[Line], audit: &[AuditRecord]) -> Result<(), String> {
+        let audit: Vec<AuditRecord> = audit
+            .iter()
+            .cloned()
+            .map(|mut r| {
+                r.approved_by = self.mark.approved_by.clone();
+                r.held_plan = self.mark.held_plan.clone();
+                r.undo_of = self.mark.undo_of.clone();
+                r
+            })
+            .collect();
+        let audit = audit.as_slice();
         // The run's journal first: an intent that reached it is reconciled even if the audit
         // write below fails (then nothing was sent, and the next sync finds it not in effect).
         append(&self.run_file(run_id), &lines(journal))

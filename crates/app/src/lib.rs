@@ -16,8 +16,10 @@
 //!
 //! See `docs/architecture.md` for how the crates fit together.
 
+pub mod approvals;
 pub mod backends;
 pub mod bindings;
+pub mod change_control;
 pub mod check;
 pub mod credentials;
 pub mod demo_tenant;
@@ -36,6 +38,7 @@ pub mod schedule;
 pub mod session;
 pub mod settings;
 mod signin;
+pub mod undo;
 
 pub use error::{AppError, ErrorKind};
 pub use run::{Finished, RunHooks, RunRequest, SignInChoice};

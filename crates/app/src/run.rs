@@ -74,6 +74,58 @@ pub struct RunHooks<'a> {
     pub asker: &'a dyn Asker,
 }
 
+/// Replaces a run's plan ([`rolesync_core::engine::Engine::run_reshaped`]).
+pub(crate) type Reshape<'a> = dyn Fn(Plan, &rolesync_core::tenant::TenantSnapshot, &rolesync_core::policy::Policy) -> Plan
+    + Sync
+    + 'a;
+
+/// Which engine run: a sync (as configured), or one whose plan is reshaped — an approval of a
+/// held plan, an undo of a run — with its audit lines marked.
+pub(crate) enum RunKind<'a> {
+    /// A plan, dry run or sync.
+    Sync,
+    /// Approving a held plan.
+    Approve {
+        /// The held plan's id.
+        id: &'a str,
+        /// Cuts the fresh plan to the held changes.
+        reshape: &'a Reshape<'a>,
+    },
+    /// Undoing a run.
+    Undo {
+        /// The run undone.
+        run_id: &'a str,
+        /// Plans the inverse.
+        reshape: &'a Reshape<'a>,
+    },
+}
+
+impl RunKind<'_> {
+    fn command(&self, request: &RunRequest) -> &'static str {
+        match self {
+            RunKind::Sync => request.command(),
+            RunKind::Approve { .. } => "approvals approve",
+            RunKind::Undo { .. } => "undo",
+        }
+    }
+
+    fn mark(&self, j: crate::journal::FileJournal, actor: &str) -> crate::journal::FileJournal {
+        match self {
+            RunKind::Sync => j,
+            RunKind::Approve { id, .. } => j.marked(crate::journal::Mark {
+                approved_by: Some(actor.to_string()),
+                held_plan: Some(id.to_string()),
+                undo_of: None,
+            }),
+            RunKind::Undo { run_id, .. } => j.marked(crate::journal::Mark {
+                approved_by: None,
+                held_plan: None,
+                undo_of: Some(run_id.to_string()),
+            }),
+        }
+    }
+}
+
 /// What a run produced.
 #[derive(Debug, Clone)]
 pub struct Finished {
@@ -127,13 +179,24 @@ impl App {
         request: &RunRequest,
         hooks: &RunHooks<'_>,
     ) -> Result<Finished, AppError> {
+        self.run_engine(request, hooks, &RunKind::Sync).await
+    }
+
+    /// A run of the engine — a sync, an approval or an undo — with the lock, the report check,
+    /// the write-ahead audit, the backends and the publishing they all share.
+    pub(crate) async fn run_engine(
+        &self,
+        request: &RunRequest,
+        hooks: &RunHooks<'_>,
+        kind: &RunKind<'_>,
+    ) -> Result<Finished, AppError> {
         let settings = self.settings(request.demo)?;
         // This run's own log lines, for its mail.
         let capture = crate::logging::capture();
         // One sync at a time: only runs that change something take the lock.
         let _lock = match request.mode {
             RunMode::Apply => Some(
-                RunLock::acquire(&settings.paths.data_dir, request.command())
+                RunLock::acquire(&settings.paths.data_dir, kind.command(request))
                     .map_err(|e| AppError::new(ErrorKind::Busy, e.to_string()))?,
             ),
             _ => None,
@@ -164,6 +227,15 @@ impl App {
         let b = self.backends.build(&settings, request, &cx).await?;
         let run_id = uuid::Uuid::new_v4().to_string();
         tracing::info!(run_id = %run_id, mode = ?request.mode, demo = request.demo, source = %b.source.describe(), target = %b.target.describe(), "run started");
+        // Who approves or undoes: the OS account, and the Entra admin when a person signed in.
+        let actor = match b.target.signed_in_as().await {
+            Some(admin) => format!(
+                "{} (signed in to Entra ID as {admin})",
+                crate::change_control::os_account()
+            ),
+            None => crate::change_control::os_account(),
+        };
+        let journal = journal.map(|j| kind.mark(j, &actor));
         let engine = Engine {
             source: b.source.as_ref(),
             target: b.target.as_ref(),
@@ -179,7 +251,29 @@ impl App {
             run_id,
             deadline: Some(settings.config.run_deadline),
         };
-        let out = engine.run(&options, hooks.observer).await;
+        let log_dir = settings.log_dir();
+        let mut out = match kind {
+            RunKind::Sync => {
+                let cc = crate::change_control::for_sync(&log_dir);
+                engine.run_with(&options, hooks.observer, &cc).await
+            }
+            RunKind::Approve { reshape, .. } | RunKind::Undo { reshape, .. } => {
+                let cc = rolesync_core::engine::ChangeControl {
+                    owned: rolesync_core::ownership::Ownership::from_audit(
+                        &crate::change_control::audit_records(&log_dir),
+                    ),
+                    ..Default::default()
+                };
+                engine
+                    .run_reshaped(&options, hooks.observer, &cc, *reshape)
+                    .await
+            }
+        };
+        if let RunKind::Sync = kind {
+            if request.mode == RunMode::Apply {
+                self.after_sync(&settings, request, &b, &mut out);
+            }
+        }
         let saved = if request.mode == RunMode::Apply && !out.applied.is_empty() {
             b.save_demo()
         } else {
@@ -188,6 +282,44 @@ impl App {
         b.finish().await;
         saved?;
         Ok(self.publish(&settings, out, hooks, Some(&capture)).await)
+    }
+
+    /// After a sync: holds what waits for approval (a plan the limits stopped, grants under
+    /// `require_approval`) and saves what it left for the next sync's drift.
+    fn after_sync(
+        &self,
+        settings: &crate::Settings,
+        request: &RunRequest,
+        b: &crate::backends::Backends,
+        out: &mut rolesync_core::engine::RunOutput,
+    ) {
+        let (Some(plan), Some(read)) = (&out.plan, &out.read) else {
+            return;
+        };
+        let log_dir = settings.log_dir();
+        if !request.force {
+            let sources = (b.source.describe(), b.target.describe());
+            match crate::approvals::hold(settings, &out.report, plan, read, sources) {
+                Ok(Some(held)) => {
+                    out.report.approval =
+                        Some(rolesync_core::approval::PendingApproval::of(&held))
+                }
+                Ok(None) => {}
+                Err(e) => out.report.warnings.push(format!(
+                    "the plan could not be held for approval ({e}); nothing waiting was applied — run the sync again"
+                )),
+            }
+        }
+        if out.report.outcome != rolesync_core::report::Outcome::Stopped {
+            let state = rolesync_core::drift::end_state(
+                &out.report.run_id,
+                read.tenant.read_at.unwrap_or_else(chrono::Utc::now),
+                &read.tenant,
+                plan,
+                &out.applied,
+            );
+            crate::change_control::save_end_state(&log_dir, &state);
+        }
     }
 
     /// [`App::run`] on a runtime of its own, until it ends or `cancel` is notified (then the

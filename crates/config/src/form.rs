@@ -313,6 +313,7 @@ mod tests {
             ("role", text(role)),
             ("kind", text("")),
             ("allow_empty", FieldValue::Flag(allow_empty)),
+            ("manage", text("")),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))

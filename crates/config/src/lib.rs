@@ -40,6 +40,8 @@ pub struct Config {
     pub email: Option<EmailConfig>,
     /// The longest a run may take (`safety.run_deadline_minutes`).
     pub run_deadline: std::time::Duration,
+    /// How long a plan held for approval may be approved (`safety.approval_expires_hours`).
+    pub approval_expires: std::time::Duration,
 }
 
 /// The OU of the role groups when `directory.ou` is not set: this RDN under the base DN
@@ -225,6 +227,9 @@ impl Config {
             email: None,
             run_deadline: std::time::Duration::from_secs(
                 60 * u64::from(schema::defaults::RUN_DEADLINE_MINUTES),
+            ),
+            approval_expires: std::time::Duration::from_secs(
+                3600 * u64::from(schema::defaults::APPROVAL_EXPIRES_HOURS),
             ),
         }
     }

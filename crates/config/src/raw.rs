@@ -74,6 +74,7 @@ pub(crate) struct RawExplicit {
     pub kind: Option<S<String>>,
     #[serde(default)]
     pub allow_empty: bool,
+    pub manage: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -84,6 +85,10 @@ pub(crate) struct RawSafety {
     #[serde(default)]
     pub protected: Vec<S<String>>,
     pub run_deadline_minutes: Option<S<i64>>,
+    #[serde(default)]
+    pub require_approval: Vec<S<String>>,
+    pub approval_expires_hours: Option<S<i64>>,
+    pub on_drift: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

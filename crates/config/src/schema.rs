@@ -35,6 +35,11 @@ pub mod defaults {
     /// `safety.run_deadline_minutes`: an onboarding-size first sync (15,000 changes at Graph's
     /// write limits) takes about 15 minutes; a run still going after an hour is stuck.
     pub const RUN_DEADLINE_MINUTES: u32 = 60;
+    /// `safety.approval_expires_hours`: a held plan is a snapshot; after a day the directory
+    /// and the tenant have moved on.
+    pub const APPROVAL_EXPIRES_HOURS: u32 = 24;
+    /// `safety.on_drift`.
+    pub const ON_DRIFT: &str = "correct";
     /// `logging.level`.
     pub const LOGGING_LEVEL: &str = "info";
     /// `email.security`.
@@ -189,6 +194,10 @@ pub const SIGN_IN_MODES: &[&str] = &[
 ];
 /// `mapping.default_kind` and `[[mappings]] kind`.
 pub const ASSIGNMENT_KINDS: &[&str] = &["active", "eligible"];
+/// `safety.on_drift`.
+pub const ON_DRIFT: &[&str] = &["correct", "report"];
+/// `mappings.manage`.
+pub const MANAGE: &[&str] = &["all", "owned"];
 /// `logging.level`.
 pub const LOG_LEVELS: &[&str] = &["error", "warn", "info", "debug", "trace"];
 /// `email.security`.
@@ -348,6 +357,12 @@ pub const SECTIONS: &[Section] = &[
                 DefaultValue::Flag(false),
                 "allow empty",
             ),
+            setting(
+                "manage",
+                Kind::Choice { choices: MANAGE },
+                NONE,
+                "Revoke (all, or only what RoleSync granted)",
+            ),
         ],
     },
     Section {
@@ -379,6 +394,25 @@ pub const SECTIONS: &[Section] = &[
                 "Longest a run may take (minutes)",
             )
             .advanced(),
+            setting(
+                "require_approval",
+                LIST,
+                NONE,
+                "Roles whose grants need a second person's approval (one per line)",
+            ),
+            setting(
+                "approval_expires_hours",
+                Kind::Number { min: 1, max: 720 },
+                DefaultValue::Number(defaults::APPROVAL_EXPIRES_HOURS as i64),
+                "Plans held for approval expire after (hours)",
+            )
+            .advanced(),
+            setting(
+                "on_drift",
+                Kind::Choice { choices: ON_DRIFT },
+                DefaultValue::Text(defaults::ON_DRIFT),
+                "Assignments changed outside RoleSync",
+            ),
         ],
     },
     Section {

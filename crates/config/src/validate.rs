@@ -9,7 +9,7 @@ use crate::{
 };
 use rolesync_core::builtin::{builtin_by_name, builtin_roles};
 use rolesync_core::ids::{Dn, ObjectGuid, RoleDefinitionId};
-use rolesync_core::policy::{ExplicitMapping, GroupRef, Policy, RoleRef};
+use rolesync_core::policy::{ExplicitMapping, GroupRef, OnDrift, Policy, RoleRef};
 use rolesync_core::tenant::AssignmentKind;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -147,6 +147,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
     let entra = raw.entra.as_ref().and_then(|e| entra(&mut cx, e));
     let policy = policy(&mut cx, &raw, ou);
     let run_deadline = run_deadline(&mut cx, &raw);
+    let approval_expires = approval_expires(&mut cx, &raw);
     let logging = logging(&mut cx, &raw);
     let email = raw.email.as_ref().and_then(|e| email(&mut cx, e));
 
@@ -159,6 +160,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
             logging,
             email,
             run_deadline,
+            approval_expires,
         })
     } else {
         Err(ConfigErrors(cx.errors))
@@ -271,6 +273,60 @@ fn run_deadline(cx: &mut Ctx<'_>, raw: &RawConfig) -> std::time::Duration {
         },
     };
     std::time::Duration::from_secs(60 * u64::from(minutes))
+}
+
+/// `safety.approval_expires_hours`: 1 hour to 30 days.
+fn approval_expires(cx: &mut Ctx<'_>, raw: &RawConfig) -> std::time::Duration {
+    let hours = match &raw.safety.approval_expires_hours {
+        None => defaults::APPROVAL_EXPIRES_HOURS,
+        Some(v) => match u32::try_from(*v.get_ref())
+            .ok()
+            .filter(|n| (1..=720).contains(n))
+        {
+            Some(n) => n,
+            None => {
+                cx.err(
+                    Some(v.span()),
+                    "safety.approval_expires_hours",
+                    format!("{} is outside 1..=720", v.get_ref()),
+                    format!(
+                        "use a whole number of hours from 1 to 720 (default {})",
+                        defaults::APPROVAL_EXPIRES_HOURS
+                    ),
+                );
+                defaults::APPROVAL_EXPIRES_HOURS
+            }
+        },
+    };
+    std::time::Duration::from_secs(3600 * u64::from(hours))
+}
+
+/// A role named in the configuration: a built-in role's display name (as Microsoft spells it)
+/// or a role definition id; anything else is an error with the closest name.
+fn role_name(cx: &mut Ctx<'_>, r: &S<String>, key: &str) -> Option<RoleRef> {
+    let v = r.get_ref().trim();
+    if is_guid(v) {
+        return Some(RoleRef::Id(RoleDefinitionId::new(v.to_ascii_lowercase())));
+    }
+    if let Some(b) = builtin_by_name(v) {
+        return Some(RoleRef::Name(b.name.to_string()));
+    }
+    let role_names: Vec<&str> = builtin_roles().map(|r| r.name).collect();
+    let fix = match closest(v, &role_names) {
+        Some(s) => {
+            format!("did you mean \"{s}\"? For a custom role, give its role definition id (a GUID)")
+        }
+        None => {
+            "use a built-in role's display name, or a custom role's definition id (a GUID)".into()
+        }
+    };
+    cx.err(
+        Some(r.span()),
+        key,
+        format!("there is no built-in role named \"{v}\""),
+        fix,
+    );
+    None
 }
 
 /// Every text value with an invisible or direction-changing character (a zero-width space, a
@@ -867,6 +923,12 @@ fn policy(cx: &mut Ctx<'_>, raw: &RawConfig, ou: Option<Dn>) -> Policy {
             Some(k) => cx.one_of(k, &key("kind"), &kinds()).unwrap_or_default(),
             None => p.mapping.default_kind,
         };
+        let manage = choices(schema::MANAGE, [false, true]);
+        if let Some(m) = &mr.manage {
+            if cx.one_of(m, &key("manage"), &manage) == Some(true) {
+                p.mapping.owned_only.push(group.clone());
+            }
+        }
         p.mapping.explicit.push(ExplicitMapping {
             group,
             role,
@@ -900,6 +962,18 @@ fn policy(cx: &mut Ctx<'_>, raw: &RawConfig, ou: Option<Dn>) -> Policy {
         }
     }
     pim_options(cx, raw, &mut p);
+    for (i, r) in raw.safety.require_approval.iter().enumerate() {
+        if let Some(role) = role_name(cx, r, &format!("safety.require_approval[{i}]")) {
+            p.require_approval.push(match role {
+                RoleRef::Name(n) => n,
+                RoleRef::Id(id) => id.to_string(),
+            });
+        }
+    }
+    if let Some(d) = &raw.safety.on_drift {
+        let modes = choices(schema::ON_DRIFT, [OnDrift::Correct, OnDrift::Report]);
+        p.on_drift = cx.one_of(d, "safety.on_drift", &modes).unwrap_or_default();
+    }
     for (i, a) in raw.safety.protected.iter().enumerate() {
         let v = a.get_ref().trim();
         if v.is_empty() || (!v.contains('@') && !is_guid(v)) {

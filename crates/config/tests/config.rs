@@ -480,3 +480,55 @@ fn invisible_and_direction_changing_characters_are_errors() {
     assert_eq!(e[0].key, "mappings[0].group", "{e:?}");
     assert!(e[0].message.contains("U+202E"), "{}", e[0].message);
 }
+
+#[test]
+fn change_control_settings_are_read_and_wrong_ones_named() {
+    let c = parse(
+        Path::new("rolesync.toml"),
+        "[safety]\nrequire_approval = [\"global administrator\", \"62e90394-69f5-4237-9190-012177145E10\"]\napproval_expires_hours = 4\non_drift = \"report\"\n\n[[mappings]]\ngroup = \"Exchange Administrator\"\nmanage = \"owned\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        c.policy.require_approval,
+        [
+            "Global Administrator",
+            "62e90394-69f5-4237-9190-012177145e10"
+        ]
+    );
+    assert_eq!(c.approval_expires, std::time::Duration::from_secs(4 * 3600));
+    assert_eq!(c.policy.on_drift, rolesync_core::policy::OnDrift::Report);
+    assert_eq!(
+        c.policy.mapping.owned_only,
+        [GroupRef::Name("Exchange Administrator".into())]
+    );
+    let defaults = parse(Path::new("rolesync.toml"), "").unwrap();
+    assert_eq!(
+        defaults.approval_expires,
+        std::time::Duration::from_secs(24 * 3600)
+    );
+    assert_eq!(
+        defaults.policy.on_drift,
+        rolesync_core::policy::OnDrift::Correct
+    );
+
+    let e = parse(
+        Path::new("rolesync.toml"),
+        "[safety]\nrequire_approval = [\"Global Admin\"]\napproval_expires_hours = 0\non_drift = \"ignore\"\n\n[[mappings]]\ngroup = \"X\"\nmanage = \"mine\"\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("safety.require_approval[0]")
+            && e.contains("did you mean \"Global Administrator\""),
+        "{e}"
+    );
+    assert!(e.contains("safety.approval_expires_hours"), "{e}");
+    assert!(
+        e.contains("safety.on_drift") && e.contains("correct, report"),
+        "{e}"
+    );
+    assert!(
+        e.contains("mappings[0].manage") && e.contains("all, owned"),
+        "{e}"
+    );
+}

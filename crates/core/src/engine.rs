@@ -4,16 +4,19 @@
 use crate::apply::{apply_plan, AppliedChange, ApplyContext};
 use crate::checks::{preflight_lines, CheckLine};
 use crate::directory::{DirectorySnapshot, SourceScope};
+use crate::drift::{DriftChange, EndState};
 use crate::events::{Observer, Step, StepStatus, SyncEvent};
 use crate::journal::{found_in, Journal, MemoryJournal, Reconciled};
 use crate::mapping::resolve;
-use crate::plan::{plan, Plan};
+use crate::ownership::{AssignmentKey, Ownership};
+use crate::plan::{plan_with, Action, Plan, PlanExtras};
+use crate::policy::OnDrift;
 use crate::policy::Policy;
 use crate::report::{Outcome, ReportSummary, RunMode, RunReport};
 use crate::tenant::{TenantSnapshot, UserKey};
 use crate::traits::{DirectorySource, ReadError, RoleTarget};
 use chrono::Utc;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 
 /// What to run.
@@ -39,6 +42,31 @@ pub struct RunOutput {
     pub plan: Option<Plan>,
     /// Applied changes with outcomes.
     pub applied: Vec<AppliedChange>,
+    /// What was read, when reading succeeded (for the held plan's state and the end state the
+    /// next run's drift is measured against).
+    pub read: Option<Box<ReadSides>>,
+}
+
+/// Both sides as a run read them.
+#[derive(Debug, Clone)]
+pub struct ReadSides {
+    /// The directory.
+    pub directory: DirectorySnapshot,
+    /// The tenant.
+    pub tenant: TenantSnapshot,
+}
+
+/// What change control adds to a run ([`Engine::run_with`]): the previous run's end state (for
+/// drift), RoleSync's own changes since then, and the assignments it owns (for mappings with
+/// `manage = "owned"`). By default none: no drift is looked for, no mapping is restricted.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeControl {
+    /// What the last sync left.
+    pub previous: Option<EndState>,
+    /// RoleSync's own changes since then (an approval, an undo, an interrupted run).
+    pub own_since: HashSet<AssignmentKey>,
+    /// The assignments RoleSync granted, from its audit.
+    pub owned: Ownership,
 }
 
 /// The engine over one source, one target and one policy.
@@ -250,6 +278,89 @@ impl Engine<'_> {
 
     /// Runs a plan, dry run or sync.
     pub async fn run(&self, opts: &RunOptions, observer: &dyn Observer) -> RunOutput {
+        self.run_with(opts, observer, &ChangeControl::default())
+            .await
+    }
+
+    /// Drift since the previous run (with who and when from the audit log) and the assignments
+    /// RoleSync owns, as the planner takes them; the drift goes into the report.
+    async fn change_control(
+        &self,
+        dir: &DirectorySnapshot,
+        tenant: &TenantSnapshot,
+        cc: &ChangeControl,
+        report: &mut RunReport,
+    ) -> PlanExtras {
+        let resolution = resolve(&dir.groups, &tenant.roles, &self.policy.mapping);
+        let mut extras = PlanExtras::default();
+        if let Some(previous) = &cc.previous {
+            let mapped: Vec<_> = resolution
+                .mappings
+                .iter()
+                .map(|m| (m.role.id.clone(), m.role.display_name.clone()))
+                .collect();
+            let mut drift = crate::drift::detect(previous, tenant, &mapped, &cc.own_since);
+            if !drift.is_empty() {
+                let lookup = self.target.directory_audits(previous.time).await;
+                let template = |id: &crate::ids::RoleDefinitionId| {
+                    tenant
+                        .roles
+                        .iter()
+                        .find(|r| &r.id == id)
+                        .map(|r| r.template_id.to_string())
+                };
+                crate::drift::attribute(&mut drift, &lookup, &template);
+                tracing::warn!(
+                    items = drift.len(),
+                    "assignments changed outside RoleSync since its last run"
+                );
+                if self.policy.on_drift == OnDrift::Report {
+                    extras.leave = drift.iter().map(|d| (d.key(), d.words())).collect();
+                }
+            }
+            report.drift = drift;
+        }
+        let owned_roles: Vec<_> = resolution
+            .mappings
+            .iter()
+            .filter(|m| m.owned_only)
+            .map(|m| m.role.id.clone())
+            .collect();
+        if !owned_roles.is_empty() {
+            let mut owned = cc.owned.clone();
+            match self.target.rolesync_pim_assignments(&owned_roles).await {
+                Ok(keys) => owned.extend(keys),
+                Err(e) => report.warnings.push(format!(
+                    "RoleSync's PIM requests could not be read ({}); for manage = \"owned\" only its audit file says what it granted",
+                    e.message
+                )),
+            }
+            extras.owned = owned.keys().clone();
+        }
+        extras
+    }
+
+    /// [`Engine::run`] with change control: drift since the previous run and ownership.
+    pub async fn run_with(
+        &self,
+        opts: &RunOptions,
+        observer: &dyn Observer,
+        cc: &ChangeControl,
+    ) -> RunOutput {
+        self.run_reshaped(opts, observer, cc, &|p, _, _| p).await
+    }
+
+    /// [`Engine::run_with`], with the plan replaced by `reshape(plan, tenant, policy)` before the safety
+    /// step: an approval cuts the fresh plan down to the held changes (or stops it when they
+    /// differ), an undo plans the inverse of a run. Everything after — the safety stops, the
+    /// write-ahead audit, the apply, the report — is a sync's.
+    pub async fn run_reshaped(
+        &self,
+        opts: &RunOptions,
+        observer: &dyn Observer,
+        cc: &ChangeControl,
+        reshape: &(dyn Fn(Plan, &TenantSnapshot, &Policy) -> Plan + Sync),
+    ) -> RunOutput {
         let now = Utc::now();
         let mut steps = Steps {
             observer,
@@ -271,9 +382,12 @@ impl Engine<'_> {
                 warnings: Vec::new(),
                 error: None,
                 error_kind: None,
+                drift: Vec::new(),
+                approval: None,
             },
         };
         let mut out_plan = None;
+        let mut read_sides = None;
         let mut applied = Vec::new();
         let deadline = opts.deadline.map(|d| Instant::now() + d);
         let read = match deadline {
@@ -309,7 +423,15 @@ impl Engine<'_> {
             }
             Ok((dir, tenant)) => {
                 let t = steps.start(Step::Plan);
-                let mut p = plan(&dir, &tenant, self.policy);
+                let extras = self
+                    .change_control(&dir, &tenant, cc, &mut steps.report)
+                    .await;
+                let mut p = reshape(
+                    plan_with(&dir, &tenant, self.policy, &extras),
+                    &tenant,
+                    self.policy,
+                );
+                mark_corrected(&mut steps.report.drift, &p);
                 // Members the plan cannot act on, one line each: the log answers "why was
                 // this member not granted?" without the report at hand.
                 for r in &p.roles {
@@ -327,6 +449,15 @@ impl Engine<'_> {
                 );
                 if s.held > 0 {
                     detail.push_str(&format!(", {} held back by PIM settings", s.held));
+                }
+                if s.awaiting_approval > 0 {
+                    detail.push_str(&format!(", {} waiting for approval", s.awaiting_approval));
+                }
+                if !steps.report.drift.is_empty() {
+                    detail.push_str(&format!(
+                        ", {} changed outside RoleSync since its last run",
+                        steps.report.drift.len()
+                    ));
                 }
                 steps.finish(Step::Plan, t, StepStatus::Ok, detail);
                 observer.event(SyncEvent::Planned { summary: s });
@@ -350,9 +481,13 @@ impl Engine<'_> {
                     };
                     steps.finish(Step::Safety, t, StepStatus::Ok, detail);
                     let pending = s.grants + s.renewals + s.revokes;
-                    if pending == 0 && s.held == 0 {
+                    if pending == 0 && s.held == 0 && s.awaiting_approval == 0 {
                         steps.skip(Step::Apply, "nothing to change");
                         Outcome::NoChanges
+                    } else if pending == 0 && s.awaiting_approval > 0 && opts.mode == RunMode::Apply
+                    {
+                        steps.skip(Step::Apply, "every change waits for approval");
+                        Outcome::PendingApproval
                     } else if pending == 0 && opts.mode == RunMode::Apply {
                         // Only changes PIM settings hold back: they are the run's failures.
                         steps.finish(
@@ -395,7 +530,9 @@ impl Engine<'_> {
                             detail.push_str(&format!(", {} held back by PIM settings", s.held));
                         }
                         steps.finish(Step::Apply, t, status, detail);
-                        if failed == 0 && s.held == 0 {
+                        if s.awaiting_approval > 0 {
+                            Outcome::PendingApproval
+                        } else if failed == 0 && s.held == 0 {
                             Outcome::Applied
                         } else {
                             Outcome::AppliedWithFailures
@@ -408,6 +545,10 @@ impl Engine<'_> {
                         .then_some(applied.as_slice()),
                 );
                 out_plan = Some(p);
+                read_sides = Some(Box::new(ReadSides {
+                    directory: dir,
+                    tenant,
+                }));
                 outcome
             }
         };
@@ -419,6 +560,7 @@ impl Engine<'_> {
             report,
             plan: out_plan,
             applied,
+            read: read_sides,
         }
     }
 
@@ -460,6 +602,8 @@ impl Engine<'_> {
                 warnings: Vec::new(),
                 error: None,
                 error_kind: None,
+                drift: Vec::new(),
+                approval: None,
             },
         };
         match self.read(&mut steps).await {
@@ -503,6 +647,19 @@ impl Engine<'_> {
                 (lines, false)
             }
         }
+    }
+}
+
+/// Marks the drift this plan puts right: an added assignment it revokes, a removed one it grants.
+fn mark_corrected(drift: &mut [crate::drift::DriftItem], p: &Plan) {
+    for d in drift.iter_mut() {
+        let undo = match d.change {
+            DriftChange::Added => Action::Revoke,
+            DriftChange::Removed => Action::Grant,
+        };
+        d.corrected = p.changes().chain(p.awaiting_approval()).any(|c| {
+            c.action == undo && AssignmentKey::new(&c.role_id, &c.principal_id, c.kind) == d.key()
+        });
     }
 }
 

@@ -5,10 +5,12 @@
 //! [`apply::apply_plan`] → [`report::RunReport`]. [`engine::Engine`] ties them together.
 
 pub mod apply;
+pub mod approval;
 pub mod builtin;
 pub mod checks;
 pub mod confusable;
 pub mod directory;
+pub mod drift;
 pub mod engine;
 pub mod events;
 pub mod exit;
@@ -16,6 +18,7 @@ pub mod ids;
 pub mod journal;
 pub mod mapping;
 pub mod memory;
+pub mod ownership;
 pub mod pim;
 pub mod plan;
 pub mod policy;
@@ -24,3 +27,4 @@ pub mod report;
 pub mod tenant;
 pub mod tls;
 pub mod traits;
+pub mod undo;

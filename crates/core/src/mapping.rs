@@ -19,6 +19,9 @@ pub struct Mapping {
     pub kind: AssignmentKind,
     /// Whether an empty group may revoke everyone.
     pub allow_empty: bool,
+    /// Only assignments RoleSync granted are revoked (`manage = "owned"`).
+    #[serde(default)]
+    pub owned_only: bool,
 }
 
 /// A group in the OU that maps to no role; reported, never guessed.
@@ -115,6 +118,7 @@ pub fn resolve(
         };
         let kind = explicit.map_or(rules.default_kind, |m| m.kind);
         let allow_empty = explicit.is_some_and(|m| m.allow_empty);
+        let owned_only = explicit.is_some_and(|m| rules.owned_only.contains(&m.group));
 
         if let Some(existing) = by_role.iter_mut().find(|m| m.role.id == role.id) {
             if existing.kind != kind {
@@ -130,12 +134,14 @@ pub fn resolve(
             }
             existing.groups.push(g.dn.clone());
             existing.allow_empty |= allow_empty;
+            existing.owned_only |= owned_only;
         } else {
             by_role.push(Mapping {
                 role: role.clone(),
                 groups: vec![g.dn.clone()],
                 kind,
                 allow_empty,
+                owned_only,
             });
         }
     }

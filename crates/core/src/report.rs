@@ -41,6 +41,9 @@ pub enum Outcome {
     AppliedWithFailures,
     /// Stopped by a safety limit; nothing changed.
     Stopped,
+    /// Changes wait for a second person's approval (a stopped plan saved for approval, or
+    /// grants to a role under `safety.require_approval`); the rest, if any, was applied.
+    PendingApproval,
     /// The source or the target could not be read, or sign-in failed; nothing changed.
     ReadFailed,
 }
@@ -51,7 +54,7 @@ impl Outcome {
         match self {
             Outcome::NoChanges | Outcome::Planned | Outcome::Applied => ExitCode::Done,
             Outcome::AppliedWithFailures => ExitCode::ItemFailures,
-            Outcome::Stopped => ExitCode::SafetyStop,
+            Outcome::Stopped | Outcome::PendingApproval => ExitCode::SafetyStop,
             Outcome::ReadFailed => ExitCode::ReadFailed,
         }
     }
@@ -126,6 +129,9 @@ pub struct RoleReport {
     /// Changes held back by the role's PIM settings.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub held: Vec<HeldItem>,
+    /// Grants waiting for approval (`safety.require_approval`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub awaiting_approval: Vec<String>,
     /// The role's PIM settings and what RoleSync does about them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pim: Option<RolePim>,
@@ -155,12 +161,19 @@ pub struct ReportSummary {
     /// Changes held back by PIM settings.
     #[serde(default)]
     pub held: usize,
+    /// Changes waiting for approval.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub awaiting_approval: usize,
     /// Members unchanged.
     pub unchanged: usize,
     /// Members skipped.
     pub skipped: usize,
     /// Changes that failed.
     pub failed: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The report of one run.
@@ -206,6 +219,13 @@ pub struct RunReport {
     /// others can change (named, with the fix).
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// Assignments in mapped roles that someone else added or removed since RoleSync's last
+    /// run, with who and when where Entra's audit log says ([`crate::drift`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<crate::drift::DriftItem>,
+    /// The plan this run saved for approval, when it saved one ([`crate::approval`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<crate::approval::PendingApproval>,
 }
 
 impl RunReport {
@@ -278,6 +298,7 @@ impl RunReport {
                         action: c.action,
                     })
                     .collect(),
+                awaiting_approval: r.awaiting_approval.iter().map(|c| c.user.clone()).collect(),
                 pim: r.pim.clone(),
                 expirations: r.expirations.clone(),
                 unchanged: r.unchanged.clone(),
@@ -299,6 +320,7 @@ impl RunReport {
             revoked: count(Action::Revoke),
             renewed: count(Action::Renew),
             held: plan.summary.held,
+            awaiting_approval: plan.summary.awaiting_approval,
             unchanged: plan.summary.unchanged,
             skipped: plan.summary.skipped,
             failed: applied.map_or(0, |a| a.iter().filter(|x| !x.outcome.succeeded()).count()),
@@ -315,6 +337,21 @@ impl RunReport {
             ),
             Outcome::ReadFailed => {
                 "could not read the source or target, nothing changed".to_string()
+            }
+            Outcome::PendingApproval => {
+                let id = self.approval.as_ref().map(|a| a.id.as_str());
+                let waiting = match (id, &self.approval) {
+                    (Some(id), Some(a)) => format!(
+                        "{} change(s) wait for approval ({id}: rolesync approvals show {id})",
+                        a.changes
+                    ),
+                    _ => format!("{} change(s) wait for approval", s.awaiting_approval),
+                };
+                if s.granted + s.revoked + s.renewed > 0 {
+                    format!("{} granted, {} revoked; {waiting}", s.granted, s.revoked)
+                } else {
+                    format!("{waiting}; nothing changed")
+                }
             }
             Outcome::NoChanges => "no changes needed".to_string(),
             Outcome::Planned => {
@@ -374,9 +411,20 @@ pub struct AuditRecord {
     /// The user's object id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal_id: Option<EntraObjectId>,
-    /// For a reconciled change: the run that intended it.
+    /// For a reconciled change: the run that intended it; for an approved change: the run
+    /// that planned it and saved it for approval.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intended_by: Option<String>,
+    /// For an approved change: who approved it (the OS account, and the Entra admin when one
+    /// signed in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
+    /// For an approved change: the held plan's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_plan: Option<String>,
+    /// For a change made by `rolesync undo`: the run it undoes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undo_of: Option<String>,
 }
 
 impl AuditRecord {
@@ -394,6 +442,9 @@ impl AuditRecord {
             role_id: Some(change.role_id.clone()),
             principal_id: Some(change.principal_id.clone()),
             intended_by: None,
+            approved_by: None,
+            held_plan: None,
+            undo_of: None,
         }
     }
 }

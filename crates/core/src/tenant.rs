@@ -118,7 +118,9 @@ impl Principal {
 
 /// Permanent (active) assignment or PIM eligibility. Chosen per mapping.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum AssignmentKind {
     /// An active role assignment (the default).

@@ -3,7 +3,9 @@
 
 use crate::checks::CheckLine;
 use crate::directory::{DirectorySnapshot, SourceScope};
+use crate::drift::AuditLookup;
 use crate::ids::RoleDefinitionId;
+use crate::ownership::AssignmentKey;
 use crate::pim::RolePimSettings;
 use crate::plan::Change;
 use crate::tenant::{EntraUser, RoleAssignment, RoleDefinition, UserKey};
@@ -180,6 +182,28 @@ pub trait RoleTarget: Send + Sync {
     /// Pre-flight lines of its own for `rolesync check` (sign-in, permissions); none by default.
     async fn preflight(&self) -> Vec<CheckLine> {
         Vec::new()
+    }
+
+    /// The role-management events of the tenant's audit log since `since`, for who changed an
+    /// assignment behind RoleSync's back ([`crate::drift`]). A target without an audit log (or
+    /// without the permission to read it) says why.
+    async fn directory_audits(&self, _since: DateTime<Utc>) -> AuditLookup {
+        AuditLookup::Unavailable("the target keeps no audit log".into())
+    }
+
+    /// Of these roles' PIM assignments, the ones RoleSync's own requests made (their
+    /// justification or ticket names RoleSync, [`crate::ownership`]); none by default.
+    async fn rolesync_pim_assignments(
+        &self,
+        _roles: &[RoleDefinitionId],
+    ) -> Result<Vec<AssignmentKey>, ReadError> {
+        Ok(Vec::new())
+    }
+
+    /// The administrator signed in, when a person signed in (interactive or device code); `None`
+    /// for an application's own sign-in.
+    async fn signed_in_as(&self) -> Option<String> {
+        None
     }
 
     /// How many chunks may be in flight at once.

@@ -115,6 +115,7 @@ fn report() -> RunReport {
                 renewals: vec![],
                 revokes: vec![item("mallory@contoso.com", Some(ChangeOutcome::Done))],
                 held: vec![],
+                awaiting_approval: vec![],
                 pim: None,
                 expirations: vec![],
                 unchanged: vec![
@@ -148,6 +149,7 @@ fn report() -> RunReport {
                     user: "judy@contoso.com".to_string(),
                     action: Action::Grant,
                 }],
+                awaiting_approval: vec![],
                 pim: Some(RolePim {
                     rules: vec![],
                     hold: Some(PimHold {
@@ -189,6 +191,8 @@ fn report() -> RunReport {
         warnings: vec![
             "the configuration folder /etc/rolesync can be changed by everyone (mode 0777); fix: chmod go-w '/etc/rolesync'".to_string(),
         ],
+        drift: vec![],
+        approval: None,
     }
 }
 

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 /// RoleSync keeps Microsoft Entra ID admin roles equal to the members of on-premises AD groups.
 ///
 /// Exit codes: 0 done; 1 done with item failures (for `check`: some checks failed); 2 usage or
-/// configuration error; 3 stopped by a safety limit; 4 could not read the source or target, or
-/// sign-in failed; 5 another run is applying changes.
+/// configuration error; 3 stopped by a safety limit, or changes wait for approval; 4 could not
+/// read the source or target, or sign-in failed; 5 another run is applying changes.
 /// Without a command, RoleSync opens its desktop window.
 #[derive(Debug, Parser)]
 #[command(name = "rolesync", version, about, long_about)]
@@ -64,6 +64,46 @@ pub enum Command {
     /// Run `rolesync sync` on a schedule (Task Scheduler on Windows, a systemd timer or cron on Linux).
     #[command(subcommand)]
     Schedule(ScheduleCommand),
+    /// Plans held for a second person's approval (a sync stopped by a safety limit, grants to
+    /// roles under [safety] require_approval).
+    #[command(subcommand)]
+    Approvals(ApprovalsCommand),
+    /// Undo what one sync changed (its grants revoked, its revokes granted again), for the
+    /// assignments still as it left them. Shows the plan; --yes applies it.
+    Undo(UndoArgs),
+}
+
+/// `rolesync approvals …`.
+#[derive(Debug, Subcommand)]
+pub enum ApprovalsCommand {
+    /// The held plans, newest first, with where each stands.
+    List,
+    /// One held plan: why it waits and its changes.
+    Show {
+        /// The held plan's id (the run that held it).
+        id: String,
+    },
+    /// Read both sides again, plan again, and apply the held changes only if the fresh plan is the
+    /// same (otherwise show the difference, change nothing and exit 3).
+    Approve {
+        /// The held plan's id.
+        id: String,
+    },
+    /// Reject a held plan: it can no longer be approved.
+    Reject {
+        /// The held plan's id.
+        id: String,
+    },
+}
+
+/// `rolesync undo` options.
+#[derive(Debug, Args)]
+pub struct UndoArgs {
+    /// The run to undo (its id, from its report; the first part is enough).
+    pub run_id: String,
+    /// Apply the undo (without it, only the plan is shown).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 /// `rolesync emulator` options.

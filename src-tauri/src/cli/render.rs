@@ -23,6 +23,7 @@ fn reason(r: &ChangeReason) -> String {
         ChangeReason::NotInGroup => "no longer a member of the group",
         ChangeReason::DisabledInAd => "disabled in Active Directory",
         ChangeReason::EndsSoon { ends } => return format!("ends on {}", ends.format("%Y-%m-%d")),
+        ChangeReason::UndoOf { run_id } => return format!("undoes run {run_id}"),
     };
     words.to_string()
 }
@@ -38,6 +39,10 @@ fn untouched(r: UntouchedReason) -> &'static str {
         UntouchedReason::Protected => "protected account",
         UntouchedReason::PimActivation => "PIM activation of an eligible assignment",
         UntouchedReason::OtherKind => "assignment of the other kind than the mapping manages",
+        UntouchedReason::NotOwned => "not granted by RoleSync (manage = \"owned\")",
+        UntouchedReason::DriftKept => {
+            "added outside RoleSync, left as found (on_drift = \"report\")"
+        }
     }
 }
 
@@ -128,6 +133,13 @@ fn pim(o: &mut String, r: &RolePlan) {
             c.user
         );
     }
+    for c in &r.awaiting_approval {
+        let _ = writeln!(
+            o,
+            "  ? approval {:<40} grant waits for a second person (safety.require_approval)",
+            c.user
+        );
+    }
 }
 
 /// The role's kept, skipped and untouched members.
@@ -182,6 +194,9 @@ fn rest(o: &mut String, p: &Plan) {
     if s.held > 0 {
         let _ = writeln!(o, "{} change(s) held back by PIM settings", s.held);
     }
+    if s.awaiting_approval > 0 {
+        let _ = writeln!(o, "{} grant(s) wait for approval", s.awaiting_approval);
+    }
 }
 
 /// The outcome line and where the report went.
@@ -196,6 +211,25 @@ pub fn outcome(report: &RunReport) -> String {
     }
     for w in &report.warnings {
         let _ = write!(o, "\nwarning: {w}");
+    }
+    for d in &report.drift {
+        let fate = if d.corrected {
+            "put right by this run"
+        } else {
+            "left as found"
+        };
+        let _ = write!(o, "\ndrift: {}; {fate}", d.words());
+    }
+    if let Some(a) = &report.approval {
+        let _ = write!(
+            o,
+            "\nheld for approval: {} ({} change(s), {}); approve with `{}` until {}",
+            a.id,
+            a.changes,
+            a.reason,
+            a.command,
+            a.expires.format("%Y-%m-%d %H:%M UTC")
+        );
     }
     visible(o)
 }

@@ -20,6 +20,7 @@ function roleCard(role: RolePlan, match: Match) {
   role.grants.forEach((c) => row("grant", c.user, changeReason(c.reason)));
   role.renewals.forEach((c) => row("renew", c.user, changeReason(c.reason)));
   role.revokes.forEach((c) => row("revoke", c.user, changeReason(c.reason)));
+  (role.awaitingApproval ?? []).forEach((c) => row("held", c.user, "grant waits for a second person's approval (safety.require_approval)"));
   role.held.forEach((c) => row("held", c.user, `${c.action} held back: ${role.pim?.hold?.message ?? "PIM settings"}`));
   role.skipped.forEach((k) => row("skipped", k.user, k.message));
   role.unchanged.forEach((u) => row("unchanged", u, "already holds the role"));

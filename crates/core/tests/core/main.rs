@@ -3,6 +3,7 @@
 
 mod fixture;
 
+mod change_control;
 mod engine;
 mod golden;
 mod journal;
