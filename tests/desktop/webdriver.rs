@@ -9,6 +9,15 @@ use std::time::{Duration, Instant};
 
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// WebDriver key codes.
+pub const TAB: char = '\u{E004}';
+/// Enter.
+pub const ENTER: char = '\u{E007}';
+/// Escape.
+pub const ESCAPE: char = '\u{E00C}';
+/// Shift, held for the next key in [`Session::keys`].
+pub const SHIFT: char = '\u{E008}';
+
 /// A deadline to wait for conditions (never a fixed sleep).
 pub fn wait_until<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + timeout;
@@ -257,6 +266,58 @@ impl Session {
         ));
     }
 
+    /// Runs an asynchronous script (it calls `arguments[arguments.length - 1]` with its result).
+    pub fn run_async(&self, script: &str, args: Value) -> Value {
+        post(
+            &format!("{}/execute/async", self.base),
+            json!({ "script": script, "args": args }),
+        )
+    }
+
+    /// Sizes the window (its outer size), as a user would.
+    pub fn set_size(&self, width: u32, height: u32) {
+        post(
+            &format!("{}/window/rect", self.base),
+            json!({ "width": width, "height": height }),
+        );
+    }
+
+    /// Presses keys, one after the other (W3C key actions; `\u{E004}` Tab, `\u{E006}` Enter,
+    /// `\u{E00C}` Escape, `\u{E008}` Shift held for the next key).
+    pub fn keys(&self, keys: &str) {
+        let mut actions = Vec::new();
+        let mut shift = false;
+        for k in keys.chars() {
+            if k == SHIFT {
+                actions.push(json!({"type": "keyDown", "value": SHIFT.to_string()}));
+                shift = true;
+                continue;
+            }
+            actions.push(json!({"type": "keyDown", "value": k.to_string()}));
+            actions.push(json!({"type": "keyUp", "value": k.to_string()}));
+            if shift {
+                actions.push(json!({"type": "keyUp", "value": SHIFT.to_string()}));
+                shift = false;
+            }
+        }
+        post(
+            &format!("{}/actions", self.base),
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),
+        );
+        let _ = ureq::delete(&format!("{}/actions", self.base)).call();
+    }
+
+    /// The focused element's `data-testid` (or tag and text) and whether it is inside `css`.
+    pub fn focus_in(&self, css: &str) -> (String, bool) {
+        let v = self.run_script(&format!(
+            "const a = document.activeElement; return [a ? (a.getAttribute('data-testid') || a.tagName + ':' + (a.textContent || '').trim().slice(0, 30)) : '', !!(a && a.closest({css:?}))];"
+        ));
+        (
+            v[0].as_str().unwrap_or_default().to_string(),
+            v[1].as_bool().unwrap_or(false),
+        )
+    }
+
     /// Closes the session (the app exits).
     pub fn close(self) {
         let _ = ureq::delete(&self.base).call();
@@ -289,6 +350,16 @@ impl Element<'_> {
             .as_str()
             .unwrap_or_default()
             .to_string()
+    }
+
+    /// Whether it is displayed (WebDriver's "element displayedness").
+    pub fn displayed(&self) -> bool {
+        get(&self.url("displayed")).as_bool().unwrap_or(false)
+    }
+
+    /// Whether it is enabled.
+    pub fn enabled(&self) -> bool {
+        get(&self.url("enabled")).as_bool().unwrap_or(false)
     }
 
     /// An attribute.

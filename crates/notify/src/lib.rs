@@ -9,10 +9,13 @@
 //!   verified against the OS trust store plus an optional extra CA file (`ca_file`) for internal
 //!   CAs; verification cannot be switched off.
 //!
+//! - [`test_message`] sends the first-run setup's test message the same way.
+//!
 //! Errors ([`NotifyError`]) name the server and port and say what to check; they never contain
 //! the password or token.
 
 mod render;
+pub mod test_message;
 
 pub use render::{duration_words, escape_html, render, subject};
 

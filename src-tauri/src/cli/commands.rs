@@ -33,6 +33,15 @@ pub fn dispatch(g: &Global, command: Command) -> Result<ExitCode, AppError> {
             secret_stdin,
         }) => credentials_set(&app, &name, account, secret_stdin),
         Command::Emulator(args) => emulator(args.options()),
+        Command::Setup(args) => {
+            // The log file only (the terminal is the setup's); an invalid configuration is the
+            // setup's to fix, so it does not stop it.
+            let _log = app
+                .settings(true)
+                .ok()
+                .and_then(|s| logging::start(&s, true).ok());
+            super::setup::run(&app, &args)
+        }
     }
 }
 
