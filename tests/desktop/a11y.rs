@@ -108,6 +108,18 @@ fn page(s: &Session, axe: &str, name: &str, theme: &str, report: &mut Vec<Value>
     serious
 }
 
+/// Audits the page shown now (for other tests: the setup's filled-in steps); panics on a serious
+/// or critical violation.
+pub(super) fn assert_accessible(s: &Session, name: &str) {
+    let mut report = Vec::new();
+    let serious = page(s, &axe_source(), name, "light", &mut report);
+    assert!(
+        serious.is_empty(),
+        "serious or critical accessibility problems:\n{}",
+        serious.join("\n")
+    );
+}
+
 /// Every page and dialog of the window, audited in one theme.
 fn audit_all(theme: &str, env: &[(&str, String)]) {
     let axe = axe_source();

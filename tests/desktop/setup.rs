@@ -137,10 +137,16 @@ fn next(s: &Session, step: u32) {
 }
 
 fn failed_lines(s: &Session, list: &str) -> Vec<String> {
-    s.find_all(&format!("[data-testid={list}] li[data-ok=false]"))
-        .iter()
-        .map(|e| e.text())
-        .collect()
+    let v = s.run_script(&format!(
+        "return [...document.querySelectorAll('[data-testid={list}] li[data-ok=false]')].map(e => e.innerText);"
+    ));
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[test]
@@ -184,7 +190,7 @@ fn inner_first_run_setup() {
         slot.take();
         *slot = Some(Emulator::start(Some(file), &listen, Some(&record)));
     };
-    w.run(|w| {
+    let _home = w.run(|w| {
         let s = &w.s;
         // ---- First launch: the setup page, the domain suggested (the Kerberos realm).
         s.wait("main[data-ready=setup]", 30);
@@ -202,6 +208,9 @@ fn inner_first_run_setup() {
         assert!(lines.contains("Kerberos"), "{lines}");
         s.wait("[data-testid=setup-groups] tr[data-role='Helpdesk Administrator']", 5);
         shot(s, "s02-setup-directory-found");
+        s.scroll_to("[data-testid=setup-groups]");
+        shot(s, "s02b-setup-groups-and-roles");
+        super::a11y::assert_accessible(s, "setup-directory-found");
         // ---- 2. The tenant (the emulator's endpoints stand in for Microsoft's).
         next(s, 2);
         s.run_script("document.querySelectorAll('[data-testid=setup-step-2] details').forEach(d => d.open = true);");
@@ -218,8 +227,7 @@ fn inner_first_run_setup() {
         s.wait("[data-testid=setup-cert]", 60);
         s.wait("[data-testid=setup-interactive]", 5).click();
         let steps = wait_until("the registration steps", Duration::from_secs(20), || {
-            s.find("[data-testid=setup-steps]")
-                .map(|e| e.text())
+            s.text_of("[data-testid=setup-steps]")
                 .filter(|t| t.contains("Allow public client flows"))
         });
         assert!(steps.contains("RoleManagement.ReadWrite.Directory") && steps.contains("User.Read.All"), "{steps}");
@@ -231,6 +239,7 @@ fn inner_first_run_setup() {
         assert!(az.contains("az ad app credential reset") && az.contains("rolesync-graph.cer"), "{az}");
         s.scroll_to("[data-testid=setup-powershell]");
         shot(s, "s05-setup-registration-commands");
+        super::a11y::assert_accessible(s, "setup-registration");
         // The admin registers the app — without User.Read.All at first.
         let cer = home.join("rolesync-graph.cer");
         let first = register(work_ref, &tenant, &cer, &["RoleManagement.ReadWrite.Directory"]);
@@ -260,14 +269,16 @@ fn inner_first_run_setup() {
         restart(emu_ref, &second);
         s.wait("[data-testid=setup-verify]", 5).click();
         wait_until("every check to pass", Duration::from_secs(120), || {
+            let busy = s.find("[data-testid=setup-busy]").is_some();
             let n = s.find_all("[data-testid=setup-checks] li").len();
-            (n > 0 && failed_lines(s, "setup-checks").is_empty() && s.find("[data-testid=setup-busy]").is_none()).then_some(())
+            (!busy && n > 0 && failed_lines(s, "setup-checks").is_empty()).then_some(())
         });
-        let checks = s.wait("[data-testid=setup-checks]", 5).text();
+        let checks = s.text_of("[data-testid=setup-checks]").unwrap_or_default();
         for want in ["sign in to Entra ID", "User.Read.All is granted", "test message", "found in DNS"] {
             assert!(checks.contains(want), "missing `{want}` in:\n{checks}");
         }
         shot(s, "s08-setup-verified");
+        super::a11y::assert_accessible(s, "setup-verified");
         s.wait("[data-testid=setup-save]", 5).click();
         s.wait("[data-testid=setup-saved]", 10);
         shot(s, "s09-setup-saved");
@@ -309,10 +320,13 @@ fn inner_first_run_setup() {
         "no test message"
     );
     let requests = std::fs::read_to_string(&record).unwrap_or_default();
-    let writes: Vec<&str> = requests
+    // Graph writes (also inside `$batch`es, recorded one by one): none.
+    let writes: Vec<String> = requests
         .lines()
-        .filter(|l| l.contains("\"method\":\"POST\"") || l.contains("\"method\":\"DELETE\""))
-        .filter(|l| l.contains("roleManagement") || l.contains("$batch"))
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|r| r["api"] == "graph" && r["method"] != "GET")
+        .filter(|r| !r["path"].as_str().unwrap_or_default().ends_with("/$batch"))
+        .map(|r| format!("{} {}", r["method"], r["path"]))
         .collect();
     assert!(writes.is_empty(), "the setup changed roles: {writes:?}");
 

@@ -274,6 +274,16 @@ impl Session {
         )
     }
 
+    /// The rendered text of the first element matching `css` now, read in one step (no element
+    /// reference that a redraw could make stale).
+    pub fn text_of(&self, css: &str) -> Option<String> {
+        self.run_script(&format!(
+            "const e = document.querySelector({css:?}); return e ? e.innerText : null;"
+        ))
+        .as_str()
+        .map(str::to_string)
+    }
+
     /// Sizes the window (its outer size), as a user would.
     pub fn set_size(&self, width: u32, height: u32) {
         post(

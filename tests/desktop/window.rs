@@ -88,8 +88,8 @@ impl Window {
     }
 
     /// Runs the test's body; on failure saves `FAILED-<name>.png`; then closes the window and
-    /// forgets the test's credentials.
-    pub fn run(self, body: impl FnOnce(&Window)) {
+    /// forgets the test's credentials. Returns the home folder (deleted when dropped).
+    pub fn run(self, body: impl FnOnce(&Window)) -> tempfile::TempDir {
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(&self)));
         if result.is_err() {
             shot(&self.s, &format!("FAILED-{}", self.name));
@@ -98,6 +98,7 @@ impl Window {
             s,
             service,
             harness,
+            home,
             ..
         } = self;
         s.close();
@@ -109,6 +110,7 @@ impl Window {
         if let Err(e) = result {
             std::panic::resume_unwind(e);
         }
+        home
     }
 }
 

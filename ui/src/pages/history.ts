@@ -5,22 +5,24 @@ import { api } from "../api";
 import type { ItemReport, RoleReport, RunDetails, RunSummary } from "../bindings";
 import { clear, h, when } from "../dom";
 import { STEP_NAMES, icon, modeText, outcomeBadge } from "../format";
-import { main } from "../router";
+import { errorBox, main } from "../router";
 
 /** The run shown in full, if any (kept while the page is redrawn). */
 let selected: string | null = null;
 
 export async function renderHistory() {
+  let problem: unknown = null;
   if (selected) {
     const id = selected;
     try {
       return drawDetails(await api.runDetails(id));
-    } catch {
+    } catch (e) {
       selected = null;
+      problem = e;
     }
   }
   const runs = await api.history();
-  clear(main, h("h1", {}, "History"), runs.length ? [chart(runs), historyTable(runs)] : h("p.muted", {}, "No runs yet."));
+  clear(main, h("h1", {}, "History"), problem ? errorBox(problem) : null, runs.length ? [chart(runs), historyTable(runs)] : h("p.muted", {}, "No runs yet."));
 }
 
 function open(runId: string) {
@@ -91,7 +93,7 @@ function historyTable(runs: RunSummary[]) {
   return h(
     "table.list",
     { "data-testid": "history-table" },
-    h("thead", {}, h("tr", {}, ["When", "Mode", "Outcome", "Granted", "Revoked", "Failed", "Skipped", ""].map((t) => h("th", {}, t)))),
+    h("thead", {}, h("tr", {}, ["When", "Mode", "Outcome", "Granted", "Revoked", "Failed", "Skipped"].map((t) => h("th", {}, t)), h("th", {}, h("span.visually-hidden", {}, "Details")))),
     h(
       "tbody",
       {},
@@ -106,7 +108,7 @@ function historyTable(runs: RunSummary[]) {
           h("td", {}, r.summary.revoked),
           h("td", {}, r.summary.failed),
           h("td", {}, r.summary.skipped),
-          h("td", {}, h("button", { "data-testid": "run-open", "aria-label": `Open the run of ${when(r.started)}`, onclick: () => open(r.runId) }, "Details")),
+          h("td", {}, h("button", { "data-testid": "run-open", "aria-label": `Details of the run of ${when(r.started)}`, onclick: () => open(r.runId) }, "Details")),
         ),
       ),
     ),
@@ -131,7 +133,7 @@ function roleCard(role: RoleReport) {
   add("grant", role.grants);
   add("renew", role.renewals);
   add("revoke", role.revokes);
-  role.held.forEach((x) => rows.push(h("tr", { "data-kind": "held" }, h("td", {}, h("span.tag", {}, "held")), h("td.user", {}, x.user), h("td", {}, `${x.action}: ${role.pim?.hold?.message ?? "PIM settings"}`))));
+  (role.held ?? []).forEach((x) => rows.push(h("tr", { "data-kind": "held" }, h("td", {}, h("span.tag", {}, "held")), h("td.user", {}, x.user), h("td", {}, `${x.action}: ${role.pim?.hold?.message ?? "PIM settings"}`))));
   role.skipped.forEach((k) => rows.push(h("tr", { "data-kind": "skipped" }, h("td", {}, h("span.tag.skipped", {}, "skipped")), h("td.user", {}, k.user), h("td", {}, k.message))));
   return h(
     "section.card.role",
@@ -165,7 +167,7 @@ function drawDetails(d: RunDetails) {
         h("dt", {}, "Report"), h("dd", {}, h("code", {}, d.summary.file)),
       ),
       r.error ? h("div.error", {}, r.error) : null,
-      r.warnings.map((w) => h("div.banner.warn", {}, w)),
+      (r.warnings ?? []).map((w) => h("div.banner.warn", {}, w)),
     ),
     h("div.card", {}, h("h2", {}, "Steps"), h("ol.steps", {}, r.steps.map((s) => h("li", { "data-step": s.step, "data-status": s.status }, h("span.step-icon", {}, icon(s.status)), h("span.step-name", {}, STEP_NAMES[s.step]), h("span.step-detail", {}, s.detail))))),
     failures.length
@@ -181,7 +183,7 @@ function drawDetails(d: RunDetails) {
       h("h2", {}, `Log lines of this run (${d.log.length})`),
       h(
         "div.logbox",
-        {},
+        { tabindex: 0, role: "region", "aria-label": "Log lines of this run" },
         h(
           "table.log",
           { "data-testid": "run-log" },

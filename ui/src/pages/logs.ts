@@ -62,7 +62,7 @@ export async function renderLogs() {
       status,
     ),
     h("p.muted.small", {}, view.file ?? "No log file yet."),
-    h("div.logbox", {}, h("table.log", { "data-testid": "log-table" }, body)),
+    h("div.logbox", { tabindex: 0, role: "region", "aria-label": "Log lines" }, h("table.log", { "data-testid": "log-table" }, body)),
   );
   draw();
 }

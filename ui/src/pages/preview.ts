@@ -29,7 +29,7 @@ function roleCard(role: RolePlan, match: Match) {
   return h(
     "section.card.role",
     { "data-role": role.roleName },
-    h("h3", {}, role.roleName, h("span.muted", {}, ` · ${role.kind} · +${role.grants.length} −${role.revokes.length} · ${role.skipped.length} skipped`)),
+    h("h2", {}, role.roleName, h("span.muted", {}, ` · ${role.kind} · +${role.grants.length} −${role.revokes.length} · ${role.skipped.length} skipped`)),
     h("p.muted.small", {}, role.groups.join("; ")),
     h("table.plan", {}, h("tbody", {}, rows)),
   );
@@ -47,7 +47,7 @@ function planBody(plan: Plan, query: string) {
       ? h(
           "section.card",
           { "data-testid": "unmapped" },
-          h("h3", {}, "Groups that map to no role"),
+          h("h2", {}, "Groups that map to no role"),
           h("ul", {}, unmapped.map((g) => h("li", { "data-group": g.name }, h("strong", {}, g.name), " — ", g.reason))),
         )
       : null,
