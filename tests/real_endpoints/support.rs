@@ -206,6 +206,7 @@ pub fn demo_directory(doc: &mut toml_edit::DocumentMut) {
     use toml_edit::{value, Array, ArrayOfTables, Table};
     let dir = doc["directory"].as_table_mut().unwrap();
     for k in [
+        "domain",
         "url",
         "bind",
         "base_dn",
