@@ -120,6 +120,12 @@ impl Harness {
         h
     }
 
+    /// WebKitWebDriver's process id (the app and its WebKit processes run below it).
+    #[allow(dead_code)] // used by benches/window_memory.rs, which shares this module
+    pub fn driver_pid(&self) -> u32 {
+        self.driver.id()
+    }
+
     /// Opens a session on the app binary (the window appears).
     pub fn session(&self, binary: &Path, args: &[&str]) -> Session {
         let caps = json!({"capabilities": {"alwaysMatch": {
