@@ -51,8 +51,14 @@ fn main() {
     for round in 1..=ROUNDS {
         let row = [
             ("minimal", measure(&me, &[MINIMAL_FLAG], "body[data-ready]")),
-            ("rolesync setup page", measure(&rolesync, &[], "main[data-ready=setup]")),
-            ("rolesync demo home", measure(&rolesync, &["--demo"], "main[data-ready=home]")),
+            (
+                "rolesync setup page",
+                measure(&rolesync, &[], "main[data-ready=setup]"),
+            ),
+            (
+                "rolesync demo home",
+                measure(&rolesync, &["--demo"], "main[data-ready=home]"),
+            ),
         ];
         println!("round {round} (PSS, MB):");
         for (what, (kb, parts)) in &row {
@@ -132,7 +138,8 @@ fn measure(binary: &Path, args: &[&str], ready: &str) -> (u64, String) {
 /// The minimal Tauri app: one window of RoleSync's size with a one-line page, served from the
 /// app itself over a custom protocol as a Tauri app serves its own pages.
 fn minimal_window() {
-    const PAGE: &str = "<!doctype html><title>Minimal</title><body data-ready=1><h1>Hello</h1></body>";
+    const PAGE: &str =
+        "<!doctype html><title>Minimal</title><body data-ready=1><h1>Hello</h1></body>";
     let mut context = tauri::generate_context!();
     context.config_mut().app.windows.clear();
     tauri::Builder::default()

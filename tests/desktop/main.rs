@@ -2,13 +2,14 @@
 //! WebDriver (WebKitWebDriver), each with an isolated `ROLESYNC_HOME` and a per-test keyring
 //! service: the demo end to end, the defects of issue 16 ([`defects`]), the finish — history,
 //! credentials, themes, keyboard ([`finish`]) — the accessibility audit with axe-core
-//! ([`a11y`]), and the first-run setup against the emulator and a Samba domain ([`setup`]).
+//! ([`a11y`]), the MFA question following the configuration ([`signin`]), and the first-run setup against the emulator and a Samba domain ([`setup`]).
 //! Screenshots of every screen go to `<target>/desktop-shots/` (`ROLESYNC_SCREENSHOTS`).
 
 mod a11y;
 mod defects;
 mod finish;
 mod setup;
+mod signin;
 mod webdriver;
 mod window;
 use webdriver::wait_until;

@@ -48,6 +48,8 @@ pub enum SignInPlan {
         credential: bool,
         /// The sign-in in words.
         words: String,
+        /// The configured sign-in alone in words (what the progress line names).
+        method: String,
     },
 }
 
@@ -101,6 +103,7 @@ pub fn plan(entra: Option<&EntraConfig>, demo: bool) -> SignInPlan {
             interactive: false,
             credential: false,
             words: "the configured sign-in ([entra] is not set yet: see Settings)".into(),
+            method: "the configured sign-in".into(),
         };
     };
     let credential = matches!(e.sign_in, SignIn::Secret | SignIn::Password);
@@ -109,6 +112,7 @@ pub fn plan(entra: Option<&EntraConfig>, demo: bool) -> SignInPlan {
             interactive: true,
             credential: false,
             words: mode_words(e),
+            method: mode_words(e),
         },
         _ if e.interactive => SignInPlan::Ask {
             unattended: mode_words(e),
@@ -121,6 +125,7 @@ pub fn plan(entra: Option<&EntraConfig>, demo: bool) -> SignInPlan {
                 "{}; interactive MFA sign-in is not enabled for this app registration (Settings → \"Interactive MFA sign-in also allowed\")",
                 mode_words(e)
             ),
+            method: mode_words(e),
         },
     }
 }
@@ -162,6 +167,7 @@ pub fn sign_in(
             interactive,
             credential,
             words,
+            ..
         } => {
             tracing::info!(sign_in = %words, "sign-in: no question (the configuration allows one way)");
             (*interactive, *credential)
@@ -255,7 +261,11 @@ pub fn sign_in(
         detail: if demo {
             format!("Signing in to the demo tenant as {account} ({detail}; the demo app's client secret)")
         } else {
-            format!("Signing in to Entra ID as {account} ({detail})")
+            let method = match plan {
+                SignInPlan::Ask { unattended, .. } => unattended,
+                SignInPlan::Fixed { method, .. } => method,
+            };
+            format!("Signing in to Entra ID with {method} as {account} ({detail})")
         },
     });
     Ok(SignedIn {
