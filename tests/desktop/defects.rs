@@ -425,8 +425,7 @@ fn sign_ins_are_logged_as_the_window_says() {
         );
         let started = text
             .lines()
-            .filter(|l| l.contains("run started"))
-            .next_back()
+            .rfind(|l| l.contains("run started"))
             .unwrap_or_default()
             .to_string();
         assert!(
