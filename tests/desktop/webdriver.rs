@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -49,43 +49,51 @@ fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
+/// Starts Xvfb on a display it picks itself (`-displayfd`: it skips displays in use and takes
+/// over stale locks that killed servers left) and returns it once it accepts connections.
 fn start_xvfb() -> (Child, String) {
-    let base = 90 + (std::process::id() % 400);
-    for n in base..base + 50 {
-        if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
-            continue;
-        }
-        let mut child = Command::new("Xvfb")
-            .args([
-                format!(":{n}").as_str(),
-                "-screen",
-                "0",
-                "1280x800x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb (apt-get install xvfb)");
-        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
-        let started = Instant::now();
-        loop {
-            if let Ok(Some(_)) = child.try_wait() {
-                break; // display taken; try the next one
-            }
-            if socket.exists() {
-                return (child, format!(":{n}"));
-            }
-            if started.elapsed() > Duration::from_secs(10) {
-                let _ = child.kill();
-                let _ = child.wait();
-                break;
-            }
-            std::thread::park_timeout(Duration::from_millis(20));
+    use std::io::BufRead;
+    let mut child = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb (apt-get install xvfb)");
+    let mut line = String::new();
+    let read =
+        std::io::BufReader::new(child.stdout.take().expect("Xvfb's stdout")).read_line(&mut line);
+    match (read, line.trim().parse::<u32>()) {
+        (Ok(_), Ok(n)) => (child, format!(":{n}")),
+        _ => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("Xvfb did not start (it printed no display number: {line:?})");
         }
     }
-    panic!("could not start Xvfb on any display");
+}
+
+/// Stops a process by PID with SIGTERM (Xvfb then removes its lock file), SIGKILL after 5 s.
+fn terminate(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::park_timeout(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 impl Harness {
@@ -147,8 +155,7 @@ impl Drop for Harness {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         if let Some(x) = &mut self.xvfb {
-            let _ = x.kill();
-            let _ = x.wait();
+            terminate(x);
         }
     }
 }
