@@ -911,6 +911,20 @@ file: string | null,
  */
 lines: Array<LogLine>, };
 
+export type RunDetails = { 
+/**
+ * The run in the history's words.
+ */
+summary: RunSummary, 
+/**
+ * Its report.
+ */
+report: RunReport, 
+/**
+ * The log lines from its start to its end (the run's own lines).
+ */
+log: Array<LogLine>, };
+
 export type AppInfo = { 
 /**
  * Running on the built-in demo directory and tenant.
@@ -943,7 +957,15 @@ lastRun: RunSummary | null,
 /**
  * The configuration or log places that others can change, each with its fix.
  */
-warnings: Array<string>, };
+warnings: Array<string>, 
+/**
+ * There is no configuration yet: the window opens on the setup page.
+ */
+setupNeeded: boolean, 
+/**
+ * How the next run signs in, in words (asked, or said without a question).
+ */
+signIn: string, };
 
 export type SignInMethod = "interactive" | "credential" | "reused";
 
@@ -951,7 +973,11 @@ export type Question = { "type": "mfa",
 /**
  * Seconds until Yes.
  */
-timeoutSecs: number, } | { "type": "account", 
+timeoutSecs: number, 
+/**
+ * What No signs in with, in words (the configured unattended sign-in).
+ */
+unattended: string, } | { "type": "account", 
 /**
  * `office365`, `smtp` or `ldap`.
  */
@@ -1095,7 +1121,19 @@ label: string,
 /**
  * Saved in the keyring.
  */
-saved: boolean, };
+saved: boolean, 
+/**
+ * The saved account (a user, a bind account, or a client id); never the secret.
+ */
+account: string | null, 
+/**
+ * What the account is (`UPN, or the application (client) ID for a client secret`).
+ */
+accountPrompt: string, 
+/**
+ * What the secret is.
+ */
+secretPrompt: string, };
 
 export type CredentialList = { 
 /**
@@ -1174,4 +1212,311 @@ every: Frequency,
  * The account it runs as; the OS default when blank.
  */
 runAs: string | null, } | { "action": "remove" } | { "action": "show" });
+
+export type SetupAnswers = { 
+/**
+ * The AD domain (`contoso.com`): its DCs are found in DNS.
+ */
+domain: string, 
+/**
+ * A fixed DC instead of discovery (`ldaps://dc1.contoso.com`).
+ */
+url: string, 
+/**
+ * `integrated` (Kerberos as the running account) or a bind account.
+ */
+bind: string, 
+/**
+ * StartTLS on port 389 instead of LDAPS.
+ */
+startTls: boolean, 
+/**
+ * The CA of the DCs' certificates (PEM), when the OS does not trust it.
+ */
+caFile: string, 
+/**
+ * The OU holding the role groups (blank: the default under the domain).
+ */
+ou: string, 
+/**
+ * A prefix before the role name in group names (`M365-`).
+ */
+prefix: string, 
+/**
+ * Groups matched by name become PIM-eligible assignments instead of active ones.
+ */
+eligible: boolean, 
+/**
+ * Accounts never revoked (break-glass), one per entry.
+ */
+protected: Array<string>, 
+/**
+ * The tenant (id or domain).
+ */
+tenant: string, 
+/**
+ * The app registration's client id.
+ */
+clientId: string, 
+/**
+ * The certificate file (PEM) RoleSync signs in with; blank on Windows (the store).
+ */
+certificate: string, 
+/**
+ * The certificate's thumbprint in LocalMachine\My (Windows).
+ */
+certificateThumbprint: string, 
+/**
+ * A person may also sign in interactively with MFA (the window asks).
+ */
+interactive: boolean, 
+/**
+ * National clouds or a local emulator: the sign-in endpoint (blank: Microsoft's global).
+ */
+loginUrl: string, 
+/**
+ * National clouds or a local emulator: Microsoft Graph (blank: follows `login_url`).
+ */
+graphUrl: string, 
+/**
+ * An extra CA for those endpoints (a TLS-inspecting proxy).
+ */
+entraCaFile: string, 
+/**
+ * Send an email report after each run.
+ */
+email: boolean, 
+/**
+ * SMTP server.
+ */
+smtpServer: string, 
+/**
+ * SMTP port (0: the usual one of the security).
+ */
+smtpPort: number, 
+/**
+ * `starttls`, `tls` or `none`.
+ */
+smtpSecurity: string, 
+/**
+ * Sender.
+ */
+mailFrom: string, 
+/**
+ * Recipients.
+ */
+mailTo: Array<string>, 
+/**
+ * SMTP account (its password is the `smtp` credential).
+ */
+smtpUsername: string, 
+/**
+ * The CA of the SMTP server's certificate (PEM).
+ */
+smtpCaFile: string, };
+
+export type SetupSecrets = { 
+/**
+ * The bind account's password (`ldap`), when the bind is not integrated.
+ */
+ldapPassword: string | null, 
+/**
+ * The SMTP account's password (`smtp`).
+ */
+smtpPassword: string | null, };
+
+export type SetupLine = { 
+/**
+ * Which part: `directory`, `tenant`, `signIn`, `permissions`, `mail`, `configuration`.
+ */
+part: string, 
+/**
+ * Passed.
+ */
+ok: boolean, 
+/**
+ * What was checked.
+ */
+title: string, 
+/**
+ * What was found.
+ */
+detail: string | null, 
+/**
+ * How to fix a failure.
+ */
+fix: string | null, };
+
+export type CertificateInfo = { 
+/**
+ * The private PEM file (certificate and key); `None` when the key is in the Windows store.
+ */
+file: string | null, 
+/**
+ * The public certificate to upload (`.cer`, DER).
+ */
+publicFile: string, 
+/**
+ * The store it is in (`LocalMachine\My`), on Windows.
+ */
+store: string | null, 
+/**
+ * SHA-1 thumbprint, upper-case hex (what the admin center shows).
+ */
+thumbprint: string, 
+/**
+ * Its subject.
+ */
+subject: string, 
+/**
+ * Valid until (UTC, RFC 3339).
+ */
+notAfter: string, 
+/**
+ * The public certificate, base64 (the `key` of a Graph `keyCredential`).
+ */
+base64: string, };
+
+export type SetupStart = { 
+/**
+ * The answers so far: from the existing configuration, else the suggestions (the domain
+ * this machine is in, integrated sign-in, the certificate made earlier).
+ */
+answers: SetupAnswers, 
+/**
+ * Where the suggested domain came from, in words (empty when none was found).
+ */
+domainSource: string, 
+/**
+ * The configuration file the setup writes.
+ */
+configFile: string, 
+/**
+ * Whether it exists already (the setup then edits it).
+ */
+configExists: boolean, 
+/**
+ * The certificate made earlier, if any.
+ */
+certificate: CertificateInfo | null, 
+/**
+ * The keyring and the credentials saved in it.
+ */
+credentials: CredentialList | null, 
+/**
+ * This is Windows (the certificate goes into the LocalMachine\My store).
+ */
+windows: boolean, };
+
+export type GroupRole = { 
+/**
+ * The group's name.
+ */
+name: string, 
+/**
+ * Its DN.
+ */
+dn: string, 
+/**
+ * The role it maps to, when one does.
+ */
+role: string | null, 
+/**
+ * Why it maps to none.
+ */
+reason: string | null, };
+
+export type DirectoryFound = { 
+/**
+ * ✓ or ✗ with the fix: the DCs in DNS, the one that answered, the bind, the base, the OU.
+ */
+lines: Array<SetupLine>, 
+/**
+ * The search base (`DC=contoso,DC=com`), once a DC answered.
+ */
+baseDn: string | null, 
+/**
+ * The OUs under the base (the likely role OUs first).
+ */
+ous: Array<string>, 
+/**
+ * The OU the groups were read from (the one given, else the default when it exists).
+ */
+ou: string | null, 
+/**
+ * Its groups with their roles.
+ */
+groups: Array<GroupRole>, };
+
+export type TenantFound = { 
+/**
+ * The tenant id, when the tenant was found.
+ */
+tenantId: string | null, 
+/**
+ * ✓ or ✗ with the fix.
+ */
+line: SetupLine, };
+
+export type Registration = { 
+/**
+ * The Microsoft Graph application permissions RoleSync needs (admin consent required).
+ */
+permissions: Array<string>, 
+/**
+ * The certificate file to upload.
+ */
+certificateFile: string, 
+/**
+ * Its thumbprint, to recognise it in the admin center.
+ */
+thumbprint: string, 
+/**
+ * The redirect URI, when interactive sign-in is wanted.
+ */
+redirectUri: string | null, 
+/**
+ * The steps in the Entra admin center.
+ */
+steps: Array<string>, 
+/**
+ * The same with Microsoft Graph PowerShell.
+ */
+powershell: string, 
+/**
+ * The same with the Azure CLI (bash).
+ */
+azureCli: string, };
+
+export type Verification = { 
+/**
+ * Every check, in order.
+ */
+lines: Array<SetupLine>, 
+/**
+ * The configuration crate's messages about the answers; empty when they make a valid file.
+ */
+errors: Array<FieldError>, 
+/**
+ * Every check passed and the configuration is valid.
+ */
+ok: boolean, };
+
+export type SetupSaved = { 
+/**
+ * The configuration file.
+ */
+file: string, 
+/**
+ * Whether it was written (only a valid configuration is).
+ */
+saved: boolean, 
+/**
+ * The configuration crate's messages; empty when saved.
+ */
+errors: Array<FieldError>, 
+/**
+ * The credentials saved in the keyring (`ldap`, `smtp`).
+ */
+credentials: Array<string>, };
 

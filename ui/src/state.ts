@@ -14,17 +14,27 @@ export interface Progress {
   done: number;
   total: number;
   signIn: string;
+  /** The sign-in is only done once Entra ID was read. */
+  signInState: "pending" | "ok" | "failed";
   deviceCode: { userCode: string; url: string } | null;
   finished: boolean;
   error: string;
   result: RunResult | null;
 }
 
+/** A preview, with when it was taken and how it signed in; `appliedAt` once a sync ran after it. */
+export interface Preview {
+  result: RunResult;
+  at: Date;
+  signIn: string;
+  appliedAt: Date | null;
+}
+
 export const state = {
   /** The home page's facts (demo mode, files, last run). */
   info: null as AppInfo | null,
   /** The last preview, for the Preview page and "apply" from it. */
-  lastPreview: null as RunResult | null,
+  lastPreview: null as Preview | null,
   /** A run is in progress. */
   running: false,
   progress: {
@@ -33,6 +43,7 @@ export const state = {
     done: 0,
     total: 0,
     signIn: "",
+    signInState: "pending",
     deviceCode: null,
     finished: false,
     error: "",

@@ -81,7 +81,11 @@ impl BackendFactory for LiveBackends {
         cx: &BuildContext<'_>,
     ) -> Result<Backends, AppError> {
         if request.demo {
-            demo(settings).await
+            demo_as(
+                settings,
+                matches!(request.sign_in, SignInChoice::Interactive),
+            )
+            .await
         } else {
             configured(settings, &request.sign_in, cx).await
         }
@@ -90,7 +94,15 @@ impl BackendFactory for LiveBackends {
 
 /// The demo directory, and the demo tenant in the in-process emulator.
 pub async fn demo(settings: &Settings) -> Result<Backends, AppError> {
-    let session = DemoTenant::in_dir(&settings.paths.data_dir).start().await?;
+    demo_as(settings, false).await
+}
+
+/// [`demo`], signed in to the demo tenant `interactive`ly (the window's "Yes") or with the demo
+/// app's secret.
+pub async fn demo_as(settings: &Settings, interactive: bool) -> Result<Backends, AppError> {
+    let session = DemoTenant::in_dir(&settings.paths.data_dir)
+        .start_as(interactive)
+        .await?;
     Ok(Backends {
         source: Box::new(rolesync_demo::directory()),
         target: session.target.clone(),
@@ -270,12 +282,25 @@ fn graph_target(
 }
 
 /// `[email]` as the mailer's options; the SMTP password comes from the keyring (`smtp`) when a
-/// user is set.
+/// user is set (asked for when a person is there).
 pub fn smtp_config(
     email: &rolesync_config::EmailConfig,
     credentials: &Credentials,
     asker: &dyn Asker,
 ) -> Result<rolesync_notify::SmtpConfig, AppError> {
+    file_setting("email.ca_file", email.ca_file.as_deref())?;
+    let password = match &email.username {
+        Some(_) => Some(credentials.obtain(CredentialName::Smtp, asker)?.secret),
+        None => None,
+    };
+    Ok(smtp_config_with(email, password))
+}
+
+/// `[email]` as the mailer's options with this password for the SMTP account (when a user is set).
+pub fn smtp_config_with(
+    email: &rolesync_config::EmailConfig,
+    password: Option<rolesync_secrets::Secret>,
+) -> rolesync_notify::SmtpConfig {
     use rolesync_notify::{Security, SmtpAuth, SmtpConfig};
     let security = match email.security {
         rolesync_config::SmtpSecurity::StartTls => Security::StartTls,
@@ -289,15 +314,13 @@ pub fn smtp_config(
         email.to.clone(),
     );
     cfg.port = email.port;
-    file_setting("email.ca_file", email.ca_file.as_deref())?;
     cfg.ca_file = email.ca_file.clone();
-    if let Some(user) = &email.username {
-        let cred = credentials.obtain(CredentialName::Smtp, asker)?;
-        rolesync_core::redact::remember(cred.secret.expose());
+    if let (Some(user), Some(password)) = (&email.username, password) {
+        rolesync_core::redact::remember(password.expose());
         cfg.username = Some(user.clone());
-        cfg.auth = SmtpAuth::Password(cred.secret);
+        cfg.auth = SmtpAuth::Password(password);
     }
-    Ok(cfg)
+    cfg
 }
 
 #[cfg(test)]

@@ -70,6 +70,7 @@ pub fn bindings() -> String {
         crate::approvals::HeldView,
         crate::history::LogLine,
         crate::history::LogView,
+        crate::history::RunDetails,
         crate::session::AppInfo,
         crate::messages::SignInMethod,
         crate::messages::Question,
@@ -84,6 +85,17 @@ pub fn bindings() -> String {
         crate::schedule::Frequency,
         crate::schedule::ScheduleAction,
         crate::schedule::ScheduleRequest,
+        crate::setup::SetupAnswers,
+        crate::setup::SetupSecrets,
+        crate::setup::SetupLine,
+        crate::setup::CertificateInfo,
+        crate::setup::SetupStart,
+        crate::setup::GroupRole,
+        crate::setup::DirectoryFound,
+        crate::setup::TenantFound,
+        crate::setup::Registration,
+        crate::setup::Verification,
+        crate::setup::SetupSaved,
     )
 }
 

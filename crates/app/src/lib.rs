@@ -6,7 +6,8 @@
 //!   run's backends are built. [`App::run`] plans or syncs ([`run`]), [`App::check`] is the
 //!   pre-flight, [`settings`] loads, validates and saves the configuration, [`credentials`]
 //!   manages the keyring, [`schedule`] registers the scheduled sync, [`history`] lists reports
-//!   and logs, [`App::reset_demo`] and [`emulator`] serve the demo.
+//!   and logs, [`setup`] takes an empty machine to a verified configuration, [`App::reset_demo`]
+//!   and [`emulator`] serve the demo.
 //! * [`session::Session`] is a window's state: questions to the user, sign-in reuse between the
 //!   preview and the sync, and cancellation.
 //! * [`error::AppError`] carries an [`error::ErrorKind`]: the kind decides the exit code and the
@@ -37,7 +38,8 @@ pub mod runlock;
 pub mod schedule;
 pub mod session;
 pub mod settings;
-mod signin;
+pub mod setup;
+pub mod signin;
 pub mod undo;
 
 pub use error::{AppError, ErrorKind};

@@ -160,6 +160,10 @@ pub struct EntraConfig {
     pub certificate_thumbprint: Option<String>,
     /// Account for the password sign-in.
     pub username: Option<String>,
+    /// The app registration also allows a person's interactive sign-in with MFA (redirect URI
+    /// `http://localhost`, "Allow public client flows"): the window asks whether to use it
+    /// instead of the unattended `sign_in` (`entra.interactive`).
+    pub interactive: bool,
     /// Identity platform base URL, the host only (`https://login.microsoftonline.com/`).
     pub login_url: Url,
     /// Microsoft Graph base URL, always ending in `/v1.0` (`https://graph.microsoft.com/v1.0`);

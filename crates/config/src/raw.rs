@@ -50,6 +50,8 @@ pub(crate) struct RawEntra {
     pub certificate: Option<S<String>>,
     pub certificate_thumbprint: Option<S<String>>,
     pub username: Option<S<String>>,
+    #[serde(default)]
+    pub interactive: bool,
     pub login_url: Option<S<String>>,
     pub graph_url: Option<S<String>>,
     pub ca_file: Option<S<String>>,

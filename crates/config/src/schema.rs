@@ -274,6 +274,12 @@ pub const SECTIONS: &[Section] = &[
             .advanced(),
             setting("username", TEXT, NONE, "Account (password sign-in)"),
             setting(
+                "interactive",
+                FLAG,
+                DefaultValue::Flag(false),
+                "Interactive MFA sign-in also allowed (the window asks)",
+            ),
+            setting(
                 "login_url",
                 TEXT,
                 DefaultValue::Derived,

@@ -843,6 +843,7 @@ fn entra(cx: &mut Ctx<'_>, e: &S<RawEntra>) -> Option<EntraConfig> {
             .as_ref()
             .map(|t| t.get_ref().replace(' ', "").to_ascii_uppercase()),
         username: e.username.as_ref().map(|u| u.get_ref().trim().to_string()),
+        interactive: e.interactive,
         login_url: urls.as_ref()?.0.clone(),
         graph_url: urls?.1,
         ca_file: e.ca_file.as_ref().map(|c| PathBuf::from(c.get_ref())),

@@ -856,19 +856,41 @@ pub fn granted_permissions(token: &str) -> BTreeSet<String> {
     out
 }
 
+/// The Microsoft Graph application permissions a sync needs; `eligible` (PIM-eligible mappings)
+/// adds `RoleEligibilitySchedule.ReadWrite.Directory`. README "Sign-in to Entra ID".
+pub fn required_permissions(eligible: bool) -> Vec<&'static str> {
+    let mut p = vec!["RoleManagement.ReadWrite.Directory", "User.Read.All"];
+    if eligible {
+        p.push("RoleEligibilitySchedule.ReadWrite.Directory");
+    }
+    p
+}
+
+/// The permissions of [`required_permissions`] that `granted` (from [`granted_permissions`])
+/// lacks. `Directory.Read.All` or `Directory.ReadWrite.All` stand in for `User.Read.All`, and
+/// `RoleManagement.ReadWrite.Directory` for the PIM eligibility permission (it covers PIM).
+pub fn missing_permissions(granted: &BTreeSet<String>, eligible: bool) -> Vec<&'static str> {
+    let has = |p: &str| granted.contains(p);
+    required_permissions(eligible)
+        .into_iter()
+        .filter(|p| match *p {
+            "User.Read.All" => {
+                !(has(p) || has("Directory.Read.All") || has("Directory.ReadWrite.All"))
+            }
+            "RoleEligibilitySchedule.ReadWrite.Directory" => {
+                !(has(p) || has("RoleManagement.ReadWrite.Directory"))
+            }
+            _ => !has(p),
+        })
+        .collect()
+}
+
 /// The check line for the Graph permissions a sync needs.
 fn permissions_line(granted: &BTreeSet<String>) -> CheckLine {
     let title = "the app has the Microsoft Graph permissions a sync needs";
-    let has = |p: &str| granted.contains(p);
-    let mut missing = Vec::new();
-    if !has("RoleManagement.ReadWrite.Directory") {
-        missing.push("RoleManagement.ReadWrite.Directory");
-    }
-    if !(has("User.Read.All") || has("Directory.Read.All") || has("Directory.ReadWrite.All")) {
-        missing.push("User.Read.All");
-    }
+    let missing = missing_permissions(granted, false);
     if missing.is_empty() {
-        let pim = if has("RoleEligibilitySchedule.ReadWrite.Directory") {
+        let pim = if missing_permissions(granted, true).is_empty() {
             "; PIM eligible assignments allowed"
         } else {
             "; no RoleEligibilitySchedule.ReadWrite.Directory: eligible (PIM) mappings will fail"
@@ -948,5 +970,31 @@ mod preflight_tests {
         );
         assert!(line.fix.unwrap().contains("admin consent"));
         assert!(granted_permissions("not a token").is_empty());
+    }
+
+    #[test]
+    fn missing_permissions_are_named_one_by_one() {
+        let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+        assert_eq!(
+            missing_permissions(&set(&[]), true),
+            [
+                "RoleManagement.ReadWrite.Directory",
+                "User.Read.All",
+                "RoleEligibilitySchedule.ReadWrite.Directory"
+            ]
+        );
+        assert_eq!(
+            missing_permissions(&set(&["RoleManagement.ReadWrite.Directory"]), true),
+            ["User.Read.All"]
+        );
+        assert!(missing_permissions(
+            &set(&["RoleManagement.ReadWrite.Directory", "Directory.Read.All"]),
+            true
+        )
+        .is_empty());
+        assert_eq!(
+            missing_permissions(&set(&["User.Read.All"]), false),
+            ["RoleManagement.ReadWrite.Directory"]
+        );
     }
 }

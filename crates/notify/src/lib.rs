@@ -9,11 +9,14 @@
 //!   verified against the OS trust store plus an optional extra CA file (`ca_file`) for internal
 //!   CAs; verification cannot be switched off.
 //!
+//! - [`test_message`] sends the first-run setup's test message the same way.
+//!
 //! Errors ([`NotifyError`]) name the server and port and say what to check; they never contain
 //! the password or token.
 
 pub mod attachment;
 mod render;
+pub mod test_message;
 
 pub use attachment::RunLog;
 pub use render::{duration_words, escape_html, render, subject};

@@ -40,6 +40,15 @@ pub fn dispatch(g: &Global, command: Command) -> Result<ExitCode, AppError> {
         Command::Approvals(ApprovalsCommand::Approve { id }) => approve(g, &app, &id),
         Command::Approvals(ApprovalsCommand::Reject { id }) => reject(g, &app, &id),
         Command::Undo(a) => undo(g, &app, &a.run_id, a.yes),
+        Command::Setup(args) => {
+            // The log file only (the terminal is the setup's); an invalid configuration is the
+            // setup's to fix, so it does not stop it.
+            let _log = app
+                .settings(true)
+                .ok()
+                .and_then(|s| logging::start(&s, true).ok());
+            super::setup::run(&app, &args)
+        }
     }
 }
 

@@ -6,6 +6,7 @@ pub mod args;
 mod commands;
 mod output;
 mod render;
+mod setup;
 mod terminal;
 
 pub use args::{Cli, Command, Global};

@@ -27,7 +27,7 @@ export function renderProgress() {
     main,
     h("h1", {}, p.mode === "apply" ? "Sync" : "Preview"),
     !p.steps.size ? h("p.muted", {}, "No run in progress. Start one from Home.") : null,
-    p.signIn ? h("p.signin", { "data-testid": "signin" }, "✔ ", p.signIn) : null,
+    p.signIn ? signInLine(p.signIn, p.signInState) : null,
     p.deviceCode ? deviceCodeCard(p.deviceCode) : null,
     h(
       "div.progress",
@@ -55,6 +55,12 @@ export function renderProgress() {
         : h("button", { onclick: () => void show("home") }, "Back to Home"),
     ),
   );
+}
+
+/** The sign-in line: done (✔) only once Entra ID was read; ✗ when the sign-in failed. */
+function signInLine(text: string, st: "pending" | "ok" | "failed") {
+  const mark = st === "ok" ? "✔ " : st === "failed" ? "✗ " : "… ";
+  return h("p.signin", { "data-testid": "signin", "data-state": st }, mark, text);
 }
 
 /** The device-code fallback of the interactive sign-in: the code to enter, with a copy button. */
