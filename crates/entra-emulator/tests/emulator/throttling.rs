@@ -97,6 +97,7 @@ async fn documented_limits_do_not_throttle_normal_use_and_can_be_disabled() {
         throttling: ThrottleConfig {
             enabled: false,
             scale: 0.0001,
+            ..ThrottleConfig::default()
         },
         ..sample_config()
     })
