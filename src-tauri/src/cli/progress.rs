@@ -54,11 +54,7 @@ impl ConsoleProgress {
     fn apply(&self, s: Status) {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
-        let tenth = if s.total == 0 {
-            10
-        } else {
-            s.done * 10 / s.total
-        };
+        let tenth = (s.done * 10).checked_div(s.total).unwrap_or(10);
         let due = st
             .logged
             .is_none_or(|t| now.duration_since(t) >= PLAIN_EVERY);
@@ -121,7 +117,7 @@ pub fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
