@@ -2,7 +2,8 @@
 //! at the bottom is redrawn in place: a bar, the counts, "waiting for Graph's write budget,
 //! resumes in N s" while the budget holds changes back, and the time left (the pacer's
 //! estimate). Without a terminal (a scheduler, a pipe) and in the log file, a plain line at each
-//! tenth of the changes and at least every 30 s. The events are logged as before.
+//! tenth of the changes, when changes start to wait, and at least every 30 s. The events are
+//! logged as before.
 
 use rolesync_app::messages::log_event;
 use rolesync_core::events::{Observer, Step, SyncEvent, WaitReason, Waiting};
@@ -26,6 +27,8 @@ pub struct ConsoleProgress {
 struct State {
     drawn: Option<Instant>,
     logged: Option<Instant>,
+    /// When a plain line last said that changes wait.
+    wait_logged: Option<Instant>,
     tenth: usize,
 }
 
@@ -58,9 +61,17 @@ impl ConsoleProgress {
         let due = st
             .logged
             .is_none_or(|t| now.duration_since(t) >= PLAIN_EVERY);
-        if tenth > st.tenth || due {
+        // A wait gets its line when it starts (and, as any line, at least every 30 s after).
+        let wait_news = s.waiting.is_some()
+            && st
+                .wait_logged
+                .is_none_or(|t| now.duration_since(t) >= PLAIN_EVERY);
+        if tenth > st.tenth || due || wait_news {
             st.tenth = st.tenth.max(tenth);
             st.logged = Some(now);
+            if s.waiting.is_some() {
+                st.wait_logged = Some(now);
+            }
             tracing::info!(done = s.done, total = s.total, "{}", plain_line(&s));
         }
         if self.live
