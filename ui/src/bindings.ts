@@ -369,6 +369,18 @@ message: string, };
 
 export type ReadErrorKind = "signIn" | "permission" | "network" | "throttled" | "notFound" | "partial" | "other";
 
+export type WaitReason = "writeBudget" | "readBudget" | "throttled" | "retry";
+
+export type Waiting = { 
+/**
+ * Why.
+ */
+reason: WaitReason, 
+/**
+ * When the next changes go, from now.
+ */
+resumeInMs: number, };
+
 export type SyncEvent = { "event": "stepStarted", 
 /**
  * Which.
@@ -417,7 +429,25 @@ done: number,
 /**
  * Changes in all.
  */
-total: number, };
+total: number, } | { "event": "applyProgress", 
+/**
+ * Changes finished so far.
+ */
+done: number, 
+/**
+ * Changes in all.
+ */
+total: number, 
+/**
+ * Estimated time until the last change is applied, from the target's model of its
+ * budget (Graph: Microsoft's throttling limits as the client paces itself); `None` when
+ * the target has no model.
+ */
+etaMs: number | null, 
+/**
+ * Changes are being held back: why, and when the next ones go.
+ */
+waiting: Waiting | null, };
 
 export type RunMode = "plan" | "dryRun" | "apply";
 

@@ -43,6 +43,12 @@ function onProgress(m: Extract<RunMessage, { kind: "progress" }>) {
   else if (e.event === "changeApplied") {
     p.done = e.done;
     p.total = e.total;
+  } else if (e.event === "applyProgress") {
+    p.done = e.done;
+    p.total = e.total;
+    p.etaMs = e.etaMs;
+    p.waiting = e.waiting;
+    p.paceAt = Date.now();
   }
 }
 
@@ -82,7 +88,20 @@ function finishSteps() {
 export async function run(mode: RunMode, force = false, reuseSignIn = false) {
   if (state.running) return;
   state.running = true;
-  Object.assign(state.progress, { mode, done: 0, total: 0, signIn: "", signInState: "pending", deviceCode: null, finished: false, error: "", result: null });
+  Object.assign(state.progress, {
+    mode,
+    done: 0,
+    total: 0,
+    etaMs: null,
+    waiting: null,
+    paceAt: 0,
+    signIn: "",
+    signInState: "pending",
+    deviceCode: null,
+    finished: false,
+    error: "",
+    result: null,
+  });
   state.progress.steps = new Map(stepsFor(mode).map((s) => [s, { status: "waiting", detail: "" } as StepState]));
   await show("progress");
   try {

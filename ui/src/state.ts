@@ -1,6 +1,6 @@
 // The window's state, in one place: what the pages show between visits. Pages read it and
 // change it; nothing else keeps state.
-import type { AppInfo, RunMode, RunResult, SettingsState, Step, StepStatus } from "./bindings";
+import type { AppInfo, RunMode, RunResult, SettingsState, Step, StepStatus, Waiting } from "./bindings";
 
 export interface StepState {
   status: StepStatus | "running" | "waiting";
@@ -13,6 +13,10 @@ export interface Progress {
   steps: Map<Step, StepState>;
   done: number;
   total: number;
+  /** The apply's estimate of the time left (ms) and what holds changes back, as of `paceAt`. */
+  etaMs: number | null;
+  waiting: Waiting | null;
+  paceAt: number;
   signIn: string;
   /** The sign-in is only done once Entra ID was read. */
   signInState: "pending" | "ok" | "failed";
@@ -42,6 +46,9 @@ export const state = {
     steps: new Map(),
     done: 0,
     total: 0,
+    etaMs: null,
+    waiting: null,
+    paceAt: 0,
     signIn: "",
     signInState: "pending",
     deviceCode: null,

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use rolesync_core::directory::{DirectorySnapshot, SourceProblem, SourceScope};
 use rolesync_core::ids::Dn;
 use rolesync_core::traits::{DirectorySource, ReadError, ReadErrorKind};
+use std::collections::HashSet;
 
 /// A directory read from an LDIF export.
 #[derive(Debug, Clone)]
@@ -76,7 +77,18 @@ impl LdifSource {
     }
 
     /// Parses an export; `name` describes it in logs (a file path, or `demo directory`).
+    ///
+    /// Only the users some group names as a member are kept (no others can be in a snapshot;
+    /// every user is still checked, and one that cannot be read is a problem as before): a first
+    /// pass collects the groups' members, so that an export of a whole domain (200,000 users for
+    /// a few thousand role members) never holds every user in memory.
     pub fn parse(name: impl Into<String>, text: &str) -> Result<Self, LdifError> {
+        let mut members: HashSet<String> = HashSet::new();
+        ldif::each_entry(text, |e| {
+            if entry::kind(&e) == EntryKind::Group {
+                members.extend(e.texts("member").iter().map(|m| Dn::new(m).folded()));
+            }
+        })?;
         let mut index = DirectoryIndex::default();
         let mut containers = Vec::new();
         let mut problems = Vec::new();
@@ -85,7 +97,9 @@ impl LdifSource {
             match entry::kind(&e) {
                 EntryKind::User => match entry::user(&e.dn, &e) {
                     Ok(u) => {
-                        index.users.insert(key, u);
+                        if members.contains(&key) {
+                            index.users.insert(key, u);
+                        }
                     }
                     Err(message) => problems.push(SourceProblem {
                         group: None,

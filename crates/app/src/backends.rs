@@ -273,12 +273,45 @@ fn graph_target(
     if let Some(c) = &credential {
         rolesync_core::redact::remember(c.expose());
     }
+    let mut options = connect_options(e);
+    options.pacing.time_scale =
+        graph_time_scale(std::env::var(TIME_SCALE_ENV).ok().as_deref(), &e.graph_url)?;
     Ok(GraphTarget::from_config(
         &entra_config(e, sign_in),
         credential.map(|s| Sensitive::new(s.expose().to_string())),
         cx.interaction.clone(),
-        &connect_options(e),
+        &options,
     )?)
+}
+
+/// The environment variable that shortens the pacer's throttling windows to match an emulator
+/// started with `rolesync emulator --time-scale` (benchmarks and tests only).
+pub const TIME_SCALE_ENV: &str = "ROLESYNC_GRAPH_TIME_SCALE";
+
+/// The pacer's time scale: 1 (Microsoft's windows), or the factor in
+/// [`TIME_SCALE_ENV`] when Graph is an emulator on this machine. Not a setting: against
+/// Microsoft Graph any other factor would only earn 429s, so it is refused there.
+pub fn graph_time_scale(value: Option<&str>, graph_url: &url::Url) -> Result<f64, AppError> {
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(1.0);
+    };
+    let local = match graph_url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    if !local {
+        return Err(AppError::config(format!(
+            "{TIME_SCALE_ENV} is set, but graph_url {graph_url} is not an emulator on this machine: it only matches `rolesync emulator --time-scale`; unset it"
+        )));
+    }
+    match v.parse::<f64>() {
+        Ok(f) if f.is_finite() && f >= 1.0 => Ok(f),
+        _ => Err(AppError::config(format!(
+            "{TIME_SCALE_ENV}={v}: give the emulator's --time-scale, a factor of 1 or more (e.g. 10)"
+        ))),
+    }
 }
 
 /// `[email]` as the mailer's options; the SMTP password comes from the keyring (`smtp`) when a
@@ -328,6 +361,22 @@ mod tests {
     use super::*;
     use crate::fakes::app_in;
     use crate::ErrorKind;
+
+    #[test]
+    fn the_time_scale_is_for_a_local_emulator_only() {
+        let local = url::Url::parse("http://127.0.0.1:8400/v1.0").expect("url");
+        let graph = url::Url::parse("https://graph.microsoft.com/v1.0").expect("url");
+        assert_eq!(graph_time_scale(None, &graph).ok(), Some(1.0));
+        assert_eq!(graph_time_scale(Some(""), &graph).ok(), Some(1.0));
+        assert_eq!(graph_time_scale(Some("10"), &local).ok(), Some(10.0));
+        let e = graph_time_scale(Some("10"), &graph).expect_err("Microsoft Graph");
+        assert_eq!(e.code, ErrorKind::Config);
+        assert!(e.message.contains("not an emulator on this machine"), "{e}");
+        for bad in ["fast", "0", "0.5", "-3", "inf"] {
+            let e = graph_time_scale(Some(bad), &local).expect_err(bad);
+            assert!(e.message.contains("a factor of 1 or more"), "{e}");
+        }
+    }
 
     #[test]
     fn the_graph_clients_defaults_are_the_configurations() {

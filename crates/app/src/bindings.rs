@@ -44,6 +44,8 @@ pub fn bindings() -> String {
         core::plan::Plan,
         core::traits::ChangeOutcome,
         core::traits::ReadErrorKind,
+        core::events::WaitReason,
+        core::events::Waiting,
         core::events::SyncEvent,
         core::report::RunMode,
         core::report::Outcome,

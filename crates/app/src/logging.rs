@@ -3,10 +3,14 @@
 //! stays clean). Every line passes [`rolesync_core::redact::clean`] first (secrets blanked,
 //! control characters shown, so an AD name cannot drive the terminal), and while a run is
 //! captured ([`capture`]) a copy of its lines is kept for the report mail: that run's log only.
+//! On a terminal the console can keep a status line at the bottom (a sync's
+//! progress, [`status_line`]): log lines are written above it, and one line per change goes to
+//! the file only while it is shown.
 
 use crate::{AppError, Settings};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::filter::LevelFilter;
@@ -50,12 +54,17 @@ pub fn init(dir: &Path, level: &str, quiet: bool) -> Result<LogGuard, AppError> 
         capture: true,
     };
     let console = Scrub {
-        inner: std::io::stderr,
+        inner: || ConsoleWrite(Vec::new()),
         capture: false,
     };
     let file_level: LevelFilter = level.parse().unwrap_or(LevelFilter::INFO);
     let console_level = if quiet { LevelFilter::WARN } else { file_level };
     let only_ours = |meta: &tracing::Metadata<'_>| meta.target().starts_with("rolesync");
+    // While a status line shows the apply's progress, a line per change would push it away.
+    let console_lines = |meta: &tracing::Metadata<'_>| {
+        !(meta.target() == rolesync_core::apply::CHANGE_LOG_TARGET
+            && STATUS_SHOWN.load(Ordering::Relaxed))
+    };
     tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
@@ -74,7 +83,8 @@ pub fn init(dir: &Path, level: &str, quiet: bool) -> Result<LogGuard, AppError> 
                 .without_time()
                 .compact()
                 .with_filter(console_level)
-                .with_filter(tracing_subscriber::filter::filter_fn(only_ours)),
+                .with_filter(tracing_subscriber::filter::filter_fn(only_ours))
+                .with_filter(tracing_subscriber::filter::filter_fn(console_lines)),
         )
         .try_init()
         .map_err(|e| AppError::config(format!("logging is already set up: {e}")))?;
@@ -82,6 +92,75 @@ pub fn init(dir: &Path, level: &str, quiet: bool) -> Result<LogGuard, AppError> 
         _guard: guard,
         dir: dir.to_path_buf(),
     })
+}
+
+/// The status line at the bottom of the console, if one is shown.
+static STATUS: Mutex<Option<String>> = Mutex::new(None);
+static STATUS_SHOWN: AtomicBool = AtomicBool::new(false);
+
+fn status() -> std::sync::MutexGuard<'static, Option<String>> {
+    STATUS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Overwrites `old` (the status line shown, if any) on the current console line with `new`,
+/// without escape sequences (so any console takes it): carriage return, the text, spaces over
+/// the rest of the old one.
+fn redraw(out: &mut impl Write, old: Option<&str>, new: &str) {
+    let old_len = old.map_or(0, |o| o.chars().count());
+    let pad = old_len.saturating_sub(new.chars().count());
+    let _ = write!(out, "\r{new}{:pad$}", "");
+    if pad > 0 {
+        let _ = write!(out, "\r{new}");
+    }
+}
+
+/// Shows `line` as the console's status line (replacing the one shown), or removes it
+/// (`None`). For a terminal only: the caller checks that stderr is one. The line must fit the
+/// terminal's width.
+pub fn status_line(line: Option<&str>) {
+    let mut st = status();
+    let mut err = std::io::stderr().lock();
+    match line {
+        Some(l) => redraw(&mut err, st.as_deref(), l),
+        None => {
+            if st.is_some() {
+                redraw(&mut err, st.as_deref(), "");
+                let _ = write!(err, "\r");
+            }
+        }
+    }
+    let _ = err.flush();
+    *st = line.map(str::to_owned);
+    STATUS_SHOWN.store(st.is_some(), Ordering::Relaxed);
+}
+
+/// One console log line: buffered, then written above the status line when one is shown.
+struct ConsoleWrite(Vec<u8>);
+
+impl Write for ConsoleWrite {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for ConsoleWrite {
+    fn drop(&mut self) {
+        let st = status();
+        let mut err = std::io::stderr().lock();
+        if let Some(line) = st.as_deref() {
+            redraw(&mut err, Some(line), "");
+            let _ = write!(err, "\r");
+        }
+        let _ = err.write_all(&self.0);
+        if let Some(line) = st.as_deref() {
+            let _ = write!(err, "{line}");
+        }
+        let _ = err.flush();
+    }
 }
 
 /// Starts logging for a command: the configured folder and level; the console shows only

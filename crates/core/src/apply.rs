@@ -8,14 +8,21 @@
 //! nothing of the phase — or of later phases — is sent. Past the run's deadline no further chunk
 //! is sent (the changes fail with `deadline`; the journal settles them, and one still in flight
 //! is confirmed by the next sync).
+//! Progress goes out as the chunks finish, with the target's estimate of the time left
+//! ([`RoleTarget::pace`]) — also while no chunk finishes because changes wait for a budget.
 
-use crate::events::{Observer, SyncEvent};
+use crate::events::{Observer, SyncEvent, Waiting};
 use crate::journal::Journal;
 use crate::plan::{Action, Change, Plan};
 use crate::traits::{ChangeOutcome, RoleTarget};
+use futures::future::{self, Either};
 use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
+
+/// The `tracing` target of the line logged for each change (a front end showing progress may
+/// keep these lines off the console).
+pub const CHANGE_LOG_TARGET: &str = "rolesync_core::change";
 
 /// A change with its outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +62,7 @@ pub async fn apply_plan(plan: &Plan, cx: &ApplyContext<'_>) -> Vec<AppliedChange
     let mut done = 0usize;
     let mut results = Vec::with_capacity(total);
     let mut journal_down: Option<String> = None;
+    progress(cx, 0, total);
     for action in [Action::Grant, Action::Renew, Action::Revoke] {
         let changes: Vec<Change> = plan
             .changes()
@@ -93,6 +101,20 @@ pub async fn apply_plan(plan: &Plan, cx: &ApplyContext<'_>) -> Vec<AppliedChange
     results
 }
 
+/// Reports `done` of `total` with the target's estimate of the time left.
+fn progress(cx: &ApplyContext<'_>, done: usize, total: usize) {
+    let pace = cx.target.pace(total - done);
+    cx.observer.event(SyncEvent::ApplyProgress {
+        done,
+        total,
+        eta_ms: pace.map(|p| p.eta.as_millis() as u64),
+        waiting: pace.and_then(|p| p.waiting).map(|(reason, d)| Waiting {
+            reason,
+            resume_in_ms: d.as_millis() as u64,
+        }),
+    });
+}
+
 /// Sends one phase's changes in chunks, several in flight; outcomes in the changes' order.
 async fn send_phase(
     changes: &[Change],
@@ -113,7 +135,19 @@ async fn send_phase(
             (i, c, target.apply(c).await)
         })
         .buffer_unordered(target.concurrency().max(1));
-    while let Some((i, chunk_changes, mut outcomes)) = finished.next().await {
+    loop {
+        let tick = target.pace_tick();
+        futures::pin_mut!(tick);
+        let next = match future::select(finished.next(), tick).await {
+            Either::Left((next, _)) => next,
+            Either::Right(((), _)) => {
+                progress(cx, *done, total);
+                continue;
+            }
+        };
+        let Some((i, chunk_changes, mut outcomes)) = next else {
+            break;
+        };
         // A target that answers with the wrong count has failed the missing items.
         outcomes.resize(
             chunk_changes.len(),
@@ -122,6 +156,7 @@ async fn send_phase(
         for (c, o) in chunk_changes.iter().zip(&outcomes) {
             *done += 1;
             tracing::info!(
+                target: CHANGE_LOG_TARGET,
                 action = ?c.action, role = %c.role_name, user = %c.user, outcome = ?o,
                 "change applied"
             );
@@ -135,6 +170,7 @@ async fn send_phase(
             });
         }
         slots[i] = Some(outcomes);
+        progress(cx, *done, total);
     }
     slots.into_iter().flatten().flatten().collect()
 }

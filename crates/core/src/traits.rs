@@ -4,6 +4,7 @@
 use crate::checks::CheckLine;
 use crate::directory::{DirectorySnapshot, SourceScope};
 use crate::drift::AuditLookup;
+use crate::events::WaitReason;
 use crate::ids::RoleDefinitionId;
 use crate::ownership::AssignmentKey;
 use crate::pim::RolePimSettings;
@@ -12,6 +13,7 @@ use crate::tenant::{EntraUser, RoleAssignment, RoleDefinition, UserKey};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 /// Why a read of the source or the target failed. Front ends and reports tell these apart by
 /// this value, never by the message's words.
@@ -143,6 +145,15 @@ pub struct PimRead {
     pub mfa: bool,
 }
 
+/// How a target's budget paces the rest of an apply ([`RoleTarget::pace`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pace {
+    /// Estimated time until the remaining changes are all applied.
+    pub eta: Duration,
+    /// Changes are held back: why, and when the next ones go.
+    pub waiting: Option<(WaitReason, Duration)>,
+}
+
 /// Reads and changes directory-role assignments.
 #[async_trait]
 pub trait RoleTarget: Send + Sync {
@@ -209,6 +220,18 @@ pub trait RoleTarget: Send + Sync {
     /// How many chunks may be in flight at once.
     fn concurrency(&self) -> usize {
         4
+    }
+
+    /// How the target's budget paces `remaining` more changes of an apply in progress; `None`
+    /// (the default) when it has no model of one.
+    fn pace(&self, _remaining: usize) -> Option<Pace> {
+        None
+    }
+
+    /// Resolves when [`RoleTarget::pace`] is worth reporting again although no change finished
+    /// (Graph: after a second, so a wait for the write budget counts down); never by default.
+    async fn pace_tick(&self) {
+        futures::future::pending::<()>().await
     }
 
     /// A short description for logs.

@@ -10,6 +10,7 @@ use crate::pacing::{estimate_cost, Pacer, Pacing};
 use rand::Rng;
 use reqwest::header::HeaderMap;
 use reqwest::Method;
+use rolesync_core::events::WaitReason;
 use serde::de::DeserializeOwned;
 use std::path::Path;
 use std::sync::Arc;
@@ -161,6 +162,9 @@ pub struct Response {
     pub headers: HeaderMap,
     /// Body.
     pub body: Vec<u8>,
+    /// For a request with writes: the pacer's [`Permit::mark`](crate::pacing::Permit::mark)
+    /// when it went (the answers inside a `$batch` correct the pacer with it).
+    pub pace_mark: Option<f64>,
 }
 
 impl Response {
@@ -288,7 +292,7 @@ impl GraphClient {
         let mut reauthenticated = false;
         loop {
             attempt += 1;
-            self.pacer.acquire(req.resource_units, req.writes).await;
+            let permit = self.pacer.acquire(req.resource_units, req.writes).await;
             let token = self.tokens.access_token().await?;
             let request_id = uuid::Uuid::new_v4().to_string();
             let mut rb = self
@@ -322,6 +326,10 @@ impl GraphClient {
                 }
                 Err(e) => Err(e),
             };
+            // Answered (or failed): no longer in flight.
+            let mark = (req.writes > 0.0).then(|| permit.mark());
+            drop(permit);
+            let mut reason = WaitReason::Retry;
             let (delay, failure) = match outcome {
                 Err(e) => {
                     if let Some(tls) = rolesync_core::tls::find_in_chain(&e)
@@ -347,6 +355,7 @@ impl GraphClient {
                         req.resource_units,
                         header_f64(&headers, "x-ms-resource-unit"),
                         header_f64(&headers, "x-ms-throttle-limit-percentage"),
+                        mark,
                     );
                     let graph_request_id = header_str(&headers, "request-id").map(str::to_owned);
                     if (200..300).contains(&status) {
@@ -355,6 +364,7 @@ impl GraphClient {
                             status,
                             headers,
                             body,
+                            pace_mark: mark,
                         });
                     }
                     let failure = GraphError::from_response(status, &body, graph_request_id);
@@ -372,6 +382,7 @@ impl GraphClient {
                         return Err(failure);
                     }
                     if status == 429 {
+                        reason = WaitReason::Throttled;
                         self.pacer
                             .throttled(header_str(&headers, "x-ms-throttle-information"));
                     }
@@ -403,7 +414,7 @@ impl GraphClient {
                 });
             }
             tracing::info!(method = %req.method, path = url.path(), attempt, wait_ms = delay.as_millis() as u64, error = %failure, "graph request failed; retrying");
-            tokio::time::sleep(delay).await;
+            self.pacer.retry_wait(delay, reason).await;
         }
     }
 }

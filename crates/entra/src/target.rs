@@ -24,7 +24,7 @@ use rolesync_core::plan::{Action, Change};
 use rolesync_core::tenant::{
     AssignmentKind, AssignmentOrigin, EntraUser, Principal, RoleAssignment, RoleDefinition, UserKey,
 };
-use rolesync_core::traits::{ChangeOutcome, PimRead, ReadError, RoleTarget};
+use rolesync_core::traits::{ChangeOutcome, Pace, PimRead, ReadError, RoleTarget};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -739,6 +739,20 @@ impl RoleTarget for GraphTarget {
 
     fn concurrency(&self) -> usize {
         self.write_concurrency
+    }
+
+    /// The pacer's model: the writes beyond what the write budget holds now, at the rate it
+    /// refills, and what is held back.
+    fn pace(&self, remaining: usize) -> Option<Pace> {
+        let pacer = self.client.pacer();
+        Some(Pace {
+            eta: pacer.eta(remaining)?,
+            waiting: pacer.waiting(),
+        })
+    }
+
+    async fn pace_tick(&self) {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
 
     async fn preflight(&self) -> Vec<CheckLine> {

@@ -3,6 +3,7 @@
 use super::args::{
     ApprovalsCommand, Command, ConfigCommand, CredentialsCommand, DemoCommand, Global,
 };
+use super::progress::ConsoleProgress;
 use super::{output, terminal};
 use rolesync_app::credentials::{parse_name, TerminalAsker};
 use rolesync_app::emulator::EmulatorOptions;
@@ -64,7 +65,13 @@ fn hooks() -> RunHooks<'static> {
 fn run(g: &Global, app: &App, mode: RunMode, force: bool) -> Result<ExitCode, AppError> {
     let request = RunRequest::new(mode, force, g.demo);
     let log = app.start_run_logging(&request, g.quiet || g.json)?;
-    let finished = app.run_blocking(&request, &hooks(), None)?;
+    let progress = ConsoleProgress::new(g.quiet || g.json);
+    let hooks = RunHooks {
+        observer: &progress,
+        ..hooks()
+    };
+    let finished = app.run_blocking(&request, &hooks, None)?;
+    drop(progress);
     output::run(g, &finished, &log.current_file());
     Ok(finished.report.outcome.exit())
 }

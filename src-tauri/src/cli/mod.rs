@@ -5,6 +5,7 @@
 pub mod args;
 mod commands;
 mod output;
+mod progress;
 mod render;
 mod setup;
 mod terminal;
