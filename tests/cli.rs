@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 struct Home(PathBuf);
@@ -129,11 +129,17 @@ fn sync_demo_applies_then_finds_nothing_to_do_until_reset() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 7);
-    assert!(lines
-        .iter()
-        .all(|l| l["runId"] == v["report"]["runId"] && l["result"] == "done"));
-    assert_eq!(lines.iter().filter(|l| l["action"] == "revoke").count(), 3);
+    // Written ahead: each change is on record as intended before it is sent, then as done.
+    assert!(lines.iter().all(|l| l["runId"] == v["report"]["runId"]));
+    let with = |r: &str| lines.iter().filter(|l| l["result"] == r).count();
+    assert_eq!((with("intended"), with("done"), lines.len()), (7, 7, 14));
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l["action"] == "revoke" && l["result"] == "done")
+            .count(),
+        3
+    );
     let log = std::fs::read_to_string(v["logFile"].as_str().unwrap()).unwrap();
     assert!(log.contains("run finished"), "{log}");
     assert!(log.contains(v["report"]["runId"].as_str().unwrap()));
@@ -147,7 +153,7 @@ fn sync_demo_applies_then_finds_nothing_to_do_until_reset() {
             .unwrap()
             .lines()
             .count(),
-        7,
+        14,
         "nothing more was changed"
     );
 
@@ -294,15 +300,24 @@ fn no_configuration_exits_2_with_the_way_forward() {
 #[test]
 fn an_unreadable_ldif_export_exits_4_and_changes_nothing() {
     let home = Home::new("ldif");
-    let cfg = rolesync_config::EXAMPLE.replace(
-        "domain = \"contoso.com\"",
-        "ldif = \"missing-export.ldif\"\nou = \"OU=Office 365 Roles Management,DC=contoso,DC=com\"",
-    );
+    // The certificate the example names is there (a missing one is a configuration error,
+    // exit 2, checked before anything is read); the export is not: a failed read, exit 4.
+    let pfx = home.write("rolesync.pfx", "not read: the run stops at the export");
+    let cfg = rolesync_config::EXAMPLE
+        .replace(
+            "domain = \"contoso.com\"",
+            "ldif = \"missing-export.ldif\"\nou = \"OU=Office 365 Roles Management,DC=contoso,DC=com\"",
+        )
+        .replace("C:\\\\ProgramData\\\\RoleSync\\\\rolesync.pfx", &pfx.replace('\\', "/"));
     let path = home.write("rolesync.toml", &cfg);
     let out = home.run(&["sync", "--config", &path]);
-    assert_eq!(out.status.code(), Some(4));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("missing-export.ldif"));
-    assert!(!Path::new(&home.0.join("logs/audit.jsonl")).exists());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(err.contains("missing-export.ldif"), "{err}");
+    // The audit file may be created (a sync checks it can write it before reading) but holds
+    // no change.
+    let audit = std::fs::read_to_string(home.0.join("logs/audit.jsonl")).unwrap_or_default();
+    assert_eq!(audit.lines().count(), 0, "{audit}");
 }
 
 #[test]

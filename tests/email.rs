@@ -104,10 +104,19 @@ fn sync_mails_the_report_and_leaks_no_secret() {
         "{text}"
     );
     assert!(m.body_html(0).unwrap().contains("oliver@contoso.com"));
+    // This run's log lines, zipped (the hardening tests check that other runs' lines stay out).
     let log = m.attachments().next().unwrap();
-    assert!(log.attachment_name().unwrap().starts_with("rolesync."));
+    let name = log.attachment_name().unwrap();
     assert!(
-        String::from_utf8_lossy(log.contents()).contains(v["report"]["runId"].as_str().unwrap())
+        name.starts_with("rolesync-") && name.ends_with(".log.zip"),
+        "{name}"
+    );
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(log.contents().to_vec())).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut zip.by_index(0).unwrap(), &mut text).unwrap();
+    assert!(
+        text.contains(v["report"]["runId"].as_str().unwrap()),
+        "{text}"
     );
 
     // The saved report knows the mail went out.

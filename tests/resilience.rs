@@ -23,11 +23,17 @@ struct Emulator {
 
 impl Emulator {
     fn start(tenant_file: &std::path::Path, latency_ms: u64) -> Emulator {
+        Emulator::start_with(tenant_file, latency_ms, &[])
+    }
+
+    /// [`Emulator::start`] with further `rolesync emulator` arguments.
+    fn start_with(tenant_file: &std::path::Path, latency_ms: u64, extra: &[&str]) -> Emulator {
         let mut child = Command::new(BIN)
             .args(["emulator", "--listen", "127.0.0.1:0", "--latency-ms"])
             .arg(latency_ms.to_string())
             .arg("--tenant")
             .arg(tenant_file)
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -155,6 +161,153 @@ async fn sync_killed_at_random_points_converges_on_rerun() {
         killed_mid_apply >= 5,
         "only {killed_mid_apply} kills left a partial state"
     );
+}
+
+/// Issue 18: an apply longer than one write-budget window (4,000 changes; Graph lets an app make
+/// 3,000 writes per 150 s), with the emulator's windows and the client's pacing both halved
+/// (`--time-scale 2`, `ROLESYNC_GRAPH_TIME_SCALE=2`: 3,000 writes per 75 s, then 40 a second;
+/// not shorter, so that a debug build writes faster than the budget refills and spends it).
+/// Without a terminal the sync prints plain progress lines; it is killed (SIGKILL) when one says
+/// it is waiting for Graph's write budget — the first window's writes spent, changes left. The rerun
+/// must converge, and the emulator's record must show every change written exactly once over
+/// both runs (a throttled request, 429, did not reach the change).
+#[test]
+fn sync_killed_in_a_later_write_budget_window_resumes_without_writing_a_change_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = generate(&ScenarioSize {
+        users: 10_000,
+        roles: 10,
+        memberships: 6_000,
+        changes: 4_000,
+        grant_count: Some(3_800),
+        ..ScenarioSize::small(18)
+    });
+    let changes = s.size.grants() + s.size.revokes();
+    let ldif = dir.path().join("directory.ldif");
+    std::fs::write(&ldif, &s.ldif).unwrap();
+    let tenant_file = dir.path().join("tenant.json");
+    std::fs::write(&tenant_file, s.tenant.to_json_pretty()).unwrap();
+    let record = dir.path().join("requests.jsonl");
+    let record_arg = record.to_string_lossy().into_owned();
+    let emu = Emulator::start_with(
+        &tenant_file,
+        0,
+        &["--time-scale", "2", "--record", &record_arg],
+    );
+    std::fs::write(
+        dir.path().join("rolesync.toml"),
+        config_toml(&s, &ldif.to_string_lossy(), &emu.login, &emu.graph),
+    )
+    .unwrap();
+    let service = format!("rolesync-resume-{}", std::process::id());
+    set_credential(dir.path(), &service, "office365", APP_ID, APP_SECRET);
+    let sync = || {
+        let mut c = sync(dir.path(), &service);
+        c.env("ROLESYNC_GRAPH_TIME_SCALE", "2")
+            .stderr(Stdio::piped());
+        c
+    };
+
+    // First run: read its console until a progress line says the budget holds changes back.
+    let mut child = sync().spawn().unwrap();
+    let mut seen = Vec::new();
+    let mut killed_at = None;
+    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if line.contains("apply: ") {
+            seen.push(line.clone());
+        }
+        if line.contains("waiting for Graph's write budget, resumes in ") {
+            child.kill().unwrap(); // SIGKILL
+            killed_at = Some(line);
+            break;
+        }
+    }
+    let status = child.wait().unwrap();
+    let killed_at = killed_at.unwrap_or_else(|| {
+        panic!("no progress line said the sync waits for the write budget ({status}): {seen:#?}")
+    });
+    // "apply: 3,360 of 4,000 changes (84 %), waiting … resumes in 1 s; about 16 s left"
+    let done: usize = killed_at
+        .split("apply: ")
+        .nth(1)
+        .and_then(|t| t.split(" of ").next())
+        .map(|n| n.replace(',', "").parse().unwrap())
+        .unwrap();
+    // The line itself says the first window's 3,000 writes are spent; changes are left.
+    assert!(
+        (1..changes).contains(&done),
+        "killed after {done} of {changes} changes: {killed_at}"
+    );
+    assert!(killed_at.contains("of 4,000 changes"), "{killed_at}");
+    let partial = assignments_blocking(&emu, &s.roles);
+    assert_ne!(partial, expected_pairs(&s), "the kill left nothing to do");
+    let lines_at_kill = std::fs::read_to_string(&record).unwrap().lines().count();
+
+    // The rerun, right after: the budget is still spent at the emulator.
+    let rerun = sync().output().unwrap();
+    assert_eq!(
+        rerun.status.code(),
+        Some(0),
+        "rerun: {}",
+        String::from_utf8_lossy(&rerun.stderr)
+    );
+    assert_eq!(assignments_blocking(&emu, &s.roles), expected_pairs(&s));
+
+    // Every change written once: grants by (role, principal) — a direct assignment or a PIM
+    // `adminAssign` request, whichever the role's settings call for — revokes by assignment.
+    let requests = rolesync_entra_emulator::read_record(&record).unwrap();
+    let mut writes: std::collections::HashMap<String, usize> = Default::default();
+    let mut throttled = 0;
+    for r in &requests {
+        let path = r.path.trim_end_matches('/');
+        let key = match r.method.as_str() {
+            "POST"
+                if path.ends_with("/roleManagement/directory/roleAssignments")
+                    || path
+                        .ends_with("/roleManagement/directory/roleAssignmentScheduleRequests") =>
+            {
+                let b = r.body.as_ref().unwrap();
+                format!("grant {} {}", b["roleDefinitionId"], b["principalId"])
+            }
+            "DELETE" if path.contains("/roleManagement/directory/roleAssignments/") => {
+                format!("revoke {path}")
+            }
+            _ => continue,
+        };
+        if r.status == 429 {
+            throttled += 1;
+            continue;
+        }
+        *writes.entry(key).or_default() += 1;
+    }
+    let twice: Vec<_> = writes.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "changes written twice: {twice:?}");
+    assert_eq!(writes.len(), changes, "distinct changes written");
+    let rerun = &requests[lines_at_kill..];
+    let rerun_gets = rerun
+        .iter()
+        .filter(|r| r.api == "graph" && r.method == "GET")
+        .count();
+    let rerun_writes = rerun
+        .iter()
+        .filter(|r| r.api == "graph" && r.method != "GET" && !r.path.ends_with("$batch"))
+        .count();
+    let _ = Command::new(BIN)
+        .args(["credentials", "forget", "office365"])
+        .env("ROLESYNC_KEYRING_BACKEND", "kernel")
+        .env("ROLESYNC_KEYRING_SERVICE", &service)
+        .status();
+    eprintln!(
+        "killed after {done} of {changes} changes; the rerun sent {rerun_writes} writes and {rerun_gets} reads; 429s over both runs: {throttled}"
+    );
+}
+
+/// [`assignments`] from a test without a runtime.
+fn assignments_blocking(e: &Emulator, roles: &[(String, String)]) -> BTreeSet<(String, String)> {
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(assignments(e, roles))
 }
 
 fn set_credential(home: &std::path::Path, service: &str, name: &str, account: &str, secret: &str) {

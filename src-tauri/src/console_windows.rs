@@ -45,3 +45,23 @@ pub fn attach_parent_console() {
         }
     }
 }
+
+/// The console window's width in columns, when stderr is a console.
+pub fn width() -> Option<usize> {
+    use windows_sys::Win32::System::Console::{
+        GetConsoleScreenBufferInfo, CONSOLE_SCREEN_BUFFER_INFO,
+    };
+    // SAFETY: a plain Win32 call with the process's stderr handle and a zeroed out-structure.
+    unsafe {
+        let err = GetStdHandle(STD_ERROR_HANDLE);
+        if missing(err) {
+            return None;
+        }
+        let mut info: CONSOLE_SCREEN_BUFFER_INFO = std::mem::zeroed();
+        if GetConsoleScreenBufferInfo(err, &mut info) == 0 {
+            return None;
+        }
+        let cols = i32::from(info.srWindow.Right) - i32::from(info.srWindow.Left) + 1;
+        usize::try_from(cols).ok().filter(|c| *c > 0)
+    }
+}

@@ -1,29 +1,24 @@
 //! End-to-end tests of the desktop app: the real `rolesync` window under Xvfb, driven through
-//! WebDriver (WebKitWebDriver), in demo mode with an isolated `ROLESYNC_HOME` and a per-test
-//! keyring service. Screenshots of every screen go to `<target>/screenshots/`.
+//! WebDriver (WebKitWebDriver), each with an isolated `ROLESYNC_HOME` and a per-test keyring
+//! service: the demo end to end, the defects of issue 16 ([`defects`]), the finish — history,
+//! credentials, themes, keyboard ([`finish`]) — the accessibility audit with axe-core
+//! ([`a11y`]), the MFA question following the configuration ([`signin`]), and the first-run setup against the emulator and a Samba domain ([`setup`]).
+//! Screenshots of every screen go to `<target>/desktop-shots/` (`ROLESYNC_SCREENSHOTS`).
 
+mod a11y;
+mod defects;
+mod finish;
+mod setup;
+mod signin;
 mod webdriver;
+mod window;
 use webdriver::wait_until;
 
 use rolesync_secrets::{CredentialName, CredentialStore, KeyringStore};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use webdriver::{Harness, Session};
-
-fn screenshots() -> PathBuf {
-    std::env::var_os("ROLESYNC_SCREENSHOTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_TARGET_TMPDIR"))
-                .parent()
-                .expect("target folder")
-                .join("screenshots")
-        })
-}
-
-fn shot(s: &Session, name: &str) {
-    s.screenshot(&screenshots().join(format!("{name}.png")));
-}
+use window::{binary, shot};
 
 /// Answers the MFA question with No, then waits for what comes next.
 fn answer_mfa_no(s: &Session) {
@@ -31,11 +26,10 @@ fn answer_mfa_no(s: &Session) {
     s.wait_gone("[data-testid=dialog-mfa]", 10);
 }
 
-/// One window at a time: the WebDriver tests share the machine's two cores.
-static ONE_WINDOW: std::sync::Mutex<()> = std::sync::Mutex::new(());
+use window::ONE_WINDOW;
 
 fn keyring(service: &str) -> KeyringStore {
-    KeyringStore::open_service(service).expect("a keyring backend")
+    window::keyring(service)
 }
 
 #[test]
@@ -56,7 +50,7 @@ fn desktop_app_end_to_end_in_demo_mode() {
         ("ROLESYNC_TEST_SAVE_PATH", export.display().to_string()),
     ]);
     // No arguments: the window, in demo mode because no configuration exists.
-    let s = h.session(Path::new(env!("CARGO_BIN_EXE_rolesync")), &[]);
+    let s = h.session(&binary(), &[]);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         scenario(&s, home.path(), &store, &export)
     }));
@@ -74,6 +68,10 @@ fn desktop_app_end_to_end_in_demo_mode() {
 }
 
 fn scenario(s: &Session, home: &Path, store: &KeyringStore, export: &Path) {
+    // ---- First launch without a configuration: the setup page; the demo is one click away.
+    s.wait("main[data-ready=setup]", 30);
+    shot(s, "00-first-launch-setup");
+    s.wait("[data-testid=setup-try-demo]", 5).click();
     // ---- Home: demo badge, no run yet.
     s.wait("main[data-ready=home]", 30);
     assert!(s
@@ -338,6 +336,20 @@ fn scenario(s: &Session, home: &Path, store: &KeyringStore, export: &Path) {
     let pct = s.wait("input[data-field=safetyMaxRevokePercent]", 5);
     pct.clear();
     pct.type_text("30");
+    // The example's placeholders are refused: a real client id and a certificate on this machine.
+    let cert = home.join("graph.pem");
+    std::fs::write(&cert, "a certificate").expect("certificate file");
+    for (field, v) in [
+        (
+            "entraClientId",
+            "3f1b0c7e-2a4d-4e8f-9b6a-1c2d3e4f5a6b".to_string(),
+        ),
+        ("entraCertificate", cert.display().to_string()),
+    ] {
+        let e = s.wait(&format!("input[data-field={field}]"), 5);
+        e.clear();
+        e.type_text(&v);
+    }
     s.wait("[data-testid=settings-save]", 5).click();
     let msg = s.wait("[data-testid=settings-message]", 10).text();
     assert!(msg.contains("Saved"), "{msg}");
@@ -436,7 +448,7 @@ fn a_safety_stop_is_applied_only_after_an_explicit_confirmation() {
             format!("rolesync-desktop-stop-{}", std::process::id()),
         ),
     ]);
-    let s = h.session(Path::new(env!("CARGO_BIN_EXE_rolesync")), &["--demo"]);
+    let s = h.session(&binary(), &["--demo"]);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         s.wait("main[data-ready=home]", 30);
         s.wait("[data-testid=preview]", 5).click();

@@ -3,11 +3,20 @@
 
 use serde_json::{json, Value};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// WebDriver key codes.
+pub const TAB: char = '\u{E004}';
+/// Enter.
+pub const ENTER: char = '\u{E007}';
+/// Escape.
+pub const ESCAPE: char = '\u{E00C}';
+/// Shift, held for the next key in [`Session::keys`].
+pub const SHIFT: char = '\u{E008}';
 
 /// A deadline to wait for conditions (never a fixed sleep).
 pub fn wait_until<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
@@ -40,43 +49,51 @@ fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
+/// Starts Xvfb on a display it picks itself (`-displayfd`: it skips displays in use and takes
+/// over stale locks that killed servers left) and returns it once it accepts connections.
 fn start_xvfb() -> (Child, String) {
-    let base = 90 + (std::process::id() % 400);
-    for n in base..base + 50 {
-        if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
-            continue;
-        }
-        let mut child = Command::new("Xvfb")
-            .args([
-                format!(":{n}").as_str(),
-                "-screen",
-                "0",
-                "1280x800x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb (apt-get install xvfb)");
-        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
-        let started = Instant::now();
-        loop {
-            if let Ok(Some(_)) = child.try_wait() {
-                break; // display taken; try the next one
-            }
-            if socket.exists() {
-                return (child, format!(":{n}"));
-            }
-            if started.elapsed() > Duration::from_secs(10) {
-                let _ = child.kill();
-                let _ = child.wait();
-                break;
-            }
-            std::thread::park_timeout(Duration::from_millis(20));
+    use std::io::BufRead;
+    let mut child = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb (apt-get install xvfb)");
+    let mut line = String::new();
+    let read =
+        std::io::BufReader::new(child.stdout.take().expect("Xvfb's stdout")).read_line(&mut line);
+    match (read, line.trim().parse::<u32>()) {
+        (Ok(_), Ok(n)) => (child, format!(":{n}")),
+        _ => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("Xvfb did not start (it printed no display number: {line:?})");
         }
     }
-    panic!("could not start Xvfb on any display");
+}
+
+/// Stops a process by PID with SIGTERM (Xvfb then removes its lock file), SIGKILL after 5 s.
+fn terminate(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::park_timeout(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 impl Harness {
@@ -111,6 +128,12 @@ impl Harness {
         h
     }
 
+    /// WebKitWebDriver's process id (the app and its WebKit processes run below it).
+    #[allow(dead_code)] // used by benches/window_memory.rs, which shares this module
+    pub fn driver_pid(&self) -> u32 {
+        self.driver.id()
+    }
+
     /// Opens a session on the app binary (the window appears).
     pub fn session(&self, binary: &Path, args: &[&str]) -> Session {
         let caps = json!({"capabilities": {"alwaysMatch": {
@@ -132,8 +155,7 @@ impl Drop for Harness {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         if let Some(x) = &mut self.xvfb {
-            let _ = x.kill();
-            let _ = x.wait();
+            terminate(x);
         }
     }
 }
@@ -257,6 +279,68 @@ impl Session {
         ));
     }
 
+    /// Runs an asynchronous script (it calls `arguments[arguments.length - 1]` with its result).
+    pub fn run_async(&self, script: &str, args: Value) -> Value {
+        post(
+            &format!("{}/execute/async", self.base),
+            json!({ "script": script, "args": args }),
+        )
+    }
+
+    /// The rendered text of the first element matching `css` now, read in one step (no element
+    /// reference that a redraw could make stale).
+    pub fn text_of(&self, css: &str) -> Option<String> {
+        self.run_script(&format!(
+            "const e = document.querySelector({css:?}); return e ? e.innerText : null;"
+        ))
+        .as_str()
+        .map(str::to_string)
+    }
+
+    /// Sizes the window (its outer size), as a user would.
+    pub fn set_size(&self, width: u32, height: u32) {
+        post(
+            &format!("{}/window/rect", self.base),
+            json!({ "width": width, "height": height }),
+        );
+    }
+
+    /// Presses keys, one after the other (W3C key actions; `\u{E004}` Tab, `\u{E006}` Enter,
+    /// `\u{E00C}` Escape, `\u{E008}` Shift held for the next key).
+    pub fn keys(&self, keys: &str) {
+        let mut actions = Vec::new();
+        let mut shift = false;
+        for k in keys.chars() {
+            if k == SHIFT {
+                actions.push(json!({"type": "keyDown", "value": SHIFT.to_string()}));
+                shift = true;
+                continue;
+            }
+            actions.push(json!({"type": "keyDown", "value": k.to_string()}));
+            actions.push(json!({"type": "keyUp", "value": k.to_string()}));
+            if shift {
+                actions.push(json!({"type": "keyUp", "value": SHIFT.to_string()}));
+                shift = false;
+            }
+        }
+        post(
+            &format!("{}/actions", self.base),
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),
+        );
+        let _ = ureq::delete(&format!("{}/actions", self.base)).call();
+    }
+
+    /// The focused element's `data-testid` (or tag and text) and whether it is inside `css`.
+    pub fn focus_in(&self, css: &str) -> (String, bool) {
+        let v = self.run_script(&format!(
+            "const a = document.activeElement; return [a ? (a.getAttribute('data-testid') || a.tagName + ':' + (a.textContent || '').trim().slice(0, 30)) : '', !!(a && a.closest({css:?}))];"
+        ));
+        (
+            v[0].as_str().unwrap_or_default().to_string(),
+            v[1].as_bool().unwrap_or(false),
+        )
+    }
+
     /// Closes the session (the app exits).
     pub fn close(self) {
         let _ = ureq::delete(&self.base).call();
@@ -289,6 +373,16 @@ impl Element<'_> {
             .as_str()
             .unwrap_or_default()
             .to_string()
+    }
+
+    /// Whether it is displayed (WebDriver's "element displayedness").
+    pub fn displayed(&self) -> bool {
+        get(&self.url("displayed")).as_bool().unwrap_or(false)
+    }
+
+    /// Whether it is enabled.
+    pub fn enabled(&self) -> bool {
+        get(&self.url("enabled")).as_bool().unwrap_or(false)
     }
 
     /// An attribute.

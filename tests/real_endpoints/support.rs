@@ -109,36 +109,7 @@ impl Drop for Emulator {
     }
 }
 
-/// Runs `cmd` to its end, killing it by PID (and failing) when it takes longer than `limit` — a
-/// sign-in that waits for a browser that never comes would otherwise hang the test.
-pub fn run_with_limit(mut cmd: Command, limit: Duration) -> Output {
-    let child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let (done, watch) = std::sync::mpsc::channel::<()>();
-    let dog = std::thread::spawn(move || {
-        if watch.recv_timeout(limit).is_err() {
-            let _ = Command::new("kill")
-                .args(["-KILL", &pid.to_string()])
-                .status();
-            return true;
-        }
-        false
-    });
-    let out = child.wait_with_output().unwrap();
-    let _ = done.send(());
-    let killed = dog.join().unwrap();
-    assert!(
-        !killed,
-        "{cmd:?} took more than {limit:?}; stderr:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+pub use rolesync_testkit::run_with_limit;
 
 /// The environment of one admin's RoleSync: its own home folder and keyring entries.
 pub struct Admin {

@@ -25,7 +25,11 @@ matchedBy: MatchedBy, } | { "code": "notInGroup" } | { "code": "disabledInAd" } 
 /**
  * When it ends.
  */
-ends: string, };
+ends: string, } | { "code": "undoOf", 
+/**
+ * The run undone.
+ */
+runId: string, };
 
 export type PimRequest = { 
 /**
@@ -94,7 +98,7 @@ export type SkipReason = { "code": "disabled" } | { "code": "notInEntra" } | { "
 /**
  * The suffix, e.g. `corp.local`.
  */
-suffix: string, } | { "code": "matchNotSynced" } | { "code": "anchorMismatch" };
+suffix: string, } | { "code": "matchNotSynced" } | { "code": "anchorMismatch" } | { "code": "driftKept" } | { "code": "notUndone" };
 
 export type Skipped = { 
 /**
@@ -110,7 +114,7 @@ reason: SkipReason,
  */
 message: string, };
 
-export type UntouchedReason = "cloudOnly" | "noLongerSynced" | "guest" | "group" | "servicePrincipal" | "otherObject" | "protected" | "pimActivation" | "otherKind";
+export type UntouchedReason = "cloudOnly" | "noLongerSynced" | "guest" | "group" | "servicePrincipal" | "otherObject" | "protected" | "pimActivation" | "otherKind" | "notOwned" | "driftKept";
 
 export type Untouched = { 
 /**
@@ -230,6 +234,11 @@ revokes: Array<Change>,
  */
 held: Array<Change>, 
 /**
+ * Grants that wait for a second person's approval (`safety.require_approval`,
+ * [`crate::approval`]); not applied by this run.
+ */
+awaitingApproval: Array<Change>, 
+/**
  * The role's PIM settings and what RoleSync does about them (roles PIM governs, and
  * eligible mappings).
  */
@@ -263,7 +272,7 @@ revokes: number,
 /**
  * Managed holders.
  */
-managed: number, } | { "code": "emptyGroup" } | { "code": "lastGlobalAdministrator" };
+managed: number, } | { "code": "emptyGroup" } | { "code": "lastGlobalAdministrator" } | { "code": "protectedNotFound" };
 
 export type SafetyStop = { 
 /**
@@ -285,7 +294,7 @@ revokes: number,
 /**
  * Managed holders.
  */
-managed: number, } | { "code": "emptyGroup" } | { "code": "lastGlobalAdministrator" });
+managed: number, } | { "code": "emptyGroup" } | { "code": "lastGlobalAdministrator" } | { "code": "protectedNotFound" });
 
 export type PlanSummary = { 
 /**
@@ -308,6 +317,10 @@ renewals: number,
  * Changes held back by PIM settings.
  */
 held: number, 
+/**
+ * Grants waiting for approval.
+ */
+awaitingApproval: number, 
 /**
  * Members already holding their role.
  */
@@ -395,6 +408,18 @@ message: string, };
 
 export type ReadErrorKind = "signIn" | "permission" | "network" | "throttled" | "notFound" | "partial" | "other";
 
+export type WaitReason = "writeBudget" | "readBudget" | "throttled" | "retry";
+
+export type Waiting = { 
+/**
+ * Why.
+ */
+reason: WaitReason, 
+/**
+ * When the next changes go, from now.
+ */
+resumeInMs: number, };
+
 export type SyncEvent = { "event": "stepStarted", 
 /**
  * Which.
@@ -443,11 +468,29 @@ done: number,
 /**
  * Changes in all.
  */
-total: number, };
+total: number, } | { "event": "applyProgress", 
+/**
+ * Changes finished so far.
+ */
+done: number, 
+/**
+ * Changes in all.
+ */
+total: number, 
+/**
+ * Estimated time until the last change is applied, from the target's model of its
+ * budget (Graph: Microsoft's throttling limits as the client paces itself); `None` when
+ * the target has no model.
+ */
+etaMs: number | null, 
+/**
+ * Changes are being held back: why, and when the next ones go.
+ */
+waiting: Waiting | null, };
 
 export type RunMode = "plan" | "dryRun" | "apply";
 
-export type Outcome = "noChanges" | "planned" | "applied" | "appliedWithFailures" | "stopped" | "readFailed";
+export type Outcome = "noChanges" | "planned" | "applied" | "appliedWithFailures" | "stopped" | "pendingApproval" | "readFailed";
 
 export type StepReport = { 
 /**
@@ -529,6 +572,10 @@ revokes: Array<ItemReport>,
  */
 held: Array<HeldItem>, 
 /**
+ * Grants waiting for approval (`safety.require_approval`).
+ */
+awaitingApproval: Array<string>, 
+/**
  * The role's PIM settings and what RoleSync does about them.
  */
 pim: RolePim | null, 
@@ -567,6 +614,10 @@ renewed: number,
  */
 held: number, 
 /**
+ * Changes waiting for approval.
+ */
+awaitingApproval: number, 
+/**
  * Members unchanged.
  */
 unchanged: number, 
@@ -578,6 +629,80 @@ skipped: number,
  * Changes that failed.
  */
 failed: number, };
+
+export type DriftChange = "added" | "removed";
+
+export type DriftItem = { 
+/**
+ * The role.
+ */
+role: string, 
+/**
+ * Its id.
+ */
+roleId: RoleDefinitionId, 
+/**
+ * The principal (UPN or name).
+ */
+principal: string, 
+/**
+ * Its object id.
+ */
+principalId: EntraObjectId, 
+/**
+ * Active or eligible.
+ */
+kind: AssignmentKind, 
+/**
+ * Added or removed.
+ */
+change: DriftChange, 
+/**
+ * Who did it (a user's UPN, or an app's name), from the audit log; `None`: unknown.
+ */
+by: string | null, 
+/**
+ * When, from the audit log.
+ */
+when: string | null, 
+/**
+ * The audit log's activity (`Add member to role`).
+ */
+activity: string | null, 
+/**
+ * Why who and when are unknown, when they are.
+ */
+unknownBecause: string | null, 
+/**
+ * This run puts it right (`on_drift = "correct"` and the plan changes it back).
+ */
+corrected: boolean, };
+
+export type PendingApproval = { 
+/**
+ * The held plan's id.
+ */
+id: string, 
+/**
+ * Why it waits, in words.
+ */
+reason: string, 
+/**
+ * Until when it can be approved.
+ */
+expires: string, 
+/**
+ * How many changes wait.
+ */
+changes: number, 
+/**
+ * The changes, one a line ([`describe`]).
+ */
+lines: Array<string>, 
+/**
+ * The command that approves it.
+ */
+command: string, };
 
 export type Severity = "low" | "medium" | "high";
 
@@ -774,7 +899,16 @@ warnings: Array<string>,
  * Who can change the role groups (`rolesync exposure`), assessed after a run that read a
  * domain controller.
  */
-exposure?: ExposureReport, };
+exposure?: ExposureReport, 
+/**
+ * Assignments in mapped roles that someone else added or removed since RoleSync's last
+ * run, with who and when where Entra's audit log says ([`crate::drift`]).
+ */
+drift: Array<DriftItem>, 
+/**
+ * The plan this run saved for approval, when it saved one ([`crate::approval`]).
+ */
+approval: PendingApproval | null, };
 
 export type Kind = { "type": "text" } | { "type": "flag" } | { "type": "number", 
 /**
@@ -870,7 +1004,7 @@ message: string,
  */
 fix: string, };
 
-export type ErrorKind = "config" | "signIn" | "permission" | "network" | "throttled" | "notFound" | "partialRead" | "read" | "credentials" | "cancelled" | "busy" | "io";
+export type ErrorKind = "config" | "signIn" | "permission" | "network" | "throttled" | "notFound" | "partialRead" | "read" | "credentials" | "cancelled" | "busy" | "io" | "approval";
 
 export type AppError = { 
 /**
@@ -916,6 +1050,46 @@ headline: string,
  */
 summary: ReportSummary, };
 
+export type HeldStatus = "pending" | "expired" | "approving" | "approved" | "rejected";
+
+export type HeldView = { 
+/**
+ * Its id (the run that held it).
+ */
+id: string, 
+/**
+ * Where it stands.
+ */
+status: HeldStatus, 
+/**
+ * When it was held.
+ */
+created: string, 
+/**
+ * Until when it can be approved.
+ */
+expires: string, 
+/**
+ * Who ran the sync that held it.
+ */
+createdBy: string, 
+/**
+ * Why it waits, in words.
+ */
+reason: string, 
+/**
+ * The changes, one a line.
+ */
+changes: Array<string>, 
+/**
+ * Who approved or rejected it, and when, when someone did.
+ */
+decided: string | null, 
+/**
+ * The file.
+ */
+file: string, };
+
 export type LogLine = { 
 /**
  * Timestamp as written.
@@ -939,6 +1113,20 @@ file: string | null,
  * Its lines (the last few thousand).
  */
 lines: Array<LogLine>, };
+
+export type RunDetails = { 
+/**
+ * The run in the history's words.
+ */
+summary: RunSummary, 
+/**
+ * Its report.
+ */
+report: RunReport, 
+/**
+ * The log lines from its start to its end (the run's own lines).
+ */
+log: Array<LogLine>, };
 
 export type AppInfo = { 
 /**
@@ -972,7 +1160,15 @@ lastRun: RunSummary | null,
 /**
  * The configuration or log places that others can change, each with its fix.
  */
-warnings: Array<string>, };
+warnings: Array<string>, 
+/**
+ * There is no configuration yet: the window opens on the setup page.
+ */
+setupNeeded: boolean, 
+/**
+ * How the next run signs in, in words (asked, or said without a question).
+ */
+signIn: string, };
 
 export type SignInMethod = "interactive" | "credential" | "reused";
 
@@ -980,7 +1176,11 @@ export type Question = { "type": "mfa",
 /**
  * Seconds until Yes.
  */
-timeoutSecs: number, } | { "type": "account", 
+timeoutSecs: number, 
+/**
+ * What No signs in with, in words (the configured unattended sign-in).
+ */
+unattended: string, } | { "type": "account", 
 /**
  * `office365`, `smtp` or `ldap`.
  */
@@ -1124,7 +1324,19 @@ label: string,
 /**
  * Saved in the keyring.
  */
-saved: boolean, };
+saved: boolean, 
+/**
+ * The saved account (a user, a bind account, or a client id); never the secret.
+ */
+account: string | null, 
+/**
+ * What the account is (`UPN, or the application (client) ID for a client secret`).
+ */
+accountPrompt: string, 
+/**
+ * What the secret is.
+ */
+secretPrompt: string, };
 
 export type CredentialList = { 
 /**
@@ -1203,4 +1415,311 @@ every: Frequency,
  * The account it runs as; the OS default when blank.
  */
 runAs: string | null, } | { "action": "remove" } | { "action": "show" });
+
+export type SetupAnswers = { 
+/**
+ * The AD domain (`contoso.com`): its DCs are found in DNS.
+ */
+domain: string, 
+/**
+ * A fixed DC instead of discovery (`ldaps://dc1.contoso.com`).
+ */
+url: string, 
+/**
+ * `integrated` (Kerberos as the running account) or a bind account.
+ */
+bind: string, 
+/**
+ * StartTLS on port 389 instead of LDAPS.
+ */
+startTls: boolean, 
+/**
+ * The CA of the DCs' certificates (PEM), when the OS does not trust it.
+ */
+caFile: string, 
+/**
+ * The OU holding the role groups (blank: the default under the domain).
+ */
+ou: string, 
+/**
+ * A prefix before the role name in group names (`M365-`).
+ */
+prefix: string, 
+/**
+ * Groups matched by name become PIM-eligible assignments instead of active ones.
+ */
+eligible: boolean, 
+/**
+ * Accounts never revoked (break-glass), one per entry.
+ */
+protected: Array<string>, 
+/**
+ * The tenant (id or domain).
+ */
+tenant: string, 
+/**
+ * The app registration's client id.
+ */
+clientId: string, 
+/**
+ * The certificate file (PEM) RoleSync signs in with; blank on Windows (the store).
+ */
+certificate: string, 
+/**
+ * The certificate's thumbprint in LocalMachine\My (Windows).
+ */
+certificateThumbprint: string, 
+/**
+ * A person may also sign in interactively with MFA (the window asks).
+ */
+interactive: boolean, 
+/**
+ * National clouds or a local emulator: the sign-in endpoint (blank: Microsoft's global).
+ */
+loginUrl: string, 
+/**
+ * National clouds or a local emulator: Microsoft Graph (blank: follows `login_url`).
+ */
+graphUrl: string, 
+/**
+ * An extra CA for those endpoints (a TLS-inspecting proxy).
+ */
+entraCaFile: string, 
+/**
+ * Send an email report after each run.
+ */
+email: boolean, 
+/**
+ * SMTP server.
+ */
+smtpServer: string, 
+/**
+ * SMTP port (0: the usual one of the security).
+ */
+smtpPort: number, 
+/**
+ * `starttls`, `tls` or `none`.
+ */
+smtpSecurity: string, 
+/**
+ * Sender.
+ */
+mailFrom: string, 
+/**
+ * Recipients.
+ */
+mailTo: Array<string>, 
+/**
+ * SMTP account (its password is the `smtp` credential).
+ */
+smtpUsername: string, 
+/**
+ * The CA of the SMTP server's certificate (PEM).
+ */
+smtpCaFile: string, };
+
+export type SetupSecrets = { 
+/**
+ * The bind account's password (`ldap`), when the bind is not integrated.
+ */
+ldapPassword: string | null, 
+/**
+ * The SMTP account's password (`smtp`).
+ */
+smtpPassword: string | null, };
+
+export type SetupLine = { 
+/**
+ * Which part: `directory`, `tenant`, `signIn`, `permissions`, `mail`, `configuration`.
+ */
+part: string, 
+/**
+ * Passed.
+ */
+ok: boolean, 
+/**
+ * What was checked.
+ */
+title: string, 
+/**
+ * What was found.
+ */
+detail: string | null, 
+/**
+ * How to fix a failure.
+ */
+fix: string | null, };
+
+export type CertificateInfo = { 
+/**
+ * The private PEM file (certificate and key); `None` when the key is in the Windows store.
+ */
+file: string | null, 
+/**
+ * The public certificate to upload (`.cer`, DER).
+ */
+publicFile: string, 
+/**
+ * The store it is in (`LocalMachine\My`), on Windows.
+ */
+store: string | null, 
+/**
+ * SHA-1 thumbprint, upper-case hex (what the admin center shows).
+ */
+thumbprint: string, 
+/**
+ * Its subject.
+ */
+subject: string, 
+/**
+ * Valid until (UTC, RFC 3339).
+ */
+notAfter: string, 
+/**
+ * The public certificate, base64 (the `key` of a Graph `keyCredential`).
+ */
+base64: string, };
+
+export type SetupStart = { 
+/**
+ * The answers so far: from the existing configuration, else the suggestions (the domain
+ * this machine is in, integrated sign-in, the certificate made earlier).
+ */
+answers: SetupAnswers, 
+/**
+ * Where the suggested domain came from, in words (empty when none was found).
+ */
+domainSource: string, 
+/**
+ * The configuration file the setup writes.
+ */
+configFile: string, 
+/**
+ * Whether it exists already (the setup then edits it).
+ */
+configExists: boolean, 
+/**
+ * The certificate made earlier, if any.
+ */
+certificate: CertificateInfo | null, 
+/**
+ * The keyring and the credentials saved in it.
+ */
+credentials: CredentialList | null, 
+/**
+ * This is Windows (the certificate goes into the LocalMachine\My store).
+ */
+windows: boolean, };
+
+export type GroupRole = { 
+/**
+ * The group's name.
+ */
+name: string, 
+/**
+ * Its DN.
+ */
+dn: string, 
+/**
+ * The role it maps to, when one does.
+ */
+role: string | null, 
+/**
+ * Why it maps to none.
+ */
+reason: string | null, };
+
+export type DirectoryFound = { 
+/**
+ * ✓ or ✗ with the fix: the DCs in DNS, the one that answered, the bind, the base, the OU.
+ */
+lines: Array<SetupLine>, 
+/**
+ * The search base (`DC=contoso,DC=com`), once a DC answered.
+ */
+baseDn: string | null, 
+/**
+ * The OUs under the base (the likely role OUs first).
+ */
+ous: Array<string>, 
+/**
+ * The OU the groups were read from (the one given, else the default when it exists).
+ */
+ou: string | null, 
+/**
+ * Its groups with their roles.
+ */
+groups: Array<GroupRole>, };
+
+export type TenantFound = { 
+/**
+ * The tenant id, when the tenant was found.
+ */
+tenantId: string | null, 
+/**
+ * ✓ or ✗ with the fix.
+ */
+line: SetupLine, };
+
+export type Registration = { 
+/**
+ * The Microsoft Graph application permissions RoleSync needs (admin consent required).
+ */
+permissions: Array<string>, 
+/**
+ * The certificate file to upload.
+ */
+certificateFile: string, 
+/**
+ * Its thumbprint, to recognise it in the admin center.
+ */
+thumbprint: string, 
+/**
+ * The redirect URI, when interactive sign-in is wanted.
+ */
+redirectUri: string | null, 
+/**
+ * The steps in the Entra admin center.
+ */
+steps: Array<string>, 
+/**
+ * The same with Microsoft Graph PowerShell.
+ */
+powershell: string, 
+/**
+ * The same with the Azure CLI (bash).
+ */
+azureCli: string, };
+
+export type Verification = { 
+/**
+ * Every check, in order.
+ */
+lines: Array<SetupLine>, 
+/**
+ * The configuration crate's messages about the answers; empty when they make a valid file.
+ */
+errors: Array<FieldError>, 
+/**
+ * Every check passed and the configuration is valid.
+ */
+ok: boolean, };
+
+export type SetupSaved = { 
+/**
+ * The configuration file.
+ */
+file: string, 
+/**
+ * Whether it was written (only a valid configuration is).
+ */
+saved: boolean, 
+/**
+ * The configuration crate's messages; empty when saved.
+ */
+errors: Array<FieldError>, 
+/**
+ * The credentials saved in the keyring (`ldap`, `smtp`).
+ */
+credentials: Array<string>, };
 

@@ -40,7 +40,11 @@ export function headline(r: RunResult) {
     case "noChanges":
       return "No changes needed";
     case "stopped":
-      return "Stopped by a safety limit; nothing changed";
+      return r.report.approval
+        ? `Stopped by a safety limit; held for approval (rolesync approvals approve ${r.report.approval.id})`
+        : "Stopped by a safety limit; nothing changed";
+    case "pendingApproval":
+      return `${s.granted} granted, ${s.revoked} revoked; ${s.awaitingApproval ?? 0} grant(s) wait for approval`;
     case "readFailed":
       return "Could not read the source or the tenant; nothing changed";
     case "planned":
@@ -60,6 +64,8 @@ export const UNTOUCHED: Record<UntouchedReason, string> = {
   protected: "protected (break-glass)",
   pimActivation: "PIM activation of an eligible assignment",
   otherKind: "assignment of the other kind",
+  notOwned: "not granted by RoleSync (manage = \"owned\")",
+  driftKept: "added outside RoleSync, left as found",
 };
 
 export function changeReason(r: ChangeReason) {
@@ -72,5 +78,7 @@ export function changeReason(r: ChangeReason) {
       return "disabled in AD";
     case "endsSoon":
       return `ends on ${r.ends.slice(0, 10)}`;
+    case "undoOf":
+      return `undoes run ${r.runId}`;
   }
 }

@@ -1,6 +1,6 @@
 // The window's state, in one place: what the pages show between visits. Pages read it and
 // change it; nothing else keeps state.
-import type { AppInfo, RunMode, RunResult, SettingsState, Step, StepStatus } from "./bindings";
+import type { AppInfo, RunMode, RunResult, SettingsState, Step, StepStatus, Waiting } from "./bindings";
 
 export interface StepState {
   status: StepStatus | "running" | "waiting";
@@ -13,18 +13,32 @@ export interface Progress {
   steps: Map<Step, StepState>;
   done: number;
   total: number;
+  /** The apply's estimate of the time left (ms) and what holds changes back, as of `paceAt`. */
+  etaMs: number | null;
+  waiting: Waiting | null;
+  paceAt: number;
   signIn: string;
+  /** The sign-in is only done once Entra ID was read. */
+  signInState: "pending" | "ok" | "failed";
   deviceCode: { userCode: string; url: string } | null;
   finished: boolean;
   error: string;
   result: RunResult | null;
 }
 
+/** A preview, with when it was taken and how it signed in; `appliedAt` once a sync ran after it. */
+export interface Preview {
+  result: RunResult;
+  at: Date;
+  signIn: string;
+  appliedAt: Date | null;
+}
+
 export const state = {
   /** The home page's facts (demo mode, files, last run). */
   info: null as AppInfo | null,
   /** The last preview, for the Preview page and "apply" from it. */
-  lastPreview: null as RunResult | null,
+  lastPreview: null as Preview | null,
   /** A run is in progress. */
   running: false,
   progress: {
@@ -32,7 +46,11 @@ export const state = {
     steps: new Map(),
     done: 0,
     total: 0,
+    etaMs: null,
+    waiting: null,
+    paceAt: 0,
     signIn: "",
+    signInState: "pending",
     deviceCode: null,
     finished: false,
     error: "",

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use rolesync_core::directory::{DirectorySnapshot, SourceProblem, SourceScope};
 use rolesync_core::ids::Dn;
 use rolesync_core::traits::{DirectorySource, ReadError, ReadErrorKind};
+use std::collections::HashSet;
 
 /// A directory read from an LDIF export.
 #[derive(Debug, Clone)]
@@ -18,9 +19,76 @@ pub struct LdifSource {
     problems: Vec<SourceProblem>,
 }
 
+/// The largest LDIF export read: a 200,000-user directory with its role groups exports to about
+/// 200 MB; a file over this is not an export of role groups.
+pub const MAX_LDIF_BYTES: u64 = 1 << 30;
+/// The longest line of an LDIF export (a long `member` value, or base64 of a large attribute, is
+/// a few KB; a file without line ends — `/dev/zero` — is not LDIF).
+pub const MAX_LDIF_LINE: usize = 1 << 20;
+
 impl LdifSource {
+    /// Reads an export from a file, refusing one larger than [`MAX_LDIF_BYTES`] or with a line
+    /// longer than [`MAX_LDIF_LINE`] before it fills memory.
+    pub fn read_file(path: &std::path::Path) -> Result<Self, ReadError> {
+        use std::io::{BufRead, Read};
+        let shown = path.display().to_string();
+        let io = |e: std::io::Error| {
+            let kind = match e.kind() {
+                std::io::ErrorKind::NotFound => ReadErrorKind::NotFound,
+                _ => ReadErrorKind::Other,
+            };
+            ReadError::of(kind, format!("cannot read the LDIF export {shown}: {e}"))
+        };
+        let f = std::fs::File::open(path).map_err(io)?;
+        let mut r = std::io::BufReader::new(f.take(MAX_LDIF_BYTES + 1));
+        let mut text = Vec::new();
+        let mut line = Vec::new();
+        let mut n = 0usize;
+        loop {
+            line.clear();
+            let got = (&mut r)
+                .take(MAX_LDIF_LINE as u64 + 1)
+                .read_until(b'\n', &mut line)
+                .map_err(io)?;
+            if got == 0 {
+                break;
+            }
+            n += 1;
+            if line.len() > MAX_LDIF_LINE && !line.ends_with(b"\n") {
+                return Err(ReadError::new(format!(
+                    "{shown} is not an LDIF export: line {n} is longer than {MAX_LDIF_LINE} bytes; give directory.ldif an export made with ldifde or ldapsearch"
+                )));
+            }
+            text.extend_from_slice(&line);
+            if text.len() as u64 > MAX_LDIF_BYTES {
+                return Err(ReadError::new(format!(
+                    "{shown} is larger than {} MiB, more than an export of role groups can be; give directory.ldif an export of the role groups and their members",
+                    MAX_LDIF_BYTES >> 20
+                )));
+            }
+        }
+        let text = String::from_utf8(text).map_err(|e| {
+            ReadError::new(format!(
+                "{shown} is not UTF-8 text (at byte {}); export it again as UTF-8 (ldifde -u)",
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
+        Self::parse(shown.clone(), &text).map_err(|e| ReadError::new(format!("{shown}: {e}")))
+    }
+
     /// Parses an export; `name` describes it in logs (a file path, or `demo directory`).
+    ///
+    /// Only the users some group names as a member are kept (no others can be in a snapshot;
+    /// every user is still checked, and one that cannot be read is a problem as before): a first
+    /// pass collects the groups' members, so that an export of a whole domain (200,000 users for
+    /// a few thousand role members) never holds every user in memory.
     pub fn parse(name: impl Into<String>, text: &str) -> Result<Self, LdifError> {
+        let mut members: HashSet<String> = HashSet::new();
+        ldif::each_entry(text, |e| {
+            if entry::kind(&e) == EntryKind::Group {
+                members.extend(e.texts("member").iter().map(|m| Dn::new(m).folded()));
+            }
+        })?;
         let mut index = DirectoryIndex::default();
         let mut containers = Vec::new();
         let mut problems = Vec::new();
@@ -29,7 +97,9 @@ impl LdifSource {
             match entry::kind(&e) {
                 EntryKind::User => match entry::user(&e.dn, &e) {
                     Ok(u) => {
-                        index.users.insert(key, u);
+                        if members.contains(&key) {
+                            index.users.insert(key, u);
+                        }
                     }
                     Err(message) => problems.push(SourceProblem {
                         group: None,

@@ -12,7 +12,7 @@ use rolesync_ad::ldap::LdapSource;
 use rolesync_ad::snapshot::LdifSource;
 use rolesync_config::{DirectoryConfig, DirectorySource as SourceConfig, LdapSettings};
 use rolesync_core::policy::Policy;
-use rolesync_core::traits::{DirectorySource, ReadError, ReadErrorKind, RoleTarget};
+use rolesync_core::traits::{DirectorySource, RoleTarget};
 use rolesync_entra::auth::Interaction;
 use rolesync_entra::{ConnectOptions, EntraConfig, GraphTarget, Sensitive, SignIn};
 use rolesync_secrets::CredentialName;
@@ -81,7 +81,11 @@ impl BackendFactory for LiveBackends {
         cx: &BuildContext<'_>,
     ) -> Result<Backends, AppError> {
         if request.demo {
-            demo(settings).await
+            demo_as(
+                settings,
+                matches!(request.sign_in, SignInChoice::Interactive),
+            )
+            .await
         } else {
             configured(settings, &request.sign_in, cx).await
         }
@@ -90,7 +94,15 @@ impl BackendFactory for LiveBackends {
 
 /// The demo directory, and the demo tenant in the in-process emulator.
 pub async fn demo(settings: &Settings) -> Result<Backends, AppError> {
-    let session = DemoTenant::in_dir(&settings.paths.data_dir).start().await?;
+    demo_as(settings, false).await
+}
+
+/// [`demo`], signed in to the demo tenant `interactive`ly (the window's "Yes") or with the demo
+/// app's secret.
+pub async fn demo_as(settings: &Settings, interactive: bool) -> Result<Backends, AppError> {
+    let session = DemoTenant::in_dir(&settings.paths.data_dir)
+        .start_as(interactive)
+        .await?;
     Ok(Backends {
         source: Box::new(rolesync_demo::directory()),
         target: session.target.clone(),
@@ -120,6 +132,10 @@ pub async fn configured(
         ))
     })?;
     let entra = c.entra.as_ref().ok_or_else(|| missing("entra"))?;
+    // Files the settings name must be there: a configuration mistake (exit 2, the key named),
+    // not a failed read.
+    file_setting("entra.ca_file", entra.ca_file.as_deref())?;
+    file_setting("entra.certificate", entra.certificate.as_deref())?;
     let (source, policy) = directory_source(settings, dir, cx).await?;
     let target: Arc<dyn RoleTarget> = Arc::new(graph_target(entra, sign_in, cx)?);
     Ok(Backends {
@@ -154,12 +170,31 @@ async fn directory_source(
     cx: &BuildContext<'_>,
 ) -> Result<(Box<dyn DirectorySource>, Policy), AppError> {
     let c = &settings.config;
+    if let SourceConfig::Ldap(l) = &dir.source {
+        file_setting("directory.ca_file", l.ca_file.as_deref())?;
+    }
     let mut policy = c.policy.clone();
     let source: Box<dyn DirectorySource> = match &dir.source {
         SourceConfig::Ldif(path) => Box::new(ldif_source(&c.file, path)?),
         SourceConfig::Ldap(l) => Box::new(ldap_source(dir, l, &mut policy, cx).await?),
     };
     Ok((source, policy))
+}
+
+/// A file a setting names: there and a file, or a configuration error naming the setting.
+fn file_setting(key: &str, path: Option<&std::path::Path>) -> Result<(), AppError> {
+    let Some(path) = path else { return Ok(()) };
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Ok(()),
+        Ok(_) => Err(AppError::config(format!(
+            "{key}: {} is a folder, not a file; give the path of the file",
+            path.display()
+        ))),
+        Err(e) => Err(AppError::config(format!(
+            "{key}: cannot read {}: {e}; give the full path of an existing file, or remove the setting",
+            path.display()
+        ))),
+    }
 }
 
 /// An `ldifde` export; a relative path is relative to the configuration file.
@@ -172,18 +207,7 @@ fn ldif_source(config_file: &std::path::Path, path: &PathBuf) -> Result<LdifSour
     } else {
         path.clone()
     };
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        let kind = match e.kind() {
-            std::io::ErrorKind::NotFound => ReadErrorKind::NotFound,
-            _ => ReadErrorKind::Other,
-        };
-        ReadError::of(
-            kind,
-            format!("cannot read the LDIF export {}: {e}", path.display()),
-        )
-    })?;
-    LdifSource::parse(path.display().to_string(), &text)
-        .map_err(|e| AppError::read(format!("{}: {e}", path.display())))
+    Ok(LdifSource::read_file(&path)?)
 }
 
 /// The LDAP source (its options are built in `rolesync_ad::configured`: discovery, TLS, the
@@ -197,6 +221,7 @@ async fn ldap_source(
 ) -> Result<LdapSource, AppError> {
     let password = if rolesync_ad::configured::needs_password(l) {
         let cred = cx.credentials.obtain(CredentialName::Ldap, cx.asker)?;
+        rolesync_core::redact::remember(cred.secret.expose());
         Some(cred.secret.expose().to_string())
     } else {
         None
@@ -272,21 +297,70 @@ fn graph_target(
             .map(|c| c.secret),
         (_, SignIn::Interactive | SignIn::DeviceCode) => None,
     };
+    if let Some(c) = &credential {
+        rolesync_core::redact::remember(c.expose());
+    }
+    let mut options = connect_options(e);
+    options.pacing.time_scale =
+        graph_time_scale(std::env::var(TIME_SCALE_ENV).ok().as_deref(), &e.graph_url)?;
     Ok(GraphTarget::from_config(
         &entra_config(e, sign_in),
         credential.map(|s| Sensitive::new(s.expose().to_string())),
         cx.interaction.clone(),
-        &connect_options(e),
+        &options,
     )?)
 }
 
+/// The environment variable that shortens the pacer's throttling windows to match an emulator
+/// started with `rolesync emulator --time-scale` (benchmarks and tests only).
+pub const TIME_SCALE_ENV: &str = "ROLESYNC_GRAPH_TIME_SCALE";
+
+/// The pacer's time scale: 1 (Microsoft's windows), or the factor in
+/// [`TIME_SCALE_ENV`] when Graph is an emulator on this machine. Not a setting: against
+/// Microsoft Graph any other factor would only earn 429s, so it is refused there.
+pub fn graph_time_scale(value: Option<&str>, graph_url: &url::Url) -> Result<f64, AppError> {
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(1.0);
+    };
+    let local = match graph_url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    if !local {
+        return Err(AppError::config(format!(
+            "{TIME_SCALE_ENV} is set, but graph_url {graph_url} is not an emulator on this machine: it only matches `rolesync emulator --time-scale`; unset it"
+        )));
+    }
+    match v.parse::<f64>() {
+        Ok(f) if f.is_finite() && f >= 1.0 => Ok(f),
+        _ => Err(AppError::config(format!(
+            "{TIME_SCALE_ENV}={v}: give the emulator's --time-scale, a factor of 1 or more (e.g. 10)"
+        ))),
+    }
+}
+
 /// `[email]` as the mailer's options; the SMTP password comes from the keyring (`smtp`) when a
-/// user is set.
+/// user is set (asked for when a person is there).
 pub fn smtp_config(
     email: &rolesync_config::EmailConfig,
     credentials: &Credentials,
     asker: &dyn Asker,
 ) -> Result<rolesync_notify::SmtpConfig, AppError> {
+    file_setting("email.ca_file", email.ca_file.as_deref())?;
+    let password = match &email.username {
+        Some(_) => Some(credentials.obtain(CredentialName::Smtp, asker)?.secret),
+        None => None,
+    };
+    Ok(smtp_config_with(email, password))
+}
+
+/// `[email]` as the mailer's options with this password for the SMTP account (when a user is set).
+pub fn smtp_config_with(
+    email: &rolesync_config::EmailConfig,
+    password: Option<rolesync_secrets::Secret>,
+) -> rolesync_notify::SmtpConfig {
     use rolesync_notify::{Security, SmtpAuth, SmtpConfig};
     let security = match email.security {
         rolesync_config::SmtpSecurity::StartTls => Security::StartTls,
@@ -301,12 +375,12 @@ pub fn smtp_config(
     );
     cfg.port = email.port;
     cfg.ca_file = email.ca_file.clone();
-    if let Some(user) = &email.username {
-        let cred = credentials.obtain(CredentialName::Smtp, asker)?;
+    if let (Some(user), Some(password)) = (&email.username, password) {
+        rolesync_core::redact::remember(password.expose());
         cfg.username = Some(user.clone());
-        cfg.auth = SmtpAuth::Password(cred.secret);
+        cfg.auth = SmtpAuth::Password(password);
     }
-    Ok(cfg)
+    cfg
 }
 
 #[cfg(test)]
@@ -314,6 +388,22 @@ mod tests {
     use super::*;
     use crate::fakes::app_in;
     use crate::ErrorKind;
+
+    #[test]
+    fn the_time_scale_is_for_a_local_emulator_only() {
+        let local = url::Url::parse("http://127.0.0.1:8400/v1.0").expect("url");
+        let graph = url::Url::parse("https://graph.microsoft.com/v1.0").expect("url");
+        assert_eq!(graph_time_scale(None, &graph).ok(), Some(1.0));
+        assert_eq!(graph_time_scale(Some(""), &graph).ok(), Some(1.0));
+        assert_eq!(graph_time_scale(Some("10"), &local).ok(), Some(10.0));
+        let e = graph_time_scale(Some("10"), &graph).expect_err("Microsoft Graph");
+        assert_eq!(e.code, ErrorKind::Config);
+        assert!(e.message.contains("not an emulator on this machine"), "{e}");
+        for bad in ["fast", "0", "0.5", "-3", "inf"] {
+            let e = graph_time_scale(Some(bad), &local).expect_err(bad);
+            assert!(e.message.contains("a factor of 1 or more"), "{e}");
+        }
+    }
 
     #[test]
     fn the_graph_clients_defaults_are_the_configurations() {

@@ -78,6 +78,7 @@ impl App {
             target: b.target.as_ref(),
             policy: &b.policy,
             transitive: b.transitive,
+            journal: None,
         };
         let mut lines = vec![CheckLine::ok(
             "the configuration is valid",

@@ -69,6 +69,7 @@ impl Asker for TerminalAsker {
 
 /// One credential on the credentials page (never its value).
 #[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
 pub struct CredentialInfo {
     /// `office365`, `smtp` or `ldap`.
     pub name: String,
@@ -76,6 +77,12 @@ pub struct CredentialInfo {
     pub label: String,
     /// Saved in the keyring.
     pub saved: bool,
+    /// The saved account (a user, a bind account, or a client id); never the secret.
+    pub account: Option<String>,
+    /// What the account is (`UPN, or the application (client) ID for a client secret`).
+    pub account_prompt: String,
+    /// What the secret is.
+    pub secret_prompt: String,
 }
 
 /// The saved credentials.
@@ -124,10 +131,16 @@ impl Credentials {
         Ok(self.keyring.open()?)
     }
 
-    /// Which credentials are saved (names only).
+    /// Which credentials are saved, with their accounts (never their secrets).
     pub fn list(&self) -> Result<CredentialList, AppError> {
         let (store, info) = self.open()?;
         let saved = store.list()?;
+        let account = |n: &CredentialName| {
+            saved
+                .contains(n)
+                .then(|| store.get(*n).ok().flatten().map(|c| c.account))
+                .flatten()
+        };
         Ok(CredentialList {
             keyring: info.name,
             keyring_id: info.id,
@@ -138,6 +151,9 @@ impl Credentials {
                     name: n.as_str().into(),
                     label: n.label().into(),
                     saved: saved.contains(n),
+                    account: account(n),
+                    account_prompt: n.account_prompt().into(),
+                    secret_prompt: n.secret_prompt().into(),
                 })
                 .collect(),
         })
@@ -233,6 +249,12 @@ mod tests {
         );
         let list = c.list().expect("list");
         assert!(list.is_saved(CredentialName::Smtp));
+        let smtp = list.items.iter().find(|i| i.name == "smtp").expect("smtp");
+        assert_eq!(
+            smtp.account.as_deref(),
+            Some("mailer"),
+            "the account is listed"
+        );
         assert!(!list.is_saved(CredentialName::Ldap));
         assert_eq!(
             c.saved(CredentialName::Smtp).expect("saved").account,

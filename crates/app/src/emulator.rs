@@ -29,6 +29,9 @@ pub struct EmulatorOptions {
     pub seed: u64,
     /// Turn Microsoft's throttling limits off.
     pub no_throttling: bool,
+    /// Divides the throttling windows (1: Microsoft's); see
+    /// [`ThrottleConfig::time_scale`].
+    pub time_scale: f64,
     /// With `tls`: further DNS names for the server certificate.
     pub hostnames: Vec<String>,
     /// Append one JSON line per request served to this file.
@@ -88,6 +91,12 @@ pub fn config(o: &EmulatorOptions) -> Result<EmulatorConfig, AppError> {
             "--hostname names the TLS certificate: add --tls",
         ));
     }
+    if !(o.time_scale.is_finite() && o.time_scale >= 1.0) {
+        return Err(AppError::config(format!(
+            "--time-scale {}: give a factor of 1 or more, e.g. 10 (3,000 writes per 15 s)",
+            o.time_scale
+        )));
+    }
     let r = o.fault_rate / 5.0;
     Ok(EmulatorConfig {
         listen,
@@ -97,7 +106,7 @@ pub fn config(o: &EmulatorOptions) -> Result<EmulatorConfig, AppError> {
         throttling: if o.no_throttling {
             ThrottleConfig::disabled()
         } else {
-            ThrottleConfig::default()
+            ThrottleConfig::time_scaled(o.time_scale)
         },
         faults: FaultConfig {
             seed: o.seed,
@@ -168,6 +177,7 @@ mod tests {
             fault_rate,
             seed: 1,
             no_throttling: false,
+            time_scale: 1.0,
             hostnames: Vec::new(),
             record: None,
         }
@@ -185,6 +195,14 @@ mod tests {
             let e = config(&options(listen, rate)).expect_err(listen);
             assert_eq!(e.code, crate::ErrorKind::Config);
             assert!(e.message.contains(words), "{e}");
+        }
+        let mut fast = options("127.0.0.1:0", 0.0);
+        fast.time_scale = 10.0;
+        assert_eq!(config(&fast).expect("valid").throttling.time_scale, 10.0);
+        for bad in [0.0, 0.5, f64::NAN] {
+            fast.time_scale = bad;
+            let e = config(&fast).expect_err("a factor below 1");
+            assert!(e.message.contains("--time-scale"), "{e}");
         }
         let mut named = options("127.0.0.1:0", 0.0);
         named.hostnames = vec!["graph.microsoft.com".into()];

@@ -37,6 +37,9 @@ pub enum ErrorKind {
     Busy,
     /// A local file or the process's runtime failed.
     Io,
+    /// A held plan cannot be approved as it is (expired, edited, already decided, or the fresh
+    /// plan differs); nothing changed.
+    Approval,
 }
 
 impl ErrorKind {
@@ -45,18 +48,20 @@ impl ErrorKind {
         match self {
             ErrorKind::Config => ExitCode::Usage,
             ErrorKind::Busy => ExitCode::Busy,
+            ErrorKind::Approval => ExitCode::SafetyStop,
             _ => ExitCode::ReadFailed,
         }
     }
 
     /// The `code` of the `--json` error document (docs/cli-json.md): `config`, `read`,
-    /// `cancelled`, `busy` or `io`.
+    /// `cancelled`, `busy`, `io` or `approval`.
     pub fn cli_code(self) -> &'static str {
         match self {
             ErrorKind::Config => "config",
             ErrorKind::Cancelled => "cancelled",
             ErrorKind::Busy => "busy",
             ErrorKind::Io => "io",
+            ErrorKind::Approval => "approval",
             _ => "read",
         }
     }
@@ -96,10 +101,12 @@ pub struct AppError {
 
 impl AppError {
     /// An error of this kind.
+    /// The message is cleaned ([`rolesync_core::redact::clean`]): no secret a server echoed,
+    /// no control character from a name, reaches the console, the window or `--json`.
     pub fn new(code: ErrorKind, message: impl Into<String>) -> Self {
         Self {
             code,
-            message: message.into(),
+            message: rolesync_core::redact::clean(&message.into()),
         }
     }
 

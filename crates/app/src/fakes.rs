@@ -42,6 +42,7 @@ ou = "OU=Roles,DC=contoso,DC=com"
 tenant = "contoso.onmicrosoft.com"
 client_id = "11111111-1111-4111-8111-111111111111"
 sign_in = "secret"
+interactive = true
 "#;
 
 /// One role group with one member who does not hold the role yet: a sync grants once.

@@ -5,8 +5,7 @@
 
 use crate::{App, AppError};
 use chrono::{DateTime, Utc};
-use rolesync_core::apply::AppliedChange;
-use rolesync_core::report::{audit_records, Outcome, ReportSummary, RunMode, RunReport};
+use rolesync_core::report::{Outcome, ReportSummary, RunMode, RunReport};
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -25,33 +24,22 @@ pub fn write_report(log_dir: &Path, report: &RunReport) -> anyhow::Result<PathBu
     Ok(path)
 }
 
+/// Checks, before a dry run or sync reads anything, that its report can be written: the reports
+/// folder exists (or is made) and takes a file.
+pub fn check_reports_writable(log_dir: &Path) -> Result<(), String> {
+    let dir = log_dir.join("reports");
+    rolesync_protect::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let probe = dir.join(format!(".write-test-{}", std::process::id()));
+    rolesync_protect::write_atomic(&probe, b"").map_err(|e| format!("{}: {e}", dir.display()))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
 /// Writes the report to `path` (whole or not at all); called again after a later step, such as
 /// the email, was added.
 pub fn rewrite_report(path: &Path, report: &RunReport) -> anyhow::Result<()> {
     rolesync_protect::write_atomic(path, &serde_json::to_vec_pretty(report)?)?;
     Ok(())
-}
-
-/// Appends one audit line per applied change.
-pub fn append_audit(
-    log_dir: &Path,
-    report: &RunReport,
-    applied: &[AppliedChange],
-) -> anyhow::Result<PathBuf> {
-    let path = log_dir.join("audit.jsonl");
-    if applied.is_empty() {
-        return Ok(path);
-    }
-    rolesync_protect::create_dir_all(log_dir)?;
-    let mut lines = String::new();
-    for r in audit_records(&report.run_id, report.finished, applied) {
-        lines.push_str(&serde_json::to_string(&r)?);
-        lines.push('\n');
-    }
-    let mut f = rolesync_protect::open_append(&path)?;
-    f.write_all(lines.as_bytes())?;
-    f.sync_data()?;
-    Ok(path)
 }
 
 /// The run reports in the log folder, newest first. Files that are not reports are left out.
@@ -178,6 +166,53 @@ pub struct LogView {
     pub lines: Vec<LogLine>,
 }
 
+/// One run in full, for the history's drill-down: its report (steps, the plan per role with
+/// each change and its outcome, failures, safety stops) and the log lines written while it ran.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RunDetails {
+    /// The run in the history's words.
+    pub summary: RunSummary,
+    /// Its report.
+    pub report: RunReport,
+    /// The log lines from its start to its end (the run's own lines).
+    pub log: Vec<LogLine>,
+}
+
+/// The lines of the daily logs written from `from` to `to` (a second either side).
+fn lines_between(log_dir: &Path, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<LogLine> {
+    let (from, to) = (
+        from - chrono::Duration::seconds(1),
+        to + chrono::Duration::seconds(1),
+    );
+    let days: Vec<String> = [
+        from - chrono::Duration::days(1),
+        from,
+        to,
+        to + chrono::Duration::days(1),
+    ]
+    .iter()
+    .map(|d| d.format("%Y-%m-%d").to_string())
+    .collect();
+    let mut out = Vec::new();
+    for f in log_files(log_dir) {
+        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if !days.iter().any(|d| name.contains(d.as_str())) {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        out.extend(text.lines().filter_map(parse_log_line).filter(|l| {
+            DateTime::parse_from_rfc3339(&l.time)
+                .map(|t| t.with_timezone(&Utc))
+                .is_ok_and(|t| t >= from && t <= to)
+        }));
+    }
+    out.truncate(LOG_LINES);
+    out
+}
+
 /// How many of the newest log file's lines [`App::logs`] returns.
 const LOG_LINES: usize = 5000;
 
@@ -205,6 +240,28 @@ impl App {
             .iter()
             .map(|(p, r)| RunSummary::of(p, r))
             .collect())
+    }
+
+    /// One run of the history by its id: the report and the log lines of its time.
+    pub fn run_details(&self, demo: bool, run_id: &str) -> Result<RunDetails, AppError> {
+        let dir = self.settings(demo)?.log_dir();
+        let (file, report) = list_reports(&dir)
+            .into_iter()
+            .find(|(_, r)| r.run_id == run_id)
+            .ok_or_else(|| {
+                AppError::new(
+                    crate::ErrorKind::NotFound,
+                    format!(
+                        "no report of run {run_id} in {}",
+                        dir.join("reports").display()
+                    ),
+                )
+            })?;
+        Ok(RunDetails {
+            summary: RunSummary::of(&file, &report),
+            log: lines_between(&dir, report.started, report.finished),
+            report,
+        })
     }
 
     /// The latest run, from the log folder (the default one when the configuration is invalid).
@@ -276,6 +333,22 @@ mod tests {
         .unwrap();
         let runs = app.history(true).expect("history");
         assert_eq!(runs.len(), 2);
+        // The drill-down: the report and the log lines of the run's time only.
+        std::fs::write(
+            logs.join("rolesync.2026-01-01.log"),
+            "2026-01-01T02:29:00Z  INFO before\n2026-01-01T02:30:00.5Z  INFO during\n2026-01-01T05:00:00Z  INFO after\n",
+        )
+        .unwrap();
+        let d = app.run_details(true, &older.run_id).expect("details");
+        assert_eq!(d.report.run_id, older.run_id);
+        assert_eq!(
+            d.log.iter().map(|l| l.message.as_str()).collect::<Vec<_>>(),
+            ["during"]
+        );
+        assert_eq!(
+            app.run_details(true, "nope").expect_err("unknown").code,
+            crate::ErrorKind::NotFound
+        );
         assert_eq!(runs[0].run_id, newer.run_id);
         assert_eq!(
             app.last_run(true).map(|r| r.run_id),
@@ -285,8 +358,8 @@ mod tests {
         assert_eq!(view.lines.len(), 1);
         assert_eq!(view.lines[0].message, "hello");
         let zip = home.path().join("export.zip");
-        // Two reports and the log file; the stray JSON file is not a report.
-        assert_eq!(app.export_logs(true, &zip).expect("exported"), 3);
+        // Two reports and the two log files; the stray JSON file is not a report.
+        assert_eq!(app.export_logs(true, &zip).expect("exported"), 4);
         assert!(zip.is_file());
     }
 }

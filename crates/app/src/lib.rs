@@ -6,7 +6,8 @@
 //!   run's backends are built. [`App::run`] plans or syncs ([`run`]), [`App::check`] is the
 //!   pre-flight, [`settings`] loads, validates and saves the configuration, [`credentials`]
 //!   manages the keyring, [`schedule`] registers the scheduled sync, [`history`] lists reports
-//!   and logs, [`App::reset_demo`] and [`emulator`] serve the demo.
+//!   and logs, [`setup`] takes an empty machine to a verified configuration, [`App::reset_demo`]
+//!   and [`emulator`] serve the demo.
 //! * [`session::Session`] is a window's state: questions to the user, sign-in reuse between the
 //!   preview and the sync, and cancellation.
 //! * [`error::AppError`] carries an [`error::ErrorKind`]: the kind decides the exit code and the
@@ -16,8 +17,10 @@
 //!
 //! See `docs/architecture.md` for how the crates fit together.
 
+pub mod approvals;
 pub mod backends;
 pub mod bindings;
+pub mod change_control;
 pub mod check;
 pub mod credentials;
 pub mod demo_tenant;
@@ -26,6 +29,7 @@ pub mod error;
 pub mod exposure;
 pub mod history;
 mod interaction;
+pub mod journal;
 pub mod logging;
 pub mod messages;
 pub mod prompts;
@@ -35,7 +39,9 @@ pub mod runlock;
 pub mod schedule;
 pub mod session;
 pub mod settings;
-mod signin;
+pub mod setup;
+pub mod signin;
+pub mod undo;
 
 pub use error::{AppError, ErrorKind};
 pub use run::{Finished, RunHooks, RunRequest, SignInChoice};

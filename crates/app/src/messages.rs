@@ -28,11 +28,14 @@ pub enum SignInMethod {
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Question {
-    /// "Use multi-factor sign-in?"; answers Yes by itself after `timeout_secs`.
+    /// "Use multi-factor sign-in?"; answers Yes by itself after `timeout_secs`. Asked only when
+    /// both the interactive sign-in and an unattended one can work.
     #[serde(rename_all = "camelCase")]
     Mfa {
         /// Seconds until Yes.
         timeout_secs: u32,
+        /// What No signs in with, in words (the configured unattended sign-in).
+        unattended: String,
     },
     /// The account of a credential.
     #[serde(rename_all = "camelCase")]

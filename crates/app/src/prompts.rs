@@ -105,18 +105,31 @@ impl GuiPrompter<'_> {
 }
 
 impl Prompter for GuiPrompter<'_> {
+    /// An empty answer is not a Cancel: the question comes again, saying what is missing.
     fn account(&mut self, name: CredentialName) -> Result<Option<String>, PromptError> {
         self.asked = true;
-        let q = Question::Account {
-            credential: name.as_str().into(),
-            label: name.label().into(),
-            prompt: name.account_prompt().into(),
-            note: self.note(name),
-        };
-        Ok(match self.pending.ask(self.channel, q, None) {
-            Answer::Text { value } if !value.trim().is_empty() => Some(value.trim().to_string()),
-            _ => None,
-        })
+        let mut note = self.note(name);
+        loop {
+            let q = Question::Account {
+                credential: name.as_str().into(),
+                label: name.label().into(),
+                prompt: name.account_prompt().into(),
+                note: note.clone(),
+            };
+            match self.pending.ask(self.channel, q, None) {
+                Answer::Text { value } if !value.trim().is_empty() => {
+                    return Ok(Some(value.trim().to_string()))
+                }
+                Answer::Text { .. } => {
+                    tracing::info!(credential = %name, "an empty account was entered; asking again");
+                    note = Some(format!(
+                        "Enter the account ({}); it must not be empty.",
+                        name.account_prompt()
+                    ));
+                }
+                _ => return Ok(None),
+            }
+        }
     }
 
     fn secret(
@@ -125,17 +138,23 @@ impl Prompter for GuiPrompter<'_> {
         account: &str,
     ) -> Result<Option<Secret>, PromptError> {
         self.asked = true;
-        let q = Question::Secret {
-            credential: name.as_str().into(),
-            label: name.label().into(),
-            prompt: name.secret_prompt().into(),
-            account: account.into(),
-            note: self.note(name),
-        };
-        Ok(match self.pending.ask(self.channel, q, None) {
-            Answer::Text { value } if !value.is_empty() => Some(Secret::new(value)),
-            _ => None,
-        })
+        let mut note = self.note(name);
+        loop {
+            let q = Question::Secret {
+                credential: name.as_str().into(),
+                label: name.label().into(),
+                prompt: name.secret_prompt().into(),
+                account: account.into(),
+                note: note.clone(),
+            };
+            match self.pending.ask(self.channel, q, None) {
+                Answer::Text { value } if !value.is_empty() => return Ok(Some(Secret::new(value))),
+                Answer::Text { .. } => {
+                    note = Some("The password or secret must not be empty.".to_string());
+                }
+                _ => return Ok(None),
+            }
+        }
     }
 
     fn save(&mut self, name: CredentialName) -> Result<Option<bool>, PromptError> {
@@ -166,7 +185,10 @@ mod tests {
         let (ch, rx) = channel();
         let a = pending.ask(
             &ch,
-            Question::Mfa { timeout_secs: 1 },
+            Question::Mfa {
+                timeout_secs: 1,
+                unattended: String::new(),
+            },
             Some((Duration::from_millis(50), Answer::Yes)),
         );
         assert!(matches!(a, Answer::Yes));
@@ -185,7 +207,10 @@ mod tests {
         let w = window(pending.clone(), rx, vec![Answer::No]);
         let a = pending.ask(
             &ch,
-            Question::Mfa { timeout_secs: 20 },
+            Question::Mfa {
+                timeout_secs: 20,
+                unattended: String::new(),
+            },
             Some((Duration::from_secs(20), Answer::Yes)),
         );
         assert!(matches!(a, Answer::No));
@@ -227,6 +252,34 @@ mod tests {
         let mut p = prompter(&pending, &ch);
         obtain(&store, CredentialName::Office365, &mut p, true).expect("saved credential");
         assert!(!p.asked);
+    }
+
+    /// An empty account is asked again with a note, not taken as a Cancel.
+    #[test]
+    fn an_empty_answer_is_asked_again_not_cancelled() {
+        let store = MemoryStore::new();
+        let pending = Arc::new(Pending::default());
+        let (ch, rx) = channel();
+        let text = |v: &str| Answer::Text { value: v.into() };
+        let w = window(
+            pending.clone(),
+            rx,
+            vec![
+                text("  "),
+                text("admin@contoso.com"),
+                text(""),
+                text("pw"),
+                Answer::No,
+            ],
+        );
+        let mut p = prompter(&pending, &ch);
+        let c = obtain(&store, CredentialName::Office365, &mut p, true).expect("a credential");
+        assert_eq!(c.account, "admin@contoso.com");
+        drop(ch);
+        assert_eq!(
+            w.join().expect("window"),
+            ["account", "account", "secret", "secret", "save"]
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! with an error). A new channel (a webhook) goes here.
 
 use crate::backends::smtp_config;
-use crate::history::{append_audit, rewrite_report, write_report};
+use crate::history::{rewrite_report, write_report};
 use crate::run::{Finished, RunHooks, RunRequest};
 use crate::{logging, App, AppError, Settings};
 use rolesync_core::engine::RunOutput;
@@ -21,21 +21,37 @@ impl App {
         settings: &Settings,
         out: RunOutput,
         hooks: &RunHooks<'_>,
+        capture: Option<&logging::Capture>,
     ) -> Finished {
         let RunOutput {
-            mut report,
-            plan,
-            applied,
+            mut report, plan, ..
         } = out;
+        // No secret leaves in a report, a mail or a window, whatever a server echoed.
+        scrub(&mut report);
         for x in rolesync_protect::exposures(&settings.config.file, &settings.log_dir()) {
             tracing::warn!(path = %x.path.display(), fix = %x.fix(), "{}", x.message());
             report.warnings.push(x.to_string());
         }
         let mut report_file = None;
         if report.mode != RunMode::Plan {
-            report_file = report_step(settings, &mut report, &applied, hooks.observer);
-            self.email_step(settings, &mut report, report_file.as_deref(), hooks)
-                .await;
+            report_file = report_step(settings, &mut report, hooks.observer);
+            if report_file.is_none() {
+                // Checked writable at the start, and still lost (a full disk): the run is not
+                // all right, whatever it changed.
+                report.exit_code = report.exit_code.max(1);
+                report.warnings.push(format!(
+                    "the report could not be written to {}; the audit file holds the changes",
+                    settings.log_dir().join("reports").display()
+                ));
+            }
+            self.email_step(
+                settings,
+                &mut report,
+                report_file.as_deref(),
+                hooks,
+                capture,
+            )
+            .await;
         }
         tracing::info!(outcome = ?report.outcome, exit = report.exit_code, "run finished");
         Finished {
@@ -53,6 +69,7 @@ impl App {
         report: &mut RunReport,
         report_file: Option<&Path>,
         hooks: &RunHooks<'_>,
+        capture: Option<&logging::Capture>,
     ) {
         let observer = hooks.observer;
         let Some(email) = &settings.config.email else {
@@ -67,13 +84,19 @@ impl App {
         observer.event(SyncEvent::StepStarted { step: Step::Email });
         let t = Instant::now();
         let log_file = logging::current_file(&settings.log_dir());
-        let sent = match smtp_config(email, &self.credentials(), hooks.asker) {
-            Ok(cfg) => {
-                let log = log_file.exists().then_some(log_file.as_path());
-                rolesync_notify::send_report(&cfg, report, log)
-                    .await
-                    .map_err(|e| e.to_string())
+        let run_log = capture.map(|c| {
+            let (text, cut) = c.lines();
+            rolesync_notify::RunLog {
+                name: format!("rolesync-{}.log", report.run_id),
+                text,
+                cut,
+                full_log: Some(log_file.display().to_string()),
             }
+        });
+        let sent = match smtp_config(email, &self.credentials(), hooks.asker) {
+            Ok(cfg) => rolesync_notify::send_report(&cfg, report, run_log.as_ref())
+                .await
+                .map_err(|e| e.to_string()),
             Err(e) => Err(e.message),
         };
         let (status, detail) = match sent {
@@ -99,6 +122,16 @@ impl App {
     }
 }
 
+/// Blanks out every secret anywhere in the report ([`rolesync_core::redact`]).
+fn scrub(report: &mut RunReport) {
+    if let Ok(mut v) = serde_json::to_value(&*report) {
+        rolesync_core::redact::redact_json(&mut v);
+        if let Ok(r) = serde_json::from_value(v) {
+            *report = r;
+        }
+    }
+}
+
 /// The run's event in the Windows Event Log, for a dry run or sync (a preview is not recorded):
 /// its outcome, or the error that ended it before it had one. Nowhere outside Windows.
 pub(crate) fn record_event(request: &RunRequest, result: &Result<Finished, AppError>) {
@@ -113,25 +146,23 @@ pub(crate) fn record_event(request: &RunRequest, result: &Result<Finished, AppEr
     });
 }
 
-/// Appends the audit lines and writes the report (the `report` step); returns the report file.
+/// Writes the report (the `report` step); returns the report file. (The audit lines were
+/// written ahead, during the apply: `crate::journal`.)
 fn report_step(
     settings: &Settings,
     report: &mut RunReport,
-    applied: &[rolesync_core::apply::AppliedChange],
     observer: &dyn Observer,
 ) -> Option<PathBuf> {
     let log_dir = settings.log_dir();
     observer.event(SyncEvent::StepStarted { step: Step::Report });
     let t = Instant::now();
-    let written = append_audit(&log_dir, report, applied).and_then(|_| {
-        report.push_step(
-            Step::Report,
-            StepStatus::Ok,
-            t.elapsed().as_millis() as u64,
-            "",
-        );
-        write_report(&log_dir, report)
-    });
+    report.push_step(
+        Step::Report,
+        StepStatus::Ok,
+        t.elapsed().as_millis() as u64,
+        "",
+    );
+    let written = write_report(&log_dir, report);
     let (status, detail, file) = match written {
         Ok(p) => {
             tracing::info!(report = %p.display(), "report written");

@@ -75,6 +75,58 @@ pub struct RunHooks<'a> {
     pub asker: &'a dyn Asker,
 }
 
+/// Replaces a run's plan ([`rolesync_core::engine::Engine::run_reshaped`]).
+pub(crate) type Reshape<'a> = dyn Fn(Plan, &rolesync_core::tenant::TenantSnapshot, &rolesync_core::policy::Policy) -> Plan
+    + Sync
+    + 'a;
+
+/// Which engine run: a sync (as configured), or one whose plan is reshaped — an approval of a
+/// held plan, an undo of a run — with its audit lines marked.
+pub(crate) enum RunKind<'a> {
+    /// A plan, dry run or sync.
+    Sync,
+    /// Approving a held plan.
+    Approve {
+        /// The held plan's id.
+        id: &'a str,
+        /// Cuts the fresh plan to the held changes.
+        reshape: &'a Reshape<'a>,
+    },
+    /// Undoing a run.
+    Undo {
+        /// The run undone.
+        run_id: &'a str,
+        /// Plans the inverse.
+        reshape: &'a Reshape<'a>,
+    },
+}
+
+impl RunKind<'_> {
+    fn command(&self, request: &RunRequest) -> &'static str {
+        match self {
+            RunKind::Sync => request.command(),
+            RunKind::Approve { .. } => "approvals approve",
+            RunKind::Undo { .. } => "undo",
+        }
+    }
+
+    fn mark(&self, j: crate::journal::FileJournal, actor: &str) -> crate::journal::FileJournal {
+        match self {
+            RunKind::Sync => j,
+            RunKind::Approve { id, .. } => j.marked(crate::journal::Mark {
+                approved_by: Some(actor.to_string()),
+                held_plan: Some(id.to_string()),
+                undo_of: None,
+            }),
+            RunKind::Undo { run_id, .. } => j.marked(crate::journal::Mark {
+                approved_by: None,
+                held_plan: None,
+                undo_of: Some(run_id.to_string()),
+            }),
+        }
+    }
+}
+
 /// What a run produced.
 #[derive(Debug, Clone)]
 pub struct Finished {
@@ -128,13 +180,43 @@ impl App {
         request: &RunRequest,
         hooks: &RunHooks<'_>,
     ) -> Result<Finished, AppError> {
+        self.run_engine(request, hooks, &RunKind::Sync).await
+    }
+
+    /// A run of the engine — a sync, an approval or an undo — with the lock, the report check,
+    /// the write-ahead audit, the backends and the publishing they all share.
+    pub(crate) async fn run_engine(
+        &self,
+        request: &RunRequest,
+        hooks: &RunHooks<'_>,
+        kind: &RunKind<'_>,
+    ) -> Result<Finished, AppError> {
         let settings = self.settings(request.demo)?;
+        // This run's own log lines, for its mail.
+        let capture = crate::logging::capture();
         // One sync at a time: only runs that change something take the lock.
         let _lock = match request.mode {
             RunMode::Apply => Some(
-                RunLock::acquire(&settings.paths.data_dir, request.command())
+                RunLock::acquire(&settings.paths.data_dir, kind.command(request))
                     .map_err(|e| AppError::new(ErrorKind::Busy, e.to_string()))?,
             ),
+            _ => None,
+        };
+        // A dry run or sync whose report cannot be written reads and changes nothing.
+        if request.mode != RunMode::Plan {
+            crate::history::check_reports_writable(&settings.log_dir()).map_err(|e| {
+                AppError::config(format!(
+                    "the run's report cannot be written ({e}); nothing was read or changed — make the log folder writable by the account that runs RoleSync, or point [logging] folder at one it can write"
+                ))
+            })?;
+        }
+        // The write-ahead audit: a sync that cannot record its changes first changes nothing.
+        let journal = match request.mode {
+            RunMode::Apply => Some(crate::journal::FileJournal::open(&settings.log_dir()).map_err(|e| {
+                AppError::config(format!(
+                    "{e}; nothing was read or changed — make the folder writable by the account that runs RoleSync, or point [logging] folder at one it can write"
+                ))
+            })?),
             _ => None,
         };
         let credentials = self.credentials();
@@ -146,18 +228,53 @@ impl App {
         let b = self.backends.build(&settings, request, &cx).await?;
         let run_id = uuid::Uuid::new_v4().to_string();
         tracing::info!(run_id = %run_id, mode = ?request.mode, demo = request.demo, source = %b.source.describe(), target = %b.target.describe(), "run started");
+        // Who approves or undoes: the OS account, and the Entra admin when a person signed in.
+        let actor = match b.target.signed_in_as().await {
+            Some(admin) => format!(
+                "{} (signed in to Entra ID as {admin})",
+                crate::change_control::os_account()
+            ),
+            None => crate::change_control::os_account(),
+        };
+        let journal = journal.map(|j| kind.mark(j, &actor));
         let engine = Engine {
             source: b.source.as_ref(),
             target: b.target.as_ref(),
             policy: &b.policy,
             transitive: b.transitive,
+            journal: journal
+                .as_ref()
+                .map(|j| j as &dyn rolesync_core::journal::Journal),
         };
         let options = RunOptions {
             mode: request.mode,
             force: request.force,
             run_id,
+            deadline: Some(settings.config.run_deadline),
         };
-        let mut out = engine.run(&options, hooks.observer).await;
+        let log_dir = settings.log_dir();
+        let mut out = match kind {
+            RunKind::Sync => {
+                let cc = crate::change_control::for_sync(&log_dir);
+                engine.run_with(&options, hooks.observer, &cc).await
+            }
+            RunKind::Approve { reshape, .. } | RunKind::Undo { reshape, .. } => {
+                let cc = rolesync_core::engine::ChangeControl {
+                    owned: rolesync_core::ownership::Ownership::from_audit(
+                        &crate::change_control::audit_records(&log_dir),
+                    ),
+                    ..Default::default()
+                };
+                engine
+                    .run_reshaped(&options, hooks.observer, &cc, *reshape)
+                    .await
+            }
+        };
+        if let RunKind::Sync = kind {
+            if request.mode == RunMode::Apply {
+                self.after_sync(&settings, request, &b, &mut out);
+            }
+        }
         if b.source.has_security_descriptors() && out.report.error.is_none() {
             let s = settings
                 .config
@@ -174,7 +291,45 @@ impl App {
         };
         b.finish().await;
         saved?;
-        Ok(self.publish(&settings, out, hooks).await)
+        Ok(self.publish(&settings, out, hooks, Some(&capture)).await)
+    }
+
+    /// After a sync: holds what waits for approval (a plan the limits stopped, grants under
+    /// `require_approval`) and saves what it left for the next sync's drift.
+    fn after_sync(
+        &self,
+        settings: &crate::Settings,
+        request: &RunRequest,
+        b: &crate::backends::Backends,
+        out: &mut rolesync_core::engine::RunOutput,
+    ) {
+        let (Some(plan), Some(read)) = (&out.plan, &out.read) else {
+            return;
+        };
+        let log_dir = settings.log_dir();
+        if !request.force {
+            let sources = (b.source.describe(), b.target.describe());
+            match crate::approvals::hold(settings, &out.report, plan, read, sources) {
+                Ok(Some(held)) => {
+                    out.report.approval =
+                        Some(rolesync_core::approval::PendingApproval::of(&held))
+                }
+                Ok(None) => {}
+                Err(e) => out.report.warnings.push(format!(
+                    "the plan could not be held for approval ({e}); nothing waiting was applied — run the sync again"
+                )),
+            }
+        }
+        if out.report.outcome != rolesync_core::report::Outcome::Stopped {
+            let state = rolesync_core::drift::end_state(
+                &out.report.run_id,
+                read.tenant.read_at.unwrap_or_else(chrono::Utc::now),
+                &read.tenant,
+                plan,
+                &out.applied,
+            );
+            crate::change_control::save_end_state(&log_dir, &state);
+        }
     }
 
     /// [`App::run`] on a runtime of its own, until it ends or `cancel` is notified (then the
@@ -194,7 +349,7 @@ impl App {
                 biased;
                 _ = cancel.notified() => {
                     tracing::warn!("run cancelled");
-                    Err(AppError::cancelled("the run was cancelled; nothing was changed"))
+                    Err(AppError::cancelled("the run was cancelled; changes it had already sent stay (they are in the audit file as intended), and the next sync confirms them against the tenant"))
                 }
                 r = self.run(request, hooks) => r,
             }
@@ -248,7 +403,26 @@ mod tests {
         assert_eq!(saved.run_id, f.report.run_id);
         assert!(saved.steps.iter().any(|s| s.step == Step::Report));
         let audit = std::fs::read_to_string(app.log_dir(false).join("audit.jsonl")).unwrap();
-        assert_eq!(audit.lines().count(), 1, "{audit}");
+        // Written ahead: the change intended, then its outcome.
+        let results: Vec<&str> = audit
+            .lines()
+            .map(|l| {
+                if l.contains("\"intended\"") {
+                    "intended"
+                } else {
+                    "outcome"
+                }
+            })
+            .collect();
+        assert_eq!(results, ["intended", "outcome"], "{audit}");
+        assert!(
+            !app.log_dir(false)
+                .join("journal")
+                .read_dir()
+                .unwrap()
+                .any(|_| true),
+            "a finished sync leaves no open journal"
+        );
         // Nothing left to do.
         let again = app
             .run_blocking(

@@ -91,13 +91,13 @@ impl App {
         };
         if !cfg!(windows) && matches!(run_as, RunAs::ManagedServiceAccount(_)) {
             return Err(AppError::config(
-                "--run-as: a group Managed Service Account ($) runs scheduled tasks on Windows only; on Linux run as a user whose Kerberos keytab is named by KRB5_CLIENT_KTNAME",
+                "the account to run as: a group Managed Service Account ($) runs scheduled tasks on Windows only; on Linux run as a user whose Kerberos keytab is named by KRB5_CLIENT_KTNAME",
             ));
         }
         let config = absolute(&self.config_file);
         if !config.exists() && !demo {
             return Err(AppError::config(format!(
-                "no configuration at {}: a scheduled sync needs one (`rolesync config init`), or schedule the demo with --demo",
+                "no configuration at {}: a scheduled sync needs one (the setup makes it, or `rolesync config init`)",
                 config.display()
             )));
         }

@@ -3,19 +3,23 @@
 //! operation of the window is a method here; the Tauri commands only pass their arguments on.
 
 use crate::credentials::{parse_name, CredentialList, TerminalAsker};
-use crate::history::{LogView, RunSummary};
+use crate::history::{LogView, RunDetails, RunSummary};
 use crate::interaction::WindowInteraction;
 use crate::messages::{Answer, MessageSink, RunMessage, SignInMethod, SinkObserver};
 use crate::prompts::Pending;
 use crate::run::{RunHooks, RunRequest};
 use crate::schedule::ScheduleRequest;
 use crate::settings::SettingsState;
-use crate::signin::{sign_in, SignedIn};
+use crate::setup::{
+    CertificateInfo, DirectoryFound, Registration, SetupAnswers, SetupSaved, SetupSecrets,
+    SetupStart, TenantFound, Verification,
+};
+use crate::signin::{sign_in, SignInPlan, SignedIn};
 use crate::{App, AppError, ErrorKind};
 use rolesync_config::form::SettingsForm;
 use rolesync_core::plan::Plan;
 use rolesync_core::report::{RunMode, RunReport};
-use rolesync_secrets::CredentialName;
+use rolesync_secrets::{CredentialName, Secret};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -66,13 +70,25 @@ pub struct AppInfo {
     pub last_run: Option<RunSummary>,
     /// The configuration or log places that others can change, each with its fix.
     pub warnings: Vec<String>,
+    /// There is no configuration yet: the window opens on the setup page.
+    pub setup_needed: bool,
+    /// How the next run signs in, in words (asked, or said without a question).
+    pub sign_in: String,
+}
+
+/// Whether the window runs on the demo, and why.
+#[derive(Debug, Clone)]
+struct Mode {
+    demo: bool,
+    reason: Option<String>,
+    /// `--demo`: stays on the demo whatever is saved.
+    forced: bool,
 }
 
 /// A window's session.
 pub struct Session {
     app: App,
-    demo: bool,
-    demo_reason: Option<String>,
+    mode: Mutex<Mode>,
     pending: Arc<Pending>,
     running: Mutex<Option<Arc<Notify>>>,
     signed_in: Mutex<Option<SignedIn>>,
@@ -96,19 +112,22 @@ impl Session {
     /// A window of `app`: on the demo when asked (`--demo`) or when no configuration exists.
     pub fn open(app: App, demo: bool) -> Self {
         let file = app.config_file();
-        let demo_reason = if demo {
+        let reason = if demo {
             Some("started with --demo".to_string())
         } else if !file.exists() {
             Some(format!(
-                "no configuration at {}; create one on the Settings page",
+                "no configuration at {} yet; the setup page makes one",
                 file.display()
             ))
         } else {
             None
         };
         Self {
-            demo: demo_reason.is_some(),
-            demo_reason,
+            mode: Mutex::new(Mode {
+                demo: reason.is_some(),
+                reason,
+                forced: demo,
+            }),
             app,
             pending: Arc::default(),
             running: Mutex::new(None),
@@ -118,7 +137,30 @@ impl Session {
 
     /// Whether the window runs on the demo.
     pub fn demo(&self) -> bool {
-        self.demo
+        lock(&self.mode).demo
+    }
+
+    /// After a configuration was saved: a window that was on the demo only because there was
+    /// none leaves the demo (its runs, schedule, history and logs are the configured ones now),
+    /// and the demo's sign-in is forgotten.
+    fn configuration_saved(&self) {
+        let mut mode = lock(&self.mode);
+        if mode.demo && !mode.forced && self.app.settings(false).is_ok() {
+            *mode = Mode {
+                demo: false,
+                reason: None,
+                forced: false,
+            };
+            *lock(&self.signed_in) = None;
+            tracing::info!("configuration saved: the window leaves demo mode");
+        }
+    }
+
+    /// How the next run signs in: from the configuration (the demo has both ways).
+    fn sign_in_plan(&self) -> SignInPlan {
+        let demo = self.demo();
+        let entra = self.app.settings(demo).ok().and_then(|s| s.config.entra);
+        crate::signin::plan(entra.as_ref(), demo)
     }
 
     /// Starts logging as the CLI does (the daily file in the log folder); an invalid
@@ -130,18 +172,21 @@ impl Session {
             Err(_) => (self.app.paths().log_dir.clone(), "info".into()),
         };
         let guard = crate::logging::init(&dir, &level, false)?;
-        tracing::info!(demo = self.demo, "window opened");
+        tracing::info!(demo = self.demo(), "window opened");
         Ok(guard)
     }
 
     /// The home page.
     pub fn info(&self) -> AppInfo {
         let file = self.app.config_file();
-        let log_dir = self.app.log_dir(self.demo);
+        let mode = lock(&self.mode).clone();
+        let log_dir = self.app.log_dir(mode.demo);
         AppInfo {
-            demo: self.demo,
-            demo_reason: self.demo_reason.clone(),
+            demo: mode.demo,
+            demo_reason: mode.reason,
             version: env!("CARGO_PKG_VERSION").into(),
+            setup_needed: !file.exists(),
+            sign_in: self.sign_in_plan().words(),
             config_exists: file.exists(),
             config_file: file.display().to_string(),
             warnings: rolesync_protect::exposures(file, &log_dir)
@@ -149,7 +194,7 @@ impl Session {
                 .map(ToString::to_string)
                 .collect(),
             log_dir: log_dir.display().to_string(),
-            last_run: self.app.last_run(self.demo),
+            last_run: self.app.last_run(mode.demo),
         }
     }
 
@@ -184,7 +229,7 @@ impl Session {
                 _ => RunMode::Plan,
             },
             force: request.force,
-            demo: self.demo,
+            demo: self.demo(),
             sign_in: signed_in.choice,
         };
         // The engine's future is not `Send` (its apply loop borrows across awaits), so the run
@@ -230,15 +275,17 @@ impl Session {
             });
             return Ok(s);
         }
-        let (pending, channel, demo) = (self.pending.clone(), sink.clone(), self.demo);
+        let (pending, channel, demo) = (self.pending.clone(), sink.clone(), self.demo());
         let credentials = self.app.credentials();
+        let plan = self.sign_in_plan();
         let asking = tokio::task::spawn_blocking(move || {
-            sign_in(&pending, channel.as_ref(), &credentials, demo)
+            sign_in(&pending, channel.as_ref(), &credentials, demo, &plan)
         });
         let s = tokio::select! {
             r = asking => r.map_err(|e| AppError::io(e.to_string()))??,
             _ = cancel.notified() => {
                 self.pending.cancel_all();
+                tracing::warn!("sign-in cancelled with the run; nothing was changed");
                 return Err(AppError::cancelled("the run was cancelled; nothing was changed"));
             }
         };
@@ -266,18 +313,23 @@ impl Session {
 
     /// The runs in the reports folder, newest first.
     pub fn history(&self) -> Result<Vec<RunSummary>, AppError> {
-        self.app.history(self.demo)
+        self.app.history(self.demo())
+    }
+
+    /// One run of the history: its report (plan, changes, failures) and its log lines.
+    pub fn run_details(&self, run_id: &str) -> Result<RunDetails, AppError> {
+        self.app.run_details(self.demo(), run_id)
     }
 
     /// The newest log file's last lines.
     pub fn logs(&self) -> Result<LogView, AppError> {
-        self.app.logs(self.demo)
+        self.app.logs(self.demo())
     }
 
     /// Who can change the role groups (the Exposure page): read from the directory on a thread
     /// of its own; the bind password comes from the keyring (saved on the Credentials page).
     pub async fn exposure(&self) -> Result<rolesync_core::exposure::ExposureReport, AppError> {
-        let (app, demo) = (self.app.clone(), self.demo);
+        let (app, demo) = (self.app.clone(), self.demo());
         let (tx, rx) = tokio::sync::oneshot::channel();
         std::thread::Builder::new()
             .name("rolesync-exposure".into())
@@ -296,10 +348,10 @@ impl Session {
 
     /// Writes a zip of the logs, the audit file and the reports.
     pub fn export_logs(&self, dest: &Path) -> Result<usize, AppError> {
-        self.app.export_logs(self.demo, dest)
+        self.app.export_logs(self.demo(), dest)
     }
 
-    /// The saved credentials (names only).
+    /// The saved credentials (accounts, never secrets).
     pub fn credentials(&self) -> Result<CredentialList, AppError> {
         self.app.credentials().list()
     }
@@ -309,6 +361,26 @@ impl Session {
         let name =
             parse_name(name).map_err(|e| AppError::new(ErrorKind::Credentials, e.message))?;
         self.app.credentials().forget(name)?;
+        if name == CredentialName::Office365 {
+            *lock(&self.signed_in) = None;
+        }
+        self.credentials()
+    }
+
+    /// Saves (adds or replaces) a credential; replacing `office365` also forgets this window's
+    /// sign-in. A blank account or secret is refused and nothing is saved.
+    pub fn save_credential(
+        &self,
+        name: &str,
+        account: &str,
+        secret: String,
+    ) -> Result<CredentialList, AppError> {
+        let name =
+            parse_name(name).map_err(|e| AppError::new(ErrorKind::Credentials, e.message))?;
+        self.app
+            .credentials()
+            .save(name, account, Secret::new(secret))?;
+        tracing::info!(credential = %name, "credential saved from the window");
         if name == CredentialName::Office365 {
             *lock(&self.signed_in) = None;
         }
@@ -325,15 +397,93 @@ impl Session {
         self.app.check_settings(form)
     }
 
-    /// Saves the settings form when it is valid.
+    /// Saves the settings form when it is valid (a window on the demo for want of a
+    /// configuration then leaves the demo).
     pub fn save_settings(&self, form: SettingsForm) -> Result<SettingsState, AppError> {
-        self.app.save_settings(form)
+        let state = self.app.save_settings(form)?;
+        if state.saved {
+            self.configuration_saved();
+        }
+        Ok(state)
     }
 
-    /// Registers, removes or shows the scheduled sync.
+    /// Registers, removes or shows the scheduled sync (of the demo only while on the demo).
     pub fn schedule(&self, request: ScheduleRequest) -> Result<String, AppError> {
-        self.app.schedule(request, self.demo)
+        self.app.schedule(request, self.demo())
     }
+
+    /// The setup page: the answers so far and the suggestions.
+    pub fn setup_start(&self) -> SetupStart {
+        self.app.setup_start()
+    }
+
+    /// The directory step of the setup (on a thread and runtime of its own: the LDAP and
+    /// Kerberos calls block).
+    pub async fn setup_directory(
+        &self,
+        a: SetupAnswers,
+        s: SetupSecrets,
+    ) -> Result<DirectoryFound, AppError> {
+        let app = self.app.clone();
+        on_thread(move || app.setup_directory_blocking(&a, &s)).await?
+    }
+
+    /// The tenant step of the setup.
+    pub async fn setup_tenant(&self, a: SetupAnswers) -> Result<TenantFound, AppError> {
+        let app = self.app.clone();
+        on_thread(move || app.setup_tenant_blocking(&a)).await?
+    }
+
+    /// The certificate (made, or the one made earlier) and what to register with it.
+    pub async fn setup_certificate(
+        &self,
+        a: SetupAnswers,
+        replace: bool,
+    ) -> Result<(CertificateInfo, Registration), AppError> {
+        let app = self.app.clone();
+        on_thread(move || {
+            let cert = app.setup_certificate(&a, replace)?;
+            let mut a = a;
+            cert.fill(&mut a);
+            let r = app.setup_registration(&a, &cert);
+            Ok((cert, r))
+        })
+        .await?
+    }
+
+    /// Verifies every part; saves nothing.
+    pub async fn setup_verify(
+        &self,
+        a: SetupAnswers,
+        s: SetupSecrets,
+    ) -> Result<Verification, AppError> {
+        let app = self.app.clone();
+        on_thread(move || app.setup_verify_blocking(&a, &s)).await?
+    }
+
+    /// Saves the configuration and the passwords; the window then leaves the demo.
+    pub fn setup_save(&self, a: SetupAnswers, s: SetupSecrets) -> Result<SetupSaved, AppError> {
+        let saved = self.app.setup_save(&a, &s)?;
+        if saved.saved {
+            self.configuration_saved();
+        }
+        Ok(saved)
+    }
+}
+
+/// Runs `f` on a thread of its own (it may start its own runtime) and awaits its result.
+async fn on_thread<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("rolesync-setup".into())
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .map_err(|e| AppError::io(format!("cannot start a thread: {e}")))?;
+    rx.await
+        .map_err(|_| AppError::io("the step ended without a result"))
 }
 
 #[cfg(test)]
@@ -417,6 +567,78 @@ mod tests {
         assert!(!session.cancel(), "nothing runs any more");
     }
 
+    /// Without interactive sign-in allowed, no MFA question: the configured sign-in is named
+    /// and its credential asked for (the defect: Yes by default started an interactive sign-in
+    /// the app registration could not do).
+    #[tokio::test(flavor = "multi_thread")]
+    async fn without_interactive_sign_in_no_question_is_asked() {
+        let (_home, app, _tenant) = app_with_tenant();
+        let text = std::fs::read_to_string(app.config_file()).unwrap();
+        std::fs::write(app.config_file(), text.replace("interactive = true\n", "")).unwrap();
+        let session = Arc::new(Session::open(app, false));
+        assert!(
+            session.info().sign_in.contains("not enabled"),
+            "{}",
+            session.info().sign_in
+        );
+        let (sink, rx) = channel();
+        let sink: Arc<dyn MessageSink> = Arc::new(sink);
+        let text = |v: &str| Answer::Text { value: v.into() };
+        let answers = window(
+            session.pending.clone(),
+            rx,
+            vec![text("app"), text("secret"), Answer::No],
+        );
+        session
+            .run(start(RunMode::Plan, false), sink.clone())
+            .await
+            .expect("preview");
+        drop(sink);
+        assert_eq!(
+            answers.join().expect("window"),
+            ["account", "secret", "save"]
+        );
+    }
+
+    /// A window on the demo for want of a configuration leaves the demo once one is saved: its
+    /// schedule is the real one (no `--demo`) and the home page no longer says demo.
+    #[test]
+    fn saving_a_configuration_leaves_the_demo() {
+        let (home, app) = crate::fakes::app_in();
+        let s = Session::open(app.clone(), false);
+        assert!(s.demo() && s.info().setup_needed);
+        let mut form = s.load_settings().expect("form").form;
+        let cert = home.path().join("graph.pem");
+        std::fs::write(&cert, "x").unwrap();
+        form.set(
+            "entra.client_id",
+            rolesync_config::form::FieldValue::Text("3f1b0c7e-2a4d-4e8f-9b6a-1c2d3e4f5a6b".into()),
+        );
+        form.set(
+            "entra.certificate",
+            rolesync_config::form::FieldValue::Text(cert.display().to_string()),
+        );
+        assert!(s.save_settings(form).expect("saved").saved);
+        assert!(!s.demo());
+        let info = s.info();
+        assert!(!info.demo && info.demo_reason.is_none() && !info.setup_needed);
+        let printed = s
+            .schedule(ScheduleRequest {
+                action: crate::schedule::ScheduleAction::Install {
+                    at: "02:30".into(),
+                    every: crate::schedule::Frequency::Day,
+                    run_as: None,
+                },
+                print: true,
+            })
+            .expect("printed");
+        assert!(!printed.contains("--demo"), "{printed}");
+        assert!(printed.contains("--config"), "{printed}");
+        // Started with --demo: stays on the demo.
+        let forced = Session::open(app, true);
+        assert!(forced.demo());
+    }
+
     #[test]
     fn without_a_configuration_the_window_opens_on_the_demo() {
         let (_home, app) = crate::fakes::app_in();
@@ -428,6 +650,7 @@ mod tests {
             .demo_reason
             .unwrap_or_default()
             .contains("no configuration"));
+        assert!(info.setup_needed);
         assert!(info.last_run.is_none());
         assert_eq!(
             s.forget_credential("nope").expect_err("unknown").code,

@@ -13,8 +13,8 @@ use rolesync_core::builtin::builtin_roles;
 use rolesync_core::ids::Sid;
 use rolesync_core::policy::Policy;
 use rolesync_entra_emulator::{
-    demo_tenant, immutable_id_from_guid, FixtureRoleAssignment, FixtureUser, TenantFixture,
-    UserType,
+    demo_tenant, immutable_id_from_guid, FixtureRoleAssignment, FixtureRoleDefinition, FixtureUser,
+    RolePermission, TenantFixture, UserType,
 };
 use std::collections::{BTreeSet, HashSet};
 use std::fmt::Write as _;
@@ -48,15 +48,22 @@ pub struct ScenarioSize {
     /// Desired role memberships (role, user) after expanding nested groups.
     #[arg(long, default_value_t = 5_000)]
     pub memberships: usize,
-    /// Changes a sync has to make: three quarters grants, the rest revokes.
+    /// Changes a sync has to make: three quarters grants (unless `--grants` says otherwise),
+    /// the rest revokes.
     #[arg(long, default_value_t = 2_000)]
     pub changes: usize,
+    /// Grants among the changes (default: three quarters of them).
+    #[arg(long = "grants")]
+    pub grant_count: Option<usize>,
     /// Cloud-only users holding mapped roles (never touched).
     #[arg(long, default_value_t = 100)]
     pub cloud_only: usize,
     /// Protected synced users holding a mapped role without being in its group (never revoked).
     #[arg(long, default_value_t = 5)]
     pub protected: usize,
+    /// The onboarding scenario's sizes instead ([`ScenarioSize::onboarding`]; the seed stays).
+    #[arg(long)]
+    pub onboarding: bool,
 }
 
 impl Default for ScenarioSize {
@@ -67,8 +74,10 @@ impl Default for ScenarioSize {
             roles: 40,
             memberships: 5_000,
             changes: 2_000,
+            grant_count: None,
             cloud_only: 100,
             protected: 5,
+            onboarding: false,
         }
     }
 }
@@ -82,14 +91,46 @@ impl ScenarioSize {
             roles: 5,
             memberships: 100,
             changes: 40,
+            grant_count: None,
             cloud_only: 6,
             protected: 2,
+            onboarding: false,
+        }
+    }
+
+    /// The onboarding scenario (issue 18): the first sync of a large organisation adopting
+    /// RoleSync — 200,000 users, 150 mapped roles (the 111 built-in roles other than Global
+    /// Administrator and 39 custom roles), 24,000 desired memberships of which 12,000 are new
+    /// (grants), 3,000 revokes, 400 cloud-only and 20 protected holders. Per role: 160 members,
+    /// 80 grants, 20 revokes of 100 managed holders (20 %, inside the default revoke limit of 25 %).
+    pub fn onboarding(seed: u64) -> Self {
+        ScenarioSize {
+            seed,
+            users: 200_000,
+            roles: 150,
+            memberships: 24_000,
+            changes: 15_000,
+            grant_count: Some(12_000),
+            cloud_only: 400,
+            protected: 20,
+            onboarding: false,
+        }
+    }
+
+    /// These sizes, or the onboarding scenario's when `onboarding` is set.
+    pub fn effective(&self) -> Self {
+        if self.onboarding {
+            ScenarioSize::onboarding(self.seed)
+        } else {
+            self.clone()
         }
     }
 
     /// Grants among the changes.
     pub fn grants(&self) -> usize {
-        self.changes * 3 / 4
+        self.grant_count
+            .unwrap_or(self.changes * 3 / 4)
+            .min(self.changes)
     }
 
     /// Revokes among the changes.
@@ -137,7 +178,8 @@ fn user_dn(cn: &str) -> String {
 }
 
 /// The built-in roles a scenario maps: simple names, Global Administrator left out (the
-/// "last Global Administrator" check is not what a benchmark measures).
+/// "last Global Administrator" check is not what a benchmark measures). Microsoft's list has
+/// 112 built-in roles, so this gives 111; [`generate`] adds custom roles beyond that.
 pub fn mappable_roles() -> Vec<(String, String)> {
     builtin_roles()
         .filter(|r| r.name != "Global Administrator")
@@ -150,16 +192,43 @@ pub fn mappable_roles() -> Vec<(String, String)> {
         .collect()
 }
 
+/// Custom role definitions (`isBuiltIn: false`, as an organisation creates them) for the
+/// roles a scenario maps beyond the built-in ones: "Contoso Delegated Role 001", … with seeded
+/// ids. Drawn from a generator of their own, so a scenario within the built-in roles is the
+/// same as before they existed.
+fn custom_roles(seed: u64, n: usize) -> Vec<FixtureRoleDefinition> {
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x0c05_7011_e5ee_d000);
+    (1..=n)
+        .map(|i| FixtureRoleDefinition {
+            id: uuid_from(&mut rng).to_string(),
+            display_name: format!("Contoso Delegated Role {i:03}"),
+            description: Some("A custom role of the benchmark tenant.".into()),
+            is_enabled: true,
+            template_id: None,
+            role_permissions: vec![RolePermission {
+                allowed_resource_actions: vec!["microsoft.directory/users/basic/update".into()],
+                condition: None,
+            }],
+        })
+        .collect()
+}
+
 /// Generates a scenario. Deterministic for a given [`ScenarioSize`].
 pub fn generate(size: &ScenarioSize) -> Scenario {
+    let size = &size.effective();
     let mut rng = StdRng::seed_from_u64(size.seed);
-    let roles: Vec<(String, String)> = mappable_roles().into_iter().take(size.roles).collect();
-    assert_eq!(
-        roles.len(),
-        size.roles,
-        "at most {} roles",
-        mappable_roles().len()
-    );
+    let builtin = mappable_roles();
+    let custom = custom_roles(size.seed, size.roles.saturating_sub(builtin.len()));
+    let roles: Vec<(String, String)> = builtin
+        .into_iter()
+        .chain(
+            custom
+                .iter()
+                .map(|c| (c.display_name.clone(), c.id.clone())),
+        )
+        .take(size.roles)
+        .collect();
+    assert_eq!(roles.len(), size.roles);
     let unsynced_from = size.users - size.users / 200;
     let users: Vec<AdUser> = (0..size.users)
         .map(|i| {
@@ -223,6 +292,7 @@ pub fn generate(size: &ScenarioSize) -> Scenario {
     tenant.role_eligibilities.clear();
     tenant.role_activations.clear();
     tenant.activated_role_template_ids.clear();
+    tenant.custom_roles = custom;
     tenant.service_principals.retain(|sp| sp.app_id == APP_ID);
     tenant.interactive_user = None;
     let base_user = |id: String, upn: String, name: String| FixtureUser {

@@ -63,19 +63,32 @@ pub async fn run_engine(
     target: &GraphTarget,
     mode: RunMode,
 ) -> RunOutput {
+    run_engine_observed(scenario, source, target, mode, &Quiet).await
+}
+
+/// [`run_engine`] with an observer of the progress events.
+pub async fn run_engine_observed(
+    scenario: &Scenario,
+    source: &LdifSource,
+    target: &GraphTarget,
+    mode: RunMode,
+    observer: &dyn Observer,
+) -> RunOutput {
     let policy = policy(scenario);
     let engine = Engine {
         source,
         target,
         policy: &policy,
         transitive: true,
+        journal: None,
     };
     let opts = RunOptions {
         mode,
         force: false,
         run_id: "bench".into(),
+        deadline: None,
     };
-    engine.run(&opts, &Quiet).await
+    engine.run(&opts, observer).await
 }
 
 /// A field of `/proc/self/status` in kB (`VmHWM` is the peak resident set size).

@@ -313,6 +313,7 @@ mod tests {
             ("role", text(role)),
             ("kind", text("")),
             ("allow_empty", FieldValue::Flag(allow_empty)),
+            ("manage", text("")),
             ("scope", text("")),
         ]
         .into_iter()

@@ -3,6 +3,7 @@
 
 pub mod cloud;
 mod error;
+mod file;
 pub mod form;
 mod paths;
 mod raw;
@@ -10,6 +11,7 @@ pub mod schema;
 mod validate;
 
 pub use error::{ConfigError, ConfigErrors};
+pub use file::{read_config, ReadConfigError, MAX_CONFIG_BYTES};
 pub use paths::Paths;
 pub use validate::parse;
 
@@ -36,6 +38,10 @@ pub struct Config {
     pub logging: LoggingConfig,
     /// Emailed report.
     pub email: Option<EmailConfig>,
+    /// The longest a run may take (`safety.run_deadline_minutes`).
+    pub run_deadline: std::time::Duration,
+    /// How long a plan held for approval may be approved (`safety.approval_expires_hours`).
+    pub approval_expires: std::time::Duration,
     /// `rolesync exposure`.
     pub exposure: ExposureConfig,
 }
@@ -188,6 +194,10 @@ pub struct EntraConfig {
     pub certificate_thumbprint: Option<String>,
     /// Account for the password sign-in.
     pub username: Option<String>,
+    /// The app registration also allows a person's interactive sign-in with MFA (redirect URI
+    /// `http://localhost`, "Allow public client flows"): the window asks whether to use it
+    /// instead of the unattended `sign_in` (`entra.interactive`).
+    pub interactive: bool,
     /// Identity platform base URL, the host only (`https://login.microsoftonline.com/`).
     pub login_url: Url,
     /// Microsoft Graph base URL, always ending in `/v1.0` (`https://graph.microsoft.com/v1.0`);
@@ -253,6 +263,12 @@ impl Config {
                 level: schema::defaults::LOGGING_LEVEL.into(),
             },
             email: None,
+            run_deadline: std::time::Duration::from_secs(
+                60 * u64::from(schema::defaults::RUN_DEADLINE_MINUTES),
+            ),
+            approval_expires: std::time::Duration::from_secs(
+                3600 * u64::from(schema::defaults::APPROVAL_EXPIRES_HOURS),
+            ),
             exposure: ExposureConfig::default(),
         }
     }

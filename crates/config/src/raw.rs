@@ -52,6 +52,8 @@ pub(crate) struct RawEntra {
     pub certificate: Option<S<String>>,
     pub certificate_thumbprint: Option<S<String>>,
     pub username: Option<S<String>>,
+    #[serde(default)]
+    pub interactive: bool,
     pub login_url: Option<S<String>>,
     pub graph_url: Option<S<String>>,
     pub ca_file: Option<S<String>>,
@@ -76,6 +78,7 @@ pub(crate) struct RawExplicit {
     pub kind: Option<S<String>>,
     #[serde(default)]
     pub allow_empty: bool,
+    pub manage: Option<S<String>>,
     pub scope: Option<S<String>>,
 }
 
@@ -86,6 +89,11 @@ pub(crate) struct RawSafety {
     pub max_revoke_percent: Option<S<i64>>,
     #[serde(default)]
     pub protected: Vec<S<String>>,
+    pub run_deadline_minutes: Option<S<i64>>,
+    #[serde(default)]
+    pub require_approval: Vec<S<String>>,
+    pub approval_expires_hours: Option<S<i64>>,
+    pub on_drift: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

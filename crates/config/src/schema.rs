@@ -32,6 +32,14 @@ pub mod defaults {
     /// `pim.renew_within_days` (the planner's own default).
     pub const PIM_RENEW_WITHIN_DAYS: u32 =
         rolesync_core::policy::PimOptions::DEFAULT_RENEW_WITHIN_DAYS;
+    /// `safety.run_deadline_minutes`: an onboarding-size first sync (15,000 changes at Graph's
+    /// write limits) takes about 15 minutes; a run still going after an hour is stuck.
+    pub const RUN_DEADLINE_MINUTES: u32 = 60;
+    /// `safety.approval_expires_hours`: a held plan is a snapshot; after a day the directory
+    /// and the tenant have moved on.
+    pub const APPROVAL_EXPIRES_HOURS: u32 = 24;
+    /// `safety.on_drift`.
+    pub const ON_DRIFT: &str = "correct";
     /// `logging.level`.
     pub const LOGGING_LEVEL: &str = "info";
     /// `exposure.fail_at`.
@@ -188,6 +196,10 @@ pub const SIGN_IN_MODES: &[&str] = &[
 ];
 /// `mapping.default_kind` and `[[mappings]] kind`.
 pub const ASSIGNMENT_KINDS: &[&str] = &["active", "eligible"];
+/// `safety.on_drift`.
+pub const ON_DRIFT: &[&str] = &["correct", "report"];
+/// `mappings.manage`.
+pub const MANAGE: &[&str] = &["all", "owned"];
 /// `logging.level`.
 pub const LOG_LEVELS: &[&str] = &["error", "warn", "info", "debug", "trace"];
 /// `exposure.fail_at`.
@@ -265,6 +277,12 @@ pub const SECTIONS: &[Section] = &[
             )
             .advanced(),
             setting("username", TEXT, NONE, "Account (password sign-in)"),
+            setting(
+                "interactive",
+                FLAG,
+                DefaultValue::Flag(false),
+                "Interactive MFA sign-in also allowed (the window asks)",
+            ),
             setting(
                 "login_url",
                 TEXT,
@@ -349,6 +367,12 @@ pub const SECTIONS: &[Section] = &[
                 DefaultValue::Flag(false),
                 "allow empty",
             ),
+            setting(
+                "manage",
+                Kind::Choice { choices: MANAGE },
+                NONE,
+                "Revoke (all, or only what RoleSync granted)",
+            ),
             setting("scope", TEXT, NONE, "Scope")
                 .example("tenant, or administrativeUnit:<name or id>"),
         ],
@@ -375,6 +399,32 @@ pub const SECTIONS: &[Section] = &[
                 "Max revoke share (%)",
             ),
             setting("protected", LIST, NONE, "Protected accounts (one per line)"),
+            setting(
+                "run_deadline_minutes",
+                Kind::Number { min: 1, max: 1440 },
+                DefaultValue::Number(defaults::RUN_DEADLINE_MINUTES as i64),
+                "Longest a run may take (minutes)",
+            )
+            .advanced(),
+            setting(
+                "require_approval",
+                LIST,
+                NONE,
+                "Roles whose grants need a second person's approval (one per line)",
+            ),
+            setting(
+                "approval_expires_hours",
+                Kind::Number { min: 1, max: 720 },
+                DefaultValue::Number(defaults::APPROVAL_EXPIRES_HOURS as i64),
+                "Plans held for approval expire after (hours)",
+            )
+            .advanced(),
+            setting(
+                "on_drift",
+                Kind::Choice { choices: ON_DRIFT },
+                DefaultValue::Text(defaults::ON_DRIFT),
+                "Assignments changed outside RoleSync",
+            ),
         ],
     },
     Section {

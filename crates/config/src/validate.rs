@@ -9,7 +9,7 @@ use crate::{
 };
 use rolesync_core::builtin::{builtin_by_id, builtin_by_name, builtin_roles, BuiltinRole};
 use rolesync_core::ids::{Dn, ObjectGuid, RoleDefinitionId};
-use rolesync_core::policy::{ExplicitMapping, GroupRef, Policy, RoleRef, ScopeRef};
+use rolesync_core::policy::{ExplicitMapping, GroupRef, OnDrift, Policy, RoleRef, ScopeRef};
 use rolesync_core::tenant::AssignmentKind;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -103,18 +103,31 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
         errors: Vec::new(),
     };
     unknown_keys(&mut cx, text);
+    hidden_characters(&mut cx, text);
     if !cx.errors.is_empty() {
         return Err(ConfigErrors(cx.errors));
     }
     let raw: RawConfig = match toml::from_str(text) {
         Ok(r) => r,
         Err(e) => {
-            cx.err(
-                e.span(),
-                "(syntax)",
-                e.message().trim(),
-                "fix the TOML syntax at this position",
-            );
+            match e.span().and_then(|sp| key_at(text, sp.start)) {
+                // A value of the wrong type: name the key and what it takes.
+                Some(key) if e.message().contains("invalid type") => {
+                    let (kind, example) = expected(&key);
+                    cx.err(
+                        e.span(),
+                        &key,
+                        format!("must be {kind}{}", found_words(e.message())),
+                        example,
+                    );
+                }
+                _ => cx.err(
+                    e.span(),
+                    "(syntax)",
+                    e.message().trim(),
+                    "fix the TOML syntax at this position (strings in \"quotes\", numbers and true/false without)",
+                ),
+            }
             return Err(ConfigErrors(cx.errors));
         }
     };
@@ -133,6 +146,8 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
         .map(|o| Dn::new(o.get_ref()));
     let entra = raw.entra.as_ref().and_then(|e| entra(&mut cx, e));
     let policy = policy(&mut cx, &raw, ou);
+    let run_deadline = run_deadline(&mut cx, &raw);
+    let approval_expires = approval_expires(&mut cx, &raw);
     let logging = logging(&mut cx, &raw);
     let email = raw.email.as_ref().and_then(|e| email(&mut cx, e));
     let exposure = exposure(&mut cx, &raw);
@@ -145,10 +160,236 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
             policy,
             logging,
             email,
+            run_deadline,
+            approval_expires,
             exposure,
         })
     } else {
         Err(ConfigErrors(cx.errors))
+    }
+}
+
+/// The dotted key (`safety.max_revokes`, `mappings[0].kind`) whose value is at byte `at`.
+fn key_at(text: &str, at: usize) -> Option<String> {
+    let doc = toml_edit::ImDocument::parse(text).ok()?;
+    let inside = |sp: Option<Range<usize>>| {
+        sp.is_some_and(|sp| sp.start <= at && at < sp.end.max(sp.start + 1))
+    };
+    for (section, item) in doc.as_table().iter() {
+        let rows: Vec<&toml_edit::Table> = match item {
+            toml_edit::Item::Table(t) => vec![t],
+            toml_edit::Item::ArrayOfTables(a) => a.iter().collect(),
+            _ => Vec::new(),
+        };
+        for (i, t) in rows.iter().enumerate() {
+            for (k, v) in t.iter() {
+                if inside(v.span()) || inside(t.key(k).and_then(|x| x.span())) {
+                    return Some(if matches!(item, toml_edit::Item::ArrayOfTables(_)) {
+                        format!("{section}[{i}].{k}")
+                    } else {
+                        format!("{section}.{k}")
+                    });
+                }
+            }
+        }
+    }
+    None
+}
+
+/// What serde found instead (`invalid type: string "five", expected i64`), in words:
+/// ` (found the text "five")`; empty when the message has another shape.
+fn found_words(message: &str) -> String {
+    let Some(found) = message.split_once("invalid type: ").map(|(_, rest)| {
+        rest.split_once(", expected")
+            .map_or(rest, |(f, _)| f)
+            .trim()
+    }) else {
+        return String::new();
+    };
+    let words = if let Some(text) = found.strip_prefix("string ") {
+        format!("the text {text}")
+    } else if let Some(n) = found.strip_prefix("integer ") {
+        format!("the number {n}")
+    } else if let Some(b) = found.strip_prefix("boolean ") {
+        b.to_owned()
+    } else {
+        found.to_owned()
+    };
+    format!(" (found {words})")
+}
+
+/// What a key takes, in words, and an example line.
+fn expected(key: &str) -> (String, String) {
+    let plain = key.split_once('[').map_or(key.to_owned(), |(s, rest)| {
+        format!("{s}{}", rest.split_once(']').map_or("", |(_, k)| k))
+    });
+    let name = key.rsplit('.').next().unwrap_or(key);
+    match schema::setting_at(&plain).map(|s| (s.kind, s.default)) {
+        Some((schema::Kind::Number { min, max }, _)) => (
+            format!("a whole number from {min} to {max}"),
+            format!("write it without quotes, e.g. {name} = {}", min.max(1)),
+        ),
+        Some((schema::Kind::Flag, _)) => (
+            "true or false".into(),
+            format!("write {name} = true or {name} = false, without quotes"),
+        ),
+        Some((schema::Kind::List, _)) => (
+            "a list".into(),
+            format!("write {name} = [\"first\", \"second\"]"),
+        ),
+        Some((schema::Kind::Choice { choices }, _)) => (
+            format!("one of {}", choices.join(", ")),
+            format!(
+                "write {name} = \"{}\"",
+                choices.first().copied().unwrap_or("")
+            ),
+        ),
+        Some((schema::Kind::Text, _)) | None => (
+            "text".into(),
+            format!("put the value in quotes, e.g. {name} = \"…\""),
+        ),
+    }
+}
+
+/// `safety.run_deadline_minutes`: 1 minute to a day.
+fn run_deadline(cx: &mut Ctx<'_>, raw: &RawConfig) -> std::time::Duration {
+    let minutes = match &raw.safety.run_deadline_minutes {
+        None => defaults::RUN_DEADLINE_MINUTES,
+        Some(v) => match u32::try_from(*v.get_ref())
+            .ok()
+            .filter(|n| (1..=1440).contains(n))
+        {
+            Some(n) => n,
+            None => {
+                cx.err(
+                    Some(v.span()),
+                    "safety.run_deadline_minutes",
+                    format!("{} is outside 1..=1440", v.get_ref()),
+                    format!(
+                        "use a whole number of minutes from 1 to 1440 (default {})",
+                        defaults::RUN_DEADLINE_MINUTES
+                    ),
+                );
+                defaults::RUN_DEADLINE_MINUTES
+            }
+        },
+    };
+    std::time::Duration::from_secs(60 * u64::from(minutes))
+}
+
+/// `safety.approval_expires_hours`: 1 hour to 30 days.
+fn approval_expires(cx: &mut Ctx<'_>, raw: &RawConfig) -> std::time::Duration {
+    let hours = match &raw.safety.approval_expires_hours {
+        None => defaults::APPROVAL_EXPIRES_HOURS,
+        Some(v) => match u32::try_from(*v.get_ref())
+            .ok()
+            .filter(|n| (1..=720).contains(n))
+        {
+            Some(n) => n,
+            None => {
+                cx.err(
+                    Some(v.span()),
+                    "safety.approval_expires_hours",
+                    format!("{} is outside 1..=720", v.get_ref()),
+                    format!(
+                        "use a whole number of hours from 1 to 720 (default {})",
+                        defaults::APPROVAL_EXPIRES_HOURS
+                    ),
+                );
+                defaults::APPROVAL_EXPIRES_HOURS
+            }
+        },
+    };
+    std::time::Duration::from_secs(3600 * u64::from(hours))
+}
+
+/// A role named in the configuration: a built-in role's display name (as Microsoft spells it)
+/// or a role definition id; anything else is an error with the closest name.
+fn role_name(cx: &mut Ctx<'_>, r: &S<String>, key: &str) -> Option<RoleRef> {
+    let v = r.get_ref().trim();
+    if is_guid(v) {
+        return Some(RoleRef::Id(RoleDefinitionId::new(v.to_ascii_lowercase())));
+    }
+    if let Some(b) = builtin_by_name(v) {
+        return Some(RoleRef::Name(b.name.to_string()));
+    }
+    let role_names: Vec<&str> = builtin_roles().map(|r| r.name).collect();
+    let fix = match closest(v, &role_names) {
+        Some(s) => {
+            format!("did you mean \"{s}\"? For a custom role, give its role definition id (a GUID)")
+        }
+        None => {
+            "use a built-in role's display name, or a custom role's definition id (a GUID)".into()
+        }
+    };
+    cx.err(
+        Some(r.span()),
+        key,
+        format!("there is no built-in role named \"{v}\""),
+        fix,
+    );
+    None
+}
+
+/// Every text value with an invisible or direction-changing character (a zero-width space, a
+/// right-to-left override): `"breakglass\u{200b}@contoso.com"` looks right and protects nobody,
+/// a bidi override makes one group name read as another. Such a value is an error, with the
+/// character named.
+fn hidden_characters(cx: &mut Ctx<'_>, text: &str) {
+    let Ok(doc) = toml_edit::ImDocument::parse(text) else {
+        return;
+    };
+    fn walk(cx: &mut Ctx<'_>, key: &str, v: &toml_edit::Value) {
+        match v {
+            toml_edit::Value::String(s) => {
+                if let Some(c) = s
+                    .value()
+                    .chars()
+                    .find(|c| rolesync_core::redact::is_hidden(*c))
+                {
+                    cx.err(
+                        s.span(),
+                        key,
+                        format!(
+                            "contains an invisible or direction-changing character (U+{:04X}) that makes it read as something it is not",
+                            c as u32
+                        ),
+                        "delete the value and type it again (do not paste it from a document or chat)",
+                    );
+                }
+            }
+            toml_edit::Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    walk(cx, &format!("{key}[{i}]"), x);
+                }
+            }
+            toml_edit::Value::InlineTable(t) => {
+                for (k, x) in t.iter() {
+                    walk(cx, &format!("{key}.{k}"), x);
+                }
+            }
+            _ => {}
+        }
+    }
+    for (section, item) in doc.as_table().iter() {
+        let rows: Vec<&toml_edit::Table> = match item {
+            toml_edit::Item::Table(t) => vec![t],
+            toml_edit::Item::ArrayOfTables(a) => a.iter().collect(),
+            _ => Vec::new(),
+        };
+        let many = matches!(item, toml_edit::Item::ArrayOfTables(_));
+        for (i, t) in rows.iter().enumerate() {
+            for (k, x) in t.iter() {
+                if let Some(v) = x.as_value() {
+                    let key = if many {
+                        format!("{section}[{i}].{k}")
+                    } else {
+                        format!("{section}.{k}")
+                    };
+                    walk(cx, &key, v);
+                }
+            }
+        }
     }
 }
 
@@ -604,6 +845,7 @@ fn entra(cx: &mut Ctx<'_>, e: &S<RawEntra>) -> Option<EntraConfig> {
             .as_ref()
             .map(|t| t.get_ref().replace(' ', "").to_ascii_uppercase()),
         username: e.username.as_ref().map(|u| u.get_ref().trim().to_string()),
+        interactive: e.interactive,
         login_url: urls.as_ref()?.0.clone(),
         graph_url: urls?.1,
         ca_file: e.ca_file.as_ref().map(|c| PathBuf::from(c.get_ref())),
@@ -734,6 +976,12 @@ fn policy(cx: &mut Ctx<'_>, raw: &RawConfig, ou: Option<Dn>) -> Policy {
             Some(k) => cx.one_of(k, &key("kind"), &kinds()).unwrap_or_default(),
             None => p.mapping.default_kind,
         };
+        let manage = choices(schema::MANAGE, [false, true]);
+        if let Some(m) = &mr.manage {
+            if cx.one_of(m, &key("manage"), &manage) == Some(true) {
+                p.mapping.owned_only.push(group.clone());
+            }
+        }
         p.mapping.explicit.push(ExplicitMapping {
             group,
             role,
@@ -768,6 +1016,18 @@ fn policy(cx: &mut Ctx<'_>, raw: &RawConfig, ou: Option<Dn>) -> Policy {
         }
     }
     pim_options(cx, raw, &mut p);
+    for (i, r) in raw.safety.require_approval.iter().enumerate() {
+        if let Some(role) = role_name(cx, r, &format!("safety.require_approval[{i}]")) {
+            p.require_approval.push(match role {
+                RoleRef::Name(n) => n,
+                RoleRef::Id(id) => id.to_string(),
+            });
+        }
+    }
+    if let Some(d) = &raw.safety.on_drift {
+        let modes = choices(schema::ON_DRIFT, [OnDrift::Correct, OnDrift::Report]);
+        p.on_drift = cx.one_of(d, "safety.on_drift", &modes).unwrap_or_default();
+    }
     for (i, a) in raw.safety.protected.iter().enumerate() {
         let v = a.get_ref().trim();
         if v.is_empty() || (!v.contains('@') && !is_guid(v)) {

@@ -237,8 +237,9 @@ fn missing_settings_and_syntax_errors_are_clear() {
     assert_eq!(e[0].line, 1);
     assert_eq!(e[0].key, "(syntax)");
     let e = errors("[directory]\nnested = \"yes\"\nou = \"OU=x,DC=y\"\nldif = \"a.ldif\"\n");
+    assert_eq!(e[0].key, "directory.nested");
     assert!(
-        e[0].message.contains("boolean") || e[0].message.contains("bool"),
+        e[0].message.contains("true or false") && e[0].message.contains("\"yes\""),
         "{}",
         e[0].message
     );
@@ -454,6 +455,86 @@ fn directory_mistakes_name_the_key_and_the_fix() {
     assert_eq!(e[0].key, "directory.ldif");
     let e = errors("[directory]\ndomain = \"contoso.test\"\nbase_dn = \"DC=contoso,DC=test\"\nou = \"OU=x,DC=other\"\n");
     assert_eq!(e[0].key, "directory.ou");
+}
+
+#[test]
+fn a_value_of_the_wrong_type_names_its_key_and_what_it_takes() {
+    let e = errors(&format!("{MINIMAL}\n[safety]\nmax_revokes = \"ten\"\n"));
+    assert_eq!(e[0].key, "safety.max_revokes", "{e:?}");
+    assert!(e[0].message.contains("a whole number"), "{}", e[0].message);
+    assert!(e[0].fix.contains("without quotes"), "{}", e[0].fix);
+    assert_eq!(e[0].line, 14, "the line of the value");
+    let e = errors(&format!(
+        "{MINIMAL}\n[[mappings]]\ngroup = \"G\"\nallow_empty = 1\n"
+    ));
+    assert_eq!(e[0].key, "mappings[0].allow_empty", "{e:?}");
+    assert!(e[0].message.contains("true or false"), "{}", e[0].message);
+}
+
+#[test]
+fn invisible_and_direction_changing_characters_are_errors() {
+    let e = errors(&format!(
+        "{MINIMAL}\n[safety]\nprotected = [\"breakglass\u{200b}@contoso.onmicrosoft.com\"]\n"
+    ));
+    assert_eq!(e[0].key, "safety.protected[0]", "{e:?}");
+    assert!(e[0].message.contains("U+200B"), "{}", e[0].message);
+    let e = errors(&format!(
+        "{MINIMAL}\n[[mappings]]\ngroup = \"Exchange\u{202e}rotartsinimdA\"\nrole = \"Exchange Administrator\"\n"
+    ));
+    assert_eq!(e[0].key, "mappings[0].group", "{e:?}");
+    assert!(e[0].message.contains("U+202E"), "{}", e[0].message);
+}
+
+#[test]
+fn change_control_settings_are_read_and_wrong_ones_named() {
+    let c = parse(
+        Path::new("rolesync.toml"),
+        "[safety]\nrequire_approval = [\"global administrator\", \"62e90394-69f5-4237-9190-012177145E10\"]\napproval_expires_hours = 4\non_drift = \"report\"\n\n[[mappings]]\ngroup = \"Exchange Administrator\"\nmanage = \"owned\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        c.policy.require_approval,
+        [
+            "Global Administrator",
+            "62e90394-69f5-4237-9190-012177145e10"
+        ]
+    );
+    assert_eq!(c.approval_expires, std::time::Duration::from_secs(4 * 3600));
+    assert_eq!(c.policy.on_drift, rolesync_core::policy::OnDrift::Report);
+    assert_eq!(
+        c.policy.mapping.owned_only,
+        [GroupRef::Name("Exchange Administrator".into())]
+    );
+    let defaults = parse(Path::new("rolesync.toml"), "").unwrap();
+    assert_eq!(
+        defaults.approval_expires,
+        std::time::Duration::from_secs(24 * 3600)
+    );
+    assert_eq!(
+        defaults.policy.on_drift,
+        rolesync_core::policy::OnDrift::Correct
+    );
+
+    let e = parse(
+        Path::new("rolesync.toml"),
+        "[safety]\nrequire_approval = [\"Global Admin\"]\napproval_expires_hours = 0\non_drift = \"ignore\"\n\n[[mappings]]\ngroup = \"X\"\nmanage = \"mine\"\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("safety.require_approval[0]")
+            && e.contains("did you mean \"Global Administrator\""),
+        "{e}"
+    );
+    assert!(e.contains("safety.approval_expires_hours"), "{e}");
+    assert!(
+        e.contains("safety.on_drift") && e.contains("correct, report"),
+        "{e}"
+    );
+    assert!(
+        e.contains("mappings[0].manage") && e.contains("all, owned"),
+        "{e}"
+    );
 }
 
 #[test]

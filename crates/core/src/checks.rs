@@ -57,6 +57,20 @@ pub fn preflight_lines(
     policy: &Policy,
 ) -> Vec<CheckLine> {
     let mut lines = Vec::new();
+    if !policy.protected.is_empty() {
+        lines.push(if tenant.missing_protected.is_empty() {
+            CheckLine::ok(
+                "every protected account is in the tenant",
+                Some(policy.protected.join(", ")),
+            )
+        } else {
+            CheckLine::fail(
+                "every protected account is in the tenant",
+                format!("not found: {}", tenant.missing_protected.join(", ")),
+                "correct [safety] protected: each entry is a UPN or object id of an account in the tenant (a sync stops until then)",
+            )
+        });
+    }
     for p in &dir.problems {
         lines.push(CheckLine::fail(
             "every group was read completely",
@@ -105,6 +119,25 @@ pub fn preflight_lines(
         ));
     }
     for u in &res.unmapped {
+        // A name that reads as a role's without being it (look-alike letters, hidden marks).
+        let prefix = policy.mapping.prefix.as_deref().unwrap_or("");
+        let bare = u.name.strip_prefix(prefix).unwrap_or(&u.name);
+        if let Some(role) = tenant
+            .roles
+            .iter()
+            .find(|r| crate::confusable::reads_as(bare, &r.display_name))
+        {
+            lines.push(CheckLine::fail(
+                format!("group \"{}\" has a plain name", crate::redact::visible(&u.name)),
+                format!(
+                    "it reads as \"{}\" but is spelled with look-alike or invisible characters ({}); it maps to no role, and shows in AD tools like the real role group",
+                    role.display_name,
+                    u.name.chars().filter(|c| !c.is_ascii()).map(|c| format!("U+{:04X}", c as u32)).collect::<Vec<_>>().join(" ")
+                ),
+                "rename the group with plain letters, or delete it if nobody made it on purpose — and check who can create groups in the roles OU",
+            ));
+            continue;
+        }
         lines.push(CheckLine::fail(
             format!("group \"{}\" maps to a role", u.name),
             u.reason.clone(),

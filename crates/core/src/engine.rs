@@ -1,18 +1,22 @@
 //! The run: read AD ∥ read Entra → plan (pure) → safety check → apply → report. The desktop app
 //! and the CLI both call [`Engine::run`] and [`Engine::check`] and observe the same events.
 
-use crate::apply::{apply_plan, AppliedChange};
+use crate::apply::{apply_plan, AppliedChange, ApplyContext};
 use crate::checks::{preflight_lines, CheckLine};
 use crate::directory::{DirectorySnapshot, SourceScope};
+use crate::drift::{DriftChange, EndState};
 use crate::events::{Observer, Step, StepStatus, SyncEvent};
+use crate::journal::{found_in, Journal, MemoryJournal, Reconciled};
 use crate::mapping::resolve;
-use crate::plan::{plan, Plan};
+use crate::ownership::{AssignmentKey, Ownership};
+use crate::plan::{plan_with, Action, Plan, PlanExtras};
+use crate::policy::OnDrift;
 use crate::policy::Policy;
 use crate::report::{Outcome, ReportSummary, RunMode, RunReport};
 use crate::tenant::{TenantSnapshot, UserKey};
 use crate::traits::{DirectorySource, ReadError, RoleTarget};
 use chrono::Utc;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 
 /// What to run.
@@ -24,6 +28,9 @@ pub struct RunOptions {
     pub force: bool,
     /// The run id for the report and audit lines.
     pub run_id: String,
+    /// The longest the run may take: reading past it fails the run (nothing applied), and no
+    /// change is sent after it (`safety.run_deadline_minutes`); `None`: no deadline.
+    pub deadline: Option<std::time::Duration>,
 }
 
 /// Everything a run produced.
@@ -35,6 +42,31 @@ pub struct RunOutput {
     pub plan: Option<Plan>,
     /// Applied changes with outcomes.
     pub applied: Vec<AppliedChange>,
+    /// What was read, when reading succeeded (for the held plan's state and the end state the
+    /// next run's drift is measured against).
+    pub read: Option<Box<ReadSides>>,
+}
+
+/// Both sides as a run read them.
+#[derive(Debug, Clone)]
+pub struct ReadSides {
+    /// The directory.
+    pub directory: DirectorySnapshot,
+    /// The tenant.
+    pub tenant: TenantSnapshot,
+}
+
+/// What change control adds to a run ([`Engine::run_with`]): the previous run's end state (for
+/// drift), RoleSync's own changes since then, and the assignments it owns (for mappings with
+/// `manage = "owned"`). By default none: no drift is looked for, no mapping is restricted.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeControl {
+    /// What the last sync left.
+    pub previous: Option<EndState>,
+    /// RoleSync's own changes since then (an approval, an undo, an interrupted run).
+    pub own_since: HashSet<AssignmentKey>,
+    /// The assignments RoleSync granted, from its audit.
+    pub owned: Ownership,
 }
 
 /// The engine over one source, one target and one policy.
@@ -47,6 +79,9 @@ pub struct Engine<'a> {
     pub policy: &'a Policy,
     /// Expand nested groups.
     pub transitive: bool,
+    /// The write-ahead audit of a sync's changes; `None`: kept in memory only (tests, runs
+    /// that change nothing).
+    pub journal: Option<&'a dyn Journal>,
 }
 
 struct Steps<'o> {
@@ -154,6 +189,17 @@ impl Engine<'_> {
                 return Err((Step::ReadDirectory, e));
             }
         };
+        // Every tenant has the built-in roles: an empty list is a broken answer, and planning
+        // against it would map nothing — fail closed instead.
+        let roles = roles.and_then(|r| {
+            if r.is_empty() {
+                Err(ReadError::new(
+                    "Entra ID listed no role definitions at all, though every tenant has the built-in roles; the answer cannot be right (check entra.graph_url, or a proxy in the way) — nothing was changed",
+                ))
+            } else {
+                Ok(r)
+            }
+        });
         let roles = match roles.and_then(|r| units.map(|u| (r, u))) {
             Ok(r) => r,
             Err(e) => {
@@ -195,13 +241,14 @@ impl Engine<'_> {
             }
         }
         let keys: Vec<UserKey> = keys.into_values().collect();
-        let (assignments, users, pim) = futures::join!(
+        let (assignments, users, pim, missing) = futures::join!(
             self.target.scoped_assignments(&scoped),
             self.target.find_users(&keys),
-            self.target.pim_settings(&role_ids)
+            self.target.pim_settings(&role_ids),
+            self.target.missing_principals(&self.policy.protected)
         );
-        let tenant = match (assignments, users) {
-            (Ok(assignments), Ok(users)) => TenantSnapshot {
+        let tenant = match (assignments, users, missing) {
+            (Ok(assignments), Ok(users), Ok(missing_protected)) => TenantSnapshot {
                 roles,
                 assignments,
                 users,
@@ -209,8 +256,9 @@ impl Engine<'_> {
                 pim: pim.settings,
                 read_at: pim.now,
                 signed_in_with_mfa: pim.mfa,
+                missing_protected,
             },
-            (Err(e), _) | (_, Err(e)) => {
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
                 steps.finish(
                     Step::ReadEntra,
                     t_entra,
@@ -238,6 +286,94 @@ impl Engine<'_> {
 
     /// Runs a plan, dry run or sync.
     pub async fn run(&self, opts: &RunOptions, observer: &dyn Observer) -> RunOutput {
+        self.run_with(opts, observer, &ChangeControl::default())
+            .await
+    }
+
+    /// Drift since the previous run (with who and when from the audit log) and the assignments
+    /// RoleSync owns, as the planner takes them; the drift goes into the report.
+    async fn change_control(
+        &self,
+        dir: &DirectorySnapshot,
+        tenant: &TenantSnapshot,
+        cc: &ChangeControl,
+        report: &mut RunReport,
+    ) -> PlanExtras {
+        let resolution = resolve(
+            &dir.groups,
+            &tenant.roles,
+            &tenant.administrative_units,
+            &self.policy.mapping,
+        );
+        let mut extras = PlanExtras::default();
+        if let Some(previous) = &cc.previous {
+            let mapped: Vec<_> = resolution
+                .mappings
+                .iter()
+                .map(|m| (m.role.id.clone(), m.role.display_name.clone()))
+                .collect();
+            let mut drift = crate::drift::detect(previous, tenant, &mapped, &cc.own_since);
+            if !drift.is_empty() {
+                let lookup = self.target.directory_audits(previous.time).await;
+                let template = |id: &crate::ids::RoleDefinitionId| {
+                    tenant
+                        .roles
+                        .iter()
+                        .find(|r| &r.id == id)
+                        .map(|r| r.template_id.to_string())
+                };
+                crate::drift::attribute(&mut drift, &lookup, &template);
+                tracing::warn!(
+                    items = drift.len(),
+                    "assignments changed outside RoleSync since its last run"
+                );
+                if self.policy.on_drift == OnDrift::Report {
+                    extras.leave = drift.iter().map(|d| (d.key(), d.words())).collect();
+                }
+            }
+            report.drift = drift;
+        }
+        let owned_roles: Vec<_> = resolution
+            .mappings
+            .iter()
+            .filter(|m| m.owned_only)
+            .map(|m| m.role.id.clone())
+            .collect();
+        if !owned_roles.is_empty() {
+            let mut owned = cc.owned.clone();
+            match self.target.rolesync_pim_assignments(&owned_roles).await {
+                Ok(keys) => owned.extend(keys),
+                Err(e) => report.warnings.push(format!(
+                    "RoleSync's PIM requests could not be read ({}); for manage = \"owned\" only its audit file says what it granted",
+                    e.message
+                )),
+            }
+            extras.owned = owned.keys().clone();
+        }
+        extras
+    }
+
+    /// [`Engine::run`] with change control: drift since the previous run and ownership.
+    pub async fn run_with(
+        &self,
+        opts: &RunOptions,
+        observer: &dyn Observer,
+        cc: &ChangeControl,
+    ) -> RunOutput {
+        self.run_reshaped(opts, observer, cc, &|p, _, _| p).await
+    }
+
+    /// [`Engine::run_with`], with the plan replaced by `reshape(plan, tenant, policy)` before the safety
+    /// step: an approval cuts the fresh plan down to the held changes (or stops it when they
+    /// differ), an undo plans the inverse of a run. Everything after — the safety stops, the
+    /// write-ahead audit, the apply, the report — is a sync's.
+    pub async fn run_reshaped(
+        &self,
+        opts: &RunOptions,
+        observer: &dyn Observer,
+        cc: &ChangeControl,
+        reshape: &(dyn Fn(Plan, &TenantSnapshot, &Policy) -> Plan + Sync),
+    ) -> RunOutput {
         let now = Utc::now();
         let mut steps = Steps {
             observer,
@@ -261,11 +397,37 @@ impl Engine<'_> {
                 exposure: None,
                 error: None,
                 error_kind: None,
+                drift: Vec::new(),
+                approval: None,
             },
         };
         let mut out_plan = None;
+        let mut read_sides = None;
         let mut applied = Vec::new();
-        let outcome = match self.read(&mut steps).await {
+        let deadline = opts.deadline.map(|d| Instant::now() + d);
+        let read = match deadline {
+            None => self.read(&mut steps).await,
+            Some(at) => {
+                let minutes = opts.deadline.map_or(0, |d| d.as_secs().div_ceil(60));
+                let began = Instant::now();
+                match tokio::time::timeout_at(at.into(), self.read(&mut steps)).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        let why = format!("the run passed its deadline of {minutes} minute(s) while reading (safety.run_deadline_minutes); a directory or Graph that does not answer was stopped — nothing was changed");
+                        // The read was dropped mid-way: its steps are closed here so that the
+                        // log, the report and the window say why.
+                        steps.finish(Step::ReadEntra, began, StepStatus::Failed, why.clone());
+                        Err((
+                            Step::ReadEntra,
+                            ReadError::of(crate::traits::ReadErrorKind::Network, why),
+                        ))
+                    }
+                }
+            }
+        };
+        let memory_journal = MemoryJournal::default();
+        let journal: &dyn Journal = self.journal.unwrap_or(&memory_journal);
+        let outcome = match read {
             Err((step, e)) => {
                 steps.report.error = Some(format!("{}: {}", step.label(), e.message));
                 steps.report.error_kind = Some(e.kind);
@@ -276,7 +438,25 @@ impl Engine<'_> {
             }
             Ok((dir, tenant)) => {
                 let t = steps.start(Step::Plan);
-                let mut p = plan(&dir, &tenant, self.policy);
+                let extras = self
+                    .change_control(&dir, &tenant, cc, &mut steps.report)
+                    .await;
+                let mut p = reshape(
+                    plan_with(&dir, &tenant, self.policy, &extras),
+                    &tenant,
+                    self.policy,
+                );
+                mark_corrected(&mut steps.report.drift, &p);
+                // Members the plan cannot act on, one line each: the log answers "why was
+                // this member not granted?" without the report at hand.
+                for r in &p.roles {
+                    for x in &r.skipped {
+                        tracing::info!(role = %r.role_name, user = %x.user, reason = %x.message, "member skipped");
+                    }
+                }
+                if opts.mode == RunMode::Apply {
+                    reconcile(journal, &tenant, &p, &opts.run_id, &mut steps.report);
+                }
                 let s = p.summary;
                 let mut detail = format!(
                     "{} role(s): {} to grant, {} to renew, {} to revoke, {} unchanged, {} skipped, {} untouched",
@@ -284,6 +464,15 @@ impl Engine<'_> {
                 );
                 if s.held > 0 {
                     detail.push_str(&format!(", {} held back by PIM settings", s.held));
+                }
+                if s.awaiting_approval > 0 {
+                    detail.push_str(&format!(", {} waiting for approval", s.awaiting_approval));
+                }
+                if !steps.report.drift.is_empty() {
+                    detail.push_str(&format!(
+                        ", {} changed outside RoleSync since its last run",
+                        steps.report.drift.len()
+                    ));
                 }
                 steps.finish(Step::Plan, t, StepStatus::Ok, detail);
                 observer.event(SyncEvent::Planned { summary: s });
@@ -320,9 +509,13 @@ impl Engine<'_> {
                             s.skipped_mappings
                         ));
                     }
-                    if pending == 0 && not_done == 0 {
+                    if pending == 0 && not_done == 0 && s.awaiting_approval == 0 {
                         steps.skip(Step::Apply, "nothing to change");
                         Outcome::NoChanges
+                    } else if pending == 0 && s.awaiting_approval > 0 && opts.mode == RunMode::Apply
+                    {
+                        steps.skip(Step::Apply, "every change waits for approval");
+                        Outcome::PendingApproval
                     } else if pending == 0 && opts.mode == RunMode::Apply {
                         steps.finish(
                             Step::Apply,
@@ -339,7 +532,17 @@ impl Engine<'_> {
                         // The PIM requests carry this run (justification, ticket number); a
                         // plan that is only shown stays the same from run to run.
                         p.stamp(&opts.run_id);
-                        applied = apply_plan(&p, self.target, observer).await;
+                        let cx = ApplyContext {
+                            target: self.target,
+                            observer,
+                            journal,
+                            run_id: &opts.run_id,
+                            deadline,
+                        };
+                        applied = apply_plan(&p, &cx).await;
+                        if let Err(e) = journal.close(&opts.run_id) {
+                            tracing::error!(error = %e, "the audit journal could not be closed; the next sync confirms this run's changes");
+                        }
                         let failed = applied.iter().filter(|a| !a.outcome.succeeded()).count();
                         let status = if failed == 0 && not_done == 0 {
                             StepStatus::Ok
@@ -352,7 +555,9 @@ impl Engine<'_> {
                             detail.push_str(w);
                         }
                         steps.finish(Step::Apply, t, status, detail);
-                        if failed == 0 && not_done == 0 {
+                        if s.awaiting_approval > 0 {
+                            Outcome::PendingApproval
+                        } else if failed == 0 && not_done == 0 {
                             Outcome::Applied
                         } else {
                             Outcome::AppliedWithFailures
@@ -365,6 +570,10 @@ impl Engine<'_> {
                         .then_some(applied.as_slice()),
                 );
                 out_plan = Some(p);
+                read_sides = Some(Box::new(ReadSides {
+                    directory: dir,
+                    tenant,
+                }));
                 outcome
             }
         };
@@ -376,6 +585,7 @@ impl Engine<'_> {
             report,
             plan: out_plan,
             applied,
+            read: read_sides,
         }
     }
 
@@ -419,6 +629,8 @@ impl Engine<'_> {
                 exposure: None,
                 error: None,
                 error_kind: None,
+                drift: Vec::new(),
+                approval: None,
             },
         };
         match self.read(&mut steps).await {
@@ -462,5 +674,67 @@ impl Engine<'_> {
                 (lines, false)
             }
         }
+    }
+}
+
+/// Marks the drift this plan puts right: an added assignment it revokes, a removed one it grants.
+fn mark_corrected(drift: &mut [crate::drift::DriftItem], p: &Plan) {
+    for d in drift.iter_mut() {
+        let undo = match d.change {
+            DriftChange::Added => Action::Revoke,
+            DriftChange::Removed => Action::Grant,
+        };
+        d.corrected = p.changes().chain(p.awaiting_approval()).any(|c| {
+            c.action == undo && AssignmentKey::new(&c.role_id, &c.principal_id, c.kind) == d.key()
+        });
+    }
+}
+
+/// Intents of earlier runs that were never settled (the process died between sending and
+/// recording): what the tenant shows for each is recorded in the journal, and the report says so.
+fn reconcile(
+    journal: &dyn Journal,
+    tenant: &crate::tenant::TenantSnapshot,
+    plan: &Plan,
+    run_id: &str,
+    report: &mut RunReport,
+) {
+    let unsettled = match journal.unsettled() {
+        Ok(u) => u,
+        Err(e) => {
+            report.warnings.push(format!(
+                "the audit journal of earlier runs cannot be read: {e}"
+            ));
+            return;
+        }
+    };
+    if unsettled.is_empty() {
+        return;
+    }
+    let mapped: Vec<_> = plan.roles.iter().map(|r| &r.role_id).collect();
+    let results: Vec<Reconciled> = unsettled
+        .into_iter()
+        .map(|intent| {
+            let found = found_in(tenant, &mapped, &intent.change);
+            Reconciled { intent, found }
+        })
+        .collect();
+    let count = |f: crate::journal::Found| results.iter().filter(|r| r.found == f).count();
+    let mut runs: Vec<&str> = results.iter().map(|r| r.intent.run_id.as_str()).collect();
+    runs.dedup();
+    let words = format!(
+        "{} change(s) sent by the interrupted run(s) {} were never confirmed: {} in effect, {} not in effect, {} not checkable (role no longer mapped); recorded in the audit file",
+        results.len(),
+        runs.join(", "),
+        count(crate::journal::Found::InEffect),
+        count(crate::journal::Found::NotInEffect),
+        count(crate::journal::Found::Unknown)
+    );
+    tracing::warn!("{words}");
+    match journal.reconcile(run_id, &results) {
+        Ok(()) => report.warnings.push(words),
+        Err(e) => report.warnings.push(format!(
+            "{words} — but recording that failed ({e}); the next sync tries again"
+        )),
     }
 }

@@ -104,6 +104,50 @@ pub enum SyncEvent {
         /// Changes in all.
         total: usize,
     },
+    /// Where the apply stands against the target's budget: sent when the apply starts, after
+    /// each chunk of changes, and about once a second while changes wait.
+    #[serde(rename_all = "camelCase")]
+    ApplyProgress {
+        /// Changes finished so far.
+        done: usize,
+        /// Changes in all.
+        total: usize,
+        /// Estimated time until the last change is applied, from the target's model of its
+        /// budget (Graph: Microsoft's throttling limits as the client paces itself); `None` when
+        /// the target has no model.
+        #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+        eta_ms: Option<u64>,
+        /// Changes are being held back: why, and when the next ones go.
+        waiting: Option<Waiting>,
+    },
+}
+
+/// Why changes are held back.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum WaitReason {
+    /// The write budget is spent (Graph: 3,000 writes per 150 s for one app in one tenant); it
+    /// refills as time passes.
+    WriteBudget,
+    /// The resource-unit budget for reads is spent.
+    ReadBudget,
+    /// The target answered "too many requests" and said how long to wait.
+    Throttled,
+    /// A request failed (a server error, a broken connection) and goes again after a pause.
+    Retry,
+}
+
+/// Changes held back, and for how long.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Waiting {
+    /// Why.
+    pub reason: WaitReason,
+    /// When the next changes go, from now.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub resume_in_ms: u64,
 }
 
 /// Receives events. Implemented for any `Fn(SyncEvent)`.

@@ -21,6 +21,9 @@ pub struct Mapping {
     pub kind: AssignmentKind,
     /// Whether an empty group may revoke everyone.
     pub allow_empty: bool,
+    /// Only assignments RoleSync granted are revoked (`manage = "owned"`).
+    #[serde(default)]
+    pub owned_only: bool,
     /// Where the role is assigned: `/` or `/administrativeUnits/{id}`.
     #[serde(default, skip_serializing_if = "DirectoryScopeId::is_tenant")]
     pub directory_scope_id: DirectoryScopeId,
@@ -191,6 +194,7 @@ pub fn resolve(
             };
             let kind = explicit.map_or(rules.default_kind, |m| m.kind);
             let allow_empty = explicit.is_some_and(|m| m.allow_empty);
+            let owned_only = explicit.is_some_and(|m| rules.owned_only.contains(&m.group));
             let scope = explicit.map(|m| m.scope.clone()).unwrap_or_default();
 
             let (directory_scope_id, scope_name) = match &scope {
@@ -265,12 +269,14 @@ pub fn resolve(
                     existing.groups.push(g.dn.clone());
                 }
                 existing.allow_empty |= allow_empty;
+                existing.owned_only |= owned_only;
             } else {
                 by_unit.push(Mapping {
                     role: role.clone(),
                     groups: vec![g.dn.clone()],
                     kind,
                     allow_empty,
+                    owned_only,
                     directory_scope_id,
                     scope_name,
                 });

@@ -296,6 +296,23 @@ impl RoleTarget for MemoryTarget {
         }
     }
 
+    async fn missing_principals(&self, keys: &[String]) -> Result<Vec<String>, ReadError> {
+        let s = self.state();
+        Ok(keys
+            .iter()
+            .filter(|k| {
+                let k = k.trim().to_ascii_lowercase();
+                let user = s.users.iter().any(|u| {
+                    u.id.folded() == k
+                        || u.user_principal_name.to_string().to_ascii_lowercase() == k
+                });
+                let other = s.assignments.iter().any(|a| a.principal.id().folded() == k);
+                !user && !other
+            })
+            .cloned()
+            .collect())
+    }
+
     async fn apply(&self, changes: &[Change]) -> Vec<ChangeOutcome> {
         if let Ok(mut w) = self.writes.lock() {
             w.extend(changes.iter().cloned());

@@ -5,6 +5,7 @@
 use crate::directory::{is_non_routable_suffix, DirectorySnapshot, DirectoryUser};
 use crate::ids::{DirectoryScopeId, Dn, EntraObjectId, RoleDefinitionId, GLOBAL_ADMINISTRATOR};
 use crate::mapping::{resolve, Mapping, SkippedMapping, UnmappedGroup};
+use crate::ownership::AssignmentKey;
 use crate::pim::{decide, HoldScope, PimRequest, RolePim};
 use crate::policy::Policy;
 use crate::tenant::{
@@ -63,6 +64,12 @@ pub enum ChangeReason {
         /// When it ends.
         ends: DateTime<Utc>,
     },
+    /// Undoes what this run changed (`rolesync undo`, [`crate::undo`]).
+    #[serde(rename_all = "camelCase")]
+    UndoOf {
+        /// The run undone.
+        run_id: String,
+    },
 }
 
 /// One planned change.
@@ -118,6 +125,12 @@ pub enum SkipReason {
     MatchNotSynced,
     /// The UPN matched an Entra user whose anchor belongs to another AD object.
     AnchorMismatch,
+    /// Someone else removed the assignment since RoleSync's last run, and drift is only
+    /// reported (`on_drift = "report"`, [`crate::drift`]).
+    DriftKept,
+    /// A change of the run being undone that is not undone (no longer as that run left it,
+    /// protected, a renewal), [`crate::undo`].
+    NotUndone,
 }
 
 /// A member that gets no change, and why.
@@ -156,6 +169,12 @@ pub enum UntouchedReason {
     PimActivation,
     /// An assignment of the other kind than the mapping manages.
     OtherKind,
+    /// Not granted by RoleSync, in a role it manages only its own assignments of
+    /// (`manage = "owned"`, [`crate::ownership`]).
+    NotOwned,
+    /// Added by someone else since RoleSync's last run, and drift is only reported
+    /// (`on_drift = "report"`, [`crate::drift`]).
+    DriftKept,
 }
 
 /// A principal holding the role that the plan does not touch.
@@ -215,6 +234,10 @@ pub struct RolePlan {
     /// Changes not attempted because of the role's PIM settings ([`RolePim::hold`]).
     #[serde(default)]
     pub held: Vec<Change>,
+    /// Grants that wait for a second person's approval (`safety.require_approval`,
+    /// [`crate::approval`]); not applied by this run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub awaiting_approval: Vec<Change>,
     /// The role's PIM settings and what RoleSync does about them (roles PIM governs, and
     /// eligible mappings).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -277,6 +300,8 @@ pub enum StopKind {
     EmptyGroup,
     /// The plan would leave no Global Administrator.
     LastGlobalAdministrator,
+    /// Protected accounts that are not in the tenant: the list protects nobody it means to.
+    ProtectedNotFound,
 }
 
 /// A safety stop.
@@ -313,6 +338,9 @@ pub struct PlanSummary {
     /// Changes held back by PIM settings.
     #[serde(default)]
     pub held: usize,
+    /// Grants waiting for approval.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub awaiting_approval: usize,
     /// Members already holding their role.
     pub unchanged: usize,
     /// Members skipped.
@@ -367,6 +395,11 @@ impl Plan {
         self.roles.iter().flat_map(|r| r.held.iter())
     }
 
+    /// Every grant waiting for approval (`safety.require_approval`).
+    pub fn awaiting_approval(&self) -> impl Iterator<Item = &Change> {
+        self.roles.iter().flat_map(|r| r.awaiting_approval.iter())
+    }
+
     /// Writes the run into the PIM requests: the justification names the user, the AD group
     /// and the run; the run id is the ticket number where a ticket is required.
     pub fn stamp(&mut self, run_id: &str) {
@@ -395,6 +428,9 @@ impl Plan {
                     }
                     ChangeReason::DisabledInAd => {
                         format!("{} is disabled in AD (group {groups})", c.user)
+                    }
+                    ChangeReason::UndoOf { run_id } => {
+                        format!("undoes run {run_id} for {}", c.user)
                     }
                 };
                 let mut text = format!("RoleSync run {run_id}: {why}");
@@ -561,8 +597,29 @@ fn untouched_reason(p: &Principal, protected: &HashSet<String>) -> Option<Untouc
     }
 }
 
+/// What a plan takes besides the two sides and the policy: the assignments RoleSync owns (for
+/// mappings with `manage = "owned"`) and the drift to leave as found (`on_drift = "report"`).
+#[derive(Debug, Clone, Default)]
+pub struct PlanExtras {
+    /// Assignments RoleSync granted ([`crate::ownership`]).
+    pub owned: HashSet<AssignmentKey>,
+    /// Assignments someone else added or removed, to be left as they are ([`crate::drift`]),
+    /// with the words that say who and when.
+    pub leave: HashMap<AssignmentKey, String>,
+}
+
 /// Builds the plan. Pure: the same inputs always give the same plan.
 pub fn plan(desired: &DirectorySnapshot, actual: &TenantSnapshot, policy: &Policy) -> Plan {
+    plan_with(desired, actual, policy, &PlanExtras::default())
+}
+
+/// [`plan`] with ownership and drift taken into account. Pure.
+pub fn plan_with(
+    desired: &DirectorySnapshot,
+    actual: &TenantSnapshot,
+    policy: &Policy,
+    extras: &PlanExtras,
+) -> Plan {
     let resolution = resolve(
         &desired.groups,
         &actual.roles,
@@ -595,10 +652,23 @@ pub fn plan(desired: &DirectorySnapshot, actual: &TenantSnapshot, policy: &Polic
         message: p.clone(),
         overridable: false,
     }));
+    if !actual.missing_protected.is_empty() {
+        // A typo or a renamed break-glass account protects nobody: the account it meant could
+        // be revoked. Not something to force past.
+        stops.push(SafetyStop {
+            kind: StopKind::ProtectedNotFound,
+            role: None,
+            message: format!(
+                "the protected account(s) {} are not in the tenant, so they protect nobody; correct [safety] protected (a typo, a renamed or deleted account) — nothing is changed until every entry is found",
+                actual.missing_protected.join(", ")
+            ),
+            overridable: false,
+        });
+    }
 
     let mut roles = Vec::new();
     for m in &resolution.mappings {
-        let rp = plan_role(m, desired, actual, &ix, &protected, policy);
+        let rp = plan_role(m, desired, actual, &ix, &protected, policy, extras);
         check_role_limits(m, &rp, desired, policy, &mut stops);
         roles.push(rp);
     }
@@ -610,6 +680,7 @@ pub fn plan(desired: &DirectorySnapshot, actual: &TenantSnapshot, policy: &Polic
         revokes: roles.iter().map(|r| r.revokes.len()).sum(),
         renewals: roles.iter().map(|r| r.renewals.len()).sum(),
         held: roles.iter().map(|r| r.held.len()).sum(),
+        awaiting_approval: roles.iter().map(|r| r.awaiting_approval.len()).sum(),
         unchanged: roles.iter().map(|r| r.unchanged.len()).sum(),
         skipped: roles.iter().map(|r| r.skipped.len()).sum(),
         untouched: roles.iter().map(|r| r.untouched.len()).sum(),
@@ -632,7 +703,9 @@ fn plan_role(
     ix: &UserIndex<'_>,
     protected: &HashSet<String>,
     policy: &Policy,
+    extras: &PlanExtras,
 ) -> RolePlan {
+    let key = |id: &EntraObjectId| AssignmentKey::new(&m.role.id, id, m.kind);
     // Members of every governing group, each AD object once.
     let mut members: BTreeMap<String, &DirectoryUser> = BTreeMap::new();
     for g in desired.groups.iter().filter(|g| m.groups.contains(&g.dn)) {
@@ -675,8 +748,14 @@ fn plan_role(
     let role_assignments = actual.assignments.iter().filter(|a| {
         a.role_definition_id == m.role.id && a.directory_scope_id == m.directory_scope_id
     });
+    // Users who hold the role now through a PIM activation: for an active mapping they hold it
+    // already, and Graph refuses a permanent assignment beside the activation ("already
+    // exists") — planning one would report a grant on every run that changes nothing. The
+    // permanent assignment is planned once the activation has ended.
+    let mut activated: HashSet<String> = HashSet::new();
     for a in role_assignments {
         if a.kind == AssignmentKind::Active && a.origin == AssignmentOrigin::Activated {
+            activated.insert(a.principal.id().folded());
             untouched.push(Untouched {
                 principal: a.principal.display(),
                 kind: a.kind,
@@ -749,6 +828,14 @@ fn plan_role(
                 ends,
                 renew,
             });
+        } else if m.kind == AssignmentKind::Active && activated.contains(id) {
+            unchanged.push(e.user_principal_name.to_string());
+        } else if let Some(why) = extras.leave.get(&key(&e.id)) {
+            skipped.push(Skipped {
+                user: e.user_principal_name.to_string(),
+                reason: SkipReason::DriftKept,
+                message: format!("{why}; not restored (on_drift = \"report\")"),
+            });
         } else {
             grants.push(change(
                 Action::Grant,
@@ -765,6 +852,21 @@ fn plan_role(
             continue;
         }
         if let Some(reason) = untouched_reason(&a.principal, protected) {
+            untouched.push(Untouched {
+                principal: a.principal.display(),
+                kind: a.kind,
+                reason,
+            });
+            continue;
+        }
+        let left = if extras.leave.contains_key(&key(a.principal.id())) {
+            Some(UntouchedReason::DriftKept)
+        } else if m.owned_only && !extras.owned.contains(&key(a.principal.id())) {
+            Some(UntouchedReason::NotOwned)
+        } else {
+            None
+        };
+        if let Some(reason) = left {
             untouched.push(Untouched {
                 principal: a.principal.display(),
                 kind: a.kind,
@@ -806,7 +908,14 @@ fn plan_role(
         }
     }
 
+    // Grants to a role that needs a second person's approval wait for it.
+    let mut awaiting_approval = Vec::new();
+    if policy.requires_approval(&m.role) {
+        awaiting_approval.append(&mut grants);
+    }
+
     grants.sort_by_key(|c| c.user.to_ascii_lowercase());
+    awaiting_approval.sort_by_key(|c| c.user.to_ascii_lowercase());
     renewals.sort_by_key(|c| c.user.to_ascii_lowercase());
     revokes.sort_by_key(|c| c.user.to_ascii_lowercase());
     held_back.sort_by_key(|c| (c.action as u8, c.user.to_ascii_lowercase()));
@@ -826,6 +935,7 @@ fn plan_role(
         renewals,
         revokes,
         held: held_back,
+        awaiting_approval,
         pim,
         expirations,
         unchanged,
@@ -863,11 +973,18 @@ fn check_role_limits(
         });
         return;
     }
+    stops.extend(revoke_limit(rp, policy));
+}
+
+/// The revoke limit of one role: more revokes than both `max_revokes` and `max_revoke_percent`
+/// of its managed holders.
+fn revoke_limit(rp: &RolePlan, policy: &Policy) -> Option<SafetyStop> {
+    let revokes = rp.revokes.len();
     let limits = policy.limits;
     let over_count = revokes > limits.max_revokes as usize;
     let over_share = revokes * 100 > limits.max_revoke_percent as usize * rp.managed_holders;
     if over_count && over_share {
-        stops.push(SafetyStop {
+        return Some(SafetyStop {
             kind: StopKind::RevokeLimit {
                 revokes,
                 managed: rp.managed_holders,
@@ -880,6 +997,22 @@ fn check_role_limits(
             overridable: true,
         });
     }
+    None
+}
+
+/// The stops that depend on the tenant alone — each role's revoke limit and the last Global
+/// Administrator — for plans not made from the directory (`rolesync undo`).
+pub fn tenant_stops(
+    roles: &[RolePlan],
+    actual: &TenantSnapshot,
+    policy: &Policy,
+) -> Vec<SafetyStop> {
+    let mut stops: Vec<SafetyStop> = roles
+        .iter()
+        .filter_map(|r| revoke_limit(r, policy))
+        .collect();
+    check_last_global_admin(roles, actual, &mut stops);
+    stops
 }
 
 fn check_last_global_admin(

@@ -122,6 +122,10 @@ pub struct MappingRules {
     pub default_kind: AssignmentKind,
     /// Explicit mappings.
     pub explicit: Vec<ExplicitMapping>,
+    /// Groups whose mapping has `manage = "owned"`: only assignments RoleSync granted are
+    /// revoked in their role ([`crate::ownership`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owned_only: Vec<GroupRef>,
 }
 
 /// How AD users are matched to Entra users.
@@ -200,6 +204,27 @@ pub struct Policy {
     /// Renewal of time-bound PIM assignments.
     #[serde(default)]
     pub pim: PimOptions,
+    /// Roles (display names or ids) whose grants wait for a second person's approval
+    /// (`safety.require_approval`, [`crate::approval`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub require_approval: Vec<String>,
+    /// What a run does with assignments someone else changed since the last run
+    /// (`safety.on_drift`, [`crate::drift`]).
+    #[serde(default)]
+    pub on_drift: OnDrift,
+}
+
+/// What a run does with drift: assignments in mapped roles that someone else added or removed
+/// since RoleSync's last run.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OnDrift {
+    /// Report it, then put it right as any other difference (the default).
+    #[default]
+    Correct,
+    /// Report it and leave it as it is.
+    Report,
 }
 
 impl Policy {
@@ -211,11 +236,14 @@ impl Policy {
                 prefix: None,
                 default_kind: AssignmentKind::Active,
                 explicit: Vec::new(),
+                owned_only: Vec::new(),
             },
             matching: MatchPolicy::default(),
             protected: Vec::new(),
             limits: SafetyLimits::default(),
             pim: PimOptions::default(),
+            require_approval: Vec::new(),
+            on_drift: OnDrift::default(),
         }
     }
 
@@ -230,6 +258,17 @@ impl Policy {
             }
         }
         out
+    }
+
+    /// Whether grants to this role wait for approval (`require_approval` names it by display
+    /// name, id or template id, case-insensitively).
+    pub fn requires_approval(&self, role: &crate::tenant::RoleDefinition) -> bool {
+        self.require_approval.iter().any(|r| {
+            let r = r.trim();
+            r.eq_ignore_ascii_case(&role.display_name)
+                || r.eq_ignore_ascii_case(role.id.as_str())
+                || r.eq_ignore_ascii_case(role.template_id.as_str())
+        })
     }
 
     /// Groups outside the OU that explicit mappings name by DN; the source must read them too.

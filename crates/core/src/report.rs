@@ -4,10 +4,10 @@
 use crate::apply::AppliedChange;
 use crate::events::{Step, StepStatus};
 use crate::exit::ExitCode;
-use crate::ids::{DirectoryScopeId, Dn};
+use crate::ids::{DirectoryScopeId, Dn, EntraObjectId, RoleDefinitionId};
 use crate::mapping::{SkippedMapping, UnmappedGroup};
 use crate::pim::RolePim;
-use crate::plan::{Action, Expiration, Plan, SafetyStop, Skipped, Untouched};
+use crate::plan::{Action, Change, Expiration, Plan, SafetyStop, Skipped, Untouched};
 use crate::tenant::AssignmentKind;
 use crate::traits::{ChangeOutcome, ReadErrorKind};
 use chrono::{DateTime, Utc};
@@ -41,6 +41,9 @@ pub enum Outcome {
     AppliedWithFailures,
     /// Stopped by a safety limit; nothing changed.
     Stopped,
+    /// Changes wait for a second person's approval (a stopped plan saved for approval, or
+    /// grants to a role under `safety.require_approval`); the rest, if any, was applied.
+    PendingApproval,
     /// The source or the target could not be read, or sign-in failed; nothing changed.
     ReadFailed,
 }
@@ -51,7 +54,7 @@ impl Outcome {
         match self {
             Outcome::NoChanges | Outcome::Planned | Outcome::Applied => ExitCode::Done,
             Outcome::AppliedWithFailures => ExitCode::ItemFailures,
-            Outcome::Stopped => ExitCode::SafetyStop,
+            Outcome::Stopped | Outcome::PendingApproval => ExitCode::SafetyStop,
             Outcome::ReadFailed => ExitCode::ReadFailed,
         }
     }
@@ -134,6 +137,9 @@ pub struct RoleReport {
     /// Changes held back by the role's PIM settings.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub held: Vec<HeldItem>,
+    /// Grants waiting for approval (`safety.require_approval`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub awaiting_approval: Vec<String>,
     /// The role's PIM settings and what RoleSync does about them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pim: Option<RolePim>,
@@ -175,12 +181,19 @@ pub struct ReportSummary {
     /// Changes held back by PIM settings.
     #[serde(default)]
     pub held: usize,
+    /// Changes waiting for approval.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub awaiting_approval: usize,
     /// Members unchanged.
     pub unchanged: usize,
     /// Members skipped.
     pub skipped: usize,
     /// Changes that failed.
     pub failed: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The report of one run.
@@ -235,6 +248,13 @@ pub struct RunReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub exposure: Option<crate::exposure::ExposureReport>,
+    /// Assignments in mapped roles that someone else added or removed since RoleSync's last
+    /// run, with who and when where Entra's audit log says ([`crate::drift`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<crate::drift::DriftItem>,
+    /// The plan this run saved for approval, when it saved one ([`crate::approval`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<crate::approval::PendingApproval>,
 }
 
 impl RunReport {
@@ -310,6 +330,7 @@ impl RunReport {
                         action: c.action,
                     })
                     .collect(),
+                awaiting_approval: r.awaiting_approval.iter().map(|c| c.user.clone()).collect(),
                 pim: r.pim.clone(),
                 expirations: r.expirations.clone(),
                 unchanged: r.unchanged.clone(),
@@ -332,6 +353,7 @@ impl RunReport {
             revoked: count(Action::Revoke),
             renewed: count(Action::Renew),
             held: plan.summary.held,
+            awaiting_approval: plan.summary.awaiting_approval,
             unchanged: plan.summary.unchanged,
             skipped: plan.summary.skipped,
             failed: applied.map_or(0, |a| a.iter().filter(|x| !x.outcome.succeeded()).count()),
@@ -348,6 +370,21 @@ impl RunReport {
             ),
             Outcome::ReadFailed => {
                 "could not read the source or target, nothing changed".to_string()
+            }
+            Outcome::PendingApproval => {
+                let id = self.approval.as_ref().map(|a| a.id.as_str());
+                let waiting = match (id, &self.approval) {
+                    (Some(id), Some(a)) => format!(
+                        "{} change(s) wait for approval ({id}: rolesync approvals show {id})",
+                        a.changes
+                    ),
+                    _ => format!("{} change(s) wait for approval", s.awaiting_approval),
+                };
+                if s.granted + s.revoked + s.renewed > 0 {
+                    format!("{} granted, {} revoked; {waiting}", s.granted, s.revoked)
+                } else {
+                    format!("{waiting}; nothing changed")
+                }
             }
             Outcome::NoChanges => "no changes needed".to_string(),
             Outcome::Planned => {
@@ -378,13 +415,14 @@ impl RunReport {
     }
 }
 
-/// One audit line (JSON lines, append-only).
+/// One audit line (JSON lines, append-only): a change intended (written before it is sent),
+/// its outcome, or — after an interrupted run — what the tenant showed for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditRecord {
-    /// When the change finished.
+    /// When this was recorded.
     pub time: DateTime<Utc>,
-    /// The run.
+    /// The run that recorded it.
     pub run_id: String,
     /// Role name.
     pub role: String,
@@ -393,15 +431,59 @@ pub struct AuditRecord {
     pub directory_scope_id: DirectoryScopeId,
     /// User.
     pub user: String,
-    /// Grant or revoke.
+    /// Grant, renew or revoke.
     pub action: Action,
     /// Active or eligible.
     pub kind: AssignmentKind,
-    /// done, alreadyDone or failed.
+    /// `intended`; `done`, `alreadyDone` or `failed`; after an interrupted run `inEffect`,
+    /// `notInEffect` or `unknown`.
     pub result: String,
     /// Error detail for failures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The role's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_id: Option<RoleDefinitionId>,
+    /// The user's object id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal_id: Option<EntraObjectId>,
+    /// For a reconciled change: the run that intended it; for an approved change: the run
+    /// that planned it and saved it for approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intended_by: Option<String>,
+    /// For an approved change: who approved it (the OS account, and the Entra admin when one
+    /// signed in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
+    /// For an approved change: the held plan's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_plan: Option<String>,
+    /// For a change made by `rolesync undo`: the run it undoes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undo_of: Option<String>,
+}
+
+impl AuditRecord {
+    /// A line for `change` with `result`.
+    pub fn of(run_id: &str, time: DateTime<Utc>, change: &Change, result: &str) -> Self {
+        AuditRecord {
+            time,
+            run_id: run_id.to_string(),
+            role: change.role_name.clone(),
+            directory_scope_id: change.directory_scope_id.clone(),
+            user: change.user.clone(),
+            action: change.action,
+            kind: change.kind,
+            result: result.to_string(),
+            detail: None,
+            role_id: Some(change.role_id.clone()),
+            principal_id: Some(change.principal_id.clone()),
+            intended_by: None,
+            approved_by: None,
+            held_plan: None,
+            undo_of: None,
+        }
+    }
 }
 
 /// Audit lines for applied changes.
@@ -413,24 +495,11 @@ pub fn audit_records(
     applied
         .iter()
         .map(|a| {
-            let (result, detail) = match &a.outcome {
-                ChangeOutcome::Done => ("done", None),
-                ChangeOutcome::AlreadyDone => ("alreadyDone", None),
-                ChangeOutcome::Failed { code, message } => {
-                    ("failed", Some(format!("{code}: {message}")))
-                }
-            };
-            AuditRecord {
-                time,
-                run_id: run_id.to_string(),
-                role: a.change.role_name.clone(),
-                directory_scope_id: a.change.directory_scope_id.clone(),
-                user: a.change.user.clone(),
-                action: a.change.action,
-                kind: a.change.kind,
-                result: result.to_string(),
-                detail,
+            let mut r = AuditRecord::of(run_id, time, &a.change, a.outcome.word());
+            if let ChangeOutcome::Failed { code, message } = &a.outcome {
+                r.detail = Some(format!("{code}: {message}"));
             }
+            r
         })
         .collect()
 }

@@ -118,7 +118,9 @@ impl Principal {
 
 /// Permanent (active) assignment or PIM eligibility. Chosen per mapping.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum AssignmentKind {
     /// An active role assignment (the default).
@@ -202,6 +204,9 @@ pub struct TenantSnapshot {
     /// The sign-in carries multifactor authentication (an administrator signed in with MFA).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub signed_in_with_mfa: bool,
+    /// Entries of the protected list that name no principal in the tenant.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_protected: Vec<String>,
 }
 
 /// The keys by which an AD user is looked up in Entra ID.

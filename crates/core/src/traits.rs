@@ -3,13 +3,17 @@
 
 use crate::checks::CheckLine;
 use crate::directory::{DirectorySnapshot, SourceScope};
+use crate::drift::AuditLookup;
+use crate::events::WaitReason;
 use crate::ids::{DirectoryScopeId, RoleDefinitionId};
+use crate::ownership::AssignmentKey;
 use crate::pim::RolePimSettings;
 use crate::plan::Change;
 use crate::tenant::{AdministrativeUnit, EntraUser, RoleAssignment, RoleDefinition, UserKey};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 /// Why a read of the source or the target failed. Front ends and reports tell these apart by
 /// this value, never by the message's words.
@@ -137,6 +141,15 @@ impl ChangeOutcome {
     pub fn succeeded(&self) -> bool {
         !matches!(self, ChangeOutcome::Failed { .. })
     }
+
+    /// `done`, `alreadyDone` or `failed` (the audit file's word).
+    pub fn word(&self) -> &'static str {
+        match self {
+            ChangeOutcome::Done => "done",
+            ChangeOutcome::AlreadyDone => "alreadyDone",
+            ChangeOutcome::Failed { .. } => "failed",
+        }
+    }
 }
 
 /// What a target knows of PIM for a run: the mapped roles' settings, the tenant's clock, and
@@ -149,6 +162,15 @@ pub struct PimRead {
     pub now: Option<DateTime<Utc>>,
     /// The signed-in administrator did multifactor authentication.
     pub mfa: bool,
+}
+
+/// How a target's budget paces the rest of an apply ([`RoleTarget::pace`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pace {
+    /// Estimated time until the remaining changes are all applied.
+    pub eta: Duration,
+    /// Changes are held back: why, and when the next ones go.
+    pub waiting: Option<(WaitReason, Duration)>,
 }
 
 /// Reads and changes directory-role assignments.
@@ -208,6 +230,12 @@ pub trait RoleTarget: Send + Sync {
         PimRead::default()
     }
 
+    /// Of `keys` (UPNs or object ids from the protected list), those that name no principal in
+    /// the tenant. A target that cannot look principals up finds them all.
+    async fn missing_principals(&self, _keys: &[String]) -> Result<Vec<String>, ReadError> {
+        Ok(Vec::new())
+    }
+
     /// Applies a chunk of at most [`RoleTarget::max_chunk`] changes; one outcome per change, in order.
     async fn apply(&self, changes: &[Change]) -> Vec<ChangeOutcome>;
 
@@ -221,9 +249,43 @@ pub trait RoleTarget: Send + Sync {
         Vec::new()
     }
 
+    /// The role-management events of the tenant's audit log since `since`, for who changed an
+    /// assignment behind RoleSync's back ([`crate::drift`]). A target without an audit log (or
+    /// without the permission to read it) says why.
+    async fn directory_audits(&self, _since: DateTime<Utc>) -> AuditLookup {
+        AuditLookup::Unavailable("the target keeps no audit log".into())
+    }
+
+    /// Of these roles' PIM assignments, the ones RoleSync's own requests made (their
+    /// justification or ticket names RoleSync, [`crate::ownership`]); none by default.
+    async fn rolesync_pim_assignments(
+        &self,
+        _roles: &[RoleDefinitionId],
+    ) -> Result<Vec<AssignmentKey>, ReadError> {
+        Ok(Vec::new())
+    }
+
+    /// The administrator signed in, when a person signed in (interactive or device code); `None`
+    /// for an application's own sign-in.
+    async fn signed_in_as(&self) -> Option<String> {
+        None
+    }
+
     /// How many chunks may be in flight at once.
     fn concurrency(&self) -> usize {
         4
+    }
+
+    /// How the target's budget paces `remaining` more changes of an apply in progress; `None`
+    /// (the default) when it has no model of one.
+    fn pace(&self, _remaining: usize) -> Option<Pace> {
+        None
+    }
+
+    /// Resolves when [`RoleTarget::pace`] is worth reporting again although no change finished
+    /// (Graph: after a second, so a wait for the write budget counts down); never by default.
+    async fn pace_tick(&self) {
+        futures::future::pending::<()>().await
     }
 
     /// A short description for logs.

@@ -16,6 +16,7 @@ async fn demo_plan_has_every_kind_of_action_and_reason() {
         target: &tgt,
         policy: &pol,
         transitive: true,
+        journal: None,
     };
     let out = engine
         .run(
@@ -23,6 +24,7 @@ async fn demo_plan_has_every_kind_of_action_and_reason() {
                 mode: RunMode::Plan,
                 force: false,
                 run_id: "p".into(),
+                deadline: None,
             },
             &ignore_events,
         )

@@ -60,12 +60,20 @@ impl Default for EmulatorConfig {
 /// application + tenant: 3,500 / 5,000 / 8,000 resource units per 10 s (tenant under 50 /
 /// 50–500 / over 500 users) and 3,000 writes per 150 s; application across tenants:
 /// 150,000 RU per 20 s and 70,000 writes per 5 min; tenant across apps: 18,000 writes per 5 min.
+///
+/// Two ways to scale them: `scale` shrinks the capacities (a test reaches a limit with a few
+/// requests), `time_scale` shrinks the windows and keeps the capacities (a benchmark shows a
+/// run's real shape in less time: at 10, 3,000 writes per 15 s). A client pacing itself against
+/// a time-scaled emulator must be given the same time scale (`rolesync_entra::Pacing`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ThrottleConfig {
     /// When false no request is ever throttled (headers with the cost are still sent).
     pub enabled: bool,
     /// Multiplies every limit (e.g. `0.001` turns 3,500 RU into 3 RU); never below 1.
     pub scale: f64,
+    /// Divides every window (e.g. `10` turns 3,000 writes per 150 s into 3,000 per 15 s);
+    /// `Retry-After` is then in real seconds of the shorter windows.
+    pub time_scale: f64,
 }
 
 impl Default for ThrottleConfig {
@@ -73,6 +81,7 @@ impl Default for ThrottleConfig {
         ThrottleConfig {
             enabled: true,
             scale: 1.0,
+            time_scale: 1.0,
         }
     }
 }
@@ -82,14 +91,21 @@ impl ThrottleConfig {
     pub fn disabled() -> Self {
         ThrottleConfig {
             enabled: false,
-            scale: 1.0,
+            ..ThrottleConfig::default()
         }
     }
     /// Microsoft's limits multiplied by `scale`.
     pub fn scaled(scale: f64) -> Self {
         ThrottleConfig {
-            enabled: true,
             scale,
+            ..ThrottleConfig::default()
+        }
+    }
+    /// Microsoft's limits with every window divided by `time_scale`.
+    pub fn time_scaled(time_scale: f64) -> Self {
+        ThrottleConfig {
+            time_scale,
+            ..ThrottleConfig::default()
         }
     }
 }

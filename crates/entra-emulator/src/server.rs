@@ -55,6 +55,14 @@ pub struct Stats {
     pub login_requests: u64,
     /// TCP connections accepted (HTTP/2 carries many requests on one).
     pub connections: u64,
+    /// Graph reads (GET, inside a `$batch` or not) that reached throttling: served or throttled.
+    pub read_requests: u64,
+    /// Graph writes (inside a `$batch` or not) that reached throttling: taken effect, throttled,
+    /// refused or redundant.
+    pub write_requests: u64,
+    /// Writes that found their change already made: a grant of an assignment that exists, a
+    /// revoke of one that does not (a client that makes these sent a change twice).
+    pub redundant_writes: u64,
 }
 
 #[derive(Debug, Default)]
@@ -67,6 +75,9 @@ pub(crate) struct StatCounters {
     faults: AtomicU64,
     login: AtomicU64,
     connections: AtomicU64,
+    reads: AtomicU64,
+    write_requests: AtomicU64,
+    redundant: AtomicU64,
 }
 
 impl StatCounters {
@@ -87,6 +98,17 @@ impl StatCounters {
     pub fn count_write(&self) {
         self.writes.fetch_add(1, Ordering::Relaxed);
     }
+    pub fn count_routed(&self, write: bool) {
+        if write {
+            &self.write_requests
+        } else {
+            &self.reads
+        }
+        .fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn count_redundant_write(&self) {
+        self.redundant.fetch_add(1, Ordering::Relaxed);
+    }
     pub fn count_fault(&self) {
         self.faults.fetch_add(1, Ordering::Relaxed);
     }
@@ -106,6 +128,9 @@ impl StatCounters {
             faults_injected: self.faults.load(Ordering::Relaxed),
             login_requests: self.login.load(Ordering::Relaxed),
             connections: self.connections.load(Ordering::Relaxed),
+            read_requests: self.reads.load(Ordering::Relaxed),
+            write_requests: self.write_requests.load(Ordering::Relaxed),
+            redundant_writes: self.redundant.load(Ordering::Relaxed),
         }
     }
 }

@@ -6,7 +6,10 @@
 //! per 5 minutes) — a request must fit every bucket it is charged to. A throttled answer carries
 //! `Retry-After` = the seconds until the exhausted bucket has refilled enough for the request, and
 //! `x-ms-throttle-limit-percentage` above 1.0 (how far over the limit the request would go; the
-//! page documents the header between 0.8 and 1.8).
+//! page documents the header between 0.8 and 1.8). The page says the limits are token buckets
+//! ("Throttling is based on a token bucket algorithm"): a spent budget refills continuously, so
+//! 3,000 writes per 150 s is a burst of 3,000 and then 20 writes a second. The windows can be
+//! shortened by a time scale ([`ThrottleConfig::time_scale`]) and the capacities by a scale.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -106,9 +109,14 @@ impl Throttler {
             Kind::AppWrites => (70_000.0, 300),
             Kind::TenantWrites => (18_000.0, 300),
         };
+        let time_scale = if self.cfg.time_scale.is_finite() && self.cfg.time_scale > 0.0 {
+            self.cfg.time_scale
+        } else {
+            1.0
+        };
         (
             (cap * self.cfg.scale).floor().max(1.0),
-            Duration::from_secs(secs),
+            Duration::from_secs_f64(secs as f64 / time_scale),
         )
     }
 
@@ -344,6 +352,54 @@ mod tests {
         // Another tenant is not affected.
         assert!(matches!(
             t.admit("app6", "u", 1, true, now),
+            Admission::Allowed { .. }
+        ));
+    }
+
+    #[test]
+    fn time_scale_shortens_the_windows_and_keeps_the_capacities() {
+        // Time scale 10: 3,000 writes per 15 s. All 3,000 at once, then the next waits; after
+        // 7.5 s half the budget is back, after 15 s all of it (and no more).
+        let mut t = Throttler::new(ThrottleConfig::time_scaled(10.0), 10);
+        let now = Instant::now();
+        let write = |t: &mut Throttler, at: Instant| t.admit("a", "t", 0, true, at);
+        for _ in 0..3_000 {
+            assert!(matches!(write(&mut t, now), Admission::Allowed { .. }));
+        }
+        match write(&mut t, now) {
+            Admission::Throttled {
+                retry_after,
+                information,
+                ..
+            } => {
+                assert_eq!(information, "WriteLimitExceeded");
+                // One write refills in 5 ms: Retry-After is whole seconds, at least 1.
+                assert_eq!(retry_after, 1);
+            }
+            other => panic!("{other:?}"),
+        }
+        let half = now + Duration::from_millis(7_500);
+        for _ in 0..1_500 {
+            assert!(matches!(write(&mut t, half), Admission::Allowed { .. }));
+        }
+        assert!(matches!(write(&mut t, half), Admission::Throttled { .. }));
+        let later = now + Duration::from_secs(60);
+        for _ in 0..3_000 {
+            assert!(matches!(write(&mut t, later), Admission::Allowed { .. }));
+        }
+        assert!(matches!(write(&mut t, later), Admission::Throttled { .. }));
+        // The resource units of a tenant over 500 users: 8,000 per second at time scale 10.
+        let mut t = Throttler::new(ThrottleConfig::time_scaled(10.0), 1_000);
+        assert!(matches!(
+            t.admit("a", "t", 8_000, false, now),
+            Admission::Allowed { .. }
+        ));
+        assert!(matches!(
+            t.admit("a", "t", 1, false, now),
+            Admission::Throttled { .. }
+        ));
+        assert!(matches!(
+            t.admit("a", "t", 8_000, false, now + Duration::from_secs(1)),
             Admission::Allowed { .. }
         ));
     }

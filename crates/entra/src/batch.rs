@@ -5,6 +5,7 @@ use crate::error::GraphError;
 use crate::http::{is_retryable_status, parse_retry_after, GraphClient, Request};
 use crate::model::{BatchRequestItem, BatchResponse, BatchResponseItem};
 use crate::pacing::estimate_cost;
+use rolesync_core::events::WaitReason;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -34,8 +35,12 @@ pub async fn send_batch(client: &GraphClient, items: Vec<BatchRequestItem>) -> B
             writes,
             ..Request::post("$batch", serde_json::json!({ "requests": pending }), true)
         };
+        let mut mark = None;
         let outer = match client.send(&req).await {
-            Ok(r) => r.json::<BatchResponse>(),
+            Ok(r) => {
+                mark = r.pace_mark;
+                r.json::<BatchResponse>()
+            }
             Err(e) => Err(e),
         };
         let resp = match outer {
@@ -54,6 +59,7 @@ pub async fn send_batch(client: &GraphClient, items: Vec<BatchRequestItem>) -> B
             .collect();
         let mut again = Vec::new();
         let mut wait = Duration::ZERO;
+        let mut reason = WaitReason::Retry;
         for item in pending.drain(..) {
             match by_id.remove(&item.id) {
                 Some(r) => {
@@ -63,9 +69,11 @@ pub async fn send_batch(client: &GraphClient, items: Vec<BatchRequestItem>) -> B
                             .and_then(|v| v.trim().parse().ok()),
                         r.header("x-ms-throttle-limit-percentage")
                             .and_then(|v| v.trim().parse().ok()),
+                        (item.method != "GET").then_some(mark.unwrap_or(0.0)),
                     );
                     if is_retryable_status(r.status) && round < policy.max_attempts {
                         if r.status == 429 {
+                            reason = WaitReason::Throttled;
                             client
                                 .pacer()
                                 .throttled(r.header("x-ms-throttle-information"));
@@ -117,7 +125,7 @@ pub async fn send_batch(client: &GraphClient, items: Vec<BatchRequestItem>) -> B
             wait_ms = wait.as_millis() as u64,
             "waiting before sending batch items again"
         );
-        tokio::time::sleep(wait).await;
+        client.pacer().retry_wait(wait, reason).await;
         pending = again;
     }
     results

@@ -87,6 +87,28 @@ pub enum GraphError {
     /// Signing in failed.
     #[error("signing in to Entra ID failed: {0}")]
     SignIn(#[from] AuthError),
+    /// A link in an answer (`@odata.nextLink`) leads away from the Graph endpoint: not followed,
+    /// and nothing was sent to it.
+    #[error("an answer from Microsoft Graph links to {link_origin}, not to {graph_origin}; the link was not followed and no token was sent to it")]
+    ForeignLink {
+        /// Where the link leads.
+        link_origin: String,
+        /// The configured Graph endpoint.
+        graph_origin: String,
+    },
+    /// Paging that does not end (a repeated or ever-growing next link, too many pages).
+    #[error("Microsoft Graph's paging does not end: {0}")]
+    Paging(String),
+    /// An answer larger than any answer to RoleSync's requests can be.
+    #[error("{what} is {bytes} bytes or more, over the {limit}-byte limit; it was not read")]
+    TooLarge {
+        /// What was being read.
+        what: String,
+        /// Its size (announced, or read so far).
+        bytes: u64,
+        /// The limit.
+        limit: usize,
+    },
 }
 
 impl GraphError {

@@ -10,6 +10,7 @@ use crate::pacing::{estimate_cost, Pacer, Pacing};
 use rand::Rng;
 use reqwest::header::HeaderMap;
 use reqwest::Method;
+use rolesync_core::events::WaitReason;
 use serde::de::DeserializeOwned;
 use std::path::Path;
 use std::sync::Arc;
@@ -161,6 +162,9 @@ pub struct Response {
     pub headers: HeaderMap,
     /// Body.
     pub body: Vec<u8>,
+    /// For a request with writes: the pacer's [`Permit::mark`](crate::pacing::Permit::mark)
+    /// when it went (the answers inside a `$batch` correct the pacer with it).
+    pub pace_mark: Option<f64>,
 }
 
 impl Response {
@@ -248,13 +252,31 @@ impl GraphClient {
     }
 
     /// Resolves a relative or absolute URL; an absolute one (a `nextLink`) is used exactly.
+    ///
+    /// An absolute URL must be on the configured Graph endpoint's origin (scheme, host, port):
+    /// a link to anywhere else is refused before anything — the bearer token above all — is sent
+    /// to it. (A next link is Graph's own URL on its own name; one that leads elsewhere is a
+    /// hostile or broken answer.)
     pub fn url(&self, url: &str) -> Result<Url, GraphError> {
         if url.starts_with("https://") || url.starts_with("http://") {
-            Url::parse(url)
+            let u =
+                Url::parse(url).map_err(|e| GraphError::Decode(format!("bad URL {url}: {e}")))?;
+            let same = u.scheme() == self.base.scheme()
+                && u.host_str().map(str::to_ascii_lowercase)
+                    == self.base.host_str().map(str::to_ascii_lowercase)
+                && u.port_or_known_default() == self.base.port_or_known_default();
+            if !same {
+                return Err(GraphError::ForeignLink {
+                    link_origin: origin_words(&u),
+                    graph_origin: origin_words(&self.base),
+                });
+            }
+            Ok(u)
         } else {
-            self.base.join(url.trim_start_matches('/'))
+            self.base
+                .join(url.trim_start_matches('/'))
+                .map_err(|e| GraphError::Decode(format!("bad URL {url}: {e}")))
         }
-        .map_err(|e| GraphError::Decode(format!("bad URL {url}: {e}")))
     }
 
     /// GET and decode.
@@ -270,7 +292,7 @@ impl GraphClient {
         let mut reauthenticated = false;
         loop {
             attempt += 1;
-            self.pacer.acquire(req.resource_units, req.writes).await;
+            let permit = self.pacer.acquire(req.resource_units, req.writes).await;
             let token = self.tokens.access_token().await?;
             let request_id = uuid::Uuid::new_v4().to_string();
             let mut rb = self
@@ -290,15 +312,36 @@ impl GraphClient {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let headers = resp.headers().clone();
-                    match resp.bytes().await {
-                        Ok(body) => Ok((status, headers, body.to_vec())),
-                        Err(e) => Err(e),
+                    match read_capped(resp, MAX_GRAPH_BODY).await {
+                        Ok(body) => Ok((status, headers, body)),
+                        Err(BodyError::TooLarge { bytes }) => {
+                            return Err(GraphError::TooLarge {
+                                what: format!("the answer to {} {}", req.method, url.path()),
+                                bytes,
+                                limit: MAX_GRAPH_BODY,
+                            })
+                        }
+                        Err(BodyError::Transport(e)) => Err(e),
                     }
                 }
                 Err(e) => Err(e),
             };
+            // Answered (or failed): no longer in flight.
+            let mark = (req.writes > 0.0).then(|| permit.mark());
+            drop(permit);
+            let mut reason = WaitReason::Retry;
             let (delay, failure) = match outcome {
                 Err(e) => {
+                    if let Some(tls) = rolesync_core::tls::find_in_chain(&e)
+                        .filter(|t| rolesync_core::tls::is_certificate_problem(t))
+                    {
+                        // A certificate does not get better by asking again.
+                        return Err(GraphError::Transport(format!(
+                            "TLS to {} failed: {}",
+                            origin_words(&url),
+                            rolesync_core::tls::words(tls, "entra.ca_file")
+                        )));
+                    }
                     let failure = GraphError::Transport(transport_words(&e));
                     if !req.retry_safe {
                         tracing::warn!(method = %req.method, path = url.path(), attempt, client_request_id = %request_id, error = %failure, "graph request failed; not retried (not safe to repeat)");
@@ -312,6 +355,7 @@ impl GraphClient {
                         req.resource_units,
                         header_f64(&headers, "x-ms-resource-unit"),
                         header_f64(&headers, "x-ms-throttle-limit-percentage"),
+                        mark,
                     );
                     let graph_request_id = header_str(&headers, "request-id").map(str::to_owned);
                     if (200..300).contains(&status) {
@@ -320,6 +364,7 @@ impl GraphClient {
                             status,
                             headers,
                             body,
+                            pace_mark: mark,
                         });
                     }
                     let failure = GraphError::from_response(status, &body, graph_request_id);
@@ -337,6 +382,7 @@ impl GraphClient {
                         return Err(failure);
                     }
                     if status == 429 {
+                        reason = WaitReason::Throttled;
                         self.pacer
                             .throttled(header_str(&headers, "x-ms-throttle-information"));
                     }
@@ -368,8 +414,50 @@ impl GraphClient {
                 });
             }
             tracing::info!(method = %req.method, path = url.path(), attempt, wait_ms = delay.as_millis() as u64, error = %failure, "graph request failed; retrying");
-            tokio::time::sleep(delay).await;
+            self.pacer.retry_wait(delay, reason).await;
         }
+    }
+}
+
+/// The largest Graph answer read: a page of 999 users with every property RoleSync selects is
+/// about 1 MB; anything near this is not an answer to RoleSync's requests.
+pub const MAX_GRAPH_BODY: usize = 32 << 20;
+
+/// Why a body could not be read.
+pub(crate) enum BodyError {
+    /// Longer than allowed (`bytes` read or announced so far).
+    TooLarge { bytes: u64 },
+    /// The connection failed while reading.
+    Transport(reqwest::Error),
+}
+
+/// Reads a response body, refusing one longer than `limit` bytes (by its `Content-Length` or
+/// while reading) without holding more than `limit` in memory.
+pub(crate) async fn read_capped(
+    mut resp: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, BodyError> {
+    if let Some(n) = resp.content_length().filter(|n| *n > limit as u64) {
+        return Err(BodyError::TooLarge { bytes: n });
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Transport)? {
+        if body.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge {
+                bytes: (body.len() + chunk.len()) as u64,
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// `scheme://host[:port]` of a URL, for messages.
+pub(crate) fn origin_words(u: &Url) -> String {
+    let host = u.host_str().unwrap_or("");
+    match u.port() {
+        Some(p) => format!("{}://{host}:{p}", u.scheme()),
+        None => format!("{}://{host}", u.scheme()),
     }
 }
 

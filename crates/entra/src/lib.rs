@@ -24,6 +24,7 @@ pub mod role_settings;
 pub mod secret;
 pub mod server_clock;
 pub mod target;
+pub mod tenant;
 
 pub use auth::{Interaction, SystemBrowser, TokenSource};
 pub use config::{EntraConfig, SignIn};

@@ -25,7 +25,7 @@ use rolesync_core::tenant::{
     AdministrativeUnit, AssignmentKind, AssignmentOrigin, EntraUser, Principal, RoleAssignment,
     RoleDefinition, UserKey,
 };
-use rolesync_core::traits::{ChangeOutcome, PimRead, ReadError, RoleTarget};
+use rolesync_core::traits::{ChangeOutcome, Pace, PimRead, ReadError, RoleTarget};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -58,6 +58,9 @@ const QUERY: &AsciiSet = &CONTROLS
     .add(b'`')
     .add(b'{')
     .add(b'}');
+
+/// Characters escaped in a path segment (a UPN in `/users/{upn}`).
+const PATH_SEGMENT: &AsciiSet = &QUERY.add(b'/').add(b'\'').add(b'$');
 
 /// Encodes a query parameter value.
 pub fn encode_query_value(v: &str) -> String {
@@ -681,6 +684,59 @@ impl RoleTarget for GraphTarget {
             .collect())
     }
 
+    async fn missing_principals(&self, keys: &[String]) -> Result<Vec<String>, ReadError> {
+        // An object id names any directory object (a break-glass user, a group, an app); a UPN
+        // names a user. One GET each, 20 to a `$batch`.
+        let path_of = |k: &str| {
+            let k = k.trim();
+            if uuid::Uuid::parse_str(k).is_ok() {
+                format!("/directoryObjects/{k}?$select=id")
+            } else {
+                format!("/users/{}?$select=id", utf8_percent_encode(k, PATH_SEGMENT))
+            }
+        };
+        let mut missing = Vec::new();
+        for chunk in keys.chunks(MAX_BATCH) {
+            let items: Vec<BatchRequestItem> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, k)| BatchRequestItem {
+                    id: (i + 1).to_string(),
+                    method: "GET".into(),
+                    url: path_of(k),
+                    headers: None,
+                    body: None,
+                })
+                .collect();
+            for (id, r) in send_batch(&self.client, items).await {
+                let r = r.map_err(|e| e.to_read_error("looking up the protected accounts"))?;
+                let key = id
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| chunk.get(i - 1))
+                    .cloned()
+                    .unwrap_or(id);
+                match r.status {
+                    200..=299 => {}
+                    404 => missing.push(key),
+                    status => {
+                        let e = GraphErrorBody::from_value(&r.body.unwrap_or_default())
+                            .unwrap_or_default();
+                        return Err(GraphError::Api {
+                            status,
+                            code: e.code,
+                            message: e.message,
+                            request_id: None,
+                        }
+                        .to_read_error(&format!("looking up the protected account {key}")));
+                    }
+                }
+            }
+        }
+        missing.sort();
+        Ok(missing)
+    }
+
     async fn find_users(&self, keys: &[UserKey]) -> Result<Vec<EntraUser>, ReadError> {
         let uniq = |v: Vec<String>| -> Vec<String> {
             let s: BTreeSet<String> = v.into_iter().filter(|x| !x.is_empty()).collect();
@@ -758,6 +814,20 @@ impl RoleTarget for GraphTarget {
 
     fn concurrency(&self) -> usize {
         self.write_concurrency
+    }
+
+    /// The pacer's model: the writes beyond what the write budget holds now, at the rate it
+    /// refills, and what is held back.
+    fn pace(&self, remaining: usize) -> Option<Pace> {
+        let pacer = self.client.pacer();
+        Some(Pace {
+            eta: pacer.eta(remaining)?,
+            waiting: pacer.waiting(),
+        })
+    }
+
+    async fn pace_tick(&self) {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
 
     async fn preflight(&self) -> Vec<CheckLine> {
@@ -885,19 +955,41 @@ pub fn granted_permissions(token: &str) -> BTreeSet<String> {
     out
 }
 
+/// The Microsoft Graph application permissions a sync needs; `eligible` (PIM-eligible mappings)
+/// adds `RoleEligibilitySchedule.ReadWrite.Directory`. README "Sign-in to Entra ID".
+pub fn required_permissions(eligible: bool) -> Vec<&'static str> {
+    let mut p = vec!["RoleManagement.ReadWrite.Directory", "User.Read.All"];
+    if eligible {
+        p.push("RoleEligibilitySchedule.ReadWrite.Directory");
+    }
+    p
+}
+
+/// The permissions of [`required_permissions`] that `granted` (from [`granted_permissions`])
+/// lacks. `Directory.Read.All` or `Directory.ReadWrite.All` stand in for `User.Read.All`, and
+/// `RoleManagement.ReadWrite.Directory` for the PIM eligibility permission (it covers PIM).
+pub fn missing_permissions(granted: &BTreeSet<String>, eligible: bool) -> Vec<&'static str> {
+    let has = |p: &str| granted.contains(p);
+    required_permissions(eligible)
+        .into_iter()
+        .filter(|p| match *p {
+            "User.Read.All" => {
+                !(has(p) || has("Directory.Read.All") || has("Directory.ReadWrite.All"))
+            }
+            "RoleEligibilitySchedule.ReadWrite.Directory" => {
+                !(has(p) || has("RoleManagement.ReadWrite.Directory"))
+            }
+            _ => !has(p),
+        })
+        .collect()
+}
+
 /// The check line for the Graph permissions a sync needs.
 fn permissions_line(granted: &BTreeSet<String>) -> CheckLine {
     let title = "the app has the Microsoft Graph permissions a sync needs";
-    let has = |p: &str| granted.contains(p);
-    let mut missing = Vec::new();
-    if !has("RoleManagement.ReadWrite.Directory") {
-        missing.push("RoleManagement.ReadWrite.Directory");
-    }
-    if !(has("User.Read.All") || has("Directory.Read.All") || has("Directory.ReadWrite.All")) {
-        missing.push("User.Read.All");
-    }
+    let missing = missing_permissions(granted, false);
     if missing.is_empty() {
-        let pim = if has("RoleEligibilitySchedule.ReadWrite.Directory") {
+        let pim = if missing_permissions(granted, true).is_empty() {
             "; PIM eligible assignments allowed"
         } else {
             "; no RoleEligibilitySchedule.ReadWrite.Directory: eligible (PIM) mappings will fail"
@@ -977,5 +1069,31 @@ mod preflight_tests {
         );
         assert!(line.fix.unwrap().contains("admin consent"));
         assert!(granted_permissions("not a token").is_empty());
+    }
+
+    #[test]
+    fn missing_permissions_are_named_one_by_one() {
+        let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+        assert_eq!(
+            missing_permissions(&set(&[]), true),
+            [
+                "RoleManagement.ReadWrite.Directory",
+                "User.Read.All",
+                "RoleEligibilitySchedule.ReadWrite.Directory"
+            ]
+        );
+        assert_eq!(
+            missing_permissions(&set(&["RoleManagement.ReadWrite.Directory"]), true),
+            ["User.Read.All"]
+        );
+        assert!(missing_permissions(
+            &set(&["RoleManagement.ReadWrite.Directory", "Directory.Read.All"]),
+            true
+        )
+        .is_empty());
+        assert_eq!(
+            missing_permissions(&set(&["User.Read.All"]), false),
+            ["RoleManagement.ReadWrite.Directory"]
+        );
     }
 }

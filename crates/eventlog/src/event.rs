@@ -173,7 +173,7 @@ pub fn for_report(report: &RunReport, report_file: Option<&Path>, demo: bool) ->
     let kind = match report.outcome {
         Outcome::Applied => APPLIED,
         Outcome::AppliedWithFailures => PARTIAL_FAILURE,
-        Outcome::Stopped => STOPPED,
+        Outcome::Stopped | Outcome::PendingApproval => STOPPED,
         Outcome::ReadFailed => READ_FAILED,
         Outcome::NoChanges => NO_CHANGES,
         Outcome::Planned => PLANNED,
@@ -258,6 +258,8 @@ mod tests {
             error_kind: None,
             warnings: vec![],
             exposure: None,
+            drift: vec![],
+            approval: None,
         }
     }
 

@@ -1,6 +1,6 @@
 //! RoleSync's email report: after a run, a mail whose subject carries the outcome
 //! (`RoleSync: 3 granted, 1 revoked, 1 failed`), with a plain-text and an HTML body listing every
-//! step and every change per role, and the run's log file attached.
+//! step and every change per role, and the run's own log attached, zipped ([`attachment`]).
 //!
 //! - [`render`] builds both bodies from a [`RunReport`] without IO (unit-tested).
 //! - [`send_report`] builds the message and sends it over SMTP with `lettre` (tokio, rustls):
@@ -9,11 +9,16 @@
 //!   verified against the OS trust store plus an optional extra CA file (`ca_file`) for internal
 //!   CAs; verification cannot be switched off.
 //!
+//! - [`test_message`] sends the first-run setup's test message the same way.
+//!
 //! Errors ([`NotifyError`]) name the server and port and say what to check; they never contain
 //! the password or token.
 
+pub mod attachment;
 mod render;
+pub mod test_message;
 
+pub use attachment::RunLog;
 pub use render::{duration_words, escape_html, render, subject};
 
 use lettre::message::header::ContentType;
@@ -23,7 +28,7 @@ use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rolesync_core::report::RunReport;
 use rolesync_secrets::Secret;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// How the connection to the SMTP server is secured.
@@ -176,12 +181,12 @@ pub enum NotifyError {
     },
 }
 
-/// Builds the report mail (without sending it): headers, both bodies, the log attached.
-/// A log file that cannot be read is noted in the bodies instead of failing the mail.
+/// Builds the report mail (without sending it): headers, both bodies, the run's log attached.
+/// A log that cannot be attached is noted in the bodies instead of failing the mail.
 pub fn build_message(
     cfg: &SmtpConfig,
     report: &RunReport,
-    log_file: Option<&Path>,
+    log: Option<&RunLog>,
 ) -> Result<Message, NotifyError> {
     let from: Mailbox = cfg.from.parse().map_err(|e| {
         NotifyError::Config(format!("sender `{}` is not an address: {e}", cfg.from))
@@ -202,27 +207,29 @@ pub fn build_message(
     }
     let (mut text, mut html) = render(report);
     let mut attachment = None;
-    if let Some(path) = log_file {
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "rolesync.log".to_string());
-        match std::fs::read(path) {
-            Ok(bytes) => {
+    let note = |text: &mut String, html: &mut String, n: &str| {
+        text.push_str(&format!("\n{n}\n"));
+        let at = html.rfind("</body>").unwrap_or(html.len());
+        html.insert_str(at, &format!("<p>{}</p>\n", escape_html(n)));
+    };
+    if let Some(log) = log {
+        match attachment::zip_log(log) {
+            Ok((bytes, cut)) => {
+                if let Some(n) = cut {
+                    note(&mut text, &mut html, &n);
+                }
                 attachment = Some(
-                    Attachment::new(file_name).body(
+                    Attachment::new(format!("{}.zip", log.name)).body(
                         bytes,
-                        ContentType::parse("text/plain; charset=utf-8")
+                        ContentType::parse("application/zip")
                             .map_err(|e| NotifyError::Config(e.to_string()))?,
                     ),
                 );
             }
             Err(e) => {
-                let note = format!("The log file {} could not be attached: {e}", path.display());
-                tracing::warn!("{note}");
-                text.push_str(&format!("\n{note}\n"));
-                let at = html.rfind("</body>").unwrap_or(html.len());
-                html.insert_str(at, &format!("<p>{}</p>\n", escape_html(&note)));
+                let n = format!("The run's log could not be attached: {e}");
+                tracing::warn!("{n}");
+                note(&mut text, &mut html, &n);
             }
         }
     }
@@ -323,7 +330,7 @@ fn error_text(e: &dyn std::error::Error, secret: Option<&Secret>) -> String {
     if let Some(sec) = secret.filter(|x| !x.is_empty()) {
         s = s.replace(sec.expose(), "<redacted>");
     }
-    s
+    rolesync_core::redact::redact(&s).into_owned()
 }
 
 fn classify(cfg: &SmtpConfig, e: &lettre::transport::smtp::Error) -> NotifyError {
@@ -337,7 +344,13 @@ fn classify(cfg: &SmtpConfig, e: &lettre::transport::smtp::Error) -> NotifyError
     let code = e.status().map(|c| c.to_string());
     let lower = detail.to_ascii_lowercase();
     let tls_words = ["certificate", "handshake", "tls", "alert", "starttls"];
-    if e.is_tls() || (code.is_none() && tls_words.iter().any(|w| lower.contains(w))) {
+    if let Some(t) = rolesync_core::tls::find_in_chain(e) {
+        NotifyError::Tls {
+            server,
+            port,
+            detail: rolesync_core::tls::words(t, "email.ca_file"),
+        }
+    } else if e.is_tls() || (code.is_none() && tls_words.iter().any(|w| lower.contains(w))) {
         NotifyError::Tls {
             server,
             port,
@@ -376,13 +389,13 @@ fn classify(cfg: &SmtpConfig, e: &lettre::transport::smtp::Error) -> NotifyError
     }
 }
 
-/// Sends the report: subject with the outcome, plain-text and HTML bodies, the log attached.
+/// Sends the report: subject with the outcome, plain-text and HTML bodies, the run's log attached.
 pub async fn send_report(
     cfg: &SmtpConfig,
     report: &RunReport,
-    log_file: Option<&Path>,
+    log: Option<&RunLog>,
 ) -> Result<(), NotifyError> {
-    let message = build_message(cfg, report, log_file)?;
+    let message = build_message(cfg, report, log)?;
     let transport = transport(cfg)?;
     tracing::debug!(
         server = %cfg.server,

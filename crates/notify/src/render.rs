@@ -8,14 +8,24 @@ use rolesync_core::tenant::AssignmentKind;
 use rolesync_core::traits::ChangeOutcome;
 use std::fmt::Write as _;
 
-/// The subject line: `RoleSync: ` and the report's headline.
+/// The subject line: `RoleSync: ` and the report's headline (`RoleSync: approval needed: …`
+/// when changes wait for a second person).
 pub fn subject(report: &RunReport) -> String {
-    format!("RoleSync: {}", report.headline())
+    if report.outcome == Outcome::PendingApproval || report.approval.is_some() {
+        format!("RoleSync: approval needed: {}", report.headline())
+    } else {
+        format!("RoleSync: {}", report.headline())
+    }
 }
 
 /// Renders the plain-text and the HTML body, in that order.
+/// Both bodies show control characters of names and messages instead of passing them on
+/// ([`rolesync_core::redact::visible`]): an escape sequence in an AD name must not act in a
+/// reader's terminal or mail client.
 pub fn render(report: &RunReport) -> (String, String) {
-    (render_text(report), render_html(report))
+    let text = rolesync_core::redact::visible(&render_text(report)).into_owned();
+    let html = rolesync_core::redact::visible(&render_html(report)).into_owned();
+    (text, html)
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -49,6 +59,7 @@ fn outcome_words(o: Outcome) -> &'static str {
         Outcome::Applied => "applied",
         Outcome::AppliedWithFailures => "applied with failures",
         Outcome::Stopped => "stopped by a safety limit",
+        Outcome::PendingApproval => "waiting for approval",
         Outcome::ReadFailed => "read or sign-in failed",
     }
 }
@@ -79,6 +90,7 @@ fn stop_words(k: &StopKind) -> String {
         }
         StopKind::EmptyGroup => "empty group".to_string(),
         StopKind::LastGlobalAdministrator => "last Global Administrator".to_string(),
+        StopKind::ProtectedNotFound => "protected account not found".to_string(),
     }
 }
 
@@ -89,6 +101,8 @@ fn skip_words(r: &SkipReason) -> String {
         SkipReason::NonRoutableUpn { suffix } => format!("non-routable UPN suffix {suffix}"),
         SkipReason::MatchNotSynced => "match is not synced from AD".to_string(),
         SkipReason::AnchorMismatch => "anchor mismatch".to_string(),
+        SkipReason::DriftKept => "removed outside RoleSync, left as found".to_string(),
+        SkipReason::NotUndone => "not undone".to_string(),
     }
 }
 
@@ -103,6 +117,8 @@ fn untouched_words(r: UntouchedReason) -> &'static str {
         UntouchedReason::Protected => "protected (break-glass)",
         UntouchedReason::PimActivation => "PIM activation",
         UntouchedReason::OtherKind => "assignment of the other kind",
+        UntouchedReason::NotOwned => "not granted by RoleSync (manage = \"owned\")",
+        UntouchedReason::DriftKept => "added outside RoleSync, left as found",
     }
 }
 
@@ -193,6 +209,13 @@ fn role_lines(r: &RoleReport) -> Vec<(String, bool, String)> {
             ));
         }
     }
+    for u in &r.awaiting_approval {
+        lines.push((
+            u.clone(),
+            false,
+            "grant waits for approval (safety.require_approval)".to_string(),
+        ));
+    }
     for s in &r.skipped {
         lines.push((
             s.user.clone(),
@@ -256,6 +279,34 @@ fn render_text(r: &RunReport) -> String {
             m.scope,
             m.reason
         );
+    }
+    if let Some(a) = &r.approval {
+        let _ = writeln!(
+            t,
+            "\nApproval needed: {} change(s) wait ({})",
+            a.changes, a.reason
+        );
+        for l in &a.lines {
+            let _ = writeln!(t, "  {l}");
+        }
+        let _ = writeln!(
+            t,
+            "Approve until {} with `{}` (or in the RoleSync window, Pending approval); reject with `rolesync approvals reject {}`.",
+            a.expires.format("%Y-%m-%d %H:%M UTC"),
+            a.command,
+            a.id
+        );
+    }
+    if !r.drift.is_empty() {
+        let _ = writeln!(t, "\nChanged outside RoleSync since its last run");
+        for d in &r.drift {
+            let fate = if d.corrected {
+                "put right by this run"
+            } else {
+                "left as found"
+            };
+            let _ = writeln!(t, "  - {}; {fate}", d.words());
+        }
     }
     if !r.stops.is_empty() {
         let _ = writeln!(t, "\nSafety stops (nothing was changed)");
@@ -410,6 +461,39 @@ fn render_html(r: &RunReport) -> String {
             e(&m.scope),
             e(&m.reason)
         );
+    }
+    if let Some(a) = &r.approval {
+        let _ = writeln!(
+            h,
+            "<h3>Approval needed: {} change(s) wait</h3>\n<p>{}</p>\n<ul>",
+            a.changes,
+            e(&a.reason)
+        );
+        for l in &a.lines {
+            let _ = writeln!(h, "<li>{}</li>", e(l));
+        }
+        let _ = writeln!(
+            h,
+            "</ul>\n<p>Approve until {} with <code>{}</code> (or in the RoleSync window, Pending approval); reject with <code>rolesync approvals reject {}</code>.</p>",
+            e(&a.expires.format("%Y-%m-%d %H:%M UTC").to_string()),
+            e(&a.command),
+            e(&a.id)
+        );
+    }
+    if !r.drift.is_empty() {
+        let _ = writeln!(
+            h,
+            "<h3>Changed outside RoleSync since its last run</h3>\n<ul>"
+        );
+        for d in &r.drift {
+            let fate = if d.corrected {
+                "put right by this run"
+            } else {
+                "left as found"
+            };
+            let _ = writeln!(h, "<li>{}; {fate}</li>", e(&d.words()));
+        }
+        let _ = writeln!(h, "</ul>");
     }
     if !r.stops.is_empty() {
         let _ = writeln!(h, "<h3>Safety stops (nothing was changed)</h3>\n<ul>");

@@ -23,11 +23,11 @@ use rolesync_core::report::{
 use rolesync_core::tenant::AssignmentKind;
 use rolesync_core::traits::ChangeOutcome;
 use rolesync_notify::{
-    build_message, render, send_report, subject, NotifyError, Security, SmtpAuth, SmtpConfig,
+    build_message, render, send_report, subject, NotifyError, RunLog, Security, SmtpAuth,
+    SmtpConfig,
 };
 use rolesync_secrets::Secret;
 use rolesync_testkit::{SmtpServer, TestPki};
-use std::path::{Path, PathBuf};
 
 use std::time::{Duration, Instant};
 
@@ -117,6 +117,7 @@ fn report() -> RunReport {
                 renewals: vec![],
                 revokes: vec![item("mallory@contoso.com", Some(ChangeOutcome::Done))],
                 held: vec![],
+                awaiting_approval: vec![],
                 pim: None,
                 expirations: vec![],
                 unchanged: vec![
@@ -152,6 +153,7 @@ fn report() -> RunReport {
                     user: "judy@contoso.com".to_string(),
                     action: Action::Grant,
                 }],
+                awaiting_approval: vec![],
                 pim: Some(RolePim {
                     rules: vec![],
                     hold: Some(PimHold {
@@ -195,6 +197,8 @@ fn report() -> RunReport {
             "the configuration folder /etc/rolesync can be changed by everyone (mode 0777); fix: chmod go-w '/etc/rolesync'".to_string(),
         ],
         exposure: None,
+        drift: vec![],
+        approval: None,
     }
 }
 
@@ -341,9 +345,7 @@ fn render_planned_and_empty_reports() {
 
 #[test]
 fn message_has_headers_bodies_and_attachment() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("rolesync-2025-03-14.log");
-    std::fs::write(&log, "2025-03-14T02:00:00Z INFO start\n").unwrap();
+    let log = run_log();
     let cfg = config("mail.contoso.com", 25, Security::None);
     let m = build_message(&cfg, &report(), Some(&log)).unwrap();
     let raw = m.formatted();
@@ -371,10 +373,13 @@ fn config(server: &str, port: u16, security: Security) -> SmtpConfig {
 const LOG_TEXT: &str = "2025-03-14T02:00:00Z INFO run run-7f3c started\n\
                         2025-03-14T02:00:13Z WARN grant failed: dave@contoso.com 403 — ünïcödé\n";
 
-fn write_log(dir: &Path) -> PathBuf {
-    let p = dir.join("rolesync-2025-03-14T020000Z.log");
-    std::fs::write(&p, LOG_TEXT).unwrap();
-    p
+fn run_log() -> RunLog {
+    RunLog {
+        name: "rolesync-run-1.log".into(),
+        text: LOG_TEXT.as_bytes().to_vec(),
+        cut: false,
+        full_log: None,
+    }
 }
 
 fn check_received(raw: &[u8], envelope: &serde_json::Value, with_log: bool) {
@@ -407,14 +412,19 @@ fn check_received(raw: &[u8], envelope: &serde_json::Value, with_log: bool) {
     if with_log {
         assert_eq!(attachments.len(), 1);
         let a = attachments[0];
-        assert_eq!(a.attachment_name(), Some("rolesync-2025-03-14T020000Z.log"));
+        assert_eq!(a.attachment_name(), Some("rolesync-run-1.log.zip"));
         let ct = a.content_type().unwrap();
         assert_eq!(
             (ct.ctype(), ct.subtype()),
-            ("text", Some("plain")),
+            ("application", Some("zip")),
             "attachment type"
         );
-        assert_eq!(a.contents(), LOG_TEXT.as_bytes());
+        // The run's own lines, compressed.
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(a.contents().to_vec())).unwrap();
+        let mut inner = String::new();
+        std::io::Read::read_to_string(&mut z.by_name("rolesync-run-1.log").unwrap(), &mut inner)
+            .unwrap();
+        assert_eq!(inner, LOG_TEXT);
     } else {
         assert!(attachments.is_empty());
     }
@@ -425,8 +435,7 @@ async fn sends_plain_smtp_with_both_bodies_and_the_log() {
     let Some(server) = SmtpServer::start(&[]) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let log = write_log(dir.path());
+    let log = run_log();
     let cfg = config("127.0.0.1", server.port, Security::None);
     send_report(&cfg, &report(), Some(&log)).await.unwrap();
     let got = server.received();
@@ -436,20 +445,24 @@ async fn sends_plain_smtp_with_both_bodies_and_the_log() {
 }
 
 #[tokio::test]
-async fn unreadable_log_is_noted_not_fatal() {
+async fn a_shortened_log_is_noted_in_the_mail() {
     let Some(server) = SmtpServer::start(&[]) else {
         return;
     };
     let cfg = config("127.0.0.1", server.port, Security::None);
-    let missing = Path::new("/nonexistent/rolesync.log");
-    send_report(&cfg, &report(), Some(missing)).await.unwrap();
+    let log = RunLog {
+        cut: true,
+        full_log: Some("/var/log/rolesync/rolesync.2025-03-14.log".into()),
+        ..run_log()
+    };
+    send_report(&cfg, &report(), Some(&log)).await.unwrap();
     let got = server.received();
-    check_received(&got[0].0, &got[0].1, false);
     let m = MessageParser::default().parse(&got[0].0).unwrap();
-    assert!(m
-        .body_text(0)
-        .unwrap()
-        .contains("The log file /nonexistent/rolesync.log could not be attached"));
+    let text = m.body_text(0).unwrap();
+    assert!(
+        text.contains("shortened") && text.contains("/var/log/rolesync/rolesync.2025-03-14.log"),
+        "{text}"
+    );
 }
 
 fn tls_server(pki: &TestPki, implicit: bool, auth: Option<(&str, &str)>) -> Option<SmtpServer> {
@@ -479,8 +492,7 @@ async fn starttls_with_login_verified_against_the_test_ca() {
     let Some(server) = tls_server(&pki, false, Some(("mailer@contoso.com", PASSWORD))) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let log = write_log(dir.path());
+    let log = run_log();
     let mut cfg = config("localhost", server.port, Security::StartTls);
     cfg.username = Some("mailer@contoso.com".to_string());
     cfg.auth = SmtpAuth::Password(Secret::new(PASSWORD));

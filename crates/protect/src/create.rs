@@ -64,6 +64,12 @@ pub fn create_file(path: &Path) -> std::io::Result<File> {
     private(OpenOptions::new().create(true).write(true).truncate(true)).open(path)
 }
 
+/// Creates `path` (`0600`) only when it does not exist yet (`AlreadyExists` otherwise): of two
+/// processes creating it at once, exactly one succeeds (a claim, such as a decision on a held plan).
+pub fn create_new(path: &Path) -> std::io::Result<File> {
+    private(OpenOptions::new().write(true).create_new(true)).open(path)
+}
+
 /// Writes `path` whole or not at all: a private temporary file next to it (`<name>.tmp`), synced,
 /// then renamed over it. The folder must exist.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

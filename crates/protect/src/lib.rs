@@ -20,7 +20,7 @@ mod unix;
 mod windows;
 
 pub use create::{
-    create_dir_all, create_file, denied_hint, open_append, open_for_lock, write_atomic,
+    create_dir_all, create_file, create_new, denied_hint, open_append, open_for_lock, write_atomic,
 };
 pub use daily_log::{DailyLog, LOG_PREFIX};
 pub use exposure::{exposures, Exposure, Writer};

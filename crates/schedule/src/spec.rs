@@ -32,7 +32,7 @@ impl RunAs {
         let a = account.trim();
         if a.is_empty() || a.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(ScheduleError(format!(
-                "--run-as `{account}`: give an account name without spaces, e.g. CONTOSO\\svc-rolesync or, for a group Managed Service Account, CONTOSO\\gmsa-rolesync$"
+                "the account to run as, `{account}`: give an account name without spaces, e.g. CONTOSO\\svc-rolesync or, for a group Managed Service Account, CONTOSO\\gmsa-rolesync$"
             )));
         }
         let sam = match (a.split_once('\\'), a.split_once('@')) {
@@ -41,19 +41,19 @@ impl RunAs {
             (None, None) => a,
             _ => {
                 return Err(ScheduleError(format!(
-                    "--run-as `{account}`: write it as DOMAIN\\name (or name@domain.fqdn)"
+                    "the account to run as, `{account}`: write it as DOMAIN\\name (or name@domain.fqdn)"
                 )))
             }
         };
         if sam.is_empty() {
             return Err(ScheduleError(format!(
-                "--run-as `{account}`: the account name is missing"
+                "the account to run as, `{account}`: the account name is missing"
             )));
         }
         if let Some(stem) = sam.strip_suffix('$') {
             if stem.is_empty() || a == sam {
                 return Err(ScheduleError(format!(
-                    "--run-as `{account}`: a group Managed Service Account is named with its domain, e.g. CONTOSO\\{sam}"
+                    "the account to run as, `{account}`: a group Managed Service Account is named with its domain, e.g. CONTOSO\\{sam}"
                 )));
             }
             return Ok(RunAs::ManagedServiceAccount(a.to_string()));
@@ -90,7 +90,7 @@ pub struct ScheduleError(pub String);
 pub fn parse_time(s: &str) -> Result<(u8, u8), ScheduleError> {
     let bad = || {
         ScheduleError(format!(
-            "--at {s}: write the time as HH:MM on the 24-hour clock, e.g. 02:30"
+            "the time \"{s}\" is not HH:MM on the 24-hour clock; write it like 02:30"
         ))
     };
     let (h, m) = s.trim().split_once(':').ok_or_else(bad)?;

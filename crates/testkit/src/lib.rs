@@ -3,6 +3,7 @@
 //! real Samba AD domain controller on loopback ([`samba`]).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod hostile;
 pub mod netns;
 pub mod samba;
 
@@ -248,4 +249,36 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
             }
         })
         .collect()
+}
+
+/// Runs `cmd` to its end with no standard input, killing it by PID (and failing) when it takes
+/// longer than `limit` — a sign-in waiting for a browser, or a server that never answers, would
+/// otherwise hang the test.
+pub fn run_with_limit(mut cmd: Command, limit: Duration) -> std::process::Output {
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (done, watch) = std::sync::mpsc::channel::<()>();
+    let dog = std::thread::spawn(move || {
+        if watch.recv_timeout(limit).is_err() {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            return true;
+        }
+        false
+    });
+    let out = child.wait_with_output().unwrap();
+    let _ = done.send(());
+    let killed = dog.join().unwrap();
+    assert!(
+        !killed,
+        "{cmd:?} took more than {limit:?}; stderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }

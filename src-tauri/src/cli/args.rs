@@ -9,8 +9,8 @@ use std::path::PathBuf;
 /// RoleSync keeps Microsoft Entra ID admin roles equal to the members of on-premises AD groups.
 ///
 /// Exit codes: 0 done; 1 done with item failures (for `check`: some checks failed); 2 usage or
-/// configuration error; 3 stopped by a safety limit; 4 could not read the source or target, or
-/// sign-in failed; 5 another run is applying changes.
+/// configuration error; 3 stopped by a safety limit, or changes wait for approval; 4 could not
+/// read the source or target, or sign-in failed; 5 another run is applying changes.
 /// Without a command, RoleSync opens its desktop window.
 #[derive(Debug, Parser)]
 #[command(name = "rolesync", version, about, long_about)]
@@ -68,6 +68,132 @@ pub enum Command {
     /// Run `rolesync sync` on a schedule (Task Scheduler on Windows, a systemd timer or cron on Linux).
     #[command(subcommand)]
     Schedule(ScheduleCommand),
+    /// Plans held for a second person's approval (a sync stopped by a safety limit, grants to
+    /// roles under [safety] require_approval).
+    #[command(subcommand)]
+    Approvals(ApprovalsCommand),
+    /// Undo what one sync changed (its grants revoked, its revokes granted again), for the
+    /// assignments still as it left them. Shows the plan; --yes applies it.
+    Undo(UndoArgs),
+    /// First-run setup: find the domain and its role groups, make the sign-in certificate, show
+    /// what to register in Entra ID, verify each part and write the configuration. Applies
+    /// nothing. Asks on the terminal for what the options do not give.
+    Setup(Box<SetupArgs>),
+}
+
+/// `rolesync approvals …`.
+#[derive(Debug, Subcommand)]
+pub enum ApprovalsCommand {
+    /// The held plans, newest first, with where each stands.
+    List,
+    /// One held plan: why it waits and its changes.
+    Show {
+        /// The held plan's id (the run that held it).
+        id: String,
+    },
+    /// Read both sides again, plan again, and apply the held changes only if the fresh plan is the
+    /// same (otherwise show the difference, change nothing and exit 3).
+    Approve {
+        /// The held plan's id.
+        id: String,
+    },
+    /// Reject a held plan: it can no longer be approved.
+    Reject {
+        /// The held plan's id.
+        id: String,
+    },
+}
+
+/// `rolesync undo` options.
+#[derive(Debug, Args)]
+pub struct UndoArgs {
+    /// The run to undo (its id, from its report; the first part is enough).
+    pub run_id: String,
+    /// Apply the undo (without it, only the plan is shown).
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// `rolesync setup` options (each one answers a question the setup would otherwise ask).
+#[derive(Debug, Args, Default)]
+pub struct SetupArgs {
+    /// The AD domain (its domain controllers are found in DNS) [default: this machine's].
+    #[arg(long, help_heading = "Directory")]
+    pub domain: Option<String>,
+    /// One fixed domain controller instead of DNS discovery (ldaps://dc1.contoso.com).
+    #[arg(long, help_heading = "Directory")]
+    pub url: Option<String>,
+    /// `integrated` (Kerberos as the running account) or a bind account (its password: the saved
+    /// `ldap` credential, or asked).
+    #[arg(long, help_heading = "Directory")]
+    pub bind: Option<String>,
+    /// StartTLS on port 389 instead of LDAPS.
+    #[arg(long, help_heading = "Directory")]
+    pub start_tls: bool,
+    /// The DCs' CA certificate (PEM), when the OS does not trust it.
+    #[arg(long, value_name = "FILE", help_heading = "Directory")]
+    pub ca_file: Option<String>,
+    /// The OU holding the role groups [default: OU=Office 365 Roles Management under the domain].
+    #[arg(long, help_heading = "Directory")]
+    pub ou: Option<String>,
+    /// A prefix before the role name in group names (M365-).
+    #[arg(long, help_heading = "Directory")]
+    pub prefix: Option<String>,
+    /// Make name-matched groups PIM-eligible assignments instead of active ones.
+    #[arg(long, help_heading = "Directory")]
+    pub eligible: bool,
+    /// An account never revoked (break-glass); repeatable.
+    #[arg(long = "protected", value_name = "UPN", help_heading = "Directory")]
+    pub protected: Vec<String>,
+    /// The tenant (contoso.onmicrosoft.com or its id).
+    #[arg(long, help_heading = "Entra ID")]
+    pub tenant: Option<String>,
+    /// The app registration's Application (client) ID, once registered.
+    #[arg(long, help_heading = "Entra ID")]
+    pub client_id: Option<String>,
+    /// Also let an administrator sign in interactively with MFA from the window.
+    #[arg(long, help_heading = "Entra ID")]
+    pub interactive_sign_in: bool,
+    /// Make a new certificate even when one was made before.
+    #[arg(long, help_heading = "Entra ID")]
+    pub new_certificate: bool,
+    /// National clouds or a local emulator: the sign-in endpoint.
+    #[arg(long, help_heading = "Entra ID")]
+    pub login_url: Option<String>,
+    /// National clouds or a local emulator: Microsoft Graph.
+    #[arg(long, help_heading = "Entra ID")]
+    pub graph_url: Option<String>,
+    /// An extra CA for those endpoints (PEM).
+    #[arg(long, value_name = "FILE", help_heading = "Entra ID")]
+    pub entra_ca_file: Option<String>,
+    /// SMTP server of the report mail (no mail without it).
+    #[arg(long, help_heading = "Email report")]
+    pub email_server: Option<String>,
+    /// SMTP port [default: the security's].
+    #[arg(long, help_heading = "Email report")]
+    pub email_port: Option<u16>,
+    /// starttls, tls or none.
+    #[arg(long, help_heading = "Email report")]
+    pub email_security: Option<String>,
+    /// Sender address.
+    #[arg(long, help_heading = "Email report")]
+    pub email_from: Option<String>,
+    /// A recipient; repeatable.
+    #[arg(
+        long = "email-to",
+        value_name = "ADDRESS",
+        help_heading = "Email report"
+    )]
+    pub email_to: Vec<String>,
+    /// SMTP account (its password: the saved `smtp` credential, or asked).
+    #[arg(long, help_heading = "Email report")]
+    pub email_username: Option<String>,
+    /// The SMTP server's CA certificate (PEM).
+    #[arg(long, value_name = "FILE", help_heading = "Email report")]
+    pub email_ca_file: Option<String>,
+    /// Save the configuration even when a check fails (it must still be valid).
+    #[arg(long)]
+    pub save_anyway: bool,
 }
 
 /// `rolesync emulator` options.
@@ -94,6 +220,10 @@ pub struct EmulatorArgs {
     /// Turn Microsoft's throttling limits off.
     #[arg(long)]
     pub no_throttling: bool,
+    /// Shorten the throttling windows by this factor, capacities unchanged (10: 3,000 writes per
+    /// 15 s); a sync against it paces itself the same way with ROLESYNC_GRAPH_TIME_SCALE.
+    #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
+    pub time_scale: f64,
     /// With --tls: a further DNS name for the server certificate (repeatable), e.g.
     /// graph.microsoft.com for a test network where Microsoft's names resolve to the emulator.
     #[arg(long = "hostname", value_name = "NAME")]
@@ -234,6 +364,7 @@ impl EmulatorArgs {
             fault_rate: self.fault_rate,
             seed: self.seed,
             no_throttling: self.no_throttling,
+            time_scale: self.time_scale,
             hostnames: self.hostnames,
             record: self.record,
         }

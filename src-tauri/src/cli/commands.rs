@@ -1,6 +1,9 @@
 //! One function per command: build the request from the arguments, call the application, print.
 
-use super::args::{Command, ConfigCommand, CredentialsCommand, DemoCommand, Global};
+use super::args::{
+    ApprovalsCommand, Command, ConfigCommand, CredentialsCommand, DemoCommand, Global,
+};
+use super::progress::ConsoleProgress;
 use super::{output, terminal};
 use rolesync_app::credentials::{parse_name, TerminalAsker};
 use rolesync_app::emulator::EmulatorOptions;
@@ -34,6 +37,20 @@ pub fn dispatch(g: &Global, command: Command) -> Result<ExitCode, AppError> {
             secret_stdin,
         }) => credentials_set(&app, &name, account, secret_stdin),
         Command::Emulator(args) => emulator(args.options()),
+        Command::Approvals(ApprovalsCommand::List) => approvals_list(g, &app),
+        Command::Approvals(ApprovalsCommand::Show { id }) => approvals_show(g, &app, &id),
+        Command::Approvals(ApprovalsCommand::Approve { id }) => approve(g, &app, &id),
+        Command::Approvals(ApprovalsCommand::Reject { id }) => reject(g, &app, &id),
+        Command::Undo(a) => undo(g, &app, &a.run_id, a.yes),
+        Command::Setup(args) => {
+            // The log file only (the terminal is the setup's); an invalid configuration is the
+            // setup's to fix, so it does not stop it.
+            let _log = app
+                .settings(true)
+                .ok()
+                .and_then(|s| logging::start(&s, true).ok());
+            super::setup::run(&app, &args)
+        }
     }
 }
 
@@ -49,8 +66,56 @@ fn hooks() -> RunHooks<'static> {
 fn run(g: &Global, app: &App, mode: RunMode, force: bool) -> Result<ExitCode, AppError> {
     let request = RunRequest::new(mode, force, g.demo);
     let log = app.start_run_logging(&request, g.quiet || g.json)?;
-    let finished = app.run_blocking(&request, &hooks(), None)?;
+    let progress = ConsoleProgress::new(g.quiet || g.json);
+    let hooks = RunHooks {
+        observer: &progress,
+        ..hooks()
+    };
+    let finished = app.run_blocking(&request, &hooks, None)?;
+    drop(progress);
     output::run(g, &finished, &log.current_file());
+    Ok(finished.report.outcome.exit())
+}
+
+fn approvals_list(g: &Global, app: &App) -> Result<ExitCode, AppError> {
+    output::held_list(g.json, &app.approvals(g.demo)?);
+    Ok(ExitCode::Done)
+}
+
+fn approvals_show(g: &Global, app: &App, id: &str) -> Result<ExitCode, AppError> {
+    let (_, view) = app.held_plan(g.demo, id)?;
+    output::held_one(g.json, &view);
+    Ok(ExitCode::Done)
+}
+
+fn approve(g: &Global, app: &App, id: &str) -> Result<ExitCode, AppError> {
+    let request = RunRequest::new(RunMode::Apply, false, g.demo);
+    let log = app.start_run_logging(&request, g.quiet || g.json)?;
+    let finished = app.approve_blocking(g.demo, id, &hooks())?;
+    output::run(g, &finished, &log.current_file());
+    Ok(finished.report.outcome.exit())
+}
+
+fn reject(g: &Global, app: &App, id: &str) -> Result<ExitCode, AppError> {
+    let view = app.reject(g.demo, id)?;
+    output::held_one(g.json, &view);
+    Ok(ExitCode::Done)
+}
+
+fn undo(g: &Global, app: &App, run_id: &str, yes: bool) -> Result<ExitCode, AppError> {
+    let mode = if yes { RunMode::Apply } else { RunMode::Plan };
+    let request = RunRequest::new(mode, false, g.demo);
+    let log = app.start_run_logging(&request, g.quiet || g.json)?;
+    let finished = app.undo_blocking(g.demo, run_id, yes, &hooks())?;
+    output::run(g, &finished, &log.current_file());
+    if !yes && !g.json {
+        let n = finished.plan.as_ref().map_or(0, |p| p.changes().count());
+        if n > 0 {
+            println!(
+                "nothing changed yet: `rolesync undo {run_id} --yes` applies these {n} change(s)"
+            );
+        }
+    }
     Ok(finished.report.outcome.exit())
 }
 

@@ -5,7 +5,9 @@
 pub mod args;
 mod commands;
 mod output;
+mod progress;
 mod render;
+mod setup;
 mod terminal;
 
 pub use args::{Cli, Command, Global};

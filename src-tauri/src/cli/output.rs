@@ -3,6 +3,7 @@
 
 use super::args::Global;
 use super::render;
+use rolesync_app::approvals::{HeldStatus, HeldView};
 use rolesync_app::check::CheckReport;
 use rolesync_app::credentials::CredentialList;
 use rolesync_app::emulator::Serving;
@@ -87,6 +88,72 @@ pub fn run(g: &Global, f: &Finished, log_file: &Path) {
     println!("{}", render::outcome(&f.report));
     if let Some(file) = &f.report_file {
         println!("report: {}", file.display());
+    }
+}
+
+/// `approvals list`.
+pub fn held_list(json: bool, list: &[HeldView]) {
+    if json {
+        print_json(&serde_json::json!({ "version": 1, "approvals": list }));
+        return;
+    }
+    if list.is_empty() {
+        println!("no plans are held for approval");
+    }
+    for h in list {
+        println!(
+            "{}  {:<9} {} change(s), held {} by {}, expires {}{}",
+            h.id,
+            status_word(h.status),
+            h.changes.len(),
+            h.created.format("%Y-%m-%d %H:%M UTC"),
+            h.created_by,
+            h.expires.format("%Y-%m-%d %H:%M UTC"),
+            h.decided
+                .as_ref()
+                .map(|d| format!("; {d}"))
+                .unwrap_or_default()
+        );
+    }
+}
+
+/// `approvals show` and `reject`.
+pub fn held_one(json: bool, h: &HeldView) {
+    if json {
+        print_json(&serde_json::json!({ "version": 1, "approval": h }));
+        return;
+    }
+    let mut o = format!(
+        "held plan {} ({})\n  held {} by {}; expires {}\n  why: {}\n",
+        h.id,
+        status_word(h.status),
+        h.created.format("%Y-%m-%d %H:%M UTC"),
+        h.created_by,
+        h.expires.format("%Y-%m-%d %H:%M UTC"),
+        h.reason
+    );
+    if let Some(d) = &h.decided {
+        o.push_str(&format!("  {d}\n"));
+    }
+    for c in &h.changes {
+        o.push_str(&format!("  {c}\n"));
+    }
+    if h.status == HeldStatus::Pending {
+        o.push_str(&format!(
+            "approve: rolesync approvals approve {0}   reject: rolesync approvals reject {0}\n",
+            h.id
+        ));
+    }
+    print!("{}", rolesync_core::redact::visible(&o));
+}
+
+fn status_word(s: HeldStatus) -> &'static str {
+    match s {
+        HeldStatus::Pending => "pending",
+        HeldStatus::Expired => "expired",
+        HeldStatus::Approving => "approving",
+        HeldStatus::Approved => "approved",
+        HeldStatus::Rejected => "rejected",
     }
 }
 

@@ -1,4 +1,6 @@
-//! Human-readable console output: the plan per role, the run's outcome, and check lines.
+//! Human-readable console output: the plan per role, the run's outcome, and check lines. Each is
+//! passed through [`rolesync_core::redact::visible`]: a name from AD with an escape sequence or a
+//! direction override is shown, never obeyed by the terminal.
 
 use rolesync_core::checks::CheckLine;
 use rolesync_core::plan::{Action, ChangeReason, MatchedBy, Plan, RolePlan, UntouchedReason};
@@ -21,6 +23,7 @@ fn reason(r: &ChangeReason) -> String {
         ChangeReason::NotInGroup => "no longer a member of the group",
         ChangeReason::DisabledInAd => "disabled in Active Directory",
         ChangeReason::EndsSoon { ends } => return format!("ends on {}", ends.format("%Y-%m-%d")),
+        ChangeReason::UndoOf { run_id } => return format!("undoes run {run_id}"),
     };
     words.to_string()
 }
@@ -36,6 +39,10 @@ fn untouched(r: UntouchedReason) -> &'static str {
         UntouchedReason::Protected => "protected account",
         UntouchedReason::PimActivation => "PIM activation of an eligible assignment",
         UntouchedReason::OtherKind => "assignment of the other kind than the mapping manages",
+        UntouchedReason::NotOwned => "not granted by RoleSync (manage = \"owned\")",
+        UntouchedReason::DriftKept => {
+            "added outside RoleSync, left as found (on_drift = \"report\")"
+        }
     }
 }
 
@@ -54,7 +61,14 @@ pub fn plan(p: &Plan, report: &RunReport) -> String {
         );
     }
     rest(&mut o, p);
-    o
+    visible(o)
+}
+
+fn visible(o: String) -> String {
+    match rolesync_core::redact::visible(&o) {
+        std::borrow::Cow::Borrowed(_) => o,
+        std::borrow::Cow::Owned(v) => v,
+    }
 }
 
 /// ` [done]`, ` [FAILED …]` or nothing, for a change of `user` in a role's report.
@@ -119,6 +133,13 @@ fn pim(o: &mut String, r: &RolePlan) {
         let _ = writeln!(
             o,
             "  ! held     {:<40} {what} not attempted: PIM settings (see above)",
+            c.user
+        );
+    }
+    for c in &r.awaiting_approval {
+        let _ = writeln!(
+            o,
+            "  ? approval {:<40} grant waits for a second person (safety.require_approval)",
             c.user
         );
     }
@@ -189,6 +210,9 @@ fn rest(o: &mut String, p: &Plan) {
     if s.held > 0 {
         let _ = writeln!(o, "{} change(s) held back by PIM settings", s.held);
     }
+    if s.awaiting_approval > 0 {
+        let _ = writeln!(o, "{} grant(s) wait for approval", s.awaiting_approval);
+    }
 }
 
 /// The outcome line and where the report went.
@@ -204,7 +228,26 @@ pub fn outcome(report: &RunReport) -> String {
     for w in &report.warnings {
         let _ = write!(o, "\nwarning: {w}");
     }
-    o
+    for d in &report.drift {
+        let fate = if d.corrected {
+            "put right by this run"
+        } else {
+            "left as found"
+        };
+        let _ = write!(o, "\ndrift: {}; {fate}", d.words());
+    }
+    if let Some(a) = &report.approval {
+        let _ = write!(
+            o,
+            "\nheld for approval: {} ({} change(s), {}); approve with `{}` until {}",
+            a.id,
+            a.changes,
+            a.reason,
+            a.command,
+            a.expires.format("%Y-%m-%d %H:%M UTC")
+        );
+    }
+    visible(o)
 }
 
 /// `exposure`: the summary, then one line per finding — who → which right → on which group →
@@ -251,5 +294,5 @@ pub fn checks(lines: &[CheckLine]) -> String {
             let _ = writeln!(o, "    fix: {f}");
         }
     }
-    o
+    visible(o)
 }

@@ -2,11 +2,15 @@
 //! its result (errors as `{code, message}`).
 
 use rolesync_app::credentials::CredentialList;
-use rolesync_app::history::{LogView, RunSummary};
+use rolesync_app::history::{LogView, RunDetails, RunSummary};
 use rolesync_app::messages::{Answer, MessageSink, RunMessage};
 use rolesync_app::schedule::ScheduleRequest;
 use rolesync_app::session::{AppInfo, RunResult, StartRun};
 use rolesync_app::settings::SettingsState;
+use rolesync_app::setup::{
+    CertificateInfo, DirectoryFound, Registration, SetupAnswers, SetupSaved, SetupSecrets,
+    SetupStart, TenantFound, Verification,
+};
 use rolesync_app::{AppError, Session};
 use rolesync_config::form::SettingsForm;
 use std::path::PathBuf;
@@ -71,6 +75,12 @@ pub async fn exposure(
     session.exposure().await
 }
 
+/// One run of the history: its report and its log lines.
+#[tauri::command]
+pub fn run_details(session: State<'_, Session>, run_id: String) -> Reply<RunDetails> {
+    session.run_details(&run_id)
+}
+
 /// The newest log file's last lines.
 #[tauri::command]
 pub fn logs(session: State<'_, Session>) -> Reply<LogView> {
@@ -128,6 +138,17 @@ pub fn forget_credential(session: State<'_, Session>, name: String) -> Reply<Cre
     session.forget_credential(&name)
 }
 
+/// Saves (adds or replaces) a credential in the keyring.
+#[tauri::command]
+pub fn save_credential(
+    session: State<'_, Session>,
+    name: String,
+    account: String,
+    secret: String,
+) -> Reply<CredentialList> {
+    session.save_credential(&name, &account, secret)
+}
+
 /// The configuration file's values and the schema of the settings page.
 #[tauri::command]
 pub fn load_settings(session: State<'_, Session>) -> Reply<SettingsState> {
@@ -150,4 +171,59 @@ pub fn save_settings(session: State<'_, Session>, form: SettingsForm) -> Reply<S
 #[tauri::command]
 pub fn schedule(session: State<'_, Session>, request: ScheduleRequest) -> Reply<String> {
     session.schedule(request)
+}
+
+/// The setup page: the answers so far and the suggestions.
+#[tauri::command]
+pub fn setup_start(session: State<'_, Session>) -> SetupStart {
+    session.setup_start()
+}
+
+/// The setup's directory step: DCs, bind, OUs, the groups and their roles.
+#[tauri::command]
+pub async fn setup_directory(
+    session: State<'_, Session>,
+    answers: SetupAnswers,
+    secrets: SetupSecrets,
+) -> Reply<DirectoryFound> {
+    session.setup_directory(answers, secrets).await
+}
+
+/// The setup's tenant step.
+#[tauri::command]
+pub async fn setup_tenant(
+    session: State<'_, Session>,
+    answers: SetupAnswers,
+) -> Reply<TenantFound> {
+    session.setup_tenant(answers).await
+}
+
+/// The setup's certificate and what to register with it.
+#[tauri::command]
+pub async fn setup_certificate(
+    session: State<'_, Session>,
+    answers: SetupAnswers,
+    replace: bool,
+) -> Reply<(CertificateInfo, Registration)> {
+    session.setup_certificate(answers, replace).await
+}
+
+/// Verifies every part of the setup; saves nothing.
+#[tauri::command]
+pub async fn setup_verify(
+    session: State<'_, Session>,
+    answers: SetupAnswers,
+    secrets: SetupSecrets,
+) -> Reply<Verification> {
+    session.setup_verify(answers, secrets).await
+}
+
+/// Saves the setup's configuration and passwords.
+#[tauri::command]
+pub fn setup_save(
+    session: State<'_, Session>,
+    answers: SetupAnswers,
+    secrets: SetupSecrets,
+) -> Reply<SetupSaved> {
+    session.setup_save(answers, secrets)
 }

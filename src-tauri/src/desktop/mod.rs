@@ -57,15 +57,23 @@ fn serve(session: Session) -> tauri::Result<()> {
             commands::answer_prompt,
             commands::cancel_run,
             commands::history,
+            commands::run_details,
             commands::logs,
             commands::exposure,
             commands::export_logs,
             commands::credentials,
             commands::forget_credential,
+            commands::save_credential,
             commands::load_settings,
             commands::check_settings,
             commands::save_settings,
             commands::schedule,
+            commands::setup_start,
+            commands::setup_directory,
+            commands::setup_tenant,
+            commands::setup_certificate,
+            commands::setup_verify,
+            commands::setup_save,
         ])
         .run(tauri::generate_context!())
 }

@@ -1,51 +1,91 @@
-// History: the runs in the reports folder, as a chart of changes and failures and a table.
+// History: the runs in the reports folder, as a chart of changes and failures per run (dated)
+// and a table; any run opens in full — its steps, its plan per role with each change and its
+// outcome, its failures and safety stops, and the log lines it wrote.
 import { api } from "../api";
-import type { RunSummary } from "../bindings";
+import type { ItemReport, RoleReport, RunDetails, RunSummary } from "../bindings";
 import { clear, h, when } from "../dom";
-import { modeText, outcomeBadge } from "../format";
-import { main } from "../router";
+import { STEP_NAMES, icon, modeText, outcomeBadge } from "../format";
+import { errorBox, main } from "../router";
+
+/** The run shown in full, if any (kept while the page is redrawn). */
+let selected: string | null = null;
 
 export async function renderHistory() {
+  let problem: unknown = null;
+  if (selected) {
+    const id = selected;
+    try {
+      return drawDetails(await api.runDetails(id));
+    } catch (e) {
+      selected = null;
+      problem = e;
+    }
+  }
   const runs = await api.history();
-  clear(main, h("h1", {}, "History"), runs.length ? [chart(runs), historyTable(runs)] : h("p.muted", {}, "No runs yet."));
+  clear(main, h("h1", {}, "History"), problem ? errorBox(problem) : null, runs.length ? [chart(runs), historyTable(runs)] : h("p.muted", {}, "No runs yet."));
 }
 
-/** Changes and failures of the last 30 runs, oldest first, as an inline SVG bar chart. */
+function open(runId: string) {
+  selected = runId;
+  void renderHistory().then(() => main.querySelector<HTMLElement>("h1")?.focus());
+}
+
+const shortDate = (d: string) => new Date(d).toLocaleDateString(undefined, { month: "short", day: "numeric" });
+const shortTime = (d: string) => new Date(d).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+
+/** Changes and failures of the last 30 runs, oldest first, as an inline SVG bar chart with the
+ *  date (and time) of each run under its bar. A bar opens its run. */
 function chart(runs: RunSummary[]) {
   const NS = "http://www.w3.org/2000/svg";
   const shown = runs.slice(0, 30).reverse();
-  const W = 760, H = 180, pad = 28;
-  const max = Math.max(1, ...shown.map((r) => r.summary.granted + r.summary.revoked + r.summary.failed));
+  const W = 760, H = 210, pad = 30, bottom = 46;
+  const max = Math.max(1, ...shown.map((r) => r.summary.granted + r.summary.revoked + r.summary.renewed + r.summary.failed));
   const bw = Math.min(40, (W - pad * 2) / shown.length - 6);
   const svg = document.createElementNS(NS, "svg");
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
   svg.setAttribute("class", "chart");
   svg.setAttribute("data-testid", "history-chart");
-  const el = (tag: string, a: Record<string, string | number>, text?: string) => {
+  svg.setAttribute("role", "group");
+  svg.setAttribute("aria-label", "Changes and failures per run");
+  const el = (tag: string, a: Record<string, string | number>, text?: string, parent: Element = svg) => {
     const e = document.createElementNS(NS, tag);
     for (const [k, v] of Object.entries(a)) e.setAttribute(k, String(v));
     if (text) e.textContent = text;
-    svg.appendChild(e);
+    parent.appendChild(e);
     return e;
   };
-  el("line", { x1: pad, y1: H - pad, x2: W - pad, y2: H - pad, class: "axis" });
-  el("text", { x: 4, y: pad - 8, class: "label" }, `max ${max}`);
+  el("line", { x1: pad, y1: H - bottom, x2: W - pad, y2: H - bottom, class: "axis" });
+  el("text", { x: 4, y: pad - 10, class: "label" }, `max ${max}`);
+  const days = new Set(shown.map((r) => shortDate(r.started)));
   shown.forEach((r, i) => {
     const x = pad + 6 + i * (bw + 6);
-    const scale = (n: number) => (n / max) * (H - pad * 2);
-    const changes = r.summary.granted + r.summary.revoked;
+    const scale = (n: number) => (n / max) * (H - pad - bottom);
+    const changes = r.summary.granted + r.summary.revoked + r.summary.renewed;
     const hc = scale(changes), hf = scale(r.summary.failed);
-    const rect = el("rect", { x, y: H - pad - hc, width: bw, height: hc, class: "bar changes" });
-    rect.appendChild(Object.assign(document.createElementNS(NS, "title"), { textContent: `${when(r.started)}: ${changes} change(s)` }));
-    if (hf) el("rect", { x, y: H - pad - hc - hf, width: bw, height: hf, class: "bar failures" });
-    el("text", { x: x + bw / 2, y: H - 10, class: "label", "text-anchor": "middle" }, String(i + 1));
+    const label = `${when(r.started)}: ${changes} change(s), ${r.summary.failed} failed — open this run`;
+    const g = el("g", { role: "button", tabindex: 0, "aria-label": label, "data-run": r.runId, class: "run-bar" });
+    g.addEventListener("click", () => open(r.runId));
+    g.addEventListener("keydown", (e) => {
+      const k = (e as KeyboardEvent).key;
+      if (k === "Enter" || k === " ") {
+        e.preventDefault();
+        open(r.runId);
+      }
+    });
+    el("title", {}, label, g);
+    // A thin bar for a run without changes, so that every run can be picked.
+    el("rect", { x, y: H - bottom - Math.max(hc, 2), width: bw, height: Math.max(hc, 2), class: "bar changes" }, undefined, g);
+    if (hf) el("rect", { x, y: H - bottom - Math.max(hc, 2) - hf, width: bw, height: hf, class: "bar failures" }, undefined, g);
+    // The date under each bar; the time too when several runs share a day.
+    el("text", { x: x + bw / 2, y: H - bottom + 14, class: "label", "text-anchor": "middle" }, shortDate(r.started));
+    if (days.size < shown.length) el("text", { x: x + bw / 2, y: H - bottom + 27, class: "label", "text-anchor": "middle" }, shortTime(r.started));
   });
   return h(
     "div.card",
     {},
     h("h2", {}, "Changes and failures per run"),
     svg as unknown as HTMLElement,
-    h("p.legend", {}, h("span.key.changes", {}), " changes ", h("span.key.failures", {}), " failures"),
+    h("p.legend", {}, h("span.key.changes", {}), " changes ", h("span.key.failures", {}), " failures · select a bar or a row to see the run"),
   );
 }
 
@@ -53,13 +93,13 @@ function historyTable(runs: RunSummary[]) {
   return h(
     "table.list",
     { "data-testid": "history-table" },
-    h("thead", {}, h("tr", {}, ["When", "Mode", "Outcome", "Granted", "Revoked", "Failed", "Skipped"].map((t) => h("th", {}, t)))),
+    h("thead", {}, h("tr", {}, ["When", "Mode", "Outcome", "Granted", "Revoked", "Failed", "Skipped"].map((t) => h("th", {}, t)), h("th", {}, h("span.visually-hidden", {}, "Details")))),
     h(
       "tbody",
       {},
       runs.map((r) =>
         h(
-          "tr",
+          "tr.selectable",
           { "data-run": r.runId },
           h("td", {}, when(r.started)),
           h("td", {}, modeText(r.mode), r.forced ? " (forced)" : ""),
@@ -68,6 +108,92 @@ function historyTable(runs: RunSummary[]) {
           h("td", {}, r.summary.revoked),
           h("td", {}, r.summary.failed),
           h("td", {}, r.summary.skipped),
+          h("td", {}, h("button", { "data-testid": "run-open", "aria-label": `Details of the run of ${when(r.started)}`, onclick: () => open(r.runId) }, "Details")),
+        ),
+      ),
+    ),
+  );
+}
+
+function failed(i: ItemReport) {
+  return i.outcome?.result === "failed";
+}
+
+function outcomeText(i: ItemReport) {
+  const o = i.outcome;
+  if (!o) return "planned, not applied";
+  if (o.result === "failed") return `${o.message} (${o.code})`;
+  return o.result === "alreadyDone" ? "already done" : "done";
+}
+
+function roleCard(role: RoleReport) {
+  const rows: HTMLElement[] = [];
+  const add = (kind: string, items: ItemReport[]) =>
+    items.forEach((i) => rows.push(h("tr", { "data-kind": kind, "data-failed": String(failed(i)) }, h("td", {}, failed(i) ? h("span.tag.failed", {}, `${kind} failed`) : h(`span.tag.${kind}` as "span", {}, kind)), h("td.user", {}, i.user), h("td", {}, outcomeText(i)))));
+  add("grant", role.grants);
+  add("renew", role.renewals);
+  add("revoke", role.revokes);
+  (role.held ?? []).forEach((x) => rows.push(h("tr", { "data-kind": "held" }, h("td", {}, h("span.tag", {}, "held")), h("td.user", {}, x.user), h("td", {}, `${x.action}: ${role.pim?.hold?.message ?? "PIM settings"}`))));
+  role.skipped.forEach((k) => rows.push(h("tr", { "data-kind": "skipped" }, h("td", {}, h("span.tag.skipped", {}, "skipped")), h("td.user", {}, k.user), h("td", {}, k.message))));
+  return h(
+    "section.card.role",
+    { "data-role": role.role },
+    h("h3", {}, role.role, h("span.muted", {}, ` · ${role.kind} · ${role.unchanged.length} unchanged`)),
+    h("p.muted.small", {}, role.groups.join("; ")),
+    rows.length ? h("table.plan", {}, h("tbody", {}, rows)) : h("p.muted", {}, "No change."),
+  );
+}
+
+function drawDetails(d: RunDetails) {
+  const r = d.report;
+  const failures = r.roles.flatMap((role) => [...role.grants, ...role.renewals, ...role.revokes].filter(failed).map((i) => ({ role: role.role, i })));
+  clear(
+    main,
+    h("h1", { tabindex: -1 }, `Run of ${when(r.started)}`),
+    h("div.actions", {}, h("button", { "data-testid": "run-back", onclick: () => { selected = null; void renderHistory(); } }, "← All runs")),
+    h(
+      "div.card",
+      { "data-testid": "run-details", "data-run": r.runId },
+      h("p.big", {}, outcomeBadge(r.outcome), " ", d.summary.headline),
+      h(
+        "dl.details-grid",
+        {},
+        h("dt", {}, "Mode"), h("dd", {}, modeText(r.mode), r.forced ? " (forced past a safety limit)" : ""),
+        h("dt", {}, "Started"), h("dd", {}, when(r.started)),
+        h("dt", {}, "Finished"), h("dd", {}, when(r.finished)),
+        h("dt", {}, "Directory"), h("dd", {}, r.source),
+        h("dt", {}, "Tenant"), h("dd", {}, r.target),
+        h("dt", {}, "Run id"), h("dd", {}, h("code", {}, r.runId)),
+        h("dt", {}, "Report"), h("dd", {}, h("code", {}, d.summary.file)),
+      ),
+      r.error ? h("div.error", {}, r.error) : null,
+      (r.warnings ?? []).map((w) => h("div.banner.warn", {}, w)),
+    ),
+    h("div.card", {}, h("h2", {}, "Steps"), h("ol.steps", {}, r.steps.map((s) => h("li", { "data-step": s.step, "data-status": s.status }, h("span.step-icon", {}, icon(s.status)), h("span.step-name", {}, STEP_NAMES[s.step]), h("span.step-detail", {}, s.detail))))),
+    failures.length
+      ? h("div.card", { "data-testid": "run-failures" }, h("h2", {}, `Failures (${failures.length})`), h("ul", {}, failures.map((f) => h("li", {}, h("strong", {}, `${f.role}: `), f.i.user, " — ", outcomeText(f.i)))))
+      : null,
+    r.stops.length ? h("div.stops", {}, h("h2", {}, "Stopped by safety limits"), h("ul", {}, r.stops.map((x) => h("li", {}, x.message)))) : null,
+    h("h2", {}, "Plan and changes per role"),
+    r.roles.length ? r.roles.map(roleCard) : h("p.muted", {}, "No role was read."),
+    r.unmappedGroups.length ? h("div.card", {}, h("h3", {}, "Groups that map to no role"), h("ul", {}, r.unmappedGroups.map((g) => h("li", {}, h("strong", {}, g.name), " — ", g.reason)))) : null,
+    h(
+      "div.card",
+      {},
+      h("h2", {}, `Log lines of this run (${d.log.length})`),
+      h(
+        "div.logbox",
+        { tabindex: 0, role: "region", "aria-label": "Log lines of this run" },
+        h(
+          "table.log",
+          { "data-testid": "run-log" },
+          h(
+            "tbody",
+            {},
+            d.log.length
+              ? d.log.map((l) => h("tr", { "data-level": l.level }, h("td.time", {}, l.time.replace("T", " ").replace(/\.\d+Z$/, "Z")), h(`td.level.${l.level.toLowerCase()}` as "td", {}, l.level), h("td.msg", {}, l.message)))
+              : h("tr", {}, h("td", { colspan: 3 }, "No log lines (the log folder or its daily files were moved).")),
+          ),
         ),
       ),
     ),

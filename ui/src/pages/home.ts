@@ -1,8 +1,9 @@
-// Home: demo mode, the last run, Preview and Run sync, where the files are.
+// Home: demo mode (and the way out of it: the setup), the last run, how runs sign in, Preview
+// and Run sync, where the files are.
 import { api } from "../api";
 import { clear, h, when } from "../dom";
 import { modeText, outcomeBadge } from "../format";
-import { main } from "../router";
+import { main, show } from "../router";
 import { run } from "../run";
 import { state } from "../state";
 
@@ -20,6 +21,7 @@ export async function renderHome() {
           { "data-testid": "demo-banner" },
           h("strong", {}, "Demo mode"),
           ` — RoleSync runs on the built-in contoso.com directory and demo tenant (${info.demoReason ?? ""}). Nothing outside this computer changes.`,
+          info.setupNeeded ? [" ", h("button.link", { "data-testid": "home-setup", onclick: () => void show("setup") }, "Set up your own directory and tenant")] : null,
         )
       : null,
     info.warnings.map((w) =>
@@ -36,11 +38,13 @@ export async function renderHome() {
           ]
         : h("p.muted", {}, "No run yet."),
     ),
+    h("p.muted", { "data-testid": "sign-in-plan" }, info.signIn),
     h(
       "div.actions",
       {},
       h("button.primary.large", { "data-testid": "preview", onclick: () => void run("plan"), disabled: state.running }, "Preview"),
       h("button.primary.large", { "data-testid": "run-sync", onclick: () => void run("apply"), disabled: state.running }, "Run sync"),
+      state.running ? h("span.muted", {}, "A run is in progress — ", h("a", { href: "#progress" }, "see its progress"), ".") : null,
     ),
     h(
       "dl.files",

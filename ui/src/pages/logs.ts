@@ -41,11 +41,11 @@ export async function renderLogs() {
   const view = await api.logs();
   const level = h(
     "select",
-    { "data-testid": "log-level" },
+    { "data-testid": "log-level", "aria-label": "Level" },
     ["all", "ERROR", "WARN", "INFO", "DEBUG"].map((l) => h("option", { value: l }, l === "all" ? "All levels" : `${l} and above`)),
   );
-  const text = h("input", { type: "search", placeholder: "Filter text…", "data-testid": "log-filter" });
-  const status = h("span.muted", { "data-testid": "export-status" });
+  const text = h("input", { type: "search", placeholder: "Filter text…", "aria-label": "Filter the lines", "data-testid": "log-filter" });
+  const status = h("span.muted", { "data-testid": "export-status", role: "status" });
   const body = h("tbody", {});
   const draw = () => clear(body, rows(view, level.value, text.value));
   level.addEventListener("change", draw);
@@ -62,7 +62,7 @@ export async function renderLogs() {
       status,
     ),
     h("p.muted.small", {}, view.file ?? "No log file yet."),
-    h("div.logbox", {}, h("table.log", { "data-testid": "log-table" }, body)),
+    h("div.logbox", { tabindex: 0, role: "region", "aria-label": "Log lines" }, h("table.log", { "data-testid": "log-table" }, body)),
   );
   draw();
 }

@@ -1,8 +1,9 @@
 // Preview: the plan per role with reasons, unmapped groups, safety stops, search, and "apply"
 // from here (with an explicit confirmation past a safety limit, reusing the preview's sign-in).
+// It says when it was taken and how it signed in; after a sync it is only what was planned then.
 import type { Plan, RolePlan } from "../bindings";
 import { confirmDialog } from "../dialogs";
-import { clear, h } from "../dom";
+import { clear, h, when } from "../dom";
 import { UNTOUCHED, changeReason } from "../format";
 import { main } from "../router";
 import { run } from "../run";
@@ -20,6 +21,7 @@ function roleCard(role: RolePlan, match: Match) {
   role.grants.forEach((c) => row("grant", c.user, changeReason(c.reason)));
   role.renewals.forEach((c) => row("renew", c.user, changeReason(c.reason)));
   role.revokes.forEach((c) => row("revoke", c.user, changeReason(c.reason)));
+  (role.awaitingApproval ?? []).forEach((c) => row("held", c.user, "grant waits for a second person's approval (safety.require_approval)"));
   role.held.forEach((c) => row("held", c.user, `${c.action} held back: ${role.pim?.hold?.message ?? "PIM settings"}`));
   role.skipped.forEach((k) => row("skipped", k.user, k.message));
   role.unchanged.forEach((u) => row("unchanged", u, "already holds the role"));
@@ -28,7 +30,7 @@ function roleCard(role: RolePlan, match: Match) {
   return h(
     "section.card.role",
     { "data-role": role.roleName },
-    h("h3", {}, role.roleName, h("span.muted", {}, ` · ${role.kind} · +${role.grants.length} −${role.revokes.length} · ${role.skipped.length} skipped`)),
+    h("h2", {}, role.roleName, h("span.muted", {}, ` · ${role.kind} · +${role.grants.length} −${role.revokes.length} · ${role.skipped.length} skipped`)),
     h("p.muted.small", {}, role.groups.join("; ")),
     h("table.plan", {}, h("tbody", {}, rows)),
   );
@@ -46,7 +48,7 @@ function planBody(plan: Plan, query: string) {
       ? h(
           "section.card",
           { "data-testid": "unmapped" },
-          h("h3", {}, "Groups that map to no role"),
+          h("h2", {}, "Groups that map to no role"),
           h("ul", {}, unmapped.map((g) => h("li", { "data-group": g.name }, h("strong", {}, g.name), " — ", g.reason))),
         )
       : null,
@@ -79,10 +81,11 @@ function stops(plan: Plan) {
   );
 }
 
-function applyButton(plan: Plan) {
+function applyButton(plan: Plan, applied: boolean) {
   const pending = plan.summary.grants + plan.summary.renewals + plan.summary.revokes;
   const confirmForce = plan.stops.length > 0 && plan.stops.every((x) => x.overridable);
   const blocked = plan.stops.some((x) => !x.overridable);
+  if (applied) return null;
   return h(
     "button.primary",
     { "data-testid": "apply", onclick: () => void apply(plan), disabled: blocked || pending === 0 || state.running },
@@ -91,25 +94,37 @@ function applyButton(plan: Plan) {
 }
 
 export function renderPreview() {
-  const r = state.lastPreview;
-  if (!r || !r.plan) {
+  const p = state.lastPreview;
+  const r = p?.result;
+  if (!p || !r || !r.plan) {
     clear(
       main,
       h("h1", {}, "Preview"),
-      r?.report.error ? h("div.error", {}, r.report.error) : h("p.muted", {}, "No preview yet."),
-      h("button.primary", { "data-testid": "preview", onclick: () => void run("plan") }, "Preview"),
+      r?.report.error ? h("div.error", { role: "alert" }, r.report.error) : h("p.muted", {}, "No preview yet."),
+      h("button.primary", { "data-testid": "preview", onclick: () => void run("plan"), disabled: state.running }, "Preview"),
     );
     return;
   }
   const plan = r.plan;
+  const taken = h(
+    "p.muted",
+    { "data-testid": "preview-taken" },
+    `Taken ${when(p.at)}`,
+    p.signIn ? ` · ${p.signIn}` : "",
+  );
+  const stale = p.appliedAt
+    ? h("div.banner.demo", { "data-testid": "preview-stale", role: "status" }, h("strong", {}, "A sync ran after this preview"), ` (${when(p.appliedAt)}). This is what was planned before it; preview again to see what is left.`)
+    : null;
   const s = plan.summary;
-  const search = h("input", { type: "search", placeholder: "Search roles, users, reasons…", "data-testid": "plan-search" });
+  const search = h("input", { type: "search", placeholder: "Search roles, users, reasons…", "aria-label": "Search the plan", "data-testid": "plan-search" });
   const body = h("div.roles", {});
   const draw = () => clear(body, planBody(plan, search.value));
   search.addEventListener("input", draw);
   clear(
     main,
     h("h1", {}, "Preview"),
+    taken,
+    stale,
     h(
       "div.summary",
       { "data-testid": "plan-summary" },
@@ -121,7 +136,7 @@ export function renderPreview() {
       stat("unmapped groups", s.unmappedGroups),
     ),
     stops(plan),
-    h("div.actions", {}, search, applyButton(plan), h("button", { onclick: () => void run("plan") }, "Refresh")),
+    h("div.actions", {}, search, applyButton(plan, !!p.appliedAt), h("button", { "data-testid": "preview-again", onclick: () => void run("plan"), disabled: state.running }, p.appliedAt ? "Preview again" : "Refresh")),
     body,
   );
   draw();

@@ -14,7 +14,7 @@ export function renderProgress() {
   const stepRows = stepsFor(p.mode).map((s) => {
     const st = p.steps.get(s) ?? { status: "waiting", detail: "" };
     let detail = st.detail;
-    if (s === "apply" && p.total && st.status === "running") detail = `${p.done} of ${p.total} change(s)`;
+    if (s === "apply" && p.total && st.status === "running") detail = applyDetail();
     return h(
       "li",
       { "data-step": s, "data-status": st.status },
@@ -27,7 +27,7 @@ export function renderProgress() {
     main,
     h("h1", {}, p.mode === "apply" ? "Sync" : "Preview"),
     !p.steps.size ? h("p.muted", {}, "No run in progress. Start one from Home.") : null,
-    p.signIn ? h("p.signin", { "data-testid": "signin" }, "✔ ", p.signIn) : null,
+    p.signIn ? signInLine(p.signIn, p.signInState) : null,
     p.deviceCode ? deviceCodeCard(p.deviceCode) : null,
     h(
       "div.progress",
@@ -55,6 +55,41 @@ export function renderProgress() {
         : h("button", { onclick: () => void show("home") }, "Back to Home"),
     ),
   );
+}
+
+/** The sign-in line: done (✔) only once Entra ID was read; ✗ when the sign-in failed. */
+function signInLine(text: string, st: "pending" | "ok" | "failed") {
+  const mark = st === "ok" ? "✔ " : st === "failed" ? "✗ " : "… ";
+  return h("p.signin", { "data-testid": "signin", "data-state": st }, mark, text);
+}
+
+/** "4,210 of 15,000 change(s) · waiting for Graph's write budget, resumes in 1 s · about 54 s left":
+ * the counts, what holds changes back and the time left, counted down from the last event. */
+function applyDetail(): string {
+  const p = state.progress;
+  const n = (x: number) => x.toLocaleString("en-US");
+  const parts = [`${n(p.done)} of ${n(p.total)} change(s)`];
+  const since = Date.now() - p.paceAt;
+  if (p.waiting) {
+    const what = {
+      writeBudget: "waiting for Graph's write budget",
+      readBudget: "waiting for Graph's read budget",
+      throttled: "Graph asked to wait (429)",
+      retry: "retrying after an error",
+    }[p.waiting.reason];
+    const secs = Math.max(1, Math.ceil((p.waiting.resumeInMs - since) / 1000));
+    parts.push(`${what}, resumes in ${secs} s`);
+  }
+  if (p.etaMs !== null && p.done < p.total) parts.push(`about ${durationWords(Math.max(0, p.etaMs - since))} left`);
+  return parts.join(" · ");
+}
+
+/** `45 s`, `9 min`, `1 h 5 min` (as the command line says it). */
+function durationWords(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 90) return `${s} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
 }
 
 /** The device-code fallback of the interactive sign-in: the code to enter, with a copy button. */

@@ -31,9 +31,10 @@ class Errors {
   }
 }
 
-/** The input for one setting, bound to `values[name]`. */
-function input(s: Setting, values: Values, name: string, withDefault: boolean) {
-  const id = { "data-field": fieldId(name) };
+/** The input for one setting, bound to `values[name]`; `label` names it when no visible label
+ *  wraps it (the mapping rows). */
+function input(s: Setting, values: Values, name: string, withDefault: boolean, label?: string) {
+  const id = { "data-field": fieldId(name), "aria-label": label };
   const set = (v: FieldValue) => (values[name] = v);
   const v = values[name];
   switch (s.kind.type) {
@@ -89,8 +90,8 @@ function rowsFieldset(sec: Section, f: SettingsForm, errors: Errors) {
       box,
       rows.map((row, i) => {
         const key = `${sec.name}[${i}]`;
-        const inputs = sec.settings.map((s) => (s.kind.type === "flag" ? h("label.check", {}, input(s, row, s.name, true), s.label) : input(s, row, s.name, true)));
-        const remove = h("button.secondary", { onclick: () => { rows.splice(i, 1); draw(); } }, "Remove");
+        const inputs = sec.settings.map((s) => (s.kind.type === "flag" ? h("label.check", {}, input(s, row, s.name, true), s.label) : input(s, row, s.name, true, `${s.label} (mapping ${i + 1})`)));
+        const remove = h("button.secondary", { "aria-label": `Remove mapping ${i + 1}`, onclick: () => { rows.splice(i, 1); draw(); } }, "Remove");
         return h("div.mapping", { "data-key": key }, inputs, remove, errors.for(key));
       }),
       h("button", { onclick: () => { rows.push(Object.fromEntries(sec.settings.map((s) => [s.name, s.kind.type === "flag" ? false : ""]))); draw(); } }, "Add mapping"),

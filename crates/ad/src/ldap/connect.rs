@@ -245,7 +245,23 @@ async fn open_url(
     }
     let (conn, ldap) = LdapConnAsync::with_settings(settings, &dc.url)
         .await
-        .map_err(|e| Attempt::ldap(&server, "connecting", config.timeout, &e, Phase::Reach))?;
+        .map_err(|e| match &e {
+            // The DC answered the StartTLS request with an error result.
+            LdapError::LdapResult { result } if transport == Transport::StartTls => {
+                Attempt::refused(
+                    ReadError::of(
+                        ReadErrorKind::Network,
+                        format!(
+                            "{server} refused StartTLS (LDAP result {}{}): the DC has no certificate for LDAP over TLS, or StartTLS is turned off; give the DC a server certificate (that enables both StartTLS and LDAPS), or use ldaps://",
+                            result.rc,
+                            if result.text.is_empty() { String::new() } else { format!(", \"{}\"", result.text.trim()) }
+                        ),
+                    ),
+                    Phase::Reach,
+                )
+            }
+            _ => Attempt::ldap(&server, "connecting", config.timeout, &e, Phase::Reach),
+        })?;
     let task_server = server.clone();
     tokio::spawn(async move {
         if let Err(e) = conn.drive().await {

@@ -185,7 +185,10 @@ pub fn tls_error(server: &str, e: &rustls::Error) -> ReadError {
         | Error::InvalidCertificate(CertificateError::ExpiredContext { .. }) => format!(
             "TLS to {server} failed: the server's certificate has expired; renew the DC's certificate"
         ),
-        other => format!("TLS to {server} failed: {other}; check the DC's certificate and ca_file"),
+        other => format!(
+            "TLS to {server} failed: {}",
+            rolesync_core::tls::words(other, "directory.ca_file")
+        ),
     };
     ReadError::of(ReadErrorKind::Network, msg)
 }

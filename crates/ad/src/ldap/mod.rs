@@ -2,6 +2,7 @@
 //! Samba AD DC) over LDAPS or StartTLS with certificate verification, signed in with a password
 //! or with Kerberos as the running account.
 //!
+//! - [`browse`]: the OUs and the groups in one OU, for the first-run setup.
 //! - [`locate`]: which domain controllers to try: a fixed URL, or DNS SRV discovery.
 //! - [`connect`]: URL and TLS policy, connecting with failover between DCs, binding.
 //! - [`rootdse`]: the DC's RootDSE (naming context, host name, Kerberos realm).
@@ -13,6 +14,7 @@
 //!   `rolesync exposure`.
 //! - [`errors`]: LDAP and TLS failures turned into messages that name the server and the fix.
 
+pub mod browse;
 pub mod connect;
 pub mod errors;
 pub mod exposure;

@@ -90,16 +90,16 @@ fn samba_version() -> String {
 fn main() -> anyhow::Result<ExitCode> {
     let a = Args::parse();
     anyhow::ensure!(a.rounds >= 1, "--rounds must be at least 1");
-    let size = a.size.clone();
+    let size = a.size.effective();
     let t0 = Instant::now();
     let scenario = generate(&size);
     let add = samba::ldbadd_input(&scenario.ldif)?;
     eprintln!(
         "scenario (seed {}, {} users, {} role groups, {} memberships) generated in {:.1} s",
-        a.size.seed,
-        a.size.users,
-        a.size.roles,
-        a.size.memberships,
+        size.seed,
+        size.users,
+        size.roles,
+        size.memberships,
         t0.elapsed().as_secs_f64()
     );
     let t0 = Instant::now();
@@ -210,7 +210,7 @@ fn main() -> anyhow::Result<ExitCode> {
 
     println!(
         "LDAP benchmark: the scenario's role groups (seed {}, {} users, {} role groups, {} memberships)",
-        a.size.seed, a.size.users, a.size.roles, a.size.memberships
+        size.seed, size.users, size.roles, size.memberships
     );
     println!(
         "read from {} over LDAPS (ldaps://{}, certificate verified against the harness CA), median of {} rounds after one warm-up round each",

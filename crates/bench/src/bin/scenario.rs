@@ -28,7 +28,7 @@ fn main() -> anyhow::Result<()> {
         serde_json::to_string_pretty(&s.expected)?,
     )?;
     let summary = serde_json::json!({
-        "seed": a.size.seed, "users": a.size.users, "roles": s.roles.len(), "memberships": a.size.memberships,
+        "seed": s.size.seed, "users": s.size.users, "roles": s.roles.len(), "memberships": s.size.memberships,
         "grants": s.size.grants(), "revokes": s.size.revokes(), "protected": s.protected,
         "desiredUsers": s.desired_users, "holdersBefore": s.holders,
         "assignmentsBefore": s.tenant.role_assignments.len(), "assignmentsAfter": s.expected.len(),

@@ -4,12 +4,18 @@
 use crate::fixture::*;
 use rolesync_core::engine::{Engine, RunOptions};
 use rolesync_core::events::{Step, StepStatus, SyncEvent};
+use rolesync_core::events::{WaitReason, Waiting};
+use rolesync_core::ids::RoleDefinitionId;
 use rolesync_core::memory::{MemorySource, MemoryTarget};
 use rolesync_core::plan::Action;
+use rolesync_core::plan::Change;
 use rolesync_core::report::{audit_records, Outcome, RunMode};
 use rolesync_core::tenant::AssignmentKind;
+use rolesync_core::tenant::{EntraUser, RoleAssignment, RoleDefinition, UserKey};
 use rolesync_core::traits::ChangeOutcome;
+use rolesync_core::traits::{Pace, ReadError, RoleTarget};
 use std::sync::Mutex;
+use std::time::Duration;
 
 fn scenario() -> (MemorySource, MemoryTarget) {
     let (alice, oliver) = (synced(1, "alice"), synced(9, "oliver"));
@@ -45,6 +51,7 @@ fn opts(mode: RunMode) -> RunOptions {
         mode,
         force: false,
         run_id: "test-run".into(),
+        deadline: None,
     }
 }
 
@@ -57,6 +64,7 @@ async fn sync_applies_the_plan_and_a_second_run_changes_nothing() {
         target: &tgt,
         policy: &pol,
         transitive: true,
+        journal: None,
     };
     let events = Mutex::new(Vec::new());
     let out = engine
@@ -124,6 +132,7 @@ async fn failures_are_recorded_and_the_rest_goes_on() {
         target: &tgt,
         policy: &pol,
         transitive: true,
+        journal: None,
     };
     let out = engine
         .run(&opts(RunMode::Apply), &rolesync_core::events::ignore_events)
@@ -155,17 +164,24 @@ async fn already_done_counts_as_done() {
         target: &tgt,
         policy: &pol,
         transitive: true,
+        journal: None,
     };
     let out = engine
         .run(&opts(RunMode::Plan), &rolesync_core::events::ignore_events)
         .await;
     let plan = out.plan.unwrap();
     // Someone else applies the same changes between plan and apply.
-    let first =
-        rolesync_core::apply::apply_plan(&plan, &tgt, &rolesync_core::events::ignore_events).await;
+    let journal = rolesync_core::journal::MemoryJournal::default();
+    let cx = rolesync_core::apply::ApplyContext {
+        target: &tgt,
+        observer: &rolesync_core::events::ignore_events,
+        journal: &journal,
+        run_id: "r",
+        deadline: None,
+    };
+    let first = rolesync_core::apply::apply_plan(&plan, &cx).await;
     assert!(first.iter().all(|a| a.outcome == ChangeOutcome::Done));
-    let second =
-        rolesync_core::apply::apply_plan(&plan, &tgt, &rolesync_core::events::ignore_events).await;
+    let second = rolesync_core::apply::apply_plan(&plan, &cx).await;
     assert!(second
         .iter()
         .all(|a| a.outcome == ChangeOutcome::AlreadyDone));
@@ -180,6 +196,7 @@ async fn dry_run_and_plan_change_nothing() {
         target: &tgt,
         policy: &pol,
         transitive: true,
+        journal: None,
     };
     for mode in [RunMode::Plan, RunMode::DryRun] {
         let out = engine
@@ -206,6 +223,7 @@ async fn a_read_failure_changes_nothing_and_exits_4() {
         target: &tgt,
         policy: &pol,
         transitive: true,
+        journal: None,
     };
     let out = engine
         .run(&opts(RunMode::Apply), &rolesync_core::events::ignore_events)
@@ -235,6 +253,7 @@ async fn a_read_failure_changes_nothing_and_exits_4() {
         target: &tgt,
         policy: &pol,
         transitive: true,
+        journal: None,
     };
     let out = engine
         .run(&opts(RunMode::Apply), &rolesync_core::events::ignore_events)
@@ -268,6 +287,7 @@ async fn a_safety_stop_changes_nothing_and_exits_3_unless_forced() {
         target: &tgt,
         policy: &pol,
         transitive: true,
+        journal: None,
     };
     let out = engine
         .run(&opts(RunMode::Apply), &rolesync_core::events::ignore_events)
@@ -304,6 +324,7 @@ async fn check_lists_findings_with_fixes() {
         target: &tgt,
         policy: &pol,
         transitive: true,
+        journal: None,
     };
     let (lines, read_failed) = engine.check(&rolesync_core::events::ignore_events).await;
     assert!(!read_failed);
@@ -324,4 +345,104 @@ async fn check_lists_findings_with_fixes() {
     assert!(lines
         .iter()
         .any(|l| l.ok && l.title.contains("maps to role \"Exchange Administrator\"")));
+}
+
+/// A target with a budget: each chunk of changes takes 2.5 s (as if held back by a write
+/// budget), and the budget model says 1 s per change left, the next going in 0.5 s.
+struct PacedTarget(MemoryTarget);
+
+#[async_trait::async_trait]
+impl RoleTarget for PacedTarget {
+    async fn role_definitions(&self) -> Result<Vec<RoleDefinition>, ReadError> {
+        self.0.role_definitions().await
+    }
+    async fn assignments(
+        &self,
+        roles: &[RoleDefinitionId],
+    ) -> Result<Vec<RoleAssignment>, ReadError> {
+        self.0.assignments(roles).await
+    }
+    async fn find_users(&self, keys: &[UserKey]) -> Result<Vec<EntraUser>, ReadError> {
+        self.0.find_users(keys).await
+    }
+    async fn apply(&self, changes: &[Change]) -> Vec<ChangeOutcome> {
+        tokio::time::sleep(Duration::from_millis(2_500)).await;
+        self.0.apply(changes).await
+    }
+    fn max_chunk(&self) -> usize {
+        5
+    }
+    fn concurrency(&self) -> usize {
+        1
+    }
+    fn pace(&self, remaining: usize) -> Option<Pace> {
+        Some(Pace {
+            eta: Duration::from_secs(remaining as u64),
+            waiting: (remaining > 0)
+                .then_some((WaitReason::WriteBudget, Duration::from_millis(500))),
+        })
+    }
+    async fn pace_tick(&self) {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    fn describe(&self) -> String {
+        "paced in-memory tenant".into()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn apply_progress_carries_the_targets_eta_and_counts_down_while_changes_wait() {
+    let (src, tgt) = scenario();
+    let tgt = PacedTarget(tgt);
+    let pol = policy();
+    let engine = Engine {
+        source: &src,
+        target: &tgt,
+        policy: &pol,
+        transitive: true,
+        journal: None,
+    };
+    let events = Mutex::new(Vec::new());
+    let t0 = tokio::time::Instant::now();
+    let out = engine
+        .run(&opts(RunMode::Apply), &|e| {
+            if let SyncEvent::ApplyProgress {
+                done,
+                total,
+                eta_ms,
+                waiting,
+            } = e
+            {
+                events.lock().unwrap().push((
+                    t0.elapsed().as_millis(),
+                    done,
+                    total,
+                    eta_ms,
+                    waiting,
+                ));
+            }
+        })
+        .await;
+    assert_eq!(out.report.outcome, Outcome::Applied, "{:?}", out.report);
+    let ev = events.into_inner().unwrap();
+    let waiting = Some(Waiting {
+        reason: WaitReason::WriteBudget,
+        resume_in_ms: 500,
+    });
+    // 8 grants in chunks of 5 and 3, then 1 revoke: 3 chunks of 2.5 s each.
+    assert_eq!(ev.first(), Some(&(0, 0, 9, Some(9_000), waiting)));
+    assert_eq!(
+        ev.last().map(|e| (e.1, e.2, e.3, e.4)),
+        Some((9, 9, Some(0), None))
+    );
+    let after_chunks: Vec<usize> = ev
+        .windows(2)
+        .filter(|w| w[1].1 > w[0].1)
+        .map(|w| w[1].1)
+        .collect();
+    assert_eq!(after_chunks, vec![5, 8, 9]);
+    // While a chunk takes 2.5 s, the count stands and the progress goes out once a second.
+    let ticks = ev.iter().filter(|e| e.1 == 0).count();
+    assert_eq!(ticks, 3, "{ev:?}"); // at 0, 1 and 2 s
+    assert!(ev.iter().all(|e| e.3 == Some(1_000 * (9 - e.1 as u64))));
 }

@@ -3,9 +3,11 @@
 
 mod fixture;
 
+mod change_control;
 mod engine;
 mod exposure;
 mod golden;
+mod journal;
 mod pim;
 mod planner;
 mod scopes;

@@ -322,11 +322,13 @@ async fn held_changes_fail_the_run_and_renewals_apply() {
         target: &tgt,
         policy: &pol,
         transitive: true,
+        journal: None,
     };
     let run = |mode| RunOptions {
         mode,
         force: false,
         run_id: "r1".into(),
+        deadline: None,
     };
     let out = engine
         .run(&run(RunMode::Plan), &rolesync_core::events::ignore_events)
@@ -386,6 +388,7 @@ async fn a_failed_renewal_is_an_item_failure_never_a_revoke() {
         target: &tgt,
         policy: &pol,
         transitive: true,
+        journal: None,
     };
     let out = engine
         .run(
@@ -393,6 +396,7 @@ async fn a_failed_renewal_is_an_item_failure_never_a_revoke() {
                 mode: RunMode::Apply,
                 force: false,
                 run_id: "r".into(),
+                deadline: None,
             },
             &rolesync_core::events::ignore_events,
         )

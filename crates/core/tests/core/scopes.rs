@@ -222,11 +222,13 @@ async fn a_scoped_sync_converges_and_a_second_run_changes_nothing() {
         target: &tgt,
         policy: &pol,
         transitive: true,
+        journal: None,
     };
     let opts = RunOptions {
         mode: RunMode::Apply,
         force: false,
         run_id: "scoped".into(),
+        deadline: None,
     };
     let first = engine.run(&opts, &ignore_events).await;
     assert_eq!(first.report.outcome, Outcome::Applied, "{:?}", first.report);
@@ -269,11 +271,13 @@ async fn a_sync_with_a_missing_unit_applies_the_rest_and_exits_1() {
         target: &tgt,
         policy: &pol,
         transitive: true,
+        journal: None,
     };
     let opts = RunOptions {
         mode: RunMode::Apply,
         force: false,
         run_id: "missing".into(),
+        deadline: None,
     };
     let out = engine.run(&opts, &ignore_events).await;
     assert_eq!(out.report.outcome, Outcome::AppliedWithFailures);

@@ -527,6 +527,8 @@ async fn run(
         Err((code, msg)) => return respond(GraphResponse::error(400, code, msg)),
     };
     let write = method != "GET";
+    ctx.stats
+        .count_routed(write && handler != Handler::GetByIds);
     let ru = resource_units(
         &method,
         &segs,
@@ -612,6 +614,9 @@ async fn run(
         AdministrativeUnit => administrative_units::get(&rq),
     };
     let committed = write && resp.is_success() && handler != GetByIds;
+    if write && !committed && handler != GetByIds && already_done(&resp) {
+        ctx.stats.count_redundant_write();
+    }
     if committed {
         ctx.stats.count_write();
         match fault.post {
@@ -631,6 +636,25 @@ async fn run(
         }
     }
     respond(resp)
+}
+
+/// A refused write whose change had been made already: 404 for a removal, or the "exists"
+/// errors of a creation (role assignments, PIM requests, directory-role members).
+fn already_done(resp: &GraphResponse) -> bool {
+    if resp.status == 404 {
+        return true;
+    }
+    let text = |k: &str| {
+        resp.body
+            .as_ref()
+            .and_then(|b| b["error"][k].as_str())
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    };
+    (400..500).contains(&resp.status)
+        && (text("code") == "roleassignmentexists"
+            || text("message").contains("already exist")
+            || text("message").contains("a conflicting object"))
 }
 
 /// Applies `$filter` validation: every property must be in `allowed`; negation needs advanced

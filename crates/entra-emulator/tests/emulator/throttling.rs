@@ -97,6 +97,7 @@ async fn documented_limits_do_not_throttle_normal_use_and_can_be_disabled() {
         throttling: ThrottleConfig {
             enabled: false,
             scale: 0.0001,
+            ..ThrottleConfig::default()
         },
         ..sample_config()
     })
@@ -106,4 +107,31 @@ async fn documented_limits_do_not_throttle_normal_use_and_can_be_disabled() {
         assert_eq!(get(&emu, &t, "/users").await.status, 200);
     }
     assert_eq!(emu.stats().throttled, 0);
+}
+
+#[tokio::test]
+async fn a_time_scale_shortens_the_windows_and_the_retry_after() {
+    // 3 RU per 10 s with the windows divided by 10: 3 RU per second. The same requests as
+    // above meet the same limit, but the budget is back ten times sooner.
+    let emu = start(EmulatorConfig {
+        throttling: ThrottleConfig {
+            time_scale: 10.0,
+            ..ThrottleConfig::scaled(0.001)
+        },
+        ..sample_config()
+    })
+    .await;
+    let t = app_token(&emu).await;
+    assert_eq!(
+        get(&emu, &t, "/roleManagement/directory/roleDefinitions")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(get(&emu, &t, "/users").await.status, 200);
+    let r = get(&emu, &t, "/users").await;
+    assert_eq!(r.status, 429);
+    // 2 RU at 3 RU a second: 0.7 s, rounded up to whole seconds (unscaled: 7 s).
+    assert_eq!(r.header("retry-after").as_deref(), Some("1"));
+    emu.shutdown().await;
 }

@@ -8,6 +8,9 @@ use serde::Deserialize;
 use std::time::Duration;
 use url::Url;
 
+/// The largest answer read from the identity platform (a token response is a few KB).
+pub const MAX_TOKEN_BODY: usize = 1 << 20;
+
 /// A successful token response.
 #[derive(Debug, Clone, Deserialize)]
 pub struct TokenResponse {
@@ -116,6 +119,19 @@ impl LoginEndpoint {
             let resp = match sent {
                 Ok(r) => r,
                 Err(e) => {
+                    if let Some(tls) = rolesync_core::tls::find_in_chain(&e)
+                        .filter(|t| rolesync_core::tls::is_certificate_problem(t))
+                    {
+                        // A certificate does not get better by asking again.
+                        return Err(AuthError::new(
+                            AuthErrorKind::Network,
+                            format!(
+                                "TLS to the identity platform at {} failed: {}",
+                                self.base,
+                                rolesync_core::tls::words(tls, "entra.ca_file")
+                            ),
+                        ));
+                    }
                     last = Some(AuthError::new(
                         AuthErrorKind::Network,
                         format!("cannot reach the identity platform at {}: {}; check the network, proxy and entra.login_url (and the CA file when a TLS-inspecting proxy is in the way)", self.base, crate::http::transport_words(&e)),
@@ -124,9 +140,15 @@ impl LoginEndpoint {
                 }
             };
             let status = resp.status().as_u16();
-            let body = match resp.bytes().await {
+            let body = match crate::http::read_capped(resp, MAX_TOKEN_BODY).await {
                 Ok(b) => b,
-                Err(e) => {
+                Err(crate::http::BodyError::TooLarge { bytes }) => {
+                    return Err(AuthError::new(
+                        AuthErrorKind::Other,
+                        format!("the identity platform's answer is {bytes} bytes or more, over the {MAX_TOKEN_BODY}-byte limit of a token response; check entra.login_url"),
+                    ))
+                }
+                Err(crate::http::BodyError::Transport(e)) => {
                     last = Some(AuthError::new(
                         AuthErrorKind::Network,
                         format!("the identity platform's answer was cut off: {e}"),

@@ -19,11 +19,13 @@ pub async fn run(target: &dyn RoleTarget, mode: RunMode) -> RunOutput {
         target,
         policy: &policy,
         transitive: true,
+        journal: None,
     };
     let opts = RunOptions {
         mode,
         force: false,
         run_id: "test".into(),
+        deadline: None,
     };
     engine.run(&opts, &Quiet).await
 }

@@ -58,11 +58,13 @@ async fn sync(target: &dyn RoleTarget, run_id: &str) -> RunOutput {
         target,
         policy: &policy,
         transitive: true,
+        journal: None,
     };
     let opts = RunOptions {
         mode: RunMode::Apply,
         force: false,
         run_id: run_id.into(),
+        deadline: None,
     };
     engine.run(&opts, &Quiet).await
 }
@@ -212,6 +214,7 @@ async fn a_strict_tenant_gets_compliant_requests_and_the_roles_it_cannot_satisfy
         target: &graph,
         policy: &policy,
         transitive: true,
+        journal: None,
     };
     let (lines, _) = engine.check(&Quiet).await;
     let bad = lines
