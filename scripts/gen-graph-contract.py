@@ -34,10 +34,14 @@ KEEP = {
     "roleManagement": 5,
     "policies": 4,
     "auditLogs": 3,
-    "administrativeUnits": 4,
+    "directory": 3,
     "groups": 3,
     "servicePrincipals": 2,
 }
+
+# First segments of which only some second segments are kept (`/directory` holds much more than
+# administrative units).
+ONLY_UNDER = {"directory": ("administrativeUnits",)}
 
 METHODS = ("get", "post", "patch", "put", "delete")
 
@@ -78,6 +82,8 @@ def kept(path):
         return False
     first = segs[0].split("(")[0]
     limit = KEEP.get(first)
+    if first in ONLY_UNDER and (len(segs) < 2 or segs[1].split("(")[0] not in ONLY_UNDER[first]):
+        return False
     return limit is not None and len(segs) <= limit
 
 

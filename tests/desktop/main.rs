@@ -292,6 +292,18 @@ fn scenario(s: &Session, home: &Path, store: &KeyringStore, export: &Path) {
     assert!(names.iter().any(|n| n.starts_with("reports/")), "{names:?}");
     assert!(names.iter().any(|n| n == "audit.jsonl"), "{names:?}");
 
+    // ---- Exposure: the demo directory has no security descriptors, and the page says so
+    // (never an empty, clean-looking list).
+    s.page("exposure");
+    let e = s.wait("[data-testid=exposure-body] [data-testid=error]", 30);
+    let t = e.text();
+    assert!(
+        t.contains("Not assessed") && t.contains("has no security descriptors"),
+        "{t}"
+    );
+    assert!(s.find("[data-testid=exposure-table]").is_none());
+    shot(s, "13b-exposure");
+
     // ---- Settings: the core's validation next to the field; saved only when valid.
     s.page("settings");
     // The page is drawn from the configuration crate's schema: every key has its field.

@@ -2,7 +2,8 @@
 v1.0) with azure-identity against the emulator: role definitions, role assignments with $filter
 and $expand=principal, user paging, creating and deleting an assignment, PIM eligibility
 requests, PIM role settings (policy assignments with the policy and its rules expanded, a
-policy's rules) and an extension with afterDuration and ticketInfo, and $batch. A response the SDK's models cannot parse fails the call; a property the
+policy's rules) and an extension with afterDuration and ticketInfo, an assignment scoped to an
+administrative unit (found by displayName, read back by $filter on directoryScopeId), and $batch. A response the SDK's models cannot parse fails the call; a property the
 v1.0 models do not know fails the test (`unknown_properties`)."""
 import asyncio
 import datetime
@@ -43,6 +44,9 @@ from msgraph.generated.policies.role_management_policy_assignments.role_manageme
     RoleManagementPolicyAssignmentsRequestBuilder,
 )
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
+from msgraph.generated.directory.administrative_units.administrative_units_request_builder import (
+    AdministrativeUnitsRequestBuilder,
+)
 from msgraph_core import GraphClientFactory
 from msgraph_core.requests.batch_request_content import BatchRequestContent
 from msgraph_core.requests.batch_request_item import BatchRequestItem
@@ -160,6 +164,51 @@ def test_create_and_delete_an_assignment(emu):
     clean(got)
     assert (made.principal_id, made.role_definition_id) == (CAROL, HELPDESK)
     assert got.id == made.id
+
+
+def test_assignment_scoped_to_an_administrative_unit(emu):
+    """An administrative unit found by displayName, Helpdesk Administrator assigned at
+    /administrativeUnits/{id}, read back by $filter on directoryScopeId, and removed."""
+    import os
+
+    europe = os.environ["EMU_AU_EUROPE"]
+    scope = f"/administrativeUnits/{europe}"
+
+    async def body(c):
+        q = AdministrativeUnitsRequestBuilder.AdministrativeUnitsRequestBuilderGetQueryParameters(
+            filter="displayName eq 'Europe'", select=["id", "displayName"]
+        )
+        units = await c.directory.administrative_units.get(RequestConfiguration(query_parameters=q))
+        made = await c.role_management.directory.role_assignments.post(
+            UnifiedRoleAssignment(
+                odata_type="#microsoft.graph.unifiedRoleAssignment",
+                role_definition_id=HELPDESK,
+                principal_id=CAROL,
+                directory_scope_id=scope,
+            )
+        )
+        f = RoleAssignmentsRequestBuilder.RoleAssignmentsRequestBuilderGetQueryParameters(
+            filter=f"roleDefinitionId eq '{HELPDESK}' and directoryScopeId eq '{scope}'"
+        )
+        scoped = await c.role_management.directory.role_assignments.get(
+            RequestConfiguration(query_parameters=f)
+        )
+        await c.role_management.directory.role_assignments.by_unified_role_assignment_id(
+            made.id
+        ).delete()
+        after = await c.role_management.directory.role_assignments.get(
+            RequestConfiguration(query_parameters=f)
+        )
+        return units, made, scoped, after
+
+    units, made, scoped, after = graph(emu, body)
+    clean(units)
+    clean(made)
+    clean(scoped)
+    assert [(u.id, u.display_name) for u in units.value] == [(europe, "Europe")]
+    assert made.directory_scope_id == scope
+    assert [(a.principal_id, a.directory_scope_id) for a in scoped.value] == [(CAROL, scope)]
+    assert after.value == []
 
 
 def test_pim_eligibility_requests(emu):

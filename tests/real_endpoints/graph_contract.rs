@@ -277,6 +277,154 @@ fn a_strict_pim_tenant_is_checked_synced_and_renewed_within_graph_v1() {
     eprintln!("strict PIM syncs and renewal: {n} Graph requests, all within the v1.0 description");
 }
 
+/// The administrative unit the scoped test maps Helpdesk Administrator in.
+const EUROPE: &str = "a0000000-0000-4000-8000-0000000000e1";
+
+/// Through the binary as deployed, against a recording `rolesync emulator`: the demo directory's
+/// "Helpdesk Administrator" group is mapped tenant-wide and in the administrative unit "Europe"
+/// (by display name); the unit is looked up, its assignments read and written with its
+/// `directoryScopeId`; `check` says the unit exists; a second sync changes nothing; every request
+/// stays within Graph v1.0.
+#[test]
+fn an_administrative_unit_scoped_sync_converges_within_graph_v1() {
+    let scratch = tempfile::tempdir().unwrap();
+    let tenant = scratch.path().join("units.json");
+    let mut fixture = rolesync_entra_emulator::demo_tenant();
+    fixture.administrative_units = vec![rolesync_entra_emulator::FixtureAdministrativeUnit {
+        id: EUROPE.into(),
+        display_name: "Europe".into(),
+        members: Vec::new(),
+    }];
+    std::fs::write(&tenant, serde_json::to_string(&fixture).unwrap()).unwrap();
+    let emu = loopback_emulator(scratch.path(), Some(&tenant));
+    let admin = Admin::new("contract-au");
+    admin.write_config(|doc| {
+        demo_directory(doc);
+        let e = doc["entra"].as_table_mut().unwrap();
+        e["tenant"] = value(&emu.tenant);
+        e["client_id"] = value(DEMO_APP_ID);
+        e["sign_in"] = value("secret");
+        e.remove("certificate");
+        e["login_url"] = value(&emu.login_url);
+        e["graph_url"] = value(&emu.login_url);
+        let maps = doc["mappings"].as_array_of_tables_mut().unwrap();
+        for scope in [None, Some("administrativeUnit:Europe")] {
+            let mut t = toml_edit::Table::new();
+            t["group"] = value("Helpdesk Administrator");
+            t["role"] = value("Helpdesk Administrator");
+            if let Some(s) = scope {
+                t["scope"] = value(s);
+            }
+            maps.push(t);
+        }
+    });
+    rolesync_testkit::save_credential(
+        Path::new(BIN),
+        admin.home.path(),
+        &admin.service,
+        "office365",
+        DEMO_APP_ID,
+        DEMO_APP_SECRET,
+    );
+    let scope = format!("/administrativeUnits/{EUROPE}");
+
+    let out = admin.run(None, &["check"], &[]);
+    let check = text(&out.stdout);
+    assert!(
+        check.contains("✓ administrative unit \"Europe\" exists"),
+        "{check}{}",
+        text(&out.stderr)
+    );
+    assert!(
+        check.contains(
+            "✓ group \"Helpdesk Administrator\" maps to role \"Helpdesk Administrator\" at administrative unit \"Europe\""
+        ),
+        "{check}"
+    );
+
+    let v = sync(&admin);
+    let scoped: Vec<&Value> = v["report"]["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["role"] == "Helpdesk Administrator")
+        .collect();
+    assert_eq!(scoped.len(), 2, "{v}");
+    let europe = scoped
+        .iter()
+        .find(|r| r["directoryScopeId"] == scope.as_str())
+        .unwrap_or_else(|| panic!("no role report at {scope}: {v}"));
+    assert_eq!(europe["scopeName"], "Europe");
+    let mut granted: Vec<&str> = europe["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            assert_eq!(g["outcome"]["result"], "done", "{g}");
+            g["user"].as_str().unwrap()
+        })
+        .collect();
+    granted.sort_unstable();
+    assert_eq!(granted, ["bob@contoso.com", "paula@contoso.com"]);
+
+    // Written with the unit's scope, read back by it.
+    let reqs = emu.requests();
+    let writes: Vec<&RecordedRequest> = reqs
+        .iter()
+        .filter(|r| {
+            r.method == "POST"
+                && (r
+                    .path
+                    .ends_with("/roleManagement/directory/roleAssignments")
+                    || r.path
+                        .ends_with("/roleManagement/directory/roleAssignmentScheduleRequests"))
+                && r.body
+                    .as_ref()
+                    .is_some_and(|b| b["directoryScopeId"] == scope.as_str())
+        })
+        .collect();
+    assert_eq!(writes.len(), 2, "two grants at {scope}");
+    assert!(writes.iter().all(|w| w.status == 201));
+    assert!(
+        reqs.iter()
+            .any(|r| r.path.ends_with("/directory/administrativeUnits")
+                && r.query
+                    .as_deref()
+                    .is_some_and(|q| q.contains("displayName"))),
+        "the unit is looked up by its display name"
+    );
+    assert!(
+        reqs.iter().any(|r| r
+            .path
+            .ends_with("/roleManagement/directory/roleAssignments")
+            && r.method == "GET"
+            && r.query
+                .as_deref()
+                .is_some_and(|q| q.contains("directoryScopeId") && q.contains(EUROPE))),
+        "the unit's assignments are read by directoryScopeId"
+    );
+    // A second run changes nothing.
+    let again = sync(&admin);
+    assert_eq!(again["report"]["outcome"], "noChanges", "{again}");
+    let europe_again = again["report"]["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["directoryScopeId"] == scope.as_str())
+        .unwrap();
+    let mut kept: Vec<&str> = europe_again["unchanged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_str().unwrap())
+        .collect();
+    kept.sort_unstable();
+    assert_eq!(kept, ["bob@contoso.com", "paula@contoso.com"]);
+
+    let n = Contract::load().check_all(&emu.requests());
+    eprintln!("administrative-unit sync: {n} Graph requests, all within the v1.0 description");
+}
+
 fn record(method: &str, path: &str, query: Option<&str>, body: Option<Value>) -> RecordedRequest {
     RecordedRequest {
         api: "graph".into(),

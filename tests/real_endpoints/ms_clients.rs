@@ -27,6 +27,8 @@ fn venv_python() -> Option<PathBuf> {
     python.exists().then_some(python)
 }
 
+/// The administrative unit the Graph SDK test scopes an assignment to.
+const EUROPE_AU: &str = "a0000000-0000-4000-8000-0000000000e1";
 #[test]
 fn microsofts_clients_pass_against_the_emulator() {
     let Some(python) = venv_python() else {
@@ -41,7 +43,16 @@ fn microsofts_clients_pass_against_the_emulator() {
         return;
     };
     let scratch = tempfile::tempdir().unwrap();
-    let emu = Emulator::as_microsoft(&ns, &demo_tenant(), scratch.path());
+    // The demo tenant with one administrative unit, for the AU-scoped assignment test.
+    let mut tenant = demo_tenant();
+    tenant
+        .administrative_units
+        .push(rolesync_entra_emulator::FixtureAdministrativeUnit {
+            id: EUROPE_AU.into(),
+            display_name: "Europe".into(),
+            members: Vec::new(),
+        });
+    let emu = Emulator::as_microsoft(&ns, &tenant, scratch.path());
     let cert = scratch.path().join("app-cert.pem");
     let key = scratch.path().join("app-key.pem");
     std::fs::write(&cert, DEMO_APP_CERT_PEM).unwrap();
@@ -72,6 +83,7 @@ fn microsofts_clients_pass_against_the_emulator() {
     .env("EMU_APP_KEY", &key)
     .env("EMU_PUBLIC_CLIENT_ID", DEMO_PUBLIC_CLIENT_ID)
     .env("EMU_USER", "alice@contoso.com")
+    .env("EMU_AU_EUROPE", EUROPE_AU)
     .env("PYTHONDONTWRITEBYTECODE", "1");
     let out = run_with_limit(cmd, Duration::from_secs(300));
     let report = format!("{}{}", text(&out.stdout), text(&out.stderr));

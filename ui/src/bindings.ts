@@ -67,6 +67,11 @@ roleId: RoleDefinitionId,
  */
 roleName: string, 
 /**
+ * Where the role is assigned: `/` (the tenant, left out of JSON) or
+ * `/administrativeUnits/{id}`.
+ */
+directoryScopeId: string | undefined, 
+/**
  * The user's object id.
  */
 principalId: EntraObjectId, 
@@ -197,6 +202,14 @@ roleId: RoleDefinitionId,
  */
 roleName: string, 
 /**
+ * Where the role is assigned: `/` (left out of JSON) or `/administrativeUnits/{id}`.
+ */
+directoryScopeId: string | undefined, 
+/**
+ * The administrative unit's display name, for an administrative-unit scope.
+ */
+scopeName?: string, 
+/**
  * Governing groups.
  */
 groups: Array<Dn>, 
@@ -323,7 +336,11 @@ untouched: number,
 /**
  * Groups mapping to nothing.
  */
-unmappedGroups: number, };
+unmappedGroups: number, 
+/**
+ * Mappings that get nothing written because their administrative unit does not exist.
+ */
+skippedMappings: number | undefined, };
 
 export type UnmappedGroup = { 
 /**
@@ -336,6 +353,24 @@ group: Dn,
 name: string, 
 /**
  * Why it maps to nothing, and what would fix it.
+ */
+reason: string, };
+
+export type SkippedMapping = { 
+/**
+ * The group.
+ */
+group: Dn, 
+/**
+ * The role's name.
+ */
+role: string, 
+/**
+ * The scope as the configuration names it (`administrative unit "Europe"`).
+ */
+scope: string, 
+/**
+ * Why, and what would fix it.
  */
 reason: string, };
 
@@ -352,6 +387,10 @@ roles: Array<RolePlan>,
  * Groups that map to no role.
  */
 unmappedGroups: Array<UnmappedGroup>, 
+/**
+ * Mappings that get nothing written because their administrative unit does not exist.
+ */
+skippedMappings: Array<SkippedMapping> | undefined, 
 /**
  * Safety stops; the plan may be applied only when this is empty or every stop is overridden.
  */
@@ -500,6 +539,14 @@ export type RoleReport = {
  * Role name.
  */
 role: string, 
+/**
+ * Where the role is assigned: `/` (left out of JSON) or `/administrativeUnits/{id}`.
+ */
+directoryScopeId: string | undefined, 
+/**
+ * The administrative unit's display name, for an administrative-unit scope.
+ */
+scopeName?: string, 
 /**
  * Governing groups.
  */
@@ -657,6 +704,123 @@ lines: Array<string>,
  */
 command: string, };
 
+export type Severity = "low" | "medium" | "high";
+
+export type PrincipalKind = "user" | "group" | "computer" | "serviceAccount" | "foreignSecurityPrincipal" | "wellKnown" | "unknown" | "other";
+
+export type FindingKind = "canChange" | "cannotSee" | "outsideRolesOu";
+
+export type Right = "noDacl" | "fullControl" | "owner" | "writeDacl" | "writeOwner" | "genericWrite" | "writeAllProperties" | "writeMembershipSet" | "writeMember" | "addSelf";
+
+export type FindingPrincipal = { 
+/**
+ * Its name (`sAMAccountName`, a well-known name, or the SID when unknown).
+ */
+name: string, 
+/**
+ * What it is.
+ */
+kind: PrincipalKind, 
+/**
+ * Its DN, when it has an object.
+ */
+dn?: string, 
+/**
+ * Its SID.
+ */
+sid?: string, 
+/**
+ * For accounts: enabled.
+ */
+enabled?: boolean, };
+
+export type FindingGroup = { 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * Its DN.
+ */
+dn: Dn, 
+/**
+ * It lies outside the roles OU.
+ */
+outsideRolesOu: boolean, };
+
+export type ExposureFinding = { 
+/**
+ * How serious.
+ */
+severity: Severity, 
+/**
+ * What it says.
+ */
+kind: FindingKind, 
+/**
+ * Who (for [`FindingKind::CanChange`]).
+ */
+principal?: FindingPrincipal, 
+/**
+ * The groups through which the principal holds the right, innermost first, ending with
+ * the trustee named in the ACE (empty: the ACE names the principal itself).
+ */
+via: Array<string>, 
+/**
+ * The right (for [`FindingKind::CanChange`]).
+ */
+right?: Right, 
+/**
+ * The right is the group manager's (`managedBy` with "Manager can update membership list").
+ */
+manager: boolean, 
+/**
+ * The group the right is on.
+ */
+group: FindingGroup, 
+/**
+ * From that group to the role group: the group, each group it is nested in, the role group.
+ */
+path: Array<string>, 
+/**
+ * The role group.
+ */
+roleGroup: Dn, 
+/**
+ * The roles that group decides.
+ */
+roles: Array<string>, 
+/**
+ * The finding in one line.
+ */
+message: string, };
+
+export type ExposureReport = { 
+/**
+ * Every finding, most serious first.
+ */
+findings: Array<ExposureFinding>, 
+/**
+ * Role groups assessed.
+ */
+roleGroups: number, 
+/**
+ * Groups assessed (role groups and the groups nested in them).
+ */
+groups: number, 
+/**
+ * The expected Tier-0 trustees left out, as configured.
+ */
+expected: Array<string>, 
+/**
+ * The lowest severity that fails `rolesync exposure` (none: never).
+ */
+failAt?: Severity, 
+/**
+ * Why the assessment could not be made at all (the directory could not be read).
+ */
+error?: string, };
+
 export type RunReport = { 
 /**
  * Unique id of the run (also in every audit line).
@@ -711,6 +875,10 @@ roles: Array<RoleReport>,
  */
 unmappedGroups: Array<UnmappedGroup>, 
 /**
+ * Mappings that got nothing written because their administrative unit does not exist.
+ */
+skippedMappings: Array<SkippedMapping> | undefined, 
+/**
  * Safety stops met.
  */
 stops: Array<SafetyStop>, 
@@ -727,6 +895,11 @@ errorKind: ReadErrorKind | null,
  * others can change (named, with the fix).
  */
 warnings: Array<string>, 
+/**
+ * Who can change the role groups (`rolesync exposure`), assessed after a run that read a
+ * domain controller.
+ */
+exposure?: ExposureReport, 
 /**
  * Assignments in mapped roles that someone else added or removed since RoleSync's last
  * run, with who and when where Entra's audit log says ([`crate::drift`]).

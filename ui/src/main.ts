@@ -4,6 +4,7 @@
 // yet the window opens on the setup page.
 import { api } from "./api";
 import { renderCredentials } from "./pages/credentials";
+import { renderExposure } from "./pages/exposure";
 import { renderHistory } from "./pages/history";
 import { renderHome } from "./pages/home";
 import { renderLogs } from "./pages/logs";
@@ -19,6 +20,7 @@ register("setup", renderSetup);
 register("preview", renderPreview);
 register("progress", renderProgress);
 register("history", renderHistory);
+register("exposure", renderExposure);
 register("logs", renderLogs);
 register("credentials", renderCredentials);
 register("settings", () => renderSettings());

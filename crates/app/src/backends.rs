@@ -134,16 +134,9 @@ pub async fn configured(
     let entra = c.entra.as_ref().ok_or_else(|| missing("entra"))?;
     // Files the settings name must be there: a configuration mistake (exit 2, the key named),
     // not a failed read.
-    if let SourceConfig::Ldap(l) = &dir.source {
-        file_setting("directory.ca_file", l.ca_file.as_deref())?;
-    }
     file_setting("entra.ca_file", entra.ca_file.as_deref())?;
     file_setting("entra.certificate", entra.certificate.as_deref())?;
-    let mut policy = c.policy.clone();
-    let source: Box<dyn DirectorySource> = match &dir.source {
-        SourceConfig::Ldif(path) => Box::new(ldif_source(&c.file, path)?),
-        SourceConfig::Ldap(l) => Box::new(ldap_source(dir, l, &mut policy, cx).await?),
-    };
+    let (source, policy) = directory_source(settings, dir, cx).await?;
     let target: Arc<dyn RoleTarget> = Arc::new(graph_target(entra, sign_in, cx)?);
     Ok(Backends {
         source,
@@ -152,6 +145,40 @@ pub async fn configured(
         transitive: dir.nested,
         demo: None,
     })
+}
+
+/// The configured directory source alone (what `rolesync exposure` reads: no Entra ID, no
+/// sign-in to it), with the policy whose OU it completed and whether nesting counts.
+pub async fn directory(
+    settings: &Settings,
+    cx: &BuildContext<'_>,
+) -> Result<(Box<dyn DirectorySource>, Policy, bool), AppError> {
+    let c = &settings.config;
+    let dir = c.directory.as_ref().ok_or_else(|| {
+        AppError::config(format!(
+            "{}: the [directory] section is missing; add it with the AD domain, e.g. `[directory]` `domain = \"contoso.com\"` (see `rolesync config init`)",
+            c.file.display()
+        ))
+    })?;
+    let (source, policy) = directory_source(settings, dir, cx).await?;
+    Ok((source, policy, dir.nested))
+}
+
+async fn directory_source(
+    settings: &Settings,
+    dir: &DirectoryConfig,
+    cx: &BuildContext<'_>,
+) -> Result<(Box<dyn DirectorySource>, Policy), AppError> {
+    let c = &settings.config;
+    if let SourceConfig::Ldap(l) = &dir.source {
+        file_setting("directory.ca_file", l.ca_file.as_deref())?;
+    }
+    let mut policy = c.policy.clone();
+    let source: Box<dyn DirectorySource> = match &dir.source {
+        SourceConfig::Ldif(path) => Box::new(ldif_source(&c.file, path)?),
+        SourceConfig::Ldap(l) => Box::new(ldap_source(dir, l, &mut policy, cx).await?),
+    };
+    Ok((source, policy))
 }
 
 /// A file a setting names: there and a file, or a configuration error naming the setting.

@@ -91,6 +91,16 @@ impl App {
         lines.extend(access_lines(&settings));
         let (found, read_failed) = engine.check(hooks.observer).await;
         lines.extend(found);
+        if b.source.has_security_descriptors() && !read_failed {
+            let s = settings
+                .config
+                .exposure
+                .settings(b.policy.mapping.ou.clone());
+            let r =
+                rolesync_core::exposure::examine(b.source.as_ref(), &b.policy, b.transitive, &s)
+                    .await;
+            lines.extend(crate::exposure::check_lines(&r));
+        }
         b.finish().await;
         Ok(CheckReport { lines, read_failed })
     }

@@ -265,6 +265,7 @@ mod tests {
             action: Action::Grant,
             kind: AssignmentKind::Active,
             role_id: RoleDefinitionId::new("r"),
+            directory_scope_id: Default::default(),
             role_name: "Role".into(),
             principal_id: EntraObjectId::new(user),
             user: user.into(),

@@ -26,6 +26,7 @@ pub mod credentials;
 pub mod demo_tenant;
 pub mod emulator;
 pub mod error;
+pub mod exposure;
 pub mod history;
 mod interaction;
 pub mod journal;

@@ -8,6 +8,7 @@ use crate::runlock::RunLock;
 use crate::{App, AppError, ErrorKind};
 use rolesync_core::engine::{Engine, RunOptions};
 use rolesync_core::events::Observer;
+use rolesync_core::exposure::examine;
 use rolesync_core::plan::Plan;
 use rolesync_core::report::{RunMode, RunReport};
 use rolesync_entra::auth::Interaction;
@@ -273,6 +274,15 @@ impl App {
             if request.mode == RunMode::Apply {
                 self.after_sync(&settings, request, &b, &mut out);
             }
+        }
+        if b.source.has_security_descriptors() && out.report.error.is_none() {
+            let s = settings
+                .config
+                .exposure
+                .settings(b.policy.mapping.ou.clone());
+            let exposure = examine(b.source.as_ref(), &b.policy, b.transitive, &s).await;
+            tracing::info!(summary = %exposure.summary(), "exposure assessed");
+            out.report.exposure = Some(exposure);
         }
         let saved = if request.mode == RunMode::Apply && !out.applied.is_empty() {
             b.save_demo()

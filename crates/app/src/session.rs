@@ -326,6 +326,26 @@ impl Session {
         self.app.logs(self.demo())
     }
 
+    /// Who can change the role groups (the Exposure page): read from the directory on a thread
+    /// of its own; the bind password comes from the keyring (saved on the Credentials page).
+    pub async fn exposure(&self) -> Result<rolesync_core::exposure::ExposureReport, AppError> {
+        let (app, demo) = (self.app.clone(), self.demo());
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
+            .name("rolesync-exposure".into())
+            .spawn(move || {
+                let hooks = RunHooks {
+                    observer: &crate::messages::LogObserver,
+                    interaction: Arc::new(rolesync_entra::SystemBrowser),
+                    asker: &TerminalAsker,
+                };
+                let _ = tx.send(app.exposure_blocking(demo, &hooks));
+            })
+            .map_err(|e| AppError::io(format!("cannot start the assessment: {e}")))?;
+        rx.await
+            .map_err(|_| AppError::io("the assessment ended without a result"))?
+    }
+
     /// Writes a zip of the logs, the audit file and the reports.
     pub fn export_logs(&self, dest: &Path) -> Result<usize, AppError> {
         self.app.export_logs(self.demo(), dest)

@@ -314,6 +314,7 @@ mod tests {
             ("kind", text("")),
             ("allow_empty", FieldValue::Flag(allow_empty)),
             ("manage", text("")),
+            ("scope", text("")),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))

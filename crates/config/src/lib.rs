@@ -42,6 +42,40 @@ pub struct Config {
     pub run_deadline: std::time::Duration,
     /// How long a plan held for approval may be approved (`safety.approval_expires_hours`).
     pub approval_expires: std::time::Duration,
+    /// `rolesync exposure`.
+    pub exposure: ExposureConfig,
+}
+
+/// `[exposure]`: the expected Tier-0 trustees and the threshold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExposureConfig {
+    /// Trustees not reported: names, DNs or SIDs (default: the built-in Tier-0 list).
+    pub expected: Vec<String>,
+    /// Findings at or above this fail `rolesync exposure`; `None`: never.
+    pub fail_at: Option<rolesync_core::exposure::Severity>,
+}
+
+impl Default for ExposureConfig {
+    fn default() -> Self {
+        Self {
+            expected: rolesync_core::exposure::wellknown::DEFAULT_EXPECTED
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect(),
+            fail_at: Some(rolesync_core::exposure::Severity::Medium),
+        }
+    }
+}
+
+impl ExposureConfig {
+    /// The assessment's settings for this roles OU.
+    pub fn settings(&self, roles_ou: Dn) -> rolesync_core::exposure::ExposureSettings {
+        rolesync_core::exposure::ExposureSettings {
+            roles_ou,
+            expected: self.expected.clone(),
+            fail_at: self.fail_at,
+        }
+    }
 }
 
 /// The OU of the role groups when `directory.ou` is not set: this RDN under the base DN
@@ -235,6 +269,7 @@ impl Config {
             approval_expires: std::time::Duration::from_secs(
                 3600 * u64::from(schema::defaults::APPROVAL_EXPIRES_HOURS),
             ),
+            exposure: ExposureConfig::default(),
         }
     }
 }

@@ -20,6 +20,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub pim: RawPim,
     #[serde(default)]
+    pub exposure: RawExposure,
+    #[serde(default)]
     pub logging: RawLogging,
     pub email: Option<S<RawEmail>>,
 }
@@ -77,6 +79,7 @@ pub(crate) struct RawExplicit {
     #[serde(default)]
     pub allow_empty: bool,
     pub manage: Option<S<String>>,
+    pub scope: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -98,6 +101,13 @@ pub(crate) struct RawSafety {
 pub(crate) struct RawPim {
     pub renew_within_days: Option<S<i64>>,
     pub duration: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawExposure {
+    pub expected: Option<Vec<S<String>>>,
+    pub fail_at: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

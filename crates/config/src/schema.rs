@@ -42,6 +42,8 @@ pub mod defaults {
     pub const ON_DRIFT: &str = "correct";
     /// `logging.level`.
     pub const LOGGING_LEVEL: &str = "info";
+    /// `exposure.fail_at`.
+    pub const EXPOSURE_FAIL_AT: &str = "medium";
     /// `email.security`.
     pub const SMTP_SECURITY: &str = "starttls";
 
@@ -200,6 +202,8 @@ pub const ON_DRIFT: &[&str] = &["correct", "report"];
 pub const MANAGE: &[&str] = &["all", "owned"];
 /// `logging.level`.
 pub const LOG_LEVELS: &[&str] = &["error", "warn", "info", "debug", "trace"];
+/// `exposure.fail_at`.
+pub const EXPOSURE_THRESHOLDS: &[&str] = &["low", "medium", "high", "never"];
 /// `email.security`.
 pub const SMTP_SECURITIES: &[&str] = &["starttls", "tls", "none"];
 
@@ -369,6 +373,8 @@ pub const SECTIONS: &[Section] = &[
                 NONE,
                 "Revoke (all, or only what RoleSync granted)",
             ),
+            setting("scope", TEXT, NONE, "Scope")
+                .example("tenant, or administrativeUnit:<name or id>"),
         ],
     },
     Section {
@@ -442,6 +448,30 @@ pub const SECTIONS: &[Section] = &[
             )
             .example("P90D")
             .advanced(),
+        ],
+    },
+    Section {
+        name: "exposure",
+        title: "Exposure",
+        rows: false,
+        optional: None,
+        settings: &[
+            setting(
+                "expected",
+                LIST,
+                NONE,
+                "Expected Tier-0 trustees, not reported (one per line)",
+            )
+            .example("Domain Admins, Enterprise Admins, Administrators, SYSTEM, Domain Controllers, Enterprise Domain Controllers")
+            .advanced(),
+            setting(
+                "fail_at",
+                Kind::Choice {
+                    choices: EXPOSURE_THRESHOLDS,
+                },
+                DefaultValue::Text(defaults::EXPOSURE_FAIL_AT),
+                "rolesync exposure fails at findings of",
+            ),
         ],
     },
     Section {

@@ -7,9 +7,9 @@ use crate::{
     Config, DirectoryConfig, DirectorySource, EmailConfig, EntraConfig, LdapBind, LdapSettings,
     LoggingConfig, Servers, SignIn, SmtpSecurity,
 };
-use rolesync_core::builtin::{builtin_by_name, builtin_roles};
+use rolesync_core::builtin::{builtin_by_id, builtin_by_name, builtin_roles, BuiltinRole};
 use rolesync_core::ids::{Dn, ObjectGuid, RoleDefinitionId};
-use rolesync_core::policy::{ExplicitMapping, GroupRef, OnDrift, Policy, RoleRef};
+use rolesync_core::policy::{ExplicitMapping, GroupRef, OnDrift, Policy, RoleRef, ScopeRef};
 use rolesync_core::tenant::AssignmentKind;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -150,6 +150,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
     let approval_expires = approval_expires(&mut cx, &raw);
     let logging = logging(&mut cx, &raw);
     let email = raw.email.as_ref().and_then(|e| email(&mut cx, e));
+    let exposure = exposure(&mut cx, &raw);
 
     if cx.errors.is_empty() {
         Ok(Config {
@@ -161,6 +162,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
             email,
             run_deadline,
             approval_expires,
+            exposure,
         })
     } else {
         Err(ConfigErrors(cx.errors))
@@ -894,12 +896,31 @@ fn policy(cx: &mut Ctx<'_>, raw: &RawConfig, ou: Option<Dn>) -> Policy {
         } else {
             GroupRef::Name(g.to_string())
         };
-        if p.mapping.explicit.iter().any(|e| e.group == group) {
+        let scope = match &mr.scope {
+            None => ScopeRef::Tenant,
+            Some(v) => match parse_scope(v.get_ref()) {
+                Ok(scope) => scope,
+                Err(why) => {
+                    cx.err(
+                        Some(v.span()),
+                        &key("scope"),
+                        why,
+                        "write scope = \"administrativeUnit:Europe\" (an administrative unit's display name or object id), or leave scope out for the whole tenant",
+                    );
+                    continue;
+                }
+            },
+        };
+        if p.mapping
+            .explicit
+            .iter()
+            .any(|e| e.group.same_as(&group) && e.scope.same_as(&scope))
+        {
             cx.err(
                 Some(mr.group.span()),
                 &key("group"),
-                format!("group \"{g}\" is mapped twice"),
-                "keep one [[mappings]] entry per group",
+                format!("group \"{g}\" is mapped twice at {}", scope.describe()),
+                "keep one [[mappings]] entry per group and scope (a group may map to a role at several scopes, each with its own scope)",
             );
         }
         let role = mr.role.as_ref().and_then(|r| {
@@ -920,6 +941,37 @@ fn policy(cx: &mut Ctx<'_>, raw: &RawConfig, ou: Option<Dn>) -> Policy {
         if mr.role.is_some() && role.is_none() {
             continue;
         }
+        if !scope.is_tenant() {
+            let builtin = match (&role, &group) {
+                (Some(RoleRef::Name(n)), _) => builtin_by_name(n),
+                (Some(RoleRef::Id(id)), _) => builtin_by_id(id.as_str()),
+                // No role: the group's name (after the prefix) names it.
+                (None, GroupRef::Name(n)) => {
+                    builtin_by_name(strip_prefix(n, p.mapping.prefix.as_deref()))
+                }
+                (None, GroupRef::Dn(d)) => builtin_by_name(strip_prefix(
+                    d.first_rdn_value(),
+                    p.mapping.prefix.as_deref(),
+                )),
+            };
+            if let Some(b) = builtin.filter(|b| !b.au_scopable()) {
+                let span = mr.scope.as_ref().map(|v| v.span());
+                cx.err(
+                    span,
+                    &key("scope"),
+                    format!(
+                        "role \"{}\" cannot be assigned with administrative-unit scope",
+                        b.name
+                    ),
+                    format!(
+                        "Microsoft allows administrative-unit scope for {} and for custom roles (\"Assign Microsoft Entra roles with administrative unit scope\"); assign \"{}\" tenant-wide (leave scope out) or map another role",
+                        au_scopable_names(),
+                        b.name
+                    ),
+                );
+                continue;
+            }
+        }
         let kind = match &mr.kind {
             Some(k) => cx.one_of(k, &key("kind"), &kinds()).unwrap_or_default(),
             None => p.mapping.default_kind,
@@ -935,6 +987,7 @@ fn policy(cx: &mut Ctx<'_>, raw: &RawConfig, ou: Option<Dn>) -> Policy {
             role,
             kind,
             allow_empty: mr.allow_empty,
+            scope,
         });
     }
     if let Some(v) = &raw.safety.max_revokes {
@@ -991,6 +1044,52 @@ fn policy(cx: &mut Ctx<'_>, raw: &RawConfig, ou: Option<Dn>) -> Policy {
     p
 }
 
+/// `[[mappings]] scope`: `tenant` (or `/`), or `administrativeUnit:<display name or id>`.
+fn parse_scope(text: &str) -> Result<ScopeRef, String> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("tenant") || t == "/" {
+        return Ok(ScopeRef::Tenant);
+    }
+    let Some((kind, unit)) = t.split_once(':') else {
+        return Err(format!("\"{t}\" is not a scope"));
+    };
+    if !kind.trim().eq_ignore_ascii_case("administrativeUnit") {
+        return Err(format!(
+            "\"{}\" is not a kind of scope RoleSync knows (only administrativeUnit)",
+            kind.trim()
+        ));
+    }
+    let unit = unit.trim();
+    if unit.is_empty() {
+        return Err("names no administrative unit".into());
+    }
+    Ok(ScopeRef::AdministrativeUnit(unit.to_string()))
+}
+
+/// A group name without the configured prefix (when it has it).
+fn strip_prefix<'a>(name: &'a str, prefix: Option<&str>) -> &'a str {
+    match prefix {
+        Some(p)
+            if !p.is_empty()
+                && name.len() >= p.len()
+                && name.is_char_boundary(p.len())
+                && name[..p.len()].eq_ignore_ascii_case(p) =>
+        {
+            &name[p.len()..]
+        }
+        _ => name,
+    }
+}
+
+/// The built-in roles Microsoft lets be scoped to an administrative unit, in words.
+fn au_scopable_names() -> String {
+    let names: Vec<&str> = builtin_roles()
+        .filter(BuiltinRole::au_scopable)
+        .map(|r| r.name)
+        .collect();
+    names.join(", ")
+}
+
 /// `[pim]`: the renewal window (1–365 days, default 14) and an optional duration in ISO 8601
 /// days or hours, longer than the window (else every run would renew every assignment).
 fn pim_options(cx: &mut Ctx<'_>, raw: &RawConfig, p: &mut Policy) {
@@ -1030,6 +1129,44 @@ fn pim_options(cx: &mut Ctx<'_>, raw: &RawConfig, p: &mut Policy) {
             Some(d) => p.pim.duration = Some(d),
         }
     }
+}
+
+/// `[exposure]`: the expected Tier-0 trustees (names, DNs or SIDs; default the built-in list)
+/// and the severity at which `rolesync exposure` fails (`never`: it does not).
+fn exposure(cx: &mut Ctx<'_>, raw: &RawConfig) -> crate::ExposureConfig {
+    use rolesync_core::exposure::Severity;
+    let mut out = crate::ExposureConfig::default();
+    if let Some(list) = &raw.exposure.expected {
+        out.expected.clear();
+        for (i, e) in list.iter().enumerate() {
+            let v = e.get_ref().trim();
+            if v.is_empty() {
+                cx.err(
+                    Some(e.span()),
+                    &format!("exposure.expected[{i}]"),
+                    "an empty entry",
+                    "write a group or account name (Domain Admins), a DN or a SID, or remove the entry",
+                );
+            } else {
+                out.expected.push(v.to_string());
+            }
+        }
+    }
+    if let Some(v) = &raw.exposure.fail_at {
+        if let Some(t) = cx.one_of(
+            v,
+            "exposure.fail_at",
+            &[
+                ("low", Some(Severity::Low)),
+                ("medium", Some(Severity::Medium)),
+                ("high", Some(Severity::High)),
+                ("never", None),
+            ],
+        ) {
+            out.fail_at = t;
+        }
+    }
+    out
 }
 
 fn logging(cx: &mut Ctx<'_>, raw: &RawConfig) -> LoggingConfig {

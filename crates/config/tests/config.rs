@@ -5,7 +5,7 @@
 use rolesync_config::{
     parse, ConfigError, DirectorySource, LdapBind, Servers, SignIn, SmtpSecurity, EXAMPLE,
 };
-use rolesync_core::policy::{GroupRef, RoleRef};
+use rolesync_core::policy::{GroupRef, RoleRef, ScopeRef};
 use rolesync_core::tenant::AssignmentKind;
 use std::path::Path;
 
@@ -78,7 +78,7 @@ fn uncommenting_every_example_line_is_still_valid() {
         .replace("domain = \"contoso.com\"", "")
         .replace("start_tls = false", "");
     let c = parse(Path::new("example.toml"), &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    assert_eq!(c.policy.mapping.explicit.len(), 2);
+    assert_eq!(c.policy.mapping.explicit.len(), 3);
     assert_eq!(
         c.policy.mapping.explicit[0].role,
         Some(RoleRef::Name("Helpdesk Administrator".into()))
@@ -88,6 +88,10 @@ fn uncommenting_every_example_line_is_still_valid() {
         GroupRef::Name("Security Reader".into())
     );
     assert_eq!(c.policy.mapping.explicit[1].kind, AssignmentKind::Eligible);
+    assert_eq!(
+        c.policy.mapping.explicit[2].scope,
+        ScopeRef::AdministrativeUnit("Europe".into())
+    );
     let m = c.email.unwrap();
     assert_eq!((m.port, m.security), (587, SmtpSecurity::StartTls));
     assert!(matches!(
@@ -531,4 +535,110 @@ fn change_control_settings_are_read_and_wrong_ones_named() {
         e.contains("mappings[0].manage") && e.contains("all, owned"),
         "{e}"
     );
+}
+
+#[test]
+fn a_group_maps_to_a_role_at_several_scopes_and_each_scope_once() {
+    let text = format!(
+        "{MINIMAL}[[mappings]]\ngroup = \"Service Desk\"\nrole = \"Helpdesk Administrator\"\n\n[[mappings]]\ngroup = \"Service Desk\"\nrole = \"Helpdesk Administrator\"\nscope = \"administrativeUnit:Europe\"\n\n[[mappings]]\ngroup = \"Service Desk\"\nrole = \"Helpdesk Administrator\"\nscope = \"AdministrativeUnit: 7b0f5e3a-0000-4000-8000-000000000001\"\n"
+    );
+    let c = parse(Path::new("x.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
+    let scopes: Vec<ScopeRef> = c
+        .policy
+        .mapping
+        .explicit
+        .iter()
+        .map(|m| m.scope.clone())
+        .collect();
+    assert_eq!(
+        scopes,
+        [
+            ScopeRef::Tenant,
+            ScopeRef::AdministrativeUnit("Europe".into()),
+            ScopeRef::AdministrativeUnit("7b0f5e3a-0000-4000-8000-000000000001".into()),
+        ]
+    );
+    assert_eq!(
+        c.policy.administrative_units(),
+        ["Europe", "7b0f5e3a-0000-4000-8000-000000000001"]
+    );
+    // The same group at the same scope twice is a mistake.
+    let e = errors(&format!(
+        "{MINIMAL}[[mappings]]\ngroup = \"Service Desk\"\nscope = \"administrativeUnit:Europe\"\n\n[[mappings]]\ngroup = \"service desk\"\nscope = \"administrativeUnit:europe\"\n"
+    ));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].key, "mappings[1].group");
+    assert!(
+        e[0].message
+            .contains("is mapped twice at administrative unit \"europe\""),
+        "{}",
+        e[0].message
+    );
+}
+
+#[test]
+fn a_role_that_cannot_be_scoped_to_an_administrative_unit_is_named() {
+    let e = errors(&format!(
+        "{MINIMAL}[[mappings]]\ngroup = \"Mail Team EU\"\nrole = \"Exchange Administrator\"\nscope = \"administrativeUnit:Europe\"\n"
+    ));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].key, "mappings[0].scope");
+    assert_eq!(
+        e[0].message,
+        "role \"Exchange Administrator\" cannot be assigned with administrative-unit scope"
+    );
+    assert!(e[0].fix.contains("Helpdesk Administrator"), "{}", e[0].fix);
+    assert!(e[0].fix.contains("custom roles"), "{}", e[0].fix);
+    assert!(e[0].line > 0);
+    // Also when the role is given by its template id, or found by the group's name.
+    let by_id = errors(&format!(
+        "{MINIMAL}[[mappings]]\ngroup = \"G\"\nrole = \"62e90394-69f5-4237-9190-012177145e10\"\nscope = \"administrativeUnit:Europe\"\n"
+    ));
+    assert!(
+        by_id[0].message.contains("\"Global Administrator\""),
+        "{by_id:?}"
+    );
+    let by_name = errors(&format!(
+        "{MINIMAL}[[mappings]]\ngroup = \"Security Reader\"\nscope = \"administrativeUnit:Europe\"\n"
+    ));
+    assert!(
+        by_name[0].message.contains("\"Security Reader\""),
+        "{by_name:?}"
+    );
+    // A custom role (an id that is no built-in role's) is Microsoft Graph's to judge.
+    parse(
+        Path::new("x.toml"),
+        &format!("{MINIMAL}[[mappings]]\ngroup = \"G\"\nrole = \"00000000-1111-2222-3333-444444444444\"\nscope = \"administrativeUnit:Europe\"\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn a_scope_that_is_not_an_administrative_unit_is_refused_with_the_fix() {
+    for (scope, message) in [
+        ("Europe", "\"Europe\" is not a scope"),
+        ("application:1234", "\"application\" is not a kind of scope"),
+        ("administrativeUnit:", "names no administrative unit"),
+    ] {
+        let e = errors(&format!(
+            "{MINIMAL}[[mappings]]\ngroup = \"Service Desk\"\nrole = \"Helpdesk Administrator\"\nscope = \"{scope}\"\n"
+        ));
+        assert_eq!(e.len(), 1, "{scope}: {e:?}");
+        assert_eq!(e[0].key, "mappings[0].scope");
+        assert!(e[0].message.contains(message), "{scope}: {}", e[0].message);
+        assert!(
+            e[0].fix.contains("administrativeUnit:Europe"),
+            "{}",
+            e[0].fix
+        );
+    }
+    // `tenant` and `/` are the default spelled out.
+    for scope in ["tenant", "/"] {
+        let c = parse(
+            Path::new("x.toml"),
+            &format!("{MINIMAL}[[mappings]]\ngroup = \"Service Desk\"\nrole = \"Helpdesk Administrator\"\nscope = \"{scope}\"\n"),
+        )
+        .unwrap();
+        assert_eq!(c.policy.mapping.explicit[0].scope, ScopeRef::Tenant);
+    }
 }

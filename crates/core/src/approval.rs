@@ -372,6 +372,7 @@ mod tests {
             action,
             kind: AssignmentKind::Active,
             role_id: RoleDefinitionId::new(role),
+            directory_scope_id: Default::default(),
             role_name: format!("Role {role}"),
             principal_id: EntraObjectId::new(user),
             user: format!("{user}@contoso.com"),

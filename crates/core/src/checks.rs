@@ -78,18 +78,45 @@ pub fn preflight_lines(
             "fix the directory read; a sync stops while any group is unreadable",
         ));
     }
-    let res = resolve(&dir.groups, &tenant.roles, &policy.mapping);
+    let res = resolve(
+        &dir.groups,
+        &tenant.roles,
+        &tenant.administrative_units,
+        &policy.mapping,
+    );
+    for unit in &tenant.administrative_units {
+        lines.push(CheckLine::ok(
+            format!("administrative unit \"{}\" exists", unit.display_name),
+            Some(format!("scope {}", unit.scope())),
+        ));
+    }
     for m in &res.mappings {
         for g in &m.groups {
+            let scope = match &m.scope_name {
+                Some(n) => format!(" at administrative unit \"{n}\""),
+                None => String::new(),
+            };
             lines.push(CheckLine::ok(
                 format!(
-                    "group \"{}\" maps to role \"{}\"",
+                    "group \"{}\" maps to role \"{}\"{scope}",
                     g.first_rdn_value(),
                     m.role.display_name
                 ),
                 Some(format!("{:?} assignments", m.kind).to_lowercase()),
             ));
         }
+    }
+    for m in &res.skipped {
+        lines.push(CheckLine::fail(
+            format!("{} exists", m.scope),
+            format!(
+                "group \"{}\" maps to role \"{}\" there: {}",
+                m.group.first_rdn_value(),
+                m.role,
+                m.reason
+            ),
+            "create the administrative unit in Entra ID (Roles & admins > Admin units), or fix `scope` in the [[mappings]] entry: administrativeUnit:<display name or object id>",
+        ));
     }
     for u in &res.unmapped {
         // A name that reads as a role's without being it (look-alike letters, hidden marks).

@@ -430,6 +430,7 @@ mod tests {
         RoleAssignment {
             id: format!("{role}-{who}"),
             role_definition_id: RoleDefinitionId::new(role),
+            directory_scope_id: Default::default(),
             principal: user(who),
             kind: AssignmentKind::Active,
             origin,

@@ -141,12 +141,16 @@ impl Engine<'_> {
         let scope = self.scope();
         let t_dir = steps.start(Step::ReadDirectory);
         let t_entra = steps.start(Step::ReadEntra);
-        let (dir, roles) = futures::join!(
+        let unit_names = self.policy.administrative_units();
+        let (dir, (roles, units)) = futures::join!(
             async {
                 let r = self.source.read(&scope).await;
                 (r, t_dir.elapsed())
             },
-            self.target.role_definitions()
+            futures::future::join(
+                self.target.role_definitions(),
+                self.target.administrative_units(&unit_names)
+            )
         );
         let (dir, _) = dir;
         let dir = match dir {
@@ -196,7 +200,7 @@ impl Engine<'_> {
                 Ok(r)
             }
         });
-        let roles = match roles {
+        let roles = match roles.and_then(|r| units.map(|u| (r, u))) {
             Ok(r) => r,
             Err(e) => {
                 steps.finish(
@@ -208,12 +212,15 @@ impl Engine<'_> {
                 return Err((Step::ReadEntra, e));
             }
         };
-        let resolution = resolve(&dir.groups, &roles, &self.policy.mapping);
-        let role_ids: Vec<_> = resolution
-            .mappings
-            .iter()
-            .map(|m| m.role.id.clone())
-            .collect();
+        let (roles, units) = roles;
+        let resolution = resolve(&dir.groups, &roles, &units, &self.policy.mapping);
+        let scoped = resolution.units();
+        let mut role_ids: Vec<_> = Vec::new();
+        for (r, _) in &scoped {
+            if !role_ids.contains(r) {
+                role_ids.push(r.clone());
+            }
+        }
         let mut keys: BTreeMap<String, UserKey> = BTreeMap::new();
         for g in dir
             .groups
@@ -235,7 +242,7 @@ impl Engine<'_> {
         }
         let keys: Vec<UserKey> = keys.into_values().collect();
         let (assignments, users, pim, missing) = futures::join!(
-            self.target.assignments(&role_ids),
+            self.target.scoped_assignments(&scoped),
             self.target.find_users(&keys),
             self.target.pim_settings(&role_ids),
             self.target.missing_principals(&self.policy.protected)
@@ -245,6 +252,7 @@ impl Engine<'_> {
                 roles,
                 assignments,
                 users,
+                administrative_units: units,
                 pim: pim.settings,
                 read_at: pim.now,
                 signed_in_with_mfa: pim.mfa,
@@ -268,7 +276,7 @@ impl Engine<'_> {
                 "{} role(s), {} assignment(s) in {} mapped role(s), {} of {} AD member(s) found",
                 tenant.roles.len(),
                 tenant.assignments.len(),
-                role_ids.len(),
+                scoped.len(),
                 tenant.users.len(),
                 keys.len()
             ),
@@ -291,7 +299,12 @@ impl Engine<'_> {
         cc: &ChangeControl,
         report: &mut RunReport,
     ) -> PlanExtras {
-        let resolution = resolve(&dir.groups, &tenant.roles, &self.policy.mapping);
+        let resolution = resolve(
+            &dir.groups,
+            &tenant.roles,
+            &tenant.administrative_units,
+            &self.policy.mapping,
+        );
         let mut extras = PlanExtras::default();
         if let Some(previous) = &cc.previous {
             let mapped: Vec<_> = resolution
@@ -378,8 +391,10 @@ impl Engine<'_> {
                 summary: ReportSummary::default(),
                 roles: Vec::new(),
                 unmapped_groups: Vec::new(),
+                skipped_mappings: Vec::new(),
                 stops: Vec::new(),
                 warnings: Vec::new(),
+                exposure: None,
                 error: None,
                 error_kind: None,
                 drift: Vec::new(),
@@ -481,7 +496,20 @@ impl Engine<'_> {
                     };
                     steps.finish(Step::Safety, t, StepStatus::Ok, detail);
                     let pending = s.grants + s.renewals + s.revokes;
-                    if pending == 0 && s.held == 0 && s.awaiting_approval == 0 {
+                    // Changes PIM settings hold back and mappings whose administrative unit
+                    // does not exist get nothing written: in a sync they are its failures.
+                    let not_done = s.held + s.skipped_mappings;
+                    let mut not_done_words = Vec::new();
+                    if s.held > 0 {
+                        not_done_words.push(format!("{} held back by PIM settings", s.held));
+                    }
+                    if s.skipped_mappings > 0 {
+                        not_done_words.push(format!(
+                            "{} mapping(s) skipped: their administrative unit does not exist",
+                            s.skipped_mappings
+                        ));
+                    }
+                    if pending == 0 && not_done == 0 && s.awaiting_approval == 0 {
                         steps.skip(Step::Apply, "nothing to change");
                         Outcome::NoChanges
                     } else if pending == 0 && s.awaiting_approval > 0 && opts.mode == RunMode::Apply
@@ -489,15 +517,11 @@ impl Engine<'_> {
                         steps.skip(Step::Apply, "every change waits for approval");
                         Outcome::PendingApproval
                     } else if pending == 0 && opts.mode == RunMode::Apply {
-                        // Only changes PIM settings hold back: they are the run's failures.
                         steps.finish(
                             Step::Apply,
                             Instant::now(),
                             StepStatus::Partial,
-                            format!(
-                                "nothing applied; {} change(s) held back by PIM settings",
-                                s.held
-                            ),
+                            format!("nothing applied; {}", not_done_words.join(", ")),
                         );
                         Outcome::AppliedWithFailures
                     } else if opts.mode != RunMode::Apply {
@@ -520,19 +544,20 @@ impl Engine<'_> {
                             tracing::error!(error = %e, "the audit journal could not be closed; the next sync confirms this run's changes");
                         }
                         let failed = applied.iter().filter(|a| !a.outcome.succeeded()).count();
-                        let status = if failed == 0 && s.held == 0 {
+                        let status = if failed == 0 && not_done == 0 {
                             StepStatus::Ok
                         } else {
                             StepStatus::Partial
                         };
                         let mut detail = format!("{} change(s), {failed} failed", applied.len());
-                        if s.held > 0 {
-                            detail.push_str(&format!(", {} held back by PIM settings", s.held));
+                        for w in &not_done_words {
+                            detail.push_str(", ");
+                            detail.push_str(w);
                         }
                         steps.finish(Step::Apply, t, status, detail);
                         if s.awaiting_approval > 0 {
                             Outcome::PendingApproval
-                        } else if failed == 0 && s.held == 0 {
+                        } else if failed == 0 && not_done == 0 {
                             Outcome::Applied
                         } else {
                             Outcome::AppliedWithFailures
@@ -598,8 +623,10 @@ impl Engine<'_> {
                 summary: ReportSummary::default(),
                 roles: Vec::new(),
                 unmapped_groups: Vec::new(),
+                skipped_mappings: Vec::new(),
                 stops: Vec::new(),
                 warnings: Vec::new(),
+                exposure: None,
                 error: None,
                 error_kind: None,
                 drift: Vec::new(),

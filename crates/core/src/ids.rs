@@ -293,6 +293,41 @@ caseless_id!(
     /// A `unifiedRoleDefinition` id; for built-in roles it equals the role template id.
     RoleDefinitionId
 );
+caseless_id!(
+    /// Where a role assignment applies (`unifiedRoleAssignment.directoryScopeId`): `/` for the
+    /// whole tenant, `/administrativeUnits/{id}` for an administrative unit.
+    DirectoryScopeId
+);
+
+impl DirectoryScopeId {
+    /// The whole tenant: `/`.
+    pub fn tenant() -> Self {
+        Self::new("/")
+    }
+
+    /// An administrative unit's scope: `/administrativeUnits/{id}`.
+    pub fn administrative_unit(id: &str) -> Self {
+        Self::new(format!("/administrativeUnits/{}", id.trim()))
+    }
+
+    /// Whether this is the whole tenant (`/`).
+    pub fn is_tenant(&self) -> bool {
+        self.0 == "/"
+    }
+
+    /// The administrative unit's id, for an administrative-unit scope.
+    pub fn administrative_unit_id(&self) -> Option<&str> {
+        let (kind, id) = self.0.strip_prefix('/')?.split_once('/')?;
+        (kind.eq_ignore_ascii_case("administrativeUnits") && !id.is_empty() && !id.contains('/'))
+            .then_some(id)
+    }
+}
+
+impl Default for DirectoryScopeId {
+    fn default() -> Self {
+        Self::tenant()
+    }
+}
 
 impl Dn {
     /// Whether this DN lies at or below `base` (compared without regard to case or spaces after commas).
@@ -387,6 +422,30 @@ mod tests {
         assert_eq!(Sid::from_bytes(&b).unwrap(), s);
         assert!(Sid::parse("S-1-x").is_err());
         assert!(Sid::from_bytes(&b[..20]).is_err());
+    }
+
+    #[test]
+    fn directory_scopes() {
+        assert!(DirectoryScopeId::tenant().is_tenant());
+        assert!(DirectoryScopeId::default().is_tenant());
+        let au = DirectoryScopeId::administrative_unit("7b0f5e3a-0000-4000-8000-000000000001");
+        assert_eq!(
+            au.as_str(),
+            "/administrativeUnits/7b0f5e3a-0000-4000-8000-000000000001"
+        );
+        assert_eq!(
+            DirectoryScopeId::new("/AdministrativeUnits/7B0F5E3A-0000-4000-8000-000000000001"),
+            au
+        );
+        assert_eq!(
+            au.administrative_unit_id(),
+            Some("7b0f5e3a-0000-4000-8000-000000000001")
+        );
+        assert!(!au.is_tenant());
+        assert_eq!(
+            DirectoryScopeId::new("/app-object-id").administrative_unit_id(),
+            None
+        );
     }
 
     #[test]

@@ -68,7 +68,10 @@ pub fn found_in(
         return Found::Unknown;
     }
     let held = tenant.assignments.iter().any(|a| {
-        a.role_definition_id == c.role_id && a.principal.id() == &c.principal_id && a.kind == c.kind
+        a.role_definition_id == c.role_id
+            && a.directory_scope_id == c.directory_scope_id
+            && a.principal.id() == &c.principal_id
+            && a.kind == c.kind
     });
     let in_effect = match c.action {
         Action::Grant | Action::Renew => held,

@@ -14,6 +14,7 @@ pub mod drift;
 pub mod engine;
 pub mod events;
 pub mod exit;
+pub mod exposure;
 pub mod ids;
 pub mod journal;
 pub mod mapping;

@@ -2,11 +2,12 @@
 //! snapshots. The target keeps a serialisable tenant state and counts the writes it received.
 
 use crate::directory::{DirectorySnapshot, SourceScope};
-use crate::ids::RoleDefinitionId;
+use crate::ids::{DirectoryScopeId, RoleDefinitionId};
 use crate::pim::RolePimSettings;
 use crate::plan::{Action, Change};
 use crate::tenant::{
-    AssignmentKind, AssignmentOrigin, EntraUser, Principal, RoleAssignment, RoleDefinition, UserKey,
+    AdministrativeUnit, AssignmentKind, AssignmentOrigin, EntraUser, Principal, RoleAssignment,
+    RoleDefinition, UserKey,
 };
 use crate::traits::{ChangeOutcome, DirectorySource, PimRead, ReadError, RoleTarget};
 use async_trait::async_trait;
@@ -64,6 +65,9 @@ pub struct TenantState {
     /// PIM settings of roles (none: the tenant reports no PIM settings).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pim: Vec<RolePimSettings>,
+    /// Administrative units (the scopes assignments may have besides the tenant).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub administrative_units: Vec<AdministrativeUnit>,
 }
 
 impl TenantState {
@@ -124,8 +128,20 @@ impl MemoryTarget {
                 message: format!("injected failure for {}", c.user),
             };
         }
+        if !c.directory_scope_id.is_tenant()
+            && !s
+                .administrative_units
+                .iter()
+                .any(|u| u.scope() == c.directory_scope_id)
+        {
+            return ChangeOutcome::Failed {
+                code: "400".into(),
+                message: format!("no administrative unit has scope {}", c.directory_scope_id),
+            };
+        }
         let same = |a: &RoleAssignment| {
             a.role_definition_id == c.role_id
+                && a.directory_scope_id == c.directory_scope_id
                 && a.principal.id() == &c.principal_id
                 && a.kind == c.kind
                 && a.origin == AssignmentOrigin::Assigned
@@ -157,8 +173,19 @@ impl MemoryTarget {
                     };
                 };
                 s.assignments.push(RoleAssignment {
-                    id: format!("{}-{}-{:?}", c.role_id, c.principal_id, c.kind).to_lowercase(),
+                    id: format!(
+                        "{}-{}-{:?}{}",
+                        c.role_id,
+                        c.principal_id,
+                        c.kind,
+                        c.directory_scope_id
+                            .administrative_unit_id()
+                            .map(|u| format!("-{u}"))
+                            .unwrap_or_default()
+                    )
+                    .to_lowercase(),
                     role_definition_id: c.role_id.clone(),
+                    directory_scope_id: c.directory_scope_id.clone(),
                     principal: Principal::User(user),
                     kind: c.kind,
                     origin: AssignmentOrigin::Assigned,
@@ -200,6 +227,45 @@ impl RoleTarget for MemoryTarget {
             .assignments
             .into_iter()
             .filter(|a| roles.contains(&a.role_definition_id))
+            .collect())
+    }
+
+    async fn scoped_assignments(
+        &self,
+        units: &[(RoleDefinitionId, DirectoryScopeId)],
+    ) -> Result<Vec<RoleAssignment>, ReadError> {
+        if let Some(e) = &self.fail_reads {
+            return Err(e.clone());
+        }
+        Ok(self
+            .state()
+            .assignments
+            .into_iter()
+            .filter(|a| {
+                units
+                    .iter()
+                    .any(|(r, s)| *r == a.role_definition_id && *s == a.directory_scope_id)
+            })
+            .collect())
+    }
+
+    async fn administrative_units(
+        &self,
+        names: &[String],
+    ) -> Result<Vec<AdministrativeUnit>, ReadError> {
+        if let Some(e) = &self.fail_reads {
+            return Err(e.clone());
+        }
+        Ok(self
+            .state()
+            .administrative_units
+            .into_iter()
+            .filter(|u| {
+                names.iter().any(|n| {
+                    u.id.eq_ignore_ascii_case(n.trim())
+                        || u.display_name.eq_ignore_ascii_case(n.trim())
+                })
+            })
             .collect())
     }
 

@@ -114,6 +114,7 @@ mod tests {
             time: Utc::now(),
             run_id: "r".into(),
             role: "Role".into(),
+            directory_scope_id: Default::default(),
             user: user.into(),
             action,
             kind: AssignmentKind::Active,

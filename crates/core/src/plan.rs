@@ -3,8 +3,8 @@
 //! principal, each with its reason, and the safety stops that keep it from being applied.
 
 use crate::directory::{is_non_routable_suffix, DirectorySnapshot, DirectoryUser};
-use crate::ids::{Dn, EntraObjectId, RoleDefinitionId, GLOBAL_ADMINISTRATOR};
-use crate::mapping::{resolve, Mapping, UnmappedGroup};
+use crate::ids::{DirectoryScopeId, Dn, EntraObjectId, RoleDefinitionId, GLOBAL_ADMINISTRATOR};
+use crate::mapping::{resolve, Mapping, SkippedMapping, UnmappedGroup};
 use crate::ownership::AssignmentKey;
 use crate::pim::{decide, HoldScope, PimRequest, RolePim};
 use crate::policy::Policy;
@@ -85,6 +85,11 @@ pub struct Change {
     pub role_id: RoleDefinitionId,
     /// The role's name.
     pub role_name: String,
+    /// Where the role is assigned: `/` (the tenant, left out of JSON) or
+    /// `/administrativeUnits/{id}`.
+    #[serde(default, skip_serializing_if = "DirectoryScopeId::is_tenant")]
+    #[cfg_attr(feature = "ts", ts(type = "string | undefined"))]
+    pub directory_scope_id: DirectoryScopeId,
     /// The user's object id.
     pub principal_id: EntraObjectId,
     /// The user's UPN.
@@ -198,7 +203,7 @@ pub struct Expiration {
     pub renew: bool,
 }
 
-/// The plan for one role.
+/// The plan for one role at one scope.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -207,6 +212,14 @@ pub struct RolePlan {
     pub role_id: RoleDefinitionId,
     /// Role name.
     pub role_name: String,
+    /// Where the role is assigned: `/` (left out of JSON) or `/administrativeUnits/{id}`.
+    #[serde(default, skip_serializing_if = "DirectoryScopeId::is_tenant")]
+    #[cfg_attr(feature = "ts", ts(type = "string | undefined"))]
+    pub directory_scope_id: DirectoryScopeId,
+    /// The administrative unit's display name, for an administrative-unit scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub scope_name: Option<String>,
     /// Governing groups.
     pub groups: Vec<Dn>,
     /// Active or eligible.
@@ -240,6 +253,30 @@ pub struct RolePlan {
     pub untouched: Vec<Untouched>,
     /// Synced users holding the role (the base of the revoke share).
     pub managed_holders: usize,
+}
+
+impl RolePlan {
+    /// The role and, for an administrative-unit scope, the unit: `Helpdesk Administrator`,
+    /// `Helpdesk Administrator @ administrative unit Europe`.
+    pub fn label(&self) -> String {
+        scoped_label(
+            &self.role_name,
+            &self.directory_scope_id,
+            self.scope_name.as_deref(),
+        )
+    }
+}
+
+/// A role's name with its scope when that is not the tenant.
+pub fn scoped_label(role: &str, scope: &DirectoryScopeId, scope_name: Option<&str>) -> String {
+    if scope.is_tenant() {
+        return role.to_string();
+    }
+    let unit = scope_name
+        .map(str::to_string)
+        .or_else(|| scope.administrative_unit_id().map(str::to_string))
+        .unwrap_or_else(|| scope.to_string());
+    format!("{role} @ administrative unit {unit}")
 }
 
 /// What stopped the plan from being applied.
@@ -312,6 +349,10 @@ pub struct PlanSummary {
     pub untouched: usize,
     /// Groups mapping to nothing.
     pub unmapped_groups: usize,
+    /// Mappings that get nothing written because their administrative unit does not exist.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[cfg_attr(feature = "ts", ts(type = "number | undefined"))]
+    pub skipped_mappings: usize,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -329,6 +370,10 @@ pub struct Plan {
     pub roles: Vec<RolePlan>,
     /// Groups that map to no role.
     pub unmapped_groups: Vec<UnmappedGroup>,
+    /// Mappings that get nothing written because their administrative unit does not exist.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(type = "Array<SkippedMapping> | undefined"))]
+    pub skipped_mappings: Vec<SkippedMapping>,
     /// Safety stops; the plan may be applied only when this is empty or every stop is overridden.
     pub stops: Vec<SafetyStop>,
 }
@@ -575,7 +620,12 @@ pub fn plan_with(
     policy: &Policy,
     extras: &PlanExtras,
 ) -> Plan {
-    let resolution = resolve(&desired.groups, &actual.roles, &policy.mapping);
+    let resolution = resolve(
+        &desired.groups,
+        &actual.roles,
+        &actual.administrative_units,
+        &policy.mapping,
+    );
     let ix = UserIndex::new(&actual.users);
     let protected: HashSet<String> = policy
         .protected
@@ -635,11 +685,13 @@ pub fn plan_with(
         skipped: roles.iter().map(|r| r.skipped.len()).sum(),
         untouched: roles.iter().map(|r| r.untouched.len()).sum(),
         unmapped_groups: resolution.unmapped.len(),
+        skipped_mappings: resolution.skipped.len(),
     };
     Plan {
         summary,
         roles,
         unmapped_groups: resolution.unmapped,
+        skipped_mappings: resolution.skipped,
         stops,
     }
 }
@@ -693,10 +745,9 @@ fn plan_role(
     let mut held: BTreeMap<String, &RoleAssignment> = BTreeMap::new();
     let mut untouched = Vec::new();
     let mut managed_holders = HashSet::new();
-    let role_assignments = actual
-        .assignments
-        .iter()
-        .filter(|a| a.role_definition_id == m.role.id);
+    let role_assignments = actual.assignments.iter().filter(|a| {
+        a.role_definition_id == m.role.id && a.directory_scope_id == m.directory_scope_id
+    });
     // Users who hold the role now through a PIM activation: for an active mapping they hold it
     // already, and Graph refuses a permanent assignment beside the activation ("already
     // exists") — planning one would report a grant on every run that changes nothing. The
@@ -745,6 +796,7 @@ fn plan_role(
         kind: m.kind,
         role_id: m.role.id.clone(),
         role_name: m.role.display_name.clone(),
+        directory_scope_id: m.directory_scope_id.clone(),
         principal_id: e.id.clone(),
         user: e.user_principal_name.to_string(),
         assignment_id,
@@ -875,6 +927,8 @@ fn plan_role(
     RolePlan {
         role_id: m.role.id.clone(),
         role_name: m.role.display_name.clone(),
+        directory_scope_id: m.directory_scope_id.clone(),
+        scope_name: m.scope_name.clone(),
         groups: m.groups.clone(),
         kind: m.kind,
         grants,
@@ -913,7 +967,7 @@ fn check_role_limits(
             role: Some(rp.role_name.clone()),
             message: format!(
                 "the group for role \"{}\" is empty, so all {revokes} managed member(s) would lose the role; if that is intended, set allow_empty = true on its mapping or run with --force",
-                rp.role_name
+                rp.label()
             ),
             overridable: true,
         });
@@ -938,7 +992,7 @@ fn revoke_limit(rp: &RolePlan, policy: &Policy) -> Option<SafetyStop> {
             role: Some(rp.role_name.clone()),
             message: format!(
                 "{revokes} revokes in role \"{}\" exceed both the limit of {} and {}% of its {} managed member(s); check the group, then run with --force or raise [safety] max_revokes / max_revoke_percent",
-                rp.role_name, limits.max_revokes, limits.max_revoke_percent, rp.managed_holders
+                rp.label(), limits.max_revokes, limits.max_revoke_percent, rp.managed_holders
             ),
             overridable: true,
         });
@@ -973,7 +1027,10 @@ fn check_last_global_admin(
     }) else {
         return;
     };
-    let Some(rp) = roles.iter().find(|r| r.role_id == ga.id) else {
+    let Some(rp) = roles
+        .iter()
+        .find(|r| r.role_id == ga.id && r.directory_scope_id.is_tenant())
+    else {
         return;
     };
     let revoked: HashSet<String> = rp
@@ -993,7 +1050,11 @@ fn check_last_global_admin(
     let remaining = actual
         .assignments
         .iter()
-        .filter(|a| a.role_definition_id == ga.id && a.kind == AssignmentKind::Active)
+        .filter(|a| {
+            a.role_definition_id == ga.id
+                && a.kind == AssignmentKind::Active
+                && a.directory_scope_id.is_tenant()
+        })
         .filter(|a| !revoked.contains(&a.principal.id().folded()))
         .count();
     if remaining + granted == 0 {

@@ -27,11 +27,68 @@ pub enum GroupRef {
 }
 
 impl GroupRef {
+    /// The same group reference, names compared without case.
+    pub fn same_as(&self, other: &GroupRef) -> bool {
+        match (self, other) {
+            (GroupRef::Dn(a), GroupRef::Dn(b)) => a == b,
+            (GroupRef::Name(a), GroupRef::Name(b)) => a.trim().eq_ignore_ascii_case(b.trim()),
+            _ => false,
+        }
+    }
+
     /// Whether this reference names `dn`/`name`.
     pub fn matches(&self, dn: &Dn, name: &str) -> bool {
         match self {
             GroupRef::Dn(d) => d == dn,
             GroupRef::Name(n) => n.eq_ignore_ascii_case(name),
+        }
+    }
+}
+
+/// Where a mapping's role is assigned (`[[mappings]] scope`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ScopeRef {
+    /// The whole tenant (`directoryScopeId` `/`), the default.
+    #[default]
+    Tenant,
+    /// An administrative unit, by display name or object id (`administrativeUnit:Europe`).
+    AdministrativeUnit(String),
+}
+
+impl ScopeRef {
+    /// The whole tenant.
+    pub fn is_tenant(&self) -> bool {
+        matches!(self, ScopeRef::Tenant)
+    }
+
+    /// The scope in words: `the tenant`, `administrative unit "Europe"`.
+    pub fn describe(&self) -> String {
+        match self {
+            ScopeRef::Tenant => "the tenant".into(),
+            ScopeRef::AdministrativeUnit(a) => format!("administrative unit \"{a}\""),
+        }
+    }
+
+    /// The same scope, display names and ids compared without case.
+    pub fn same_as(&self, other: &ScopeRef) -> bool {
+        match (self, other) {
+            (ScopeRef::Tenant, ScopeRef::Tenant) => true,
+            (ScopeRef::AdministrativeUnit(a), ScopeRef::AdministrativeUnit(b)) => {
+                a.trim().eq_ignore_ascii_case(b.trim())
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether an administrative unit (display name or id) is the one this names.
+    pub fn names_unit(&self, unit: &crate::tenant::AdministrativeUnit) -> bool {
+        match self {
+            ScopeRef::Tenant => false,
+            ScopeRef::AdministrativeUnit(a) => {
+                let a = a.trim();
+                unit.id.eq_ignore_ascii_case(a) || unit.display_name.eq_ignore_ascii_case(a)
+            }
         }
     }
 }
@@ -48,6 +105,9 @@ pub struct ExplicitMapping {
     pub kind: AssignmentKind,
     /// Allow the group to be empty and so revoke every managed member.
     pub allow_empty: bool,
+    /// Where the role is assigned: the tenant, or an administrative unit.
+    #[serde(default, skip_serializing_if = "ScopeRef::is_tenant")]
+    pub scope: ScopeRef,
 }
 
 /// How groups become roles.
@@ -187,6 +247,19 @@ impl Policy {
         }
     }
 
+    /// The administrative units the mappings name (display names or ids, each once, as written).
+    pub fn administrative_units(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for m in &self.mapping.explicit {
+            if let ScopeRef::AdministrativeUnit(a) = &m.scope {
+                if !out.iter().any(|x| x.eq_ignore_ascii_case(a.trim())) {
+                    out.push(a.trim().to_string());
+                }
+            }
+        }
+        out
+    }
+
     /// Whether grants to this role wait for approval (`require_approval` names it by display
     /// name, id or template id, case-insensitively).
     pub fn requires_approval(&self, role: &crate::tenant::RoleDefinition) -> bool {
@@ -199,14 +272,16 @@ impl Policy {
     }
 
     /// Groups outside the OU that explicit mappings name by DN; the source must read them too.
+    /// Each group once, also when it is mapped at several scopes.
     pub fn extra_groups(&self) -> Vec<Dn> {
-        self.mapping
-            .explicit
-            .iter()
-            .filter_map(|m| match &m.group {
-                GroupRef::Dn(d) if !d.is_within(&self.mapping.ou) => Some(d.clone()),
-                _ => None,
-            })
-            .collect()
+        let mut out: Vec<Dn> = Vec::new();
+        for m in &self.mapping.explicit {
+            if let GroupRef::Dn(d) = &m.group {
+                if !d.is_within(&self.mapping.ou) && !out.contains(d) {
+                    out.push(d.clone());
+                }
+            }
+        }
+        out
     }
 }

@@ -4,8 +4,8 @@
 use crate::apply::AppliedChange;
 use crate::events::{Step, StepStatus};
 use crate::exit::ExitCode;
-use crate::ids::{Dn, EntraObjectId, RoleDefinitionId};
-use crate::mapping::UnmappedGroup;
+use crate::ids::{DirectoryScopeId, Dn, EntraObjectId, RoleDefinitionId};
+use crate::mapping::{SkippedMapping, UnmappedGroup};
 use crate::pim::RolePim;
 use crate::plan::{Action, Change, Expiration, Plan, SafetyStop, Skipped, Untouched};
 use crate::tenant::AssignmentKind;
@@ -108,13 +108,21 @@ pub struct HeldItem {
     pub action: Action,
 }
 
-/// Per role.
+/// Per role (and scope).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RoleReport {
     /// Role name.
     pub role: String,
+    /// Where the role is assigned: `/` (left out of JSON) or `/administrativeUnits/{id}`.
+    #[serde(default, skip_serializing_if = "DirectoryScopeId::is_tenant")]
+    #[cfg_attr(feature = "ts", ts(type = "string | undefined"))]
+    pub directory_scope_id: DirectoryScopeId,
+    /// The administrative unit's display name, for an administrative-unit scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub scope_name: Option<String>,
     /// Governing groups.
     pub groups: Vec<Dn>,
     /// Active or eligible.
@@ -144,6 +152,18 @@ pub struct RoleReport {
     pub skipped: Vec<Skipped>,
     /// Holders left alone, with reasons.
     pub untouched: Vec<Untouched>,
+}
+
+impl RoleReport {
+    /// The role and, for an administrative-unit scope, the unit
+    /// (`Helpdesk Administrator @ administrative unit Europe`).
+    pub fn label(&self) -> String {
+        crate::plan::scoped_label(
+            &self.role,
+            &self.directory_scope_id,
+            self.scope_name.as_deref(),
+        )
+    }
 }
 
 /// Totals.
@@ -207,6 +227,10 @@ pub struct RunReport {
     pub roles: Vec<RoleReport>,
     /// Groups mapping to no role.
     pub unmapped_groups: Vec<UnmappedGroup>,
+    /// Mappings that got nothing written because their administrative unit does not exist.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(type = "Array<SkippedMapping> | undefined"))]
+    pub skipped_mappings: Vec<SkippedMapping>,
     /// Safety stops met.
     pub stops: Vec<SafetyStop>,
     /// The error that ended the run early, if any.
@@ -219,6 +243,11 @@ pub struct RunReport {
     /// others can change (named, with the fix).
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// Who can change the role groups (`rolesync exposure`), assessed after a run that read a
+    /// domain controller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub exposure: Option<crate::exposure::ExposureReport>,
     /// Assignments in mapped roles that someone else added or removed since RoleSync's last
     /// run, with who and when where Entra's audit log says ([`crate::drift`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -248,12 +277,13 @@ impl RunReport {
 
     /// Fills `roles` and `summary` from the plan and, when applied, the outcomes.
     pub fn fill_from(&mut self, plan: &Plan, applied: Option<&[AppliedChange]>) {
-        let outcome_of = |role: &str, user: &str, action: Action| {
+        let outcome_of = |r: &crate::plan::RolePlan, user: &str, action: Action| {
             applied.and_then(|a| {
                 a.iter()
                     .find(|x| {
                         x.change.action == action
-                            && x.change.role_name == role
+                            && x.change.role_id == r.role_id
+                            && x.change.directory_scope_id == r.directory_scope_id
                             && x.change.user == user
                     })
                     .map(|x| x.outcome.clone())
@@ -264,6 +294,8 @@ impl RunReport {
             .iter()
             .map(|r| RoleReport {
                 role: r.role_name.clone(),
+                directory_scope_id: r.directory_scope_id.clone(),
+                scope_name: r.scope_name.clone(),
                 groups: r.groups.clone(),
                 kind: r.kind,
                 grants: r
@@ -271,7 +303,7 @@ impl RunReport {
                     .iter()
                     .map(|c| ItemReport {
                         user: c.user.clone(),
-                        outcome: outcome_of(&r.role_name, &c.user, Action::Grant),
+                        outcome: outcome_of(r, &c.user, Action::Grant),
                     })
                     .collect(),
                 renewals: r
@@ -279,7 +311,7 @@ impl RunReport {
                     .iter()
                     .map(|c| ItemReport {
                         user: c.user.clone(),
-                        outcome: outcome_of(&r.role_name, &c.user, Action::Renew),
+                        outcome: outcome_of(r, &c.user, Action::Renew),
                     })
                     .collect(),
                 revokes: r
@@ -287,7 +319,7 @@ impl RunReport {
                     .iter()
                     .map(|c| ItemReport {
                         user: c.user.clone(),
-                        outcome: outcome_of(&r.role_name, &c.user, Action::Revoke),
+                        outcome: outcome_of(r, &c.user, Action::Revoke),
                     })
                     .collect(),
                 held: r
@@ -307,6 +339,7 @@ impl RunReport {
             })
             .collect();
         self.unmapped_groups = plan.unmapped_groups.clone();
+        self.skipped_mappings = plan.skipped_mappings.clone();
         self.stops = plan.stops.clone();
         let count = |action: Action| match applied {
             Some(a) => a
@@ -393,6 +426,9 @@ pub struct AuditRecord {
     pub run_id: String,
     /// Role name.
     pub role: String,
+    /// Where the role is assigned, when not the tenant (`/administrativeUnits/{id}`).
+    #[serde(default, skip_serializing_if = "DirectoryScopeId::is_tenant")]
+    pub directory_scope_id: DirectoryScopeId,
     /// User.
     pub user: String,
     /// Grant, renew or revoke.
@@ -434,6 +470,7 @@ impl AuditRecord {
             time,
             run_id: run_id.to_string(),
             role: change.role_name.clone(),
+            directory_scope_id: change.directory_scope_id.clone(),
             user: change.user.clone(),
             action: change.action,
             kind: change.kind,

@@ -1,7 +1,7 @@
 //! The actual side: what Entra ID holds — role definitions, role assignments (active, eligible and
 //! PIM activations) with their principals, and the Entra users found for the AD members.
 
-use crate::ids::{EntraObjectId, RoleDefinitionId, Sid, Upn};
+use crate::ids::{DirectoryScopeId, EntraObjectId, RoleDefinitionId, Sid, Upn};
 use crate::pim::RolePimSettings;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -141,7 +141,25 @@ pub enum AssignmentOrigin {
     Activated,
 }
 
-/// One role assignment at directory scope `/`.
+/// An administrative unit (`administrativeUnit`): a scope a role can be assigned at.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdministrativeUnit {
+    /// Object id.
+    pub id: String,
+    /// Display name.
+    pub display_name: String,
+}
+
+impl AdministrativeUnit {
+    /// Its scope: `/administrativeUnits/{id}`.
+    pub fn scope(&self) -> DirectoryScopeId {
+        DirectoryScopeId::administrative_unit(&self.id)
+    }
+}
+
+/// One role assignment, at directory scope `/` or an administrative unit's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RoleAssignment {
@@ -149,6 +167,9 @@ pub struct RoleAssignment {
     pub id: String,
     /// The role.
     pub role_definition_id: RoleDefinitionId,
+    /// Where it applies: `/` (the tenant) or `/administrativeUnits/{id}`.
+    #[serde(default, skip_serializing_if = "DirectoryScopeId::is_tenant")]
+    pub directory_scope_id: DirectoryScopeId,
     /// Who holds it.
     pub principal: Principal,
     /// Active or eligible.
@@ -171,6 +192,9 @@ pub struct TenantSnapshot {
     pub assignments: Vec<RoleAssignment>,
     /// Entra users found for the AD members (by anchor, SID or UPN).
     pub users: Vec<EntraUser>,
+    /// The administrative units the mappings name that exist (by display name or id).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub administrative_units: Vec<AdministrativeUnit>,
     /// PIM settings of the mapped roles (none when the target knows nothing of PIM).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pim: Vec<RolePimSettings>,

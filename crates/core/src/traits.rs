@@ -5,11 +5,11 @@ use crate::checks::CheckLine;
 use crate::directory::{DirectorySnapshot, SourceScope};
 use crate::drift::AuditLookup;
 use crate::events::WaitReason;
-use crate::ids::RoleDefinitionId;
+use crate::ids::{DirectoryScopeId, RoleDefinitionId};
 use crate::ownership::AssignmentKey;
 use crate::pim::RolePimSettings;
 use crate::plan::Change;
-use crate::tenant::{EntraUser, RoleAssignment, RoleDefinition, UserKey};
+use crate::tenant::{AdministrativeUnit, EntraUser, RoleAssignment, RoleDefinition, UserKey};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -96,6 +96,25 @@ pub trait DirectorySource: Send + Sync {
 
     /// A short description for logs (`ldaps://dc1.contoso.com`, `demo directory`).
     fn describe(&self) -> String;
+
+    /// Whether [`DirectorySource::read_exposure`] can read security descriptors (a domain
+    /// controller can; an LDIF export and the demo directory cannot).
+    fn has_security_descriptors(&self) -> bool {
+        false
+    }
+
+    /// Reads what decides who can change the role groups (`rolesync exposure`): each role group
+    /// and every group nested in it with its owner, DACL and `managedBy`, and the principals
+    /// those name. Sources without security descriptors (LDIF snapshots, the demo) say so.
+    async fn read_exposure(
+        &self,
+        _scope: &SourceScope,
+    ) -> Result<crate::exposure::ExposureSnapshot, ReadError> {
+        Err(ReadError::new(format!(
+            "{} has no security descriptors: the exposure assessment reads them from a domain controller over LDAP (a [directory] with a domain or url, not an LDIF export)",
+            self.describe()
+        )))
+    }
 }
 
 /// The result of one change.
@@ -165,6 +184,41 @@ pub trait RoleTarget: Send + Sync {
         &self,
         roles: &[RoleDefinitionId],
     ) -> Result<Vec<RoleAssignment>, ReadError>;
+
+    /// Active assignments (including PIM activations) and eligible assignments of these roles,
+    /// each at its scope (`/` or `/administrativeUnits/{id}`). By default the tenant scopes are
+    /// read with [`RoleTarget::assignments`] and any other scope is an error; a target that knows
+    /// administrative units reads them too.
+    async fn scoped_assignments(
+        &self,
+        units: &[(RoleDefinitionId, DirectoryScopeId)],
+    ) -> Result<Vec<RoleAssignment>, ReadError> {
+        if let Some((_, scope)) = units.iter().find(|(_, s)| !s.is_tenant()) {
+            return Err(ReadError::new(format!(
+                "{} cannot read role assignments at scope {scope}",
+                self.describe()
+            )));
+        }
+        let roles: Vec<RoleDefinitionId> = units.iter().map(|(r, _)| r.clone()).collect();
+        let mut found = self.assignments(&roles).await?;
+        found.retain(|a| a.directory_scope_id.is_tenant());
+        Ok(found)
+    }
+
+    /// The administrative units with these display names or ids, of those that exist (a name
+    /// or id that names none is left out). By default the target knows none: an error.
+    async fn administrative_units(
+        &self,
+        names: &[String],
+    ) -> Result<Vec<AdministrativeUnit>, ReadError> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        Err(ReadError::new(format!(
+            "{} does not know administrative units",
+            self.describe()
+        )))
+    }
 
     /// Entra users matching any of the keys.
     async fn find_users(&self, keys: &[UserKey]) -> Result<Vec<EntraUser>, ReadError>;

@@ -6,7 +6,7 @@
 //!
 //! Pure: the application reads the run's report and audit lines, and the tenant as it is now.
 
-use crate::ids::{EntraObjectId, RoleDefinitionId};
+use crate::ids::EntraObjectId;
 use crate::pim::{decide, RolePimSettings};
 use crate::plan::{
     tenant_stops, Action, Change, ChangeReason, Plan, PlanSummary, RolePlan, SafetyStop,
@@ -34,6 +34,7 @@ pub fn changes_of_run(run_id: &str, records: &[AuditRecord]) -> Vec<Change> {
             role_id: role_id.clone(),
             role_name: r.role.clone(),
             principal_id: principal_id.clone(),
+            directory_scope_id: r.directory_scope_id.clone(),
             user: r.user.clone(),
             assignment_id: None,
             reason: ChangeReason::UndoOf {
@@ -42,7 +43,10 @@ pub fn changes_of_run(run_id: &str, records: &[AuditRecord]) -> Vec<Change> {
             pim: None,
         };
         out.retain(|x| {
-            !(x.role_id == c.role_id && x.principal_id == c.principal_id && x.kind == c.kind)
+            !(x.role_id == c.role_id
+                && x.directory_scope_id == c.directory_scope_id
+                && x.principal_id == c.principal_id
+                && x.kind == c.kind)
         });
         out.push(c);
     }
@@ -65,10 +69,15 @@ pub fn plan_undo(
     let mut roles: BTreeMap<String, RolePlan> = BTreeMap::new();
     for c in changes {
         let rp = roles
-            .entry(c.role_id.as_str().to_ascii_lowercase())
-            .or_insert_with(|| empty_role(&c.role_id, &c.role_name, c.kind, tenant));
+            .entry(format!(
+                "{}{}",
+                c.role_id.as_str().to_ascii_lowercase(),
+                c.directory_scope_id.as_str().to_ascii_lowercase()
+            ))
+            .or_insert_with(|| empty_role(c, tenant));
         let holds = tenant.assignments.iter().find(|a| {
             a.role_definition_id == c.role_id
+                && a.directory_scope_id == c.directory_scope_id
                 && a.principal.id() == &c.principal_id
                 && a.kind == c.kind
                 && a.origin == AssignmentOrigin::Assigned
@@ -150,6 +159,7 @@ pub fn plan_undo(
         summary,
         roles,
         unmapped_groups: Vec::new(),
+        skipped_mappings: Vec::new(),
         stops,
     }
 }
@@ -176,16 +186,13 @@ fn request(
     .1
 }
 
-fn empty_role(
-    id: &RoleDefinitionId,
-    name: &str,
-    kind: AssignmentKind,
-    tenant: &TenantSnapshot,
-) -> RolePlan {
+/// The role (at the change's scope) an undo plan's changes go into.
+fn empty_role(c: &Change, tenant: &TenantSnapshot) -> RolePlan {
+    let (id, name, kind) = (&c.role_id, &c.role_name, c.kind);
     let managed: HashSet<&EntraObjectId> = tenant
         .assignments
         .iter()
-        .filter(|a| &a.role_definition_id == id)
+        .filter(|a| &a.role_definition_id == id && a.directory_scope_id == c.directory_scope_id)
         .filter_map(|a| match &a.principal {
             Principal::User(u) if u.is_synced() && u.user_type == UserType::Member => Some(&u.id),
             _ => None,
@@ -194,6 +201,8 @@ fn empty_role(
     RolePlan {
         role_id: id.clone(),
         role_name: name.to_string(),
+        directory_scope_id: c.directory_scope_id.clone(),
+        scope_name: None,
         groups: Vec::new(),
         kind,
         grants: Vec::new(),
@@ -213,7 +222,7 @@ fn empty_role(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::{Upn, GLOBAL_ADMINISTRATOR};
+    use crate::ids::{RoleDefinitionId, Upn, GLOBAL_ADMINISTRATOR};
     use crate::tenant::{EntraUser, RoleAssignment, RoleDefinition};
     use chrono::Utc;
 
@@ -234,6 +243,7 @@ mod tests {
         RoleAssignment {
             id: format!("{role}-{who}"),
             role_definition_id: RoleDefinitionId::new(role),
+            directory_scope_id: Default::default(),
             principal: user(who),
             kind: AssignmentKind::Active,
             origin: AssignmentOrigin::Assigned,
@@ -246,6 +256,7 @@ mod tests {
             time: Utc::now(),
             run_id: "run1".into(),
             role: role.into(),
+            directory_scope_id: Default::default(),
             user: format!("{who}@contoso.com"),
             action,
             kind: AssignmentKind::Active,

@@ -32,6 +32,7 @@ pub fn policy() -> Policy {
         role: None,
         kind: AssignmentKind::Eligible,
         allow_empty: false,
+        scope: Default::default(),
     });
     p.protected = vec![
         "svc-monitor@contoso.com".into(),

@@ -126,6 +126,7 @@ pub fn demo_tenant() -> TenantFixture {
         "User.Read.All",
         "RoleEligibilitySchedule.ReadWrite.Directory",
         "RoleAssignmentSchedule.ReadWrite.Directory",
+        "AdministrativeUnit.Read.All",
     ]
     .iter()
     .map(|s| (*s).to_owned())

@@ -4,6 +4,8 @@
 #[path = "emulator/support.rs"]
 mod support;
 
+#[path = "emulator/administrative_units.rs"]
+mod administrative_units;
 #[path = "emulator/as_graph.rs"]
 mod as_graph;
 #[path = "emulator/batch.rs"]

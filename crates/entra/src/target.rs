@@ -18,11 +18,12 @@ use async_trait::async_trait;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use rolesync_core::checks::CheckLine;
-use rolesync_core::ids::RoleDefinitionId;
+use rolesync_core::ids::{DirectoryScopeId, RoleDefinitionId};
 use rolesync_core::pim::PimRequest;
 use rolesync_core::plan::{Action, Change};
 use rolesync_core::tenant::{
-    AssignmentKind, AssignmentOrigin, EntraUser, Principal, RoleAssignment, RoleDefinition, UserKey,
+    AdministrativeUnit, AssignmentKind, AssignmentOrigin, EntraUser, Principal, RoleAssignment,
+    RoleDefinition, UserKey,
 };
 use rolesync_core::traits::{ChangeOutcome, Pace, PimRead, ReadError, RoleTarget};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -39,6 +40,7 @@ const ELIGIBILITY_REQUESTS: &str = "roleManagement/directory/roleEligibilitySche
 const ASSIGNMENT_REQUESTS: &str = "roleManagement/directory/roleAssignmentScheduleRequests";
 const ASSIGNMENT_INSTANCES: &str = "roleManagement/directory/roleAssignmentScheduleInstances";
 const ELIGIBILITY_INSTANCES: &str = "roleManagement/directory/roleEligibilityScheduleInstances";
+const ADMINISTRATIVE_UNITS: &str = "directory/administrativeUnits";
 
 /// What a query string must escape: everything that would change its meaning (`+` above all:
 /// it would turn into a space inside base64 immutable ids).
@@ -195,10 +197,13 @@ impl GraphTarget {
             .collect())
     }
 
-    /// One role's active assignments, activations and eligibilities.
+    /// One role's active assignments, activations and eligibilities at one scope: each list
+    /// filtered by `roleDefinitionId` and `directoryScopeId` (both `$filter` `eq` properties of
+    /// `unifiedRoleAssignment` and of the PIM schedule instances in Graph v1.0).
     async fn role_assignments(
         &self,
         role: &RoleDefinitionId,
+        scope: &DirectoryScopeId,
     ) -> Result<
         (
             Vec<RoleAssignmentDto>,
@@ -207,32 +212,38 @@ impl GraphTarget {
         ),
         ReadError,
     > {
-        let by_role = encode_query_value(&format!(
-            "roleDefinitionId eq {}",
-            odata_literal(role.as_str())
+        let by_unit = encode_query_value(&format!(
+            "roleDefinitionId eq {} and directoryScopeId eq {}",
+            odata_literal(role.as_str()),
+            odata_literal(scope.as_str())
         ));
+        let at = if scope.is_tenant() {
+            String::new()
+        } else {
+            format!(" at {scope}")
+        };
         let active = collect_all::<RoleAssignmentDto>(
             &self.client,
-            format!("{ASSIGNMENTS}?$filter={by_role}&$expand=principal"),
+            format!("{ASSIGNMENTS}?$filter={by_unit}&$expand=principal"),
         );
         let instances = collect_all::<ScheduleInstanceDto>(
             &self.client,
-            format!("{ASSIGNMENT_INSTANCES}?$filter={by_role}"),
+            format!("{ASSIGNMENT_INSTANCES}?$filter={by_unit}"),
         );
         let eligible = collect_all::<ScheduleInstanceDto>(
             &self.client,
-            format!("{ELIGIBILITY_INSTANCES}?$filter={by_role}&$expand=principal"),
+            format!("{ELIGIBILITY_INSTANCES}?$filter={by_unit}&$expand=principal"),
         );
         let (active, instances, eligible) = tokio::join!(active, instances, eligible);
         let active = active
-            .map_err(|e| e.to_read_error(&format!("reading the assignments of role {role}")))?;
+            .map_err(|e| e.to_read_error(&format!("reading the assignments of role {role}{at}")))?;
         let pim = |r: Result<Vec<ScheduleInstanceDto>, GraphError>, what: &str| match r {
             Ok(v) => Ok(v),
             Err(e) if is_pim_unavailable(&e) => {
                 tracing::warn!(role = %role, error = %e, "PIM is not available in this tenant (no Entra ID P2); no {what}", what = what);
                 Ok(Vec::new())
             }
-            Err(e) => Err(e.to_read_error(&format!("reading the PIM {what} of role {role}"))),
+            Err(e) => Err(e.to_read_error(&format!("reading the PIM {what} of role {role}{at}"))),
         };
         Ok((
             active,
@@ -247,6 +258,7 @@ impl GraphTarget {
             odata_literal(change.role_id.as_str()),
             odata_literal(change.principal_id.as_str())
         ));
+        let scope = change.directory_scope_id.as_str();
         match change.kind {
             AssignmentKind::Active => {
                 let v = collect_all::<RoleAssignmentDto>(
@@ -255,7 +267,7 @@ impl GraphTarget {
                 )
                 .await?;
                 Ok(v.iter()
-                    .any(|a| a.directory_scope_id.as_deref().unwrap_or("/") == "/"))
+                    .any(|a| in_scope(a.directory_scope_id.as_deref(), scope)))
             }
             AssignmentKind::Eligible => {
                 let v = collect_all::<ScheduleInstanceDto>(
@@ -264,7 +276,7 @@ impl GraphTarget {
                 )
                 .await?;
                 Ok(v.iter()
-                    .any(|a| a.directory_scope_id.as_deref().unwrap_or("/") == "/"))
+                    .any(|a| in_scope(a.directory_scope_id.as_deref(), scope)))
             }
         }
     }
@@ -281,7 +293,12 @@ impl GraphTarget {
         )
         .await?;
         Ok(v.into_iter()
-            .find(|a| a.directory_scope_id.as_deref().unwrap_or("/") == "/")
+            .find(|a| {
+                in_scope(
+                    a.directory_scope_id.as_deref(),
+                    change.directory_scope_id.as_str(),
+                )
+            })
             .map(|a| a.id))
     }
 
@@ -314,7 +331,7 @@ impl GraphTarget {
                     "@odata.type": "#microsoft.graph.unifiedRoleAssignment",
                     "roleDefinitionId": change.role_id.as_str(),
                     "principalId": change.principal_id.as_str(),
-                    "directoryScopeId": "/",
+                    "directoryScopeId": change.directory_scope_id.as_str(),
                 }),
             ),
             (Action::Revoke, AssignmentKind::Active, _) => BatchRequestItem {
@@ -333,7 +350,7 @@ impl GraphTarget {
                     "action": "adminRemove",
                     "justification": justification(change, pim.as_ref()),
                     "roleDefinitionId": change.role_id.as_str(),
-                    "directoryScopeId": "/",
+                    "directoryScopeId": change.directory_scope_id.as_str(),
                     "principalId": change.principal_id.as_str(),
                 }),
             ),
@@ -502,8 +519,23 @@ impl RoleTarget for GraphTarget {
         &self,
         roles: &[RoleDefinitionId],
     ) -> Result<Vec<RoleAssignment>, ReadError> {
-        let per_role: Vec<_> = stream::iter(roles.iter().cloned())
-            .map(|r| async move { self.role_assignments(&r).await.map(|v| (r, v)) })
+        let units: Vec<(RoleDefinitionId, DirectoryScopeId)> = roles
+            .iter()
+            .map(|r| (r.clone(), DirectoryScopeId::tenant()))
+            .collect();
+        self.scoped_assignments(&units).await
+    }
+
+    async fn scoped_assignments(
+        &self,
+        units: &[(RoleDefinitionId, DirectoryScopeId)],
+    ) -> Result<Vec<RoleAssignment>, ReadError> {
+        let per_role: Vec<_> = stream::iter(units.iter().cloned())
+            .map(|(r, scope)| async move {
+                self.role_assignments(&r, &scope)
+                    .await
+                    .map(|v| ((r, scope), v))
+            })
             .buffer_unordered(self.read_concurrency)
             .try_collect()
             .await?;
@@ -550,11 +582,12 @@ impl RoleTarget for GraphTarget {
             }
         };
         let mut out = Vec::new();
-        for (role, (active, instances, eligible)) in &per_role {
+        for ((role, scope), (active, instances, eligible)) in &per_role {
+            let here = |s: Option<&str>| in_scope(s, scope.as_str());
             // Time-bound active assignments end when their (Assigned) schedule instance does.
             let ends: HashMap<String, chrono::DateTime<chrono::Utc>> = instances
                 .iter()
-                .filter(|i| i.directory_scope_id.as_deref().unwrap_or("/") == "/")
+                .filter(|i| here(i.directory_scope_id.as_deref()))
                 .filter(|i| {
                     i.assignment_type
                         .as_deref()
@@ -567,7 +600,7 @@ impl RoleTarget for GraphTarget {
                 .collect();
             let activated: HashSet<String> = instances
                 .iter()
-                .filter(|i| i.directory_scope_id.as_deref().unwrap_or("/") == "/")
+                .filter(|i| here(i.directory_scope_id.as_deref()))
                 .filter(|i| {
                     i.assignment_type
                         .as_deref()
@@ -577,11 +610,12 @@ impl RoleTarget for GraphTarget {
                 .collect();
             for a in active
                 .iter()
-                .filter(|a| a.directory_scope_id.as_deref().unwrap_or("/") == "/")
+                .filter(|a| here(a.directory_scope_id.as_deref()))
             {
                 out.push(RoleAssignment {
                     id: a.id.clone(),
                     role_definition_id: role.clone(),
+                    directory_scope_id: scope.clone(),
                     principal: principal(a.principal.as_ref(), &a.principal_id),
                     kind: AssignmentKind::Active,
                     origin: if activated.contains(&a.principal_id.to_ascii_lowercase()) {
@@ -594,11 +628,12 @@ impl RoleTarget for GraphTarget {
             }
             for e in eligible
                 .iter()
-                .filter(|e| e.directory_scope_id.as_deref().unwrap_or("/") == "/")
+                .filter(|e| here(e.directory_scope_id.as_deref()))
             {
                 out.push(RoleAssignment {
                     id: e.id.clone(),
                     role_definition_id: role.clone(),
+                    directory_scope_id: scope.clone(),
                     principal: principal(e.principal.as_ref(), &e.principal_id),
                     kind: AssignmentKind::Eligible,
                     origin: AssignmentOrigin::Assigned,
@@ -607,6 +642,46 @@ impl RoleTarget for GraphTarget {
             }
         }
         Ok(out)
+    }
+
+    async fn administrative_units(
+        &self,
+        names: &[String],
+    ) -> Result<Vec<AdministrativeUnit>, ReadError> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        // "List administrativeUnits" (GET /directory/administrativeUnits) with `$filter` `eq` on
+        // `id` or `displayName`, both filterable properties of the administrativeUnit type.
+        let queries: Vec<String> = names
+            .iter()
+            .map(|n| {
+                let prop = if is_guid(n) { "id" } else { "displayName" };
+                format!(
+                    "{ADMINISTRATIVE_UNITS}?$filter={}&$select=id,displayName",
+                    encode_query_value(&format!("{prop} eq {}", odata_literal(n.trim())))
+                )
+            })
+            .collect();
+        let found = self.batched_get(queries).await.map_err(|e| {
+            let hint = if matches!(e, GraphError::Api { status: 403, .. }) {
+                " — the app needs the Microsoft Graph permission AdministrativeUnit.Read.All (application permission, admin consent granted) to read administrative units"
+            } else {
+                ""
+            };
+            let mut r = e.to_read_error("reading the administrative units the mappings name");
+            r.message.push_str(hint);
+            r
+        })?;
+        let mut seen = HashSet::new();
+        Ok(found
+            .into_iter()
+            .filter(|u| seen.insert(u.id.to_ascii_lowercase()))
+            .map(|u| AdministrativeUnit {
+                display_name: u.display_name.unwrap_or_default(),
+                id: u.id,
+            })
+            .collect())
     }
 
     async fn missing_principals(&self, keys: &[String]) -> Result<Vec<String>, ReadError> {
@@ -779,6 +854,16 @@ impl RoleTarget for GraphTarget {
     }
 }
 
+/// Whether an answer's `directoryScopeId` (absent: `/`) is `scope`.
+fn in_scope(answered: Option<&str>, scope: &str) -> bool {
+    answered.unwrap_or("/").eq_ignore_ascii_case(scope)
+}
+
+/// A GUID in its text form (an object id rather than a display name).
+fn is_guid(s: &str) -> bool {
+    uuid::Uuid::parse_str(s.trim()).is_ok() && s.trim().len() == 36
+}
+
 /// The justification of a PIM request: the one the run stamped, else a plain one.
 fn justification(change: &Change, pim: Option<&PimRequest>) -> String {
     match pim {
@@ -815,7 +900,7 @@ fn schedule_request(
         "action": action,
         "justification": justification(change, pim),
         "roleDefinitionId": change.role_id.as_str(),
-        "directoryScopeId": "/",
+        "directoryScopeId": change.directory_scope_id.as_str(),
         "principalId": change.principal_id.as_str(),
         "scheduleInfo": {"startDateTime": now, "expiration": expiration},
     });

@@ -252,10 +252,12 @@ mod tests {
             },
             roles: vec![],
             unmapped_groups: vec![],
+            skipped_mappings: Vec::new(),
             stops: vec![],
             error: None,
             error_kind: None,
             warnings: vec![],
+            exposure: None,
             drift: vec![],
             approval: None,
         }

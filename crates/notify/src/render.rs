@@ -171,7 +171,7 @@ fn upcoming(r: &RunReport) -> Vec<(String, String, String)> {
             role.expirations
                 .iter()
                 .filter(|x| !x.renew)
-                .map(move |x| (x.ends, role.role.clone(), x.user.clone()))
+                .map(move |x| (x.ends, role.label(), x.user.clone()))
         })
         .collect();
     v.sort();
@@ -270,6 +270,16 @@ fn render_text(r: &RunReport) -> String {
     for w in &r.warnings {
         let _ = writeln!(t, "\nWARNING: {w}");
     }
+    for m in &r.skipped_mappings {
+        let _ = writeln!(
+            t,
+            "\nNOT WRITTEN: {} -> {} at {}: {}",
+            m.group.first_rdn_value(),
+            m.role,
+            m.scope,
+            m.reason
+        );
+    }
     if let Some(a) = &r.approval {
         let _ = writeln!(
             t,
@@ -339,7 +349,7 @@ fn render_text(r: &RunReport) -> String {
         let _ = writeln!(
             t,
             "\n  {} ({}) - groups: {}",
-            role.role,
+            role.label(),
             kind_words(role.kind),
             groups.join("; ")
         );
@@ -370,6 +380,16 @@ fn render_text(r: &RunReport) -> String {
         let _ = writeln!(t, "\nGroups mapping to no role");
         for g in &r.unmapped_groups {
             let _ = writeln!(t, "  - {} ({}): {}", g.name, g.group, g.reason);
+        }
+    }
+    if let Some(x) = &r.exposure {
+        let _ = writeln!(
+            t,
+            "\nWho can change the role groups (exposure): {}",
+            x.summary()
+        );
+        for f in &x.findings {
+            let _ = writeln!(t, "  - [{}] {}", f.severity.words(), f.message);
         }
     }
     t
@@ -430,6 +450,16 @@ fn render_html(r: &RunReport) -> String {
             h,
             "<p style=\"color:#9a6700\"><strong>Warning:</strong> {}</p>",
             e(w)
+        );
+    }
+    for m in &r.skipped_mappings {
+        let _ = writeln!(
+            h,
+            "<p style=\"color:#cf222e\"><strong>Not written:</strong> {} &rarr; {} at {}: {}</p>",
+            e(m.group.first_rdn_value()),
+            e(&m.role),
+            e(&m.scope),
+            e(&m.reason)
         );
     }
     if let Some(a) = &r.approval {
@@ -512,7 +542,7 @@ fn render_html(r: &RunReport) -> String {
         let _ = writeln!(
             h,
             "<h4>{} <small>({})</small></h4>\n<p>Groups: {}</p>",
-            e(&role.role),
+            e(&role.label()),
             kind_words(role.kind),
             groups.join("; ")
         );
@@ -573,6 +603,30 @@ fn render_html(r: &RunReport) -> String {
             );
         }
         let _ = writeln!(h, "</ul>");
+    }
+    if let Some(x) = &r.exposure {
+        let _ = writeln!(
+            h,
+            "<h3>Who can change the role groups (exposure)</h3>\n<p>{}</p>",
+            e(&x.summary())
+        );
+        if !x.findings.is_empty() {
+            let _ = writeln!(h, "<ul>");
+            for f in &x.findings {
+                let colour = match f.severity {
+                    rolesync_core::exposure::Severity::High => "#cf222e",
+                    rolesync_core::exposure::Severity::Medium => "#9a6700",
+                    rolesync_core::exposure::Severity::Low => "#57606a",
+                };
+                let _ = writeln!(
+                    h,
+                    "<li><strong style=\"color:{colour}\">[{}]</strong> {}</li>",
+                    f.severity.words(),
+                    e(&f.message)
+                );
+            }
+            let _ = writeln!(h, "</ul>");
+        }
     }
     let _ = writeln!(
         h,

@@ -96,6 +96,8 @@ fn report() -> RunReport {
         roles: vec![
             RoleReport {
                 role: "Exchange Administrator".to_string(),
+                directory_scope_id: Default::default(),
+                scope_name: None,
                 groups: vec![Dn::new(
                     "CN=Exchange Administrator,OU=Office 365 Roles Management,DC=contoso,DC=com",
                 )],
@@ -138,6 +140,8 @@ fn report() -> RunReport {
             },
             RoleReport {
                 role: "Security Reader".to_string(),
+                directory_scope_id: Default::default(),
+                scope_name: None,
                 groups: vec![Dn::new(
                     "CN=<script>alert(1)</script>,OU=Roles,DC=contoso,DC=com",
                 )],
@@ -185,12 +189,14 @@ fn report() -> RunReport {
             reason: "no role is named \"Exchange Admins\"; did you mean Exchange Administrator?"
                 .to_string(),
         }],
+        skipped_mappings: vec![],
         stops: vec![],
         error: None,
         error_kind: None,
         warnings: vec![
             "the configuration folder /etc/rolesync can be changed by everyone (mode 0777); fix: chmod go-w '/etc/rolesync'".to_string(),
         ],
+        exposure: None,
         drift: vec![],
         approval: None,
     }
@@ -600,4 +606,41 @@ async fn no_login_over_plaintext_and_bad_addresses() {
     cfg.to.clear();
     let e = send_report(&cfg, &report(), None).await.unwrap_err();
     assert!(e.to_string().contains("no recipients"), "{e}");
+}
+
+/// The exposure section: the summary and each finding with its severity, escaped in HTML.
+#[test]
+fn render_lists_exposure_findings() {
+    use rolesync_core::exposure::{ExposureReport, ExposureSettings};
+    let mut r = report();
+    assert!(!render(&r).0.contains("exposure"));
+    let mut x = ExposureReport::failed(
+        &ExposureSettings::for_ou(rolesync_core::ids::Dn::new("OU=Roles,DC=x")),
+        "",
+    );
+    x.error = None;
+    x.role_groups = 2;
+    x.groups = 3;
+    x.findings.push(serde_json::from_value(serde_json::json!({
+        "severity": "high",
+        "kind": "canChange",
+        "principal": {"name": "hd-ann", "kind": "user"},
+        "right": "writeMember",
+        "manager": false,
+        "group": {"name": "Mail Team", "dn": "CN=Mail Team,OU=Staff,DC=x", "outsideRolesOu": true},
+        "path": ["Mail Team", "Exchange Administrator"],
+        "roleGroup": "CN=Exchange Administrator,OU=Roles,DC=x",
+        "roles": ["Exchange Administrator"],
+        "message": "user hd-ann through Helpdesk → may write member → on \"Mail Team\" <x>"
+    })).unwrap());
+    r.exposure = Some(x);
+    let (text, html) = render(&r);
+    assert!(text.contains("Who can change the role groups (exposure): 1 high, 0 medium, 0 low finding(s) on 2 role group(s) and 1 group(s) nested in them"), "{text}");
+    assert!(
+        text.contains(
+            "  - [high] user hd-ann through Helpdesk → may write member → on \"Mail Team\" <x>"
+        ),
+        "{text}"
+    );
+    assert!(html.contains("[high]</strong> user hd-ann through Helpdesk → may write member → on &quot;Mail Team&quot; &lt;x&gt;"), "{html}");
 }

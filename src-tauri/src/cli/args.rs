@@ -50,6 +50,10 @@ pub enum Command {
     Sync(SyncArgs),
     /// Check the configuration, the connections, the mappings and the members; change nothing.
     Check,
+    /// Show who can change the AD groups that decide each role (owners, delegated rights,
+    /// managedBy, nested groups outside the roles OU), Tier 0 left out; exit 1 when a finding
+    /// reaches [exposure] fail_at, 4 when the directory could not be read.
+    Exposure,
     /// Manage the configuration file.
     #[command(subcommand)]
     Config(ConfigCommand),

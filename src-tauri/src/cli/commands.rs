@@ -22,6 +22,7 @@ pub fn dispatch(g: &Global, command: Command) -> Result<ExitCode, AppError> {
         Command::Sync(a) if a.dry_run => run(g, &app, RunMode::DryRun, a.force),
         Command::Sync(a) => run(g, &app, RunMode::Apply, a.force),
         Command::Check => check(g, &app),
+        Command::Exposure => exposure(g, &app),
         Command::Config(ConfigCommand::Init { force }) => config_init(&app, force),
         Command::Config(ConfigCommand::Validate) => config_validate(&app),
         Command::Demo(DemoCommand::Reset) => demo_reset(&app),
@@ -123,6 +124,19 @@ fn check(g: &Global, app: &App) -> Result<ExitCode, AppError> {
     let report = app.check_blocking(g.demo, &hooks())?;
     output::checks(g.json, &report);
     Ok(report.exit())
+}
+
+fn exposure(g: &Global, app: &App) -> Result<ExitCode, AppError> {
+    let _log = logging::start(&app.settings(g.demo)?, g.quiet || g.json)?;
+    let report = app.exposure_blocking(g.demo, &hooks())?;
+    output::exposure(g.json, &report);
+    Ok(if report.error.is_some() {
+        ExitCode::ReadFailed
+    } else if report.fails() {
+        ExitCode::ItemFailures
+    } else {
+        ExitCode::Done
+    })
 }
 
 fn config_init(app: &App, force: bool) -> Result<ExitCode, AppError> {

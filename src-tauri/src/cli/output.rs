@@ -9,6 +9,7 @@ use rolesync_app::credentials::CredentialList;
 use rolesync_app::emulator::Serving;
 use rolesync_app::{AppError, ErrorKind, Finished};
 use rolesync_core::checks::CheckLine;
+use rolesync_core::exposure::ExposureReport;
 use rolesync_core::plan::Plan;
 use rolesync_core::report::RunReport;
 use rolesync_secrets::CredentialName;
@@ -33,6 +34,17 @@ struct CheckJson<'a> {
     version: u32,
     ok: bool,
     checks: &'a [CheckLine],
+}
+
+/// The `--json` result of `exposure`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExposureJson<'a> {
+    version: u32,
+    /// A finding at or above the threshold, or no assessment.
+    fails: bool,
+    #[serde(flatten)]
+    report: &'a ExposureReport,
 }
 
 /// The `--json` error document.
@@ -155,6 +167,19 @@ pub fn checks(json: bool, r: &CheckReport) {
         });
     } else {
         print!("{}", render::checks(&r.lines));
+    }
+}
+
+/// `exposure`: one line per finding, or the JSON document (for SIEMs).
+pub fn exposure(json: bool, r: &ExposureReport) {
+    if json {
+        print_json(&ExposureJson {
+            version: 1,
+            fails: r.fails(),
+            report: r,
+        });
+    } else {
+        print!("{}", render::exposure(r));
     }
 }
 

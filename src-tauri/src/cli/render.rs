@@ -54,7 +54,10 @@ pub fn plan(p: &Plan, report: &RunReport) -> String {
         role(
             &mut o,
             r,
-            report.roles.iter().find(|x| x.role == r.role_name),
+            report
+                .roles
+                .iter()
+                .find(|x| x.role == r.role_name && x.directory_scope_id == r.directory_scope_id),
         );
     }
     rest(&mut o, p);
@@ -96,7 +99,7 @@ fn role(o: &mut String, r: &RolePlan, rr: Option<&RoleReport>) {
         .iter()
         .map(|g| g.first_rdn_value().to_string())
         .collect();
-    let _ = writeln!(o, "\n{} ({kind}) ← {}", r.role_name, groups.join(", "));
+    let _ = writeln!(o, "\n{} ({kind}) ← {}", r.label(), groups.join(", "));
     pim(o, r);
     for (sign, list, action) in [
         ("+ grant ", &r.grants, Action::Grant),
@@ -174,6 +177,19 @@ fn rest(o: &mut String, p: &Plan) {
             let _ = writeln!(o, "  ? {} — {}", g.name, g.reason);
         }
     }
+    if !p.skipped_mappings.is_empty() {
+        let _ = writeln!(o, "\nMappings that get nothing written:");
+        for m in &p.skipped_mappings {
+            let _ = writeln!(
+                o,
+                "  ! {} → {} at {} — {}",
+                m.group.first_rdn_value(),
+                m.role,
+                m.scope,
+                m.reason
+            );
+        }
+    }
     if !p.stops.is_empty() {
         let _ = writeln!(o, "\nSafety stops:");
         for s in &p.stops {
@@ -232,6 +248,37 @@ pub fn outcome(report: &RunReport) -> String {
         );
     }
     visible(o)
+}
+
+/// `exposure`: the summary, then one line per finding — who → which right → on which group →
+/// how it reaches the role — most serious first, marked ✗ at or above the threshold.
+pub fn exposure(r: &rolesync_core::exposure::ExposureReport) -> String {
+    let mut o = String::new();
+    if let Some(e) = &r.error {
+        let _ = writeln!(o, "✗ who can change the role groups is not known: {e}");
+        return o;
+    }
+    for f in &r.findings {
+        let above = r.fail_at.is_some_and(|t| f.severity >= t);
+        let _ = writeln!(
+            o,
+            "{} [{}] {}",
+            if above { "✗" } else { "·" },
+            f.severity.words(),
+            f.message
+        );
+    }
+    let _ = writeln!(o, "{}", r.summary());
+    let threshold = match r.fail_at {
+        Some(t) => format!("findings of {} or above fail", t.words()),
+        None => "no finding fails ([exposure] fail_at = \"never\")".into(),
+    };
+    let _ = writeln!(
+        o,
+        "left out as expected Tier 0: {}; {threshold}",
+        r.expected.join(", ")
+    );
+    o
 }
 
 /// Check lines with ✓ / ✗ and fixes.

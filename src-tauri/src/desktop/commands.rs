@@ -67,6 +67,14 @@ pub fn history(session: State<'_, Session>) -> Reply<Vec<RunSummary>> {
     session.history()
 }
 
+/// Who can change the role groups (owners, delegated rights, managers, nested groups).
+#[tauri::command]
+pub async fn exposure(
+    session: State<'_, Session>,
+) -> Reply<rolesync_core::exposure::ExposureReport> {
+    session.exposure().await
+}
+
 /// One run of the history: its report and its log lines.
 #[tauri::command]
 pub fn run_details(session: State<'_, Session>, run_id: String) -> Reply<RunDetails> {

@@ -59,6 +59,7 @@ fn serve(session: Session) -> tauri::Result<()> {
             commands::history,
             commands::run_details,
             commands::logs,
+            commands::exposure,
             commands::export_logs,
             commands::credentials,
             commands::forget_credential,

@@ -10,11 +10,14 @@
 //! - [`search`]: paged searches and ranged `member` reads (AD returns at most 1,000 entries per
 //!   page and 1,500 values per attribute read).
 //! - [`source`]: [`LdapSource`], the [`rolesync_core::traits::DirectorySource`], and [`check`].
+//! - [`exposure`]: the role groups' security descriptors and the principals they name, for
+//!   `rolesync exposure`.
 //! - [`errors`]: LDAP and TLS failures turned into messages that name the server and the fix.
 
 pub mod browse;
 pub mod connect;
 pub mod errors;
+pub mod exposure;
 pub mod kerberos;
 pub mod locate;
 #[cfg(windows)]

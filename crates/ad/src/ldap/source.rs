@@ -439,6 +439,22 @@ impl DirectorySource for LdapSource {
     fn describe(&self) -> String {
         self.config.describe()
     }
+
+    fn has_security_descriptors(&self) -> bool {
+        true
+    }
+
+    async fn read_exposure(
+        &self,
+        scope: &SourceScope,
+    ) -> Result<rolesync_core::exposure::ExposureSnapshot, ReadError> {
+        let s = self.connect().await?;
+        let who = self.config.bind.who();
+        let r = super::exposure::read(&s, self.config.timeout, scope, &who).await;
+        let mut ldap = s.ldap.clone();
+        let _ = ldap.unbind().await;
+        r
+    }
 }
 
 /// Splits "what happened; how to fix it" messages for check lines.

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod bench;
+mod exposure;
 mod failures;
 mod kerberos;
 mod read;

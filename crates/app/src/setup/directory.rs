@@ -197,7 +197,7 @@ pub fn group_roles(
         explicit: Vec::new(),
         owned_only: Vec::new(),
     };
-    let r = rolesync_core::mapping::resolve(&dir, &roles, &rules);
+    let r = rolesync_core::mapping::resolve(&dir, &roles, &[], &rules);
     groups
         .iter()
         .map(|g| {

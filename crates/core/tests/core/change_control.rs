@@ -103,6 +103,7 @@ fn an_owned_mapping_revokes_only_what_rolesync_granted() {
         role: None,
         kind: AssignmentKind::Active,
         allow_empty: false,
+        scope: Default::default(),
     }];
     let role = role("Exchange Administrator");
     let extras = PlanExtras {

@@ -96,6 +96,7 @@ pub fn assigned(role_name: &str, p: Principal, kind: AssignmentKind) -> RoleAssi
     RoleAssignment {
         id: format!("{}-{}-{kind:?}", r.id, p.id()),
         role_definition_id: r.id,
+        directory_scope_id: Default::default(),
         principal: p,
         kind,
         origin: AssignmentOrigin::Assigned,
@@ -162,6 +163,7 @@ pub fn tenant_state(users: Vec<EntraUser>, assignments: Vec<RoleAssignment>) -> 
         users,
         assignments,
         pim: Vec::new(),
+        administrative_units: Vec::new(),
     }
 }
 

@@ -84,6 +84,7 @@ fn mixed_plan_matches_golden() {
         role: None,
         kind: AssignmentKind::Eligible,
         allow_empty: false,
+        scope: Default::default(),
     });
     check_golden("mixed-plan.json", &plan(&d, &t, &pol));
 }

@@ -5,7 +5,9 @@ mod fixture;
 
 mod change_control;
 mod engine;
+mod exposure;
 mod golden;
 mod journal;
 mod pim;
 mod planner;
+mod scopes;

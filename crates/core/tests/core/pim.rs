@@ -28,6 +28,7 @@ fn pim_policy() -> Policy {
         role: None,
         kind: AssignmentKind::Eligible,
         allow_empty: false,
+        scope: Default::default(),
     });
     p
 }

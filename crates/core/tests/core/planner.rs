@@ -91,12 +91,14 @@ fn explicit_mappings_extend_and_override_name_matching() {
             role: Some(RoleRef::Name("Exchange Administrator".into())),
             kind: AssignmentKind::Active,
             allow_empty: false,
+            scope: Default::default(),
         },
         ExplicitMapping {
             group: GroupRef::Dn(Dn::new("cn=service desk,ou=teams,dc=contoso,dc=com")),
             role: Some(RoleRef::Id(role("Helpdesk Administrator").id)),
             kind: AssignmentKind::Active,
             allow_empty: false,
+            scope: Default::default(),
         },
     ];
     assert_eq!(pol.extra_groups().len(), 1);
@@ -123,12 +125,14 @@ fn mapping_to_an_unknown_role_or_missing_group_stops() {
             role: Some(RoleRef::Id("00000000-1111-2222-3333-444444444444".into())),
             kind: AssignmentKind::Active,
             allow_empty: false,
+            scope: Default::default(),
         },
         ExplicitMapping {
             group: GroupRef::Dn(Dn::new("CN=Gone,DC=contoso,DC=com")),
             role: None,
             kind: AssignmentKind::Active,
             allow_empty: false,
+            scope: Default::default(),
         },
     ];
     let p = plan(&d, &t, &pol);
@@ -185,6 +189,7 @@ fn two_groups_for_one_role_are_united_and_members_counted_once() {
         role: Some(RoleRef::Name("Exchange Administrator".into())),
         kind: AssignmentKind::Active,
         allow_empty: false,
+        scope: Default::default(),
     }];
     let p = plan(&d, &t, &pol);
     assert_eq!(p.roles.len(), 1);
@@ -473,6 +478,7 @@ fn eligible_mappings_use_pim_and_never_revoke_activations() {
         role: None,
         kind: AssignmentKind::Eligible,
         allow_empty: false,
+        scope: Default::default(),
     }];
     let p = plan(&d, &t, &pol);
     let r = &p.roles[0];
@@ -605,6 +611,7 @@ fn an_empty_group_does_not_revoke_everyone_unless_allowed() {
         role: None,
         kind: AssignmentKind::Active,
         allow_empty: true,
+        scope: Default::default(),
     }];
     let p = plan(&d, &t, &pol);
     assert!(p.stops.is_empty());
@@ -631,6 +638,7 @@ fn the_last_global_administrator_is_never_removed() {
         role: None,
         kind: AssignmentKind::Active,
         allow_empty: true,
+        scope: Default::default(),
     }];
     let p = plan(&d, &t, &pol);
     assert_eq!(stops(&p), [&StopKind::LastGlobalAdministrator]);

@@ -2,6 +2,7 @@
 //! authorization, routing) shared by top-level requests and requests inside `$batch`, and
 //! Graph's error shape and headers.
 
+mod administrative_units;
 pub(crate) mod batch;
 mod directory_roles;
 mod objects;
@@ -197,6 +198,13 @@ const POLICY_READ: &[&str] = &[
     "RoleManagementPolicy.ReadWrite.Directory",
     "RoleManagement.ReadWrite.Directory",
 ];
+/// Reading administrative units ("List administrativeUnits", permissions table).
+const AU_READ: &[&str] = &[
+    "AdministrativeUnit.Read.All",
+    "AdministrativeUnit.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
 const DIR_READ: &[&str] = &[
     "Directory.Read.All",
     "Directory.ReadWrite.All",
@@ -230,6 +238,8 @@ enum Handler {
     PolicyAssignment,
     Policies,
     Policy,
+    AdministrativeUnits,
+    AdministrativeUnit,
 }
 
 /// Finds the handler and the methods it allows.
@@ -242,6 +252,8 @@ fn route(segs: &[String]) -> Option<(Handler, &'static [&'static str])> {
         [u] if u.starts_with("users(") => (User, &["GET"]),
         ["users", _] => (User, &["GET"]),
         ["directoryobjects", "getbyids"] => (GetByIds, &["POST"]),
+        ["directory", "administrativeunits"] => (AdministrativeUnits, &["GET"]),
+        ["directory", "administrativeunits", _] => (AdministrativeUnit, &["GET"]),
         ["rolemanagement", "directory", rest @ ..] => match rest {
             ["roledefinitions"] => (RoleDefinitions, &["GET"]),
             ["roledefinitions", _] => (RoleDefinition, &["GET"]),
@@ -293,6 +305,7 @@ fn permissions(h: Handler, method: &str) -> &'static [&'static str] {
         | DirectoryRoleMemberRef
         | DirectoryRoleMemberDelete => ROLE_WRITE,
         PolicyAssignments | PolicyAssignment | Policies | Policy => POLICY_READ,
+        AdministrativeUnits | AdministrativeUnit => AU_READ,
     }
 }
 
@@ -597,6 +610,8 @@ async fn run(
         PolicyAssignment => policies::get_assignment(&rq),
         Policies => policies::list_policies(&rq),
         Policy => policies::get_policy(&rq),
+        AdministrativeUnits => administrative_units::list(&rq),
+        AdministrativeUnit => administrative_units::get(&rq),
     };
     let committed = write && resp.is_success() && handler != GetByIds;
     if write && !committed && handler != GetByIds && already_done(&resp) {

@@ -26,6 +26,7 @@ fn change(
         kind,
         role_id: RoleDefinitionId::new(role),
         role_name: role.into(),
+        directory_scope_id: Default::default(),
         principal_id: EntraObjectId::new(oid(n)),
         user: user.into(),
         assignment_id,

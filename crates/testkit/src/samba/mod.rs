@@ -2,6 +2,7 @@
 //! deterministic test directory of [`fixture`].
 
 pub mod dc;
+pub mod delegations;
 pub mod domain;
 // The fixture's constants and builders are named for the entries they make.
 #[allow(missing_docs)]
