@@ -125,12 +125,7 @@ pub async fn configured(
             c.file.display()
         ))
     };
-    let dir = c.directory.as_ref().ok_or_else(|| {
-        AppError::config(format!(
-            "{}: the [directory] section is missing; add it with the AD domain, e.g. `[directory]` `domain = \"contoso.com\"` (see `rolesync config init`), or use --demo",
-            c.file.display()
-        ))
-    })?;
+    let dir = directory_section(c, ", or use --demo")?;
     let entra = c.entra.as_ref().ok_or_else(|| missing("entra"))?;
     // Files the settings name must be there: a configuration mistake (exit 2, the key named),
     // not a failed read.
@@ -154,14 +149,23 @@ pub async fn directory(
     cx: &BuildContext<'_>,
 ) -> Result<(Box<dyn DirectorySource>, Policy, bool), AppError> {
     let c = &settings.config;
-    let dir = c.directory.as_ref().ok_or_else(|| {
-        AppError::config(format!(
-            "{}: the [directory] section is missing; add it with the AD domain, e.g. `[directory]` `domain = \"contoso.com\"` (see `rolesync config init`)",
-            c.file.display()
-        ))
-    })?;
+    let dir = directory_section(c, "")?;
     let (source, policy) = directory_source(settings, dir, cx).await?;
     Ok((source, policy, dir.nested))
+}
+
+/// `[directory]`, or the configuration error that names what to add (`or_else`: another way
+/// out, such as `--demo`).
+fn directory_section<'c>(
+    c: &'c rolesync_config::Config,
+    or_else: &str,
+) -> Result<&'c DirectoryConfig, AppError> {
+    c.directory.as_ref().ok_or_else(|| {
+        AppError::config(format!(
+            "{}: the [directory] section is missing; add it with the AD domain, e.g. `[directory]` `domain = \"contoso.com\"` (see `rolesync config init`){or_else}",
+            c.file.display()
+        ))
+    })
 }
 
 async fn directory_source(

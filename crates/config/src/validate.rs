@@ -1068,17 +1068,7 @@ fn parse_scope(text: &str) -> Result<ScopeRef, String> {
 
 /// A group name without the configured prefix (when it has it).
 fn strip_prefix<'a>(name: &'a str, prefix: Option<&str>) -> &'a str {
-    match prefix {
-        Some(p)
-            if !p.is_empty()
-                && name.len() >= p.len()
-                && name.is_char_boundary(p.len())
-                && name[..p.len()].eq_ignore_ascii_case(p) =>
-        {
-            &name[p.len()..]
-        }
-        _ => name,
-    }
+    rolesync_core::mapping::strip_prefix(name, prefix).unwrap_or(name)
 }
 
 /// The built-in roles Microsoft lets be scoped to an administrative unit, in words.

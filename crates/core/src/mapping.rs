@@ -327,25 +327,29 @@ pub fn resolve(
     out
 }
 
+/// `name` without the configured group-name prefix (compared case-insensitively); `None` when a
+/// prefix is configured and the name does not start with it.
+pub fn strip_prefix<'a>(name: &'a str, prefix: Option<&str>) -> Option<&'a str> {
+    match prefix {
+        Some(p) if !p.is_empty() => (name.len() >= p.len()
+            && name.is_char_boundary(p.len())
+            && name[..p.len()].eq_ignore_ascii_case(p))
+        .then(|| &name[p.len()..]),
+        _ => Some(name),
+    }
+}
+
 fn name_match<'a>(
     g: &DirectoryGroup,
     roles: &'a [RoleDefinition],
     rules: &MappingRules,
 ) -> Result<&'a RoleDefinition, String> {
-    let name = match &rules.prefix {
-        Some(p) if !p.is_empty() => {
-            let has = g.name.len() >= p.len()
-                && g.name.is_char_boundary(p.len())
-                && g.name[..p.len()].eq_ignore_ascii_case(p);
-            if !has {
-                return Err(format!(
-                    "the name does not start with the configured prefix \"{p}\""
-                ));
-            }
-            &g.name[p.len()..]
-        }
-        _ => g.name.as_str(),
-    };
+    let name = strip_prefix(&g.name, rules.prefix.as_deref()).ok_or_else(|| {
+        format!(
+            "the name does not start with the configured prefix \"{}\"",
+            rules.prefix.as_deref().unwrap_or_default()
+        )
+    })?;
     find_role(roles, &RoleRef::Name(name.to_string())).ok_or_else(|| {
         format!(
             "no Entra role is named \"{}\"; rename the group to a role's display name or add an explicit mapping",

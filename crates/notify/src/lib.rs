@@ -182,12 +182,11 @@ pub enum NotifyError {
 }
 
 /// Builds the report mail (without sending it): headers, both bodies, the run's log attached.
-/// A log that cannot be attached is noted in the bodies instead of failing the mail.
-pub fn build_message(
+/// A message from the configured sender to every configured recipient, with this subject.
+pub(crate) fn addressed(
     cfg: &SmtpConfig,
-    report: &RunReport,
-    log: Option<&RunLog>,
-) -> Result<Message, NotifyError> {
+    subject: &str,
+) -> Result<lettre::message::MessageBuilder, NotifyError> {
     let from: Mailbox = cfg.from.parse().map_err(|e| {
         NotifyError::Config(format!("sender `{}` is not an address: {e}", cfg.from))
     })?;
@@ -196,7 +195,7 @@ pub fn build_message(
     }
     let mut builder = Message::builder()
         .from(from)
-        .subject(subject(report))
+        .subject(subject)
         .message_id(None)
         .date_now();
     for to in &cfg.to {
@@ -205,6 +204,16 @@ pub fn build_message(
             .map_err(|e| NotifyError::Config(format!("recipient `{to}` is not an address: {e}")))?;
         builder = builder.to(mb);
     }
+    Ok(builder)
+}
+
+/// A log that cannot be attached is noted in the bodies instead of failing the mail.
+pub fn build_message(
+    cfg: &SmtpConfig,
+    report: &RunReport,
+    log: Option<&RunLog>,
+) -> Result<Message, NotifyError> {
+    let builder = addressed(cfg, &subject(report))?;
     let (mut text, mut html) = render(report);
     let mut attachment = None;
     let note = |text: &mut String, html: &mut String, n: &str| {

@@ -2,35 +2,17 @@
 //! transport (the same TLS rules, login and error words), so that a mail that arrives now means
 //! the reports will arrive too.
 
-use crate::{classify, transport, NotifyError, SmtpConfig};
+use crate::{addressed, classify, transport, NotifyError, SmtpConfig};
 use lettre::message::header::ContentType;
-use lettre::message::Mailbox;
-use lettre::{AsyncTransport, Message};
+use lettre::AsyncTransport;
 
 /// The subject of the test message.
 pub const SUBJECT: &str = "RoleSync: test message";
 
 /// Sends a short test message to the configured recipients.
 pub async fn send_test(cfg: &SmtpConfig) -> Result<(), NotifyError> {
-    let from: Mailbox = cfg.from.parse().map_err(|e| {
-        NotifyError::Config(format!("sender `{}` is not an address: {e}", cfg.from))
-    })?;
-    if cfg.to.is_empty() {
-        return Err(NotifyError::Config("no recipients".to_string()));
-    }
-    let mut builder = Message::builder()
-        .from(from)
-        .subject(SUBJECT)
-        .message_id(None)
-        .date_now()
-        .header(ContentType::TEXT_PLAIN);
-    for to in &cfg.to {
-        let mb: Mailbox = to
-            .parse()
-            .map_err(|e| NotifyError::Config(format!("recipient `{to}` is not an address: {e}")))?;
-        builder = builder.to(mb);
-    }
-    let message = builder
+    let message = addressed(cfg, SUBJECT)?
+        .header(ContentType::TEXT_PLAIN)
         .body(
             "This is a test message from RoleSync's setup. After each sync a report like this \
              goes to these recipients, with the run's log attached.\n"

@@ -72,18 +72,9 @@ pub fn role_groups(found: &[(Dn, String)], rules: &MappingRules) -> Vec<RoleGrou
     out
 }
 
+/// The name without the configured prefix, or the whole name when it does not carry it.
 fn strip<'a>(name: &'a str, prefix: Option<&str>) -> &'a str {
-    match prefix {
-        Some(p)
-            if !p.is_empty()
-                && name.len() >= p.len()
-                && name.is_char_boundary(p.len())
-                && name[..p.len()].eq_ignore_ascii_case(p) =>
-        {
-            &name[p.len()..]
-        }
-        _ => name,
-    }
+    crate::mapping::strip_prefix(name, prefix).unwrap_or(name)
 }
 
 #[cfg(test)]
