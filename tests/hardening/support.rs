@@ -100,10 +100,13 @@ impl Home {
             .join("\n")
     }
 
-    /// The audit file's lines, parsed.
+    /// The audit file's complete lines, parsed (read while a sync writes it, the last line may
+    /// not be finished yet: only lines ended by a newline count).
     pub fn audit(&self) -> Vec<serde_json::Value> {
-        std::fs::read_to_string(self.path().join("logs/audit.jsonl"))
-            .unwrap_or_default()
+        let text =
+            std::fs::read_to_string(self.path().join("logs/audit.jsonl")).unwrap_or_default();
+        let complete = text.rsplit_once('\n').map_or("", |(whole, _)| whole);
+        complete
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
