@@ -24,6 +24,10 @@ use webdriver::{Harness, Session};
 
 /// The flag that makes this binary the minimal Tauri app.
 const MINIMAL_FLAG: &str = "--minimal-window";
+/// With [`MINIMAL_FLAG`]: the minimal app draws without GPU compositing, as RoleSync's window does
+/// (`src-tauri/src/desktop/webview_linux.rs`) — the like-for-like comparison, printed beside the
+/// target's.
+const NO_COMPOSITING_FLAG: &str = "--no-compositing";
 /// Rounds per app.
 const ROUNDS: usize = 3;
 /// The target: RoleSync's idle PSS within this multiple of the minimal app's.
@@ -46,11 +50,20 @@ fn main() {
     let me = std::env::current_exe().expect("this benchmark's path");
     let rolesync = PathBuf::from(env!("CARGO_BIN_EXE_rolesync"));
     let mut minimal = Vec::new();
+    let mut plain = Vec::new();
     let mut setup = Vec::new();
     let mut demo = Vec::new();
     for round in 1..=ROUNDS {
         let row = [
             ("minimal", measure(&me, &[MINIMAL_FLAG], "body[data-ready]")),
+            (
+                "minimal, no composit.",
+                measure(
+                    &me,
+                    &[MINIMAL_FLAG, NO_COMPOSITING_FLAG],
+                    "body[data-ready]",
+                ),
+            ),
             (
                 "rolesync setup page",
                 measure(&rolesync, &[], "main[data-ready=setup]"),
@@ -65,18 +78,23 @@ fn main() {
             println!("  {what:<20} {:>6.1}  ({parts})", mb(*kb));
         }
         minimal.push(row[0].1 .0);
-        setup.push(row[1].1 .0);
-        demo.push(row[2].1 .0);
+        plain.push(row[1].1 .0);
+        setup.push(row[2].1 .0);
+        demo.push(row[3].1 .0);
     }
-    let (m, s, d) = (median(&mut minimal), median(&mut setup), median(&mut demo));
+    let (m, p) = (median(&mut minimal), median(&mut plain));
+    let (s, d) = (median(&mut setup), median(&mut demo));
     println!("idle PSS, median of {ROUNDS} (app + WebKit web and network processes):");
     println!("  minimal Tauri app        {:>7.1} MB", mb(m));
+    println!("  minimal, no compositing  {:>7.1} MB", mb(p));
     for (what, v) in [("RoleSync, setup page", s), ("RoleSync, demo home", d)] {
         let ratio = v as f64 / m as f64;
         println!(
-            "  {what:<24} {:>7.1} MB  = {ratio:.2}× minimal (target ≤ {TARGET_RATIO}×: {})",
+            "  {what:<24} {:>7.1} MB  = {ratio:.2}× minimal (target ≤ {TARGET_RATIO}×: {}); \
+             {:.2}× the minimal app without compositing",
             mb(v),
-            if ratio <= TARGET_RATIO { "yes" } else { "no" }
+            if ratio <= TARGET_RATIO { "yes" } else { "no" },
+            v as f64 / p as f64
         );
     }
 }
@@ -140,6 +158,7 @@ fn measure(binary: &Path, args: &[&str], ready: &str) -> (u64, String) {
 fn minimal_window() {
     const PAGE: &str =
         "<!doctype html><title>Minimal</title><body data-ready=1><h1>Hello</h1></body>";
+    let no_compositing = std::env::args().any(|a| a == NO_COMPOSITING_FLAG);
     let mut context = tauri::generate_context!();
     context.config_mut().app.windows.clear();
     tauri::Builder::default()
@@ -149,17 +168,36 @@ fn minimal_window() {
                 .body(PAGE.as_bytes().to_vec())
                 .expect("a response")
         })
-        .setup(|app| {
+        .setup(move |app| {
             let url = tauri::WebviewUrl::CustomProtocol("minimal://localhost/".parse()?);
-            tauri::WebviewWindowBuilder::new(app, "main", url)
+            let window = tauri::WebviewWindowBuilder::new(app, "main", url)
                 .title("Minimal")
                 .inner_size(1180.0, 760.0)
                 .build()?;
+            if no_compositing {
+                draw_without_compositing(&window);
+            }
             Ok(())
         })
         .run(context)
         .expect("the minimal Tauri app");
 }
+
+/// The same WebKitGTK setting RoleSync's window makes (`src-tauri/src/desktop/webview_linux.rs`).
+#[cfg(target_os = "linux")]
+fn draw_without_compositing(window: &tauri::WebviewWindow) {
+    use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+    window
+        .with_webview(|w| {
+            if let Some(settings) = w.inner().settings() {
+                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+            }
+        })
+        .expect("the minimal app's web view");
+}
+
+#[cfg(not(target_os = "linux"))]
+fn draw_without_compositing(_window: &tauri::WebviewWindow) {}
 
 /// Every process below `root` (not `root` itself), from `/proc/<pid>/stat`.
 fn descendants(root: u32) -> BTreeSet<u32> {

@@ -4,6 +4,8 @@
 //! `{code, message}`.
 
 mod commands;
+#[cfg(target_os = "linux")]
+mod webview_linux;
 
 use rolesync_app::{App, Session};
 use rolesync_core::exit::ExitCode;
@@ -51,6 +53,14 @@ fn serve(session: Session) -> tauri::Result<()> {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(session)
+        .setup(|app| {
+            #[cfg(target_os = "linux")]
+            if let Some(window) = tauri::Manager::get_webview_window(app, "main") {
+                webview_linux::tune(&window);
+            }
+            let _ = app;
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::start_run,
