@@ -704,6 +704,20 @@ lines: Array<string>,
  */
 command: string, };
 
+export type HeldSummary = { 
+/**
+ * Grants.
+ */
+grants: number, 
+/**
+ * Renewals.
+ */
+renewals: number, 
+/**
+ * Revokes.
+ */
+revokes: number, };
+
 export type Severity = "low" | "medium" | "high";
 
 export type PrincipalKind = "user" | "group" | "computer" | "serviceAccount" | "foreignSecurityPrincipal" | "wellKnown" | "unknown" | "other";
@@ -1081,6 +1095,14 @@ reason: string,
  * The changes, one a line.
  */
 changes: Array<string>, 
+/**
+ * How many grants, renewals and revokes wait.
+ */
+summary: HeldSummary, 
+/**
+ * The changes themselves (the window's table).
+ */
+items: Array<Change>, 
 /**
  * Who approved or rejected it, and when, when someone did.
  */

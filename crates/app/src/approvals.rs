@@ -9,7 +9,7 @@
 //! say who approved). The decision file is created exclusively before anything is read, so of
 //! two approvers at once one applies and the other is told it is already being approved.
 
-use crate::run::{Finished, RunHooks, RunKind, RunRequest};
+use crate::run::{Finished, RunHooks, RunKind, RunRequest, SignInChoice};
 use crate::{App, AppError, ErrorKind, Settings};
 use chrono::{DateTime, Utc};
 use rolesync_core::approval::{
@@ -17,7 +17,7 @@ use rolesync_core::approval::{
     HeldState, HeldSummary, HoldReason, PlanDiff,
 };
 use rolesync_core::engine::ReadSides;
-use rolesync_core::plan::Plan;
+use rolesync_core::plan::{Change, Plan};
 use rolesync_core::report::{Outcome, RunMode, RunReport};
 use serde::{Deserialize, Serialize};
 use std::io::Write as _;
@@ -59,6 +59,10 @@ pub struct HeldView {
     pub reason: String,
     /// The changes, one a line.
     pub changes: Vec<String>,
+    /// How many grants, renewals and revokes wait.
+    pub summary: HeldSummary,
+    /// The changes themselves (the window's table).
+    pub items: Vec<Change>,
     /// Who approved or rejected it, and when, when someone did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decided: Option<String>,
@@ -190,6 +194,8 @@ fn view(log_dir: &Path, file: &Path, h: &HeldPlan) -> HeldView {
         created_by: h.created_by.clone(),
         reason: h.reason.words(),
         changes: h.changes.iter().map(describe).collect(),
+        summary: h.summary,
+        items: h.changes.clone(),
         decided: decision.map(|d| {
             let verb = match d.status {
                 HeldStatus::Rejected => "rejected",
@@ -345,6 +351,18 @@ impl App {
         id: &str,
         hooks: &RunHooks<'_>,
     ) -> Result<Finished, AppError> {
+        self.approve_signed_in(demo, id, SignInChoice::Configured, hooks)
+            .await
+    }
+
+    /// [`App::approve`] signing in as the front end chose (the window's MFA question).
+    pub async fn approve_signed_in(
+        &self,
+        demo: bool,
+        id: &str,
+        sign_in: SignInChoice,
+        hooks: &RunHooks<'_>,
+    ) -> Result<Finished, AppError> {
         let held = self.claim(demo, id, HeldStatus::Approving)?;
         let diff: Mutex<Option<PlanDiff>> = Mutex::new(None);
         let reshape = |fresh: Plan,
@@ -359,7 +377,10 @@ impl App {
                 narrow(&fresh, &[])
             }
         };
-        let request = RunRequest::new(RunMode::Apply, false, demo);
+        let request = RunRequest {
+            sign_in,
+            ..RunRequest::new(RunMode::Apply, false, demo)
+        };
         let result = self
             .run_engine(
                 &request,

@@ -58,6 +58,7 @@ pub fn bindings() -> String {
         core::drift::DriftChange,
         core::drift::DriftItem,
         core::approval::PendingApproval,
+        core::approval::HeldSummary,
         core::exposure::Severity,
         core::exposure::PrincipalKind,
         core::exposure::FindingKind,

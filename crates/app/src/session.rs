@@ -2,6 +2,7 @@
 //! questions and its cancellation, and the sign-in that "apply" from the preview reuses. Every
 //! operation of the window is a method here; the Tauri commands only pass their arguments on.
 
+use crate::approvals::HeldView;
 use crate::credentials::{parse_name, CredentialList, TerminalAsker};
 use crate::history::{LogView, RunDetails, RunSummary};
 use crate::interaction::WindowInteraction;
@@ -232,10 +233,22 @@ impl Session {
             demo: self.demo(),
             sign_in: signed_in.choice,
         };
-        // The engine's future is not `Send` (its apply loop borrows across awaits), so the run
-        // gets its own thread and runtime, as the CLI's; this awaits its result. A cancelled run
-        // keeps what it applied (a re-run converges); a cancelled demo run leaves the demo
-        // tenant's saved state as it was.
+        // A cancelled run keeps what it applied (a re-run converges); a cancelled demo run
+        // leaves the demo tenant's saved state as it was.
+        self.on_run_thread(sink, move |app, hooks| {
+            app.run_blocking(&run, hooks, Some(&cancel))
+        })
+        .await
+    }
+
+    /// Runs `f` with this window's hooks (progress and questions to `sink`) on a thread and
+    /// runtime of its own — the engine's future is not `Send` (its apply loop borrows across
+    /// awaits), as for the CLI — and awaits its result.
+    async fn on_run_thread(
+        &self,
+        sink: Arc<dyn MessageSink>,
+        f: impl FnOnce(&App, &RunHooks<'_>) -> Result<crate::Finished, AppError> + Send + 'static,
+    ) -> Result<RunResult, AppError> {
         let app = self.app.clone();
         let (tx, rx) = tokio::sync::oneshot::channel();
         std::thread::Builder::new()
@@ -246,7 +259,7 @@ impl Session {
                     interaction: Arc::new(WindowInteraction::new(sink.clone())),
                     asker: &TerminalAsker,
                 };
-                let _ = tx.send(app.run_blocking(&run, &hooks, Some(&cancel)));
+                let _ = tx.send(f(&app, &hooks));
             })
             .map_err(|e| AppError::io(format!("cannot start the run: {e}")))?;
         let finished = rx
@@ -257,6 +270,62 @@ impl Session {
             plan: finished.plan,
             report_file: finished.report_file.map(|p| p.display().to_string()),
         })
+    }
+
+    /// The held plans, newest first (the Pending approval page).
+    pub fn approvals(&self) -> Result<Vec<HeldView>, AppError> {
+        self.app.approvals(self.demo())
+    }
+
+    /// Rejects a pending held plan.
+    pub fn reject(&self, id: &str) -> Result<HeldView, AppError> {
+        self.app.reject(self.demo(), id)
+    }
+
+    /// Approves a held plan: signs in as a run does (the window's questions), then reads both
+    /// sides again and applies the held changes only when the fresh plan has the same ones (the
+    /// approver in the audit is this OS account, as on the command line). A plan the directory
+    /// or the tenant moved away from is the error, with the difference, and stays pending.
+    pub async fn approve(
+        &self,
+        id: String,
+        sink: Arc<dyn MessageSink>,
+    ) -> Result<RunResult, AppError> {
+        let (_running, cancel) = self.start()?;
+        let signed_in = self.signed_in(false, &sink, &cancel).await?;
+        let demo = self.demo();
+        self.on_run_thread(sink, move |app, hooks| {
+            crate::run::runtime()?.block_on(app.approve_signed_in(
+                demo,
+                &id,
+                signed_in.choice,
+                hooks,
+            ))
+        })
+        .await
+    }
+
+    /// Plans (`apply == false`: a preview, nothing changed) or applies the undo of run
+    /// `run_id`, signing in as a run does.
+    pub async fn undo(
+        &self,
+        run_id: String,
+        apply: bool,
+        sink: Arc<dyn MessageSink>,
+    ) -> Result<RunResult, AppError> {
+        let (_running, cancel) = self.start()?;
+        let signed_in = self.signed_in(false, &sink, &cancel).await?;
+        let demo = self.demo();
+        self.on_run_thread(sink, move |app, hooks| {
+            crate::run::runtime()?.block_on(app.undo_signed_in(
+                demo,
+                &run_id,
+                apply,
+                signed_in.choice,
+                hooks,
+            ))
+        })
+        .await
     }
 
     /// This window's earlier sign-in when `reuse` and there is one, else a new one: the MFA
