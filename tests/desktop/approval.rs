@@ -4,12 +4,14 @@
 //! - a sync stopped by the revoke limit holds its plan; the Pending approval page shows it (who,
 //!   when, why, each change); Approve → confirm applies exactly the held changes (read back from
 //!   Graph), the audit names the approver, and the plan shows approved without an Approve button;
-//! - a held plan whose directory changed underneath shows the difference, applies nothing and
-//!   stays pending;
+//! - a held plan whose directory changed underneath (approved by keyboard alone) shows the
+//!   difference, applies nothing and stays pending;
+//! - Reject; a plan someone else decided while the page was open, and a held file edited by
+//!   hand, each said in the app's words;
 //! - a sync undone from History: the inverse is previewed, then applied on confirmation, and the
 //!   tenant's assignments are back to what they were before the sync.
 
-use super::webdriver::{wait_until, Session};
+use super::webdriver::{wait_until, Session, ENTER, TAB};
 use super::window::{shot, Emulator, Window};
 use rolesync_bench::baseline::SequentialClient;
 use rolesync_entra_emulator::{DEMO_APP_ID, DEMO_APP_SECRET};
@@ -39,7 +41,8 @@ const ACCOUNT: &str = "rs-approver";
 /// Opens the configured window with the app's secret saved.
 fn open(name: &str, emu: &Emulator, safety: &str) -> Window {
     let w = Window::open(name, &[], &[("USER", ACCOUNT.to_string())], |home| {
-        std::fs::write(home.join("rolesync.toml"), config(home, emu, safety)).unwrap()
+        std::fs::write(home.join("rolesync.toml"), config(home, emu, safety))
+            .expect("configuration written")
     });
     w.keyring()
         .set(
@@ -229,19 +232,42 @@ fn a_held_plan_the_directory_moved_away_from_shows_the_difference_and_applies_no
             .expect("the group");
         let member = "member: CN=paula,OU=Staff,DC=contoso,DC=com\n";
         let at = group + text[group..].find(member).expect("paula in the group");
-        std::fs::write(&ldif, format!("{}{}", &text[..at], &text[at + member.len()..])).unwrap();
+        std::fs::write(
+            &ldif,
+            format!("{}{}", &text[..at], &text[at + member.len()..]),
+        )
+        .unwrap();
 
+        // By keyboard: Tab to Approve, Enter; in the confirmation, Tab to its Approve, Enter.
         let card = format!("[data-testid=held-plan][data-id='{id}']");
-        s.wait(&format!("{card} [data-testid=approve]"), 5).click();
-        s.wait("[data-testid=confirm-yes]", 5).click();
-        let error = s.wait(&format!("{card} [data-testid=held-error]"), 90).text();
+        let tab_to = |css: &str| {
+            for _ in 0..60 {
+                if s.focus_in(css).1 {
+                    return;
+                }
+                s.keys(&TAB.to_string());
+            }
+            panic!("Tab never reaches {css}");
+        };
+        tab_to(&format!("{card} [data-testid=approve]"));
+        shot(s, "c04a-keyboard-focus-approve");
+        s.keys(&ENTER.to_string());
+        s.wait("[data-testid=confirm]", 5);
+        tab_to("[data-testid=confirm-yes]");
+        s.keys(&ENTER.to_string());
+        let error = s
+            .wait(&format!("{card} [data-testid=held-error]"), 90)
+            .text();
         assert!(
             error.contains("no longer the one held") && error.contains("paula@contoso.com"),
             "the difference is shown: {error}"
         );
         assert!(error.contains("stays pending"), "{error}");
         // Still pending, still approvable; nothing applied.
-        s.wait(&format!("[data-testid=held-plan][data-id='{id}'][data-status=pending]"), 5);
+        s.wait(
+            &format!("[data-testid=held-plan][data-id='{id}'][data-status=pending]"),
+            5,
+        );
         assert!(s.find(&format!("{card} [data-testid=approve]")).is_some());
         shot(s, "c04-held-plan-changed-underneath");
         assert_eq!(assignments(&emu), before, "nothing was applied");
@@ -280,13 +306,20 @@ fn a_sync_is_undone_from_history_after_a_preview() {
         let rows = s.find_all("[data-testid=undo-changes] tbody tr");
         assert!(!rows.is_empty(), "the inverse, change by change: {summary}");
         let table = s.wait("[data-testid=undo-changes]", 5).text();
-        assert!(table.contains("undoes run"), "each change says why: {table}");
+        assert!(
+            table.contains("undoes run"),
+            "each change says why: {table}"
+        );
         let skipped = s
             .find_all("[data-testid=undo-changes] tr[data-kind=skipped]")
             .iter()
             .map(|e| e.text())
             .collect::<Vec<_>>();
-        assert_eq!(skipped.len(), 1, "the assignment revoked since is skipped: {skipped:?}");
+        assert_eq!(
+            skipped.len(),
+            1,
+            "the assignment revoked since is skipped: {skipped:?}"
+        );
         assert!(summary.contains("1 skipped"), "{summary}");
         shot(s, "c05-undo-preview");
         super::a11y::assert_accessible(s, "history-undo-preview");
@@ -311,5 +344,75 @@ fn a_sync_is_undone_from_history_after_a_preview() {
             before,
             "the tenant's assignments are as before the sync"
         );
+    });
+}
+
+/// Reject, and the refusals in the app's own words: a plan someone else decided while the page
+/// was open, and a held file edited by hand (left out of the list and named, with why).
+#[test]
+fn rejected_already_decided_and_edited_plans_say_so() {
+    let emu = Emulator::start(None, "127.0.0.1:0", None);
+    let w = open("approve-refused", &emu, "max_revokes = 0");
+    let home = w.home.path().to_path_buf();
+    let service = w.service.clone();
+    w.run(|w| {
+        let s = &w.s;
+        let before = assignments(&emu);
+        // Reject.
+        assert_eq!(sync(s), "stopped");
+        let first = held_plan_on_page(s);
+        let card = format!("[data-testid=held-plan][data-id='{first}']");
+        s.wait(&format!("{card} [data-testid=reject]"), 5).click();
+        s.wait("[data-testid=confirm-yes]", 5).click();
+        s.wait(&format!("{card}[data-status=rejected]"), 10);
+        assert!(s.find(&format!("{card} [data-testid=approve]")).is_none());
+
+        // Decided by someone else (the command line, another account) while the page is open.
+        assert_eq!(sync(s), "stopped");
+        let second = held_plan_on_page(s);
+        let out = std::process::Command::new(super::window::binary())
+            .args(["approvals", "reject", &second])
+            .env("ROLESYNC_HOME", &home)
+            .env("ROLESYNC_KEYRING_SERVICE", &service)
+            .env("USER", "rs-colleague")
+            .output()
+            .expect("rolesync approvals reject");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let card = format!("[data-testid=held-plan][data-id='{second}']");
+        s.wait(&format!("{card} [data-testid=approve]"), 5).click();
+        s.wait("[data-testid=confirm-yes]", 5).click();
+        let error = s
+            .wait(&format!("{card} [data-testid=held-error]"), 30)
+            .text();
+        assert!(
+            error.contains("already rejected by rs-colleague"),
+            "the app's words: {error}"
+        );
+        s.wait(&format!("{card}[data-status=rejected]"), 10);
+        shot(s, "c07-already-decided");
+
+        // A held file edited by hand: not in the list, named with why.
+        assert_eq!(sync(s), "stopped");
+        let third = held_plan_on_page(s);
+        let file = home.join("logs").join("held").join(format!("{third}.json"));
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains(ACCOUNT));
+        std::fs::write(&file, text.replace(ACCOUNT, "mallory")).unwrap();
+        s.page("home");
+        s.page("approvals");
+        let refused = s.wait("[data-testid=held-refused]", 5).text();
+        assert!(
+            refused.contains(&third) && refused.contains("was changed after it was held"),
+            "{refused}"
+        );
+        assert!(s
+            .find(&format!("[data-testid=held-plan][data-id='{third}']"))
+            .is_none());
+        shot(s, "c08-edited-file-refused");
+        assert_eq!(assignments(&emu), before, "nothing was applied");
     });
 }

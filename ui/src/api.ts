@@ -4,6 +4,7 @@ import type {
   Answer,
   AppError,
   AppInfo,
+  Approvals,
   CertificateInfo,
   CredentialList,
   DirectoryFound,
@@ -45,7 +46,7 @@ export const api = {
   answer: (id: number, answer: Answer) => invoke<boolean>("answer_prompt", { id, answer }),
   cancelRun: () => invoke<boolean>("cancel_run"),
   history: () => invoke<RunSummary[]>("history"),
-  approvals: () => invoke<HeldView[]>("approvals"),
+  approvals: () => invoke<Approvals>("approvals"),
   approve: (id: string, onMessage: (m: RunMessage) => void) => {
     const channel = new Channel<RunMessage>();
     channel.onmessage = onMessage;

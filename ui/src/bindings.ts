@@ -1112,6 +1112,16 @@ decided: string | null,
  */
 file: string, };
 
+export type Approvals = { 
+/**
+ * The held plans, newest first.
+ */
+plans: Array<HeldView>, 
+/**
+ * Held files that cannot be approved (edited by hand, damaged), each with why.
+ */
+refused: Array<string>, };
+
 export type LogLine = { 
 /**
  * Timestamp as written.

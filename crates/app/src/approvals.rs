@@ -242,6 +242,26 @@ impl App {
         Ok(out)
     }
 
+    /// The held files that cannot be approved (edited by hand, damaged), each as the error that
+    /// approving it would give: `approvals` leaves them out, the window says why.
+    pub fn held_refused(&self, demo: bool) -> Vec<AppError> {
+        let Ok(entries) = std::fs::read_dir(held_dir(&self.log_dir(demo))) else {
+            return Vec::new();
+        };
+        let mut ids: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let id = name.strip_suffix(".json")?;
+                (!id.ends_with(".decision")).then(|| id.to_string())
+            })
+            .collect();
+        ids.sort();
+        ids.iter()
+            .filter_map(|id| self.held_plan(demo, id).err())
+            .collect()
+    }
+
     /// One held plan, its seal checked.
     pub fn held_plan(&self, demo: bool, id: &str) -> Result<(HeldPlan, HeldView), AppError> {
         let id = checked_id(id)?;
@@ -495,6 +515,27 @@ mod tests {
             app.approvals(false).unwrap()[0].status,
             HeldStatus::Rejected
         );
+    }
+
+    #[test]
+    fn an_edited_file_is_left_out_of_the_list_and_named_with_the_reason() {
+        let (_home, app, _tenant) = app_with_tenant();
+        held(&app, "run-3", chrono::Duration::hours(1));
+        let file = held(&app, "run-4", chrono::Duration::hours(1));
+        assert!(app.held_refused(false).is_empty());
+        let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::write(&file, text.replace("tester", "someone else")).unwrap();
+        let ids: Vec<String> = app
+            .approvals(false)
+            .unwrap()
+            .into_iter()
+            .map(|v| v.id)
+            .collect();
+        assert_eq!(ids, ["run-3"]);
+        let refused = app.held_refused(false);
+        assert_eq!(refused.len(), 1, "{refused:?}");
+        assert_eq!(refused[0].code, ErrorKind::Approval);
+        assert!(refused[0].message.contains("run-4"), "{}", refused[0]);
     }
 
     #[test]

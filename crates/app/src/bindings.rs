@@ -80,6 +80,7 @@ pub fn bindings() -> String {
         crate::history::RunSummary,
         crate::approvals::HeldStatus,
         crate::approvals::HeldView,
+        crate::session::Approvals,
         crate::history::LogLine,
         crate::history::LogView,
         crate::history::RunDetails,

@@ -77,6 +77,16 @@ pub struct AppInfo {
     pub sign_in: String,
 }
 
+/// The Pending approval page.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Approvals {
+    /// The held plans, newest first.
+    pub plans: Vec<HeldView>,
+    /// Held files that cannot be approved (edited by hand, damaged), each with why.
+    pub refused: Vec<String>,
+}
+
 /// Whether the window runs on the demo, and why.
 #[derive(Debug, Clone)]
 struct Mode {
@@ -272,9 +282,19 @@ impl Session {
         })
     }
 
-    /// The held plans, newest first (the Pending approval page).
-    pub fn approvals(&self) -> Result<Vec<HeldView>, AppError> {
-        self.app.approvals(self.demo())
+    /// The Pending approval page: the held plans, newest first, and the held files that cannot
+    /// be approved, with why.
+    pub fn approvals(&self) -> Result<Approvals, AppError> {
+        let demo = self.demo();
+        Ok(Approvals {
+            plans: self.app.approvals(demo)?,
+            refused: self
+                .app
+                .held_refused(demo)
+                .into_iter()
+                .map(|e| e.message)
+                .collect(),
+        })
     }
 
     /// Rejects a pending held plan.

@@ -6,7 +6,7 @@ use rolesync_app::credentials::CredentialList;
 use rolesync_app::history::{LogView, RunDetails, RunSummary};
 use rolesync_app::messages::{Answer, MessageSink, RunMessage};
 use rolesync_app::schedule::ScheduleRequest;
-use rolesync_app::session::{AppInfo, RunResult, StartRun};
+use rolesync_app::session::{AppInfo, Approvals, RunResult, StartRun};
 use rolesync_app::settings::SettingsState;
 use rolesync_app::setup::{
     CertificateInfo, DirectoryFound, Registration, SetupAnswers, SetupSaved, SetupSecrets,
@@ -62,9 +62,9 @@ pub fn cancel_run(session: State<'_, Session>) -> bool {
     session.cancel()
 }
 
-/// The plans held for approval, newest first.
+/// The plans held for approval, newest first, and the held files that cannot be approved.
 #[tauri::command]
-pub fn approvals(session: State<'_, Session>) -> Reply<Vec<HeldView>> {
+pub fn approvals(session: State<'_, Session>) -> Reply<Approvals> {
     session.approvals()
 }
 
@@ -76,9 +76,7 @@ pub async fn approve(
     id: String,
     on_message: Channel<RunMessage>,
 ) -> Reply<RunResult> {
-    session
-        .approve(id, Arc::new(ChannelSink(on_message)))
-        .await
+    session.approve(id, Arc::new(ChannelSink(on_message))).await
 }
 
 /// Rejects a held plan.

@@ -1,8 +1,8 @@
 // Pending approval: the plans a safety limit (or `safety.require_approval`) held for a second
 // person — when, by whom, until when, why, and each change. Approve reads both sides again and
 // applies only when the fresh plan is the held one; otherwise the difference is shown and the
-// plan stays pending. The words of every refusal (expired, edited, already decided) are the Rust
-// side's. The list is read when the page opens; nothing refreshes it in the background.
+// plan stays pending. The words of every refusal (edited or damaged files, an expired or
+// already decided plan) are the Rust side's. The list is read when the page opens; nothing refreshes it in the background.
 import { api, errorText } from "../api";
 import type { Change, HeldStatus, HeldView } from "../bindings";
 import { confirmDialog } from "../dialogs";
@@ -68,6 +68,7 @@ function card(v: HeldView) {
     ),
     h("p", { "data-testid": "held-summary" }, `${s.grants} grant(s), ${s.renewals} renewal(s), ${s.revokes} revoke(s)`),
     changeTable(v.items),
+    v.status === "expired" ? h("p.muted", { "data-testid": "held-expired" }, `Expired at ${when(v.expires)}: it can no longer be approved (safety.approval_expires_hours). A sync plans again.`) : null,
     note ? h(note.ok ? "div.okbox.prewrap" : "div.error.prewrap", { "data-testid": note.ok ? "held-result" : "held-error", role: "alert" }, note.text) : null,
     pending
       ? h(
@@ -122,9 +123,10 @@ async function reject(v: HeldView) {
 
 export async function renderApprovals() {
   let list: HeldView[] = [];
+  let refused: string[] = [];
   let problem: unknown = null;
   try {
-    list = await api.approvals();
+    ({ plans: list, refused } = await api.approvals());
   } catch (e) {
     problem = e;
   }
@@ -135,6 +137,7 @@ export async function renderApprovals() {
     h("p.muted", {}, "Plans a safety limit stopped, or grants to roles under safety.require_approval, wait here for a second person. Approving reads both sides again and applies only when nothing changed since the plan was held."),
     problem ? errorBox(problem) : null,
     h("p", { "data-testid": "approvals-count", "aria-live": "polite" }, list.length ? `${open} pending of ${list.length} held plan(s).` : "No plan is held."),
+    refused.map((m) => h("div.error", { "data-testid": "held-refused", role: "alert" }, m)),
     busy ? h("p.muted", { "data-testid": "approving" }, "Approving: reading Active Directory and Entra ID again…") : null,
     list.map(card),
   );
