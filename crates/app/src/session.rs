@@ -689,6 +689,53 @@ mod tests {
         );
     }
 
+    /// Undo from the window: the session signs in as a run does (the saved credential, no
+    /// question), previews the inverse (nothing changed), then applies it.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_sync_is_undone_through_the_session_after_a_preview() {
+        let (_home, app, tenant) = app_with_tenant();
+        let text = std::fs::read_to_string(app.config_file()).unwrap();
+        std::fs::write(app.config_file(), text.replace("interactive = true\n", "")).unwrap();
+        let session = Arc::new(Session::open(app, false));
+        let listed = session.approvals().expect("listed");
+        assert!(listed.plans.is_empty() && listed.refused.is_empty());
+        let (sink, rx) = channel();
+        let sink: Arc<dyn MessageSink> = Arc::new(sink);
+        let text = |v: &str| Answer::Text { value: v.into() };
+        let answers = window(
+            session.pending.clone(),
+            rx,
+            vec![text("app"), text("secret"), Answer::Yes],
+        );
+        let synced = session
+            .run(start(RunMode::Apply, false), sink.clone())
+            .await
+            .expect("synced");
+        drop(sink);
+        assert_eq!(
+            answers.join().expect("window"),
+            ["account", "secret", "save"]
+        );
+        assert_eq!(tenant.writes(), 1);
+        let run_id = synced.report.run_id;
+        let within = |f| tokio::time::timeout(Duration::from_secs(30), f);
+        let (sink, _rx) = channel();
+        let preview = within(session.undo(run_id.clone(), false, Arc::new(sink)))
+            .await
+            .expect("no question asked")
+            .expect("previewed");
+        assert_eq!(preview.plan.map(|p| p.summary.revokes), Some(1));
+        assert!(preview.report_file.is_none());
+        assert_eq!(tenant.writes(), 1, "a preview changes nothing");
+        let (sink, _rx) = channel();
+        let undone = within(session.undo(run_id, true, Arc::new(sink)))
+            .await
+            .expect("no question asked")
+            .expect("undone");
+        assert_eq!(undone.report.summary.revoked, 1);
+        assert_eq!(tenant.writes(), 2);
+    }
+
     /// A window on the demo for want of a configuration leaves the demo once one is saved: its
     /// schedule is the real one (no `--demo`) and the home page no longer says demo.
     #[test]
