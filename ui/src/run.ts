@@ -4,7 +4,7 @@
 import { api, errorText, isAppError } from "./api";
 import type { RunMessage, RunMode, RunResult, Step } from "./bindings";
 import { closePrompt, showPrompt } from "./dialogs";
-import { redraw, redrawCurrent, show } from "./router";
+import { current, redraw, redrawCurrent, show, type Page } from "./router";
 import { state, type StepState } from "./state";
 
 export function stepsFor(mode: RunMode): Step[] {
@@ -135,10 +135,10 @@ export async function run(mode: RunMode, force = false, reuseSignIn = false) {
   redrawCurrent();
 }
 
-/** Runs an approval or an undo from the page that asked for it, which stays shown and gets the
- *  result (or the error, thrown): questions open dialogs as for a sync, and the Progress page
- *  follows it. Refused while another run goes on. */
-export async function runHere(mode: RunMode, start: (onMessage: (m: RunMessage) => void) => Promise<RunResult>): Promise<RunResult> {
+/** Runs an approval or an undo from `page`, which stays shown and gets the result (or the
+ *  error, thrown): questions open dialogs as for a sync, and the Progress page follows it.
+ *  Refused while another run goes on. */
+export async function runHere(page: Page, mode: RunMode, start: (onMessage: (m: RunMessage) => void) => Promise<RunResult>): Promise<RunResult> {
   if (state.running) throw new Error("A run is in progress; wait for it to end (or cancel it on the Progress page).");
   reset(mode);
   try {
@@ -153,5 +153,7 @@ export async function runHere(mode: RunMode, start: (onMessage: (m: RunMessage) 
     state.progress.finished = true;
     finishSteps();
     state.running = false;
+    // The page that asked draws the result itself; another page shown now gets its buttons back.
+    if (current() !== page) redrawCurrent();
   }
 }

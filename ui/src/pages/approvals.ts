@@ -93,7 +93,7 @@ async function approve(v: HeldView) {
   notes.delete(v.id);
   await redrawHere();
   try {
-    const r = await runHere("apply", (onMessage) => api.approve(v.id, onMessage));
+    const r = await runHere("approvals", "apply", (onMessage) => api.approve(v.id, onMessage));
     const o = r.report.outcome;
     const applied = o === "applied" || o === "appliedWithFailures" || o === "noChanges";
     notes.set(v.id, { ok: applied, text: `${applied ? "Approved and applied" : "Not applied; the plan stays pending"}: ${headline(r)} (run ${r.report.runId}).${r.report.error ? ` ${r.report.error}` : ""}` });

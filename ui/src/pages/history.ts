@@ -275,7 +275,7 @@ async function previewUndo(runId: string) {
   undo = { runId, preview: null, error: "", busy: true };
   await redrawHere();
   try {
-    undo.preview = await runHere("plan", (onMessage) => api.undo(runId, false, onMessage));
+    undo.preview = await runHere("history", "plan", (onMessage) => api.undo(runId, false, onMessage));
   } catch (e) {
     undo.error = errorText(e);
   }
@@ -291,7 +291,7 @@ async function applyUndo(runId: string, n: number) {
   u.error = "";
   await redrawHere();
   try {
-    const r = await runHere("apply", (onMessage) => api.undo(runId, true, onMessage));
+    const r = await runHere("history", "apply", (onMessage) => api.undo(runId, true, onMessage));
     const o = r.report.outcome;
     const ok = o === "applied" || o === "noChanges";
     undone = { ok, text: `Undo of the run ${runId}: ${headline(r)} (run ${r.report.runId}).${r.report.error ? ` ${r.report.error}` : ""}` };
