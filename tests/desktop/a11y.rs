@@ -153,6 +153,10 @@ fn audit_all(theme: &str, env: &[(&str, String)]) {
         s.wait("[data-testid=run-open]", 5).click();
         s.wait("[data-testid=run-details]", 10);
         serious.extend(page(s, &axe, "history-run", theme, &mut report));
+        s.wait("[data-testid=undo-preview-button]", 5);
+        s.page("approvals");
+        s.wait("[data-testid=approvals-count]", 5);
+        serious.extend(page(s, &axe, "approvals", theme, &mut report));
         s.page("logs");
         serious.extend(page(s, &axe, "logs", theme, &mut report));
         s.page("credentials");

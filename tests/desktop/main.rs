@@ -2,10 +2,11 @@
 //! WebDriver (WebKitWebDriver), each with an isolated `ROLESYNC_HOME` and a per-test keyring
 //! service: the demo end to end, the defects of issue 16 ([`defects`]), the finish — history,
 //! credentials, themes, keyboard ([`finish`]) — the accessibility audit with axe-core
-//! ([`a11y`]), the MFA question following the configuration ([`signin`]), and the first-run setup against the emulator and a Samba domain ([`setup`]).
+//! ([`a11y`]), held plans approved and runs undone in the window ([`approval`]), the MFA question following the configuration ([`signin`]), and the first-run setup against the emulator and a Samba domain ([`setup`]).
 //! Screenshots of every screen go to `<target>/desktop-shots/` (`ROLESYNC_SCREENSHOTS`).
 
 mod a11y;
+mod approval;
 mod defects;
 mod finish;
 mod setup;

@@ -4,10 +4,12 @@ import type {
   Answer,
   AppError,
   AppInfo,
+  Approvals,
   CertificateInfo,
   CredentialList,
   DirectoryFound,
   ExposureReport,
+  HeldView,
   LogView,
   Registration,
   RunDetails,
@@ -44,6 +46,18 @@ export const api = {
   answer: (id: number, answer: Answer) => invoke<boolean>("answer_prompt", { id, answer }),
   cancelRun: () => invoke<boolean>("cancel_run"),
   history: () => invoke<RunSummary[]>("history"),
+  approvals: () => invoke<Approvals>("approvals"),
+  approve: (id: string, onMessage: (m: RunMessage) => void) => {
+    const channel = new Channel<RunMessage>();
+    channel.onmessage = onMessage;
+    return invoke<RunResult>("approve", { id, onMessage: channel });
+  },
+  reject: (id: string) => invoke<HeldView>("reject", { id }),
+  undo: (runId: string, apply: boolean, onMessage: (m: RunMessage) => void) => {
+    const channel = new Channel<RunMessage>();
+    channel.onmessage = onMessage;
+    return invoke<RunResult>("undo", { runId, apply, onMessage: channel });
+  },
   runDetails: (runId: string) => invoke<RunDetails>("run_details", { runId }),
   logs: () => invoke<LogView>("logs"),
   exposure: () => invoke<ExposureReport>("exposure"),

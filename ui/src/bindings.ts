@@ -704,6 +704,20 @@ lines: Array<string>,
  */
 command: string, };
 
+export type HeldSummary = { 
+/**
+ * Grants.
+ */
+grants: number, 
+/**
+ * Renewals.
+ */
+renewals: number, 
+/**
+ * Revokes.
+ */
+revokes: number, };
+
 export type Severity = "low" | "medium" | "high";
 
 export type PrincipalKind = "user" | "group" | "computer" | "serviceAccount" | "foreignSecurityPrincipal" | "wellKnown" | "unknown" | "other";
@@ -1082,6 +1096,14 @@ reason: string,
  */
 changes: Array<string>, 
 /**
+ * How many grants, renewals and revokes wait.
+ */
+summary: HeldSummary, 
+/**
+ * The changes themselves (the window's table).
+ */
+items: Array<Change>, 
+/**
  * Who approved or rejected it, and when, when someone did.
  */
 decided: string | null, 
@@ -1089,6 +1111,16 @@ decided: string | null,
  * The file.
  */
 file: string, };
+
+export type Approvals = { 
+/**
+ * The held plans, newest first.
+ */
+plans: Array<HeldView>, 
+/**
+ * Held files that cannot be approved (edited by hand, damaged), each with why.
+ */
+refused: Array<string>, };
 
 export type LogLine = { 
 /**

@@ -3,6 +3,7 @@
 // Each page is a module in pages/; the state they share is in state.ts. With no configuration
 // yet the window opens on the setup page.
 import { api } from "./api";
+import { renderApprovals } from "./pages/approvals";
 import { renderCredentials } from "./pages/credentials";
 import { renderExposure } from "./pages/exposure";
 import { renderHistory } from "./pages/history";
@@ -20,6 +21,7 @@ register("setup", renderSetup);
 register("preview", renderPreview);
 register("progress", renderProgress);
 register("history", renderHistory);
+register("approvals", renderApprovals);
 register("exposure", renderExposure);
 register("logs", renderLogs);
 register("credentials", renderCredentials);

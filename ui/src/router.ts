@@ -5,7 +5,7 @@ import { errorText } from "./api";
 import { modalOpen } from "./dialogs";
 import { clear, h } from "./dom";
 
-export type Page = "home" | "setup" | "preview" | "progress" | "history" | "exposure" | "logs" | "credentials" | "settings";
+export type Page = "home" | "setup" | "preview" | "progress" | "history" | "approvals" | "exposure" | "logs" | "credentials" | "settings";
 
 export const main = document.getElementById("main")!;
 const pages = new Map<Page, () => Promise<void> | void>();

@@ -2,9 +2,9 @@
 // progress state, questions open dialogs, and the Progress page is redrawn. When the run ends
 // the page shown is drawn again (its buttons were disabled while the run went on).
 import { api, errorText, isAppError } from "./api";
-import type { RunMessage, RunMode, Step } from "./bindings";
+import type { RunMessage, RunMode, RunResult, Step } from "./bindings";
 import { closePrompt, showPrompt } from "./dialogs";
-import { redraw, redrawCurrent, show } from "./router";
+import { current, redraw, redrawCurrent, show, type Page } from "./router";
 import { state, type StepState } from "./state";
 
 export function stepsFor(mode: RunMode): Step[] {
@@ -84,9 +84,8 @@ function finishSteps() {
   }
 }
 
-/** Runs a preview (`plan`) or a sync (`apply`); a preview ends on the Preview page. */
-export async function run(mode: RunMode, force = false, reuseSignIn = false) {
-  if (state.running) return;
+/** Starts following a new run of `mode`. */
+function reset(mode: RunMode) {
   state.running = true;
   Object.assign(state.progress, {
     mode,
@@ -103,6 +102,12 @@ export async function run(mode: RunMode, force = false, reuseSignIn = false) {
     result: null,
   });
   state.progress.steps = new Map(stepsFor(mode).map((s) => [s, { status: "waiting", detail: "" } as StepState]));
+}
+
+/** Runs a preview (`plan`) or a sync (`apply`); a preview ends on the Preview page. */
+export async function run(mode: RunMode, force = false, reuseSignIn = false) {
+  if (state.running) return;
+  reset(mode);
   await show("progress");
   try {
     const result = await api.startRun({ mode, force, reuseSignIn }, onMessage);
@@ -128,4 +133,27 @@ export async function run(mode: RunMode, force = false, reuseSignIn = false) {
   }
   state.running = false;
   redrawCurrent();
+}
+
+/** Runs an approval or an undo from `page`, which stays shown and gets the result (or the
+ *  error, thrown): questions open dialogs as for a sync, and the Progress page follows it.
+ *  Refused while another run goes on. */
+export async function runHere(page: Page, mode: RunMode, start: (onMessage: (m: RunMessage) => void) => Promise<RunResult>): Promise<RunResult> {
+  if (state.running) throw new Error("A run is in progress; wait for it to end (or cancel it on the Progress page).");
+  reset(mode);
+  try {
+    const result = await start(onMessage);
+    state.progress.result = result;
+    return result;
+  } catch (e) {
+    state.progress.error = errorText(e);
+    closePrompt();
+    throw e;
+  } finally {
+    state.progress.finished = true;
+    finishSteps();
+    state.running = false;
+    // The page that asked draws the result itself; another page shown now gets its buttons back.
+    if (current() !== page) redrawCurrent();
+  }
 }

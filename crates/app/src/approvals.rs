@@ -9,7 +9,7 @@
 //! say who approved). The decision file is created exclusively before anything is read, so of
 //! two approvers at once one applies and the other is told it is already being approved.
 
-use crate::run::{Finished, RunHooks, RunKind, RunRequest};
+use crate::run::{Finished, RunHooks, RunKind, RunRequest, SignInChoice};
 use crate::{App, AppError, ErrorKind, Settings};
 use chrono::{DateTime, Utc};
 use rolesync_core::approval::{
@@ -17,7 +17,7 @@ use rolesync_core::approval::{
     HeldState, HeldSummary, HoldReason, PlanDiff,
 };
 use rolesync_core::engine::ReadSides;
-use rolesync_core::plan::Plan;
+use rolesync_core::plan::{Change, Plan};
 use rolesync_core::report::{Outcome, RunMode, RunReport};
 use serde::{Deserialize, Serialize};
 use std::io::Write as _;
@@ -59,6 +59,10 @@ pub struct HeldView {
     pub reason: String,
     /// The changes, one a line.
     pub changes: Vec<String>,
+    /// How many grants, renewals and revokes wait.
+    pub summary: HeldSummary,
+    /// The changes themselves (the window's table).
+    pub items: Vec<Change>,
     /// Who approved or rejected it, and when, when someone did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decided: Option<String>,
@@ -190,6 +194,8 @@ fn view(log_dir: &Path, file: &Path, h: &HeldPlan) -> HeldView {
         created_by: h.created_by.clone(),
         reason: h.reason.words(),
         changes: h.changes.iter().map(describe).collect(),
+        summary: h.summary,
+        items: h.changes.clone(),
         decided: decision.map(|d| {
             let verb = match d.status {
                 HeldStatus::Rejected => "rejected",
@@ -234,6 +240,26 @@ impl App {
             .collect();
         out.sort_by_key(|v| std::cmp::Reverse(v.created));
         Ok(out)
+    }
+
+    /// The held files that cannot be approved (edited by hand, damaged), each as the error that
+    /// approving it would give: `approvals` leaves them out, the window says why.
+    pub fn held_refused(&self, demo: bool) -> Vec<AppError> {
+        let Ok(entries) = std::fs::read_dir(held_dir(&self.log_dir(demo))) else {
+            return Vec::new();
+        };
+        let mut ids: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let id = name.strip_suffix(".json")?;
+                (!id.ends_with(".decision")).then(|| id.to_string())
+            })
+            .collect();
+        ids.sort();
+        ids.iter()
+            .filter_map(|id| self.held_plan(demo, id).err())
+            .collect()
     }
 
     /// One held plan, its seal checked.
@@ -345,6 +371,18 @@ impl App {
         id: &str,
         hooks: &RunHooks<'_>,
     ) -> Result<Finished, AppError> {
+        self.approve_signed_in(demo, id, SignInChoice::Configured, hooks)
+            .await
+    }
+
+    /// [`App::approve`] signing in as the front end chose (the window's MFA question).
+    pub async fn approve_signed_in(
+        &self,
+        demo: bool,
+        id: &str,
+        sign_in: SignInChoice,
+        hooks: &RunHooks<'_>,
+    ) -> Result<Finished, AppError> {
         let held = self.claim(demo, id, HeldStatus::Approving)?;
         let diff: Mutex<Option<PlanDiff>> = Mutex::new(None);
         let reshape = |fresh: Plan,
@@ -359,7 +397,10 @@ impl App {
                 narrow(&fresh, &[])
             }
         };
-        let request = RunRequest::new(RunMode::Apply, false, demo);
+        let request = RunRequest {
+            sign_in,
+            ..RunRequest::new(RunMode::Apply, false, demo)
+        };
         let result = self
             .run_engine(
                 &request,
@@ -474,6 +515,27 @@ mod tests {
             app.approvals(false).unwrap()[0].status,
             HeldStatus::Rejected
         );
+    }
+
+    #[test]
+    fn an_edited_file_is_left_out_of_the_list_and_named_with_the_reason() {
+        let (_home, app, _tenant) = app_with_tenant();
+        held(&app, "run-3", chrono::Duration::hours(1));
+        let file = held(&app, "run-4", chrono::Duration::hours(1));
+        assert!(app.held_refused(false).is_empty());
+        let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::write(&file, text.replace("tester", "someone else")).unwrap();
+        let ids: Vec<String> = app
+            .approvals(false)
+            .unwrap()
+            .into_iter()
+            .map(|v| v.id)
+            .collect();
+        assert_eq!(ids, ["run-3"]);
+        let refused = app.held_refused(false);
+        assert_eq!(refused.len(), 1, "{refused:?}");
+        assert_eq!(refused[0].code, ErrorKind::Approval);
+        assert!(refused[0].message.contains("run-4"), "{}", refused[0]);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! questions and its cancellation, and the sign-in that "apply" from the preview reuses. Every
 //! operation of the window is a method here; the Tauri commands only pass their arguments on.
 
+use crate::approvals::HeldView;
 use crate::credentials::{parse_name, CredentialList, TerminalAsker};
 use crate::history::{LogView, RunDetails, RunSummary};
 use crate::interaction::WindowInteraction;
@@ -74,6 +75,16 @@ pub struct AppInfo {
     pub setup_needed: bool,
     /// How the next run signs in, in words (asked, or said without a question).
     pub sign_in: String,
+}
+
+/// The Pending approval page.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Approvals {
+    /// The held plans, newest first.
+    pub plans: Vec<HeldView>,
+    /// Held files that cannot be approved (edited by hand, damaged), each with why.
+    pub refused: Vec<String>,
 }
 
 /// Whether the window runs on the demo, and why.
@@ -232,10 +243,22 @@ impl Session {
             demo: self.demo(),
             sign_in: signed_in.choice,
         };
-        // The engine's future is not `Send` (its apply loop borrows across awaits), so the run
-        // gets its own thread and runtime, as the CLI's; this awaits its result. A cancelled run
-        // keeps what it applied (a re-run converges); a cancelled demo run leaves the demo
-        // tenant's saved state as it was.
+        // A cancelled run keeps what it applied (a re-run converges); a cancelled demo run
+        // leaves the demo tenant's saved state as it was.
+        self.on_run_thread(sink, move |app, hooks| {
+            app.run_blocking(&run, hooks, Some(&cancel))
+        })
+        .await
+    }
+
+    /// Runs `f` with this window's hooks (progress and questions to `sink`) on a thread and
+    /// runtime of its own — the engine's future is not `Send` (its apply loop borrows across
+    /// awaits), as for the CLI — and awaits its result.
+    async fn on_run_thread(
+        &self,
+        sink: Arc<dyn MessageSink>,
+        f: impl FnOnce(&App, &RunHooks<'_>) -> Result<crate::Finished, AppError> + Send + 'static,
+    ) -> Result<RunResult, AppError> {
         let app = self.app.clone();
         let (tx, rx) = tokio::sync::oneshot::channel();
         std::thread::Builder::new()
@@ -246,7 +269,7 @@ impl Session {
                     interaction: Arc::new(WindowInteraction::new(sink.clone())),
                     asker: &TerminalAsker,
                 };
-                let _ = tx.send(app.run_blocking(&run, &hooks, Some(&cancel)));
+                let _ = tx.send(f(&app, &hooks));
             })
             .map_err(|e| AppError::io(format!("cannot start the run: {e}")))?;
         let finished = rx
@@ -257,6 +280,72 @@ impl Session {
             plan: finished.plan,
             report_file: finished.report_file.map(|p| p.display().to_string()),
         })
+    }
+
+    /// The Pending approval page: the held plans, newest first, and the held files that cannot
+    /// be approved, with why.
+    pub fn approvals(&self) -> Result<Approvals, AppError> {
+        let demo = self.demo();
+        Ok(Approvals {
+            plans: self.app.approvals(demo)?,
+            refused: self
+                .app
+                .held_refused(demo)
+                .into_iter()
+                .map(|e| e.message)
+                .collect(),
+        })
+    }
+
+    /// Rejects a pending held plan.
+    pub fn reject(&self, id: &str) -> Result<HeldView, AppError> {
+        self.app.reject(self.demo(), id)
+    }
+
+    /// Approves a held plan: signs in as a run does (the window's questions), then reads both
+    /// sides again and applies the held changes only when the fresh plan has the same ones (the
+    /// approver in the audit is this OS account, as on the command line). A plan the directory
+    /// or the tenant moved away from is the error, with the difference, and stays pending.
+    pub async fn approve(
+        &self,
+        id: String,
+        sink: Arc<dyn MessageSink>,
+    ) -> Result<RunResult, AppError> {
+        let (_running, cancel) = self.start()?;
+        let signed_in = self.signed_in(false, &sink, &cancel).await?;
+        let demo = self.demo();
+        self.on_run_thread(sink, move |app, hooks| {
+            crate::run::runtime()?.block_on(app.approve_signed_in(
+                demo,
+                &id,
+                signed_in.choice,
+                hooks,
+            ))
+        })
+        .await
+    }
+
+    /// Plans (`apply == false`: a preview, nothing changed) or applies the undo of run
+    /// `run_id`, signing in as a run does.
+    pub async fn undo(
+        &self,
+        run_id: String,
+        apply: bool,
+        sink: Arc<dyn MessageSink>,
+    ) -> Result<RunResult, AppError> {
+        let (_running, cancel) = self.start()?;
+        let signed_in = self.signed_in(false, &sink, &cancel).await?;
+        let demo = self.demo();
+        self.on_run_thread(sink, move |app, hooks| {
+            crate::run::runtime()?.block_on(app.undo_signed_in(
+                demo,
+                &run_id,
+                apply,
+                signed_in.choice,
+                hooks,
+            ))
+        })
+        .await
     }
 
     /// This window's earlier sign-in when `reuse` and there is one, else a new one: the MFA
@@ -598,6 +687,53 @@ mod tests {
             answers.join().expect("window"),
             ["account", "secret", "save"]
         );
+    }
+
+    /// Undo from the window: the session signs in as a run does (the saved credential, no
+    /// question), previews the inverse (nothing changed), then applies it.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_sync_is_undone_through_the_session_after_a_preview() {
+        let (_home, app, tenant) = app_with_tenant();
+        let text = std::fs::read_to_string(app.config_file()).unwrap();
+        std::fs::write(app.config_file(), text.replace("interactive = true\n", "")).unwrap();
+        let session = Arc::new(Session::open(app, false));
+        let listed = session.approvals().expect("listed");
+        assert!(listed.plans.is_empty() && listed.refused.is_empty());
+        let (sink, rx) = channel();
+        let sink: Arc<dyn MessageSink> = Arc::new(sink);
+        let text = |v: &str| Answer::Text { value: v.into() };
+        let answers = window(
+            session.pending.clone(),
+            rx,
+            vec![text("app"), text("secret"), Answer::Yes],
+        );
+        let synced = session
+            .run(start(RunMode::Apply, false), sink.clone())
+            .await
+            .expect("synced");
+        drop(sink);
+        assert_eq!(
+            answers.join().expect("window"),
+            ["account", "secret", "save"]
+        );
+        assert_eq!(tenant.writes(), 1);
+        let run_id = synced.report.run_id;
+        let within = |f| tokio::time::timeout(Duration::from_secs(30), f);
+        let (sink, _rx) = channel();
+        let preview = within(session.undo(run_id.clone(), false, Arc::new(sink)))
+            .await
+            .expect("no question asked")
+            .expect("previewed");
+        assert_eq!(preview.plan.map(|p| p.summary.revokes), Some(1));
+        assert!(preview.report_file.is_none());
+        assert_eq!(tenant.writes(), 1, "a preview changes nothing");
+        let (sink, _rx) = channel();
+        let undone = within(session.undo(run_id, true, Arc::new(sink)))
+            .await
+            .expect("no question asked")
+            .expect("undone");
+        assert_eq!(undone.report.summary.revoked, 1);
+        assert_eq!(tenant.writes(), 2);
     }
 
     /// A window on the demo for want of a configuration leaves the demo once one is saved: its

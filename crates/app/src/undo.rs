@@ -3,7 +3,7 @@
 //! planned against the tenant as it is now ([`rolesync_core::undo`]) and applied through the
 //! same safety stops, write-ahead audit and report as a sync. Without `--yes` it only previews.
 
-use crate::run::{Finished, RunHooks, RunKind, RunRequest};
+use crate::run::{Finished, RunHooks, RunKind, RunRequest, SignInChoice};
 use crate::{App, AppError};
 use rolesync_core::plan::{Change, Plan};
 use rolesync_core::policy::Policy;
@@ -95,6 +95,19 @@ impl App {
         apply: bool,
         hooks: &RunHooks<'_>,
     ) -> Result<Finished, AppError> {
+        self.undo_signed_in(demo, run_id, apply, SignInChoice::Configured, hooks)
+            .await
+    }
+
+    /// [`App::undo`] signing in as the front end chose (the window's MFA question).
+    pub async fn undo_signed_in(
+        &self,
+        demo: bool,
+        run_id: &str,
+        apply: bool,
+        sign_in: SignInChoice,
+        hooks: &RunHooks<'_>,
+    ) -> Result<Finished, AppError> {
         let (run_id, changes) = self.run_changes(demo, run_id)?;
         // The run's policy: protected accounts and limits apply as to a sync.
         let reshape = |_: Plan, tenant: &TenantSnapshot, policy: &Policy| -> Plan {
@@ -102,7 +115,10 @@ impl App {
         };
         let mode = if apply { RunMode::Apply } else { RunMode::Plan };
         self.run_engine(
-            &RunRequest::new(mode, false, demo),
+            &RunRequest {
+                sign_in,
+                ..RunRequest::new(mode, false, demo)
+            },
             hooks,
             &RunKind::Undo {
                 run_id: &run_id,

@@ -1,11 +1,12 @@
 //! The commands the window calls: each passes its arguments to the window session and returns
 //! its result (errors as `{code, message}`).
 
+use rolesync_app::approvals::HeldView;
 use rolesync_app::credentials::CredentialList;
 use rolesync_app::history::{LogView, RunDetails, RunSummary};
 use rolesync_app::messages::{Answer, MessageSink, RunMessage};
 use rolesync_app::schedule::ScheduleRequest;
-use rolesync_app::session::{AppInfo, RunResult, StartRun};
+use rolesync_app::session::{AppInfo, Approvals, RunResult, StartRun};
 use rolesync_app::settings::SettingsState;
 use rolesync_app::setup::{
     CertificateInfo, DirectoryFound, Registration, SetupAnswers, SetupSaved, SetupSecrets,
@@ -59,6 +60,42 @@ pub fn answer_prompt(session: State<'_, Session>, id: u32, answer: Answer) -> bo
 #[tauri::command]
 pub fn cancel_run(session: State<'_, Session>) -> bool {
     session.cancel()
+}
+
+/// The plans held for approval, newest first, and the held files that cannot be approved.
+#[tauri::command]
+pub fn approvals(session: State<'_, Session>) -> Reply<Approvals> {
+    session.approvals()
+}
+
+/// Approves a held plan (re-read, re-planned, applied only when unchanged), streaming questions
+/// and progress over `on_message`.
+#[tauri::command]
+pub async fn approve(
+    session: State<'_, Session>,
+    id: String,
+    on_message: Channel<RunMessage>,
+) -> Reply<RunResult> {
+    session.approve(id, Arc::new(ChannelSink(on_message))).await
+}
+
+/// Rejects a held plan.
+#[tauri::command]
+pub fn reject(session: State<'_, Session>, id: String) -> Reply<HeldView> {
+    session.reject(&id)
+}
+
+/// Previews (`apply == false`) or applies the undo of one run.
+#[tauri::command]
+pub async fn undo(
+    session: State<'_, Session>,
+    run_id: String,
+    apply: bool,
+    on_message: Channel<RunMessage>,
+) -> Reply<RunResult> {
+    session
+        .undo(run_id, apply, Arc::new(ChannelSink(on_message)))
+        .await
 }
 
 /// The runs in the reports folder, newest first.

@@ -1,14 +1,24 @@
 // History: the runs in the reports folder, as a chart of changes and failures per run (dated)
 // and a table; any run opens in full — its steps, its plan per role with each change and its
-// outcome, its failures and safety stops, and the log lines it wrote.
-import { api } from "../api";
-import type { ItemReport, RoleReport, RunDetails, RunSummary } from "../bindings";
+// outcome, its failures and safety stops, and the log lines it wrote. A sync that changed
+// something can be undone from there: the inverse is previewed first (with what is skipped and
+// why), then applied on confirmation through the same safety checks.
+import { api, errorText } from "../api";
+import type { ItemReport, Plan, RoleReport, RunDetails, RunResult, RunSummary } from "../bindings";
+import { confirmDialog } from "../dialogs";
 import { clear, h, when } from "../dom";
-import { STEP_NAMES, icon, modeText, outcomeBadge } from "../format";
-import { errorBox, main } from "../router";
+import { STEP_NAMES, changeReason, headline, icon, modeText, outcomeBadge } from "../format";
+import { current, errorBox, main } from "../router";
+import { runHere } from "../run";
+import { state } from "../state";
 
 /** The run shown in full, if any (kept while the page is redrawn). */
 let selected: string | null = null;
+
+/** The undo of the run shown: its preview, or what stopped it (kept while the page is redrawn). */
+let undo: { runId: string; preview: RunResult | null; error: string; busy: boolean } | null = null;
+/** The last undo applied, shown above the list of runs. */
+let undone: { ok: boolean; text: string } | null = null;
 
 export async function renderHistory() {
   let problem: unknown = null;
@@ -22,11 +32,14 @@ export async function renderHistory() {
     }
   }
   const runs = await api.history();
-  clear(main, h("h1", {}, "History"), problem ? errorBox(problem) : null, runs.length ? [chart(runs), historyTable(runs)] : h("p.muted", {}, "No runs yet."));
+  const result = undone ? h(undone.ok ? "div.okbox.prewrap" : "div.error.prewrap", { "data-testid": "undo-result", role: "alert" }, undone.text) : null;
+  clear(main, h("h1", {}, "History"), problem ? errorBox(problem) : null, result, runs.length ? [chart(runs), historyTable(runs)] : h("p.muted", {}, "No runs yet."));
 }
 
 function open(runId: string) {
   selected = runId;
+  undone = null;
+  if (undo?.runId !== runId) undo = null;
   void renderHistory().then(() => main.querySelector<HTMLElement>("h1")?.focus());
 }
 
@@ -150,7 +163,7 @@ function drawDetails(d: RunDetails) {
   clear(
     main,
     h("h1", { tabindex: -1 }, `Run of ${when(r.started)}`),
-    h("div.actions", {}, h("button", { "data-testid": "run-back", onclick: () => { selected = null; void renderHistory(); } }, "← All runs")),
+    h("div.actions", {}, h("button", { "data-testid": "run-back", onclick: () => { selected = null; undo = null; void renderHistory(); } }, "← All runs")),
     h(
       "div.card",
       { "data-testid": "run-details", "data-run": r.runId },
@@ -169,6 +182,7 @@ function drawDetails(d: RunDetails) {
       r.error ? h("div.error", {}, r.error) : null,
       (r.warnings ?? []).map((w) => h("div.banner.warn", {}, w)),
     ),
+    undoCard(d),
     h("div.card", {}, h("h2", {}, "Steps"), h("ol.steps", {}, r.steps.map((s) => h("li", { "data-step": s.step, "data-status": s.status }, h("span.step-icon", {}, icon(s.status)), h("span.step-name", {}, STEP_NAMES[s.step]), h("span.step-detail", {}, s.detail))))),
     failures.length
       ? h("div.card", { "data-testid": "run-failures" }, h("h2", {}, `Failures (${failures.length})`), h("ul", {}, failures.map((f) => h("li", {}, h("strong", {}, `${f.role}: `), f.i.user, " — ", outcomeText(f.i)))))
@@ -198,4 +212,94 @@ function drawDetails(d: RunDetails) {
       ),
     ),
   );
+}
+
+/** Whether a run changed something that an undo could put back. */
+function undoable(d: RunDetails) {
+  const s = d.report.summary;
+  return d.report.mode === "apply" && s.granted + s.revoked + s.renewed > 0;
+}
+
+/** Draws the run shown again when History is still the page shown. */
+async function redrawHere() {
+  if (current() === "history") await renderHistory();
+}
+
+/** The inverse of a run, change by change, with what is skipped and why. */
+function undoPlan(plan: Plan) {
+  const rows = plan.roles.flatMap((role) => [
+    ...[...role.grants, ...role.renewals, ...role.revokes].map((c) =>
+      h("tr", { "data-kind": c.action }, h("td", {}, h(`span.tag.${c.action}` as "span", {}, c.action)), h("td", {}, role.roleName), h("td.user", {}, c.user), h("td", {}, changeReason(c.reason))),
+    ),
+    ...role.skipped.map((k) => h("tr", { "data-kind": "skipped" }, h("td", {}, h("span.tag.skipped", {}, "skipped")), h("td", {}, role.roleName), h("td.user", {}, k.user), h("td", {}, k.message))),
+  ]);
+  return rows.length
+    ? h("table.plan", { "data-testid": "undo-changes" }, h("thead", {}, h("tr", {}, h("th", {}, "Change"), h("th", {}, "Role"), h("th", {}, "User"), h("th", {}, "Why"))), h("tbody", {}, rows))
+    : h("p.muted", {}, "Nothing of this run is left to undo.");
+}
+
+function undoCard(d: RunDetails) {
+  if (!undoable(d)) return null;
+  const runId = d.report.runId;
+  const u = undo?.runId === runId ? undo : null;
+  const preview = u?.preview ?? null;
+  const plan = preview?.plan ?? null;
+  const n = plan ? plan.summary.grants + plan.summary.revokes + plan.summary.renewals : 0;
+  const stopped = !!plan && plan.stops.length > 0;
+  return h(
+    "div.card",
+    { "data-testid": "undo", "aria-labelledby": "undo-title" },
+    h("h2", { id: "undo-title" }, "Undo this run"),
+    h("p.muted", {}, "Puts back what this run changed, only for the assignments still as it left them. The preview comes first; nothing changes until you confirm."),
+    u?.busy ? h("p.muted", { "data-testid": "undo-busy", role: "status" }, "Reading Entra ID…") : null,
+    u?.error ? h("div.error.prewrap", { "data-testid": "undo-error", role: "alert" }, u.error) : null,
+    plan
+      ? h(
+          "div",
+          { "data-testid": "undo-preview" },
+          h("p", { "data-testid": "undo-summary" }, `The undo grants ${plan.summary.grants}, renews ${plan.summary.renewals} and revokes ${plan.summary.revokes} assignment(s); ${plan.summary.skipped} skipped.`),
+          stopped ? h("div.stops", { "data-testid": "undo-stops" }, h("h3", {}, "Stopped by safety limits"), h("ul", {}, plan.stops.map((x) => h("li", {}, x.message))), h("p.small", {}, "The undo goes through the same limits as a sync; change them in Settings to undo this run.")) : null,
+          undoPlan(plan),
+        )
+      : null,
+    h(
+      "div.actions",
+      {},
+      h("button", { "data-testid": "undo-preview-button", disabled: u?.busy || state.running, onclick: () => void previewUndo(runId) }, plan ? "Preview again" : "Preview the undo"),
+      plan && n > 0 && !stopped ? h("button.danger", { "data-testid": "undo-apply", disabled: u?.busy || state.running, onclick: () => void applyUndo(runId, n) }, `Undo ${n} change(s)…`) : null,
+    ),
+  );
+}
+
+async function previewUndo(runId: string) {
+  undo = { runId, preview: null, error: "", busy: true };
+  await redrawHere();
+  try {
+    undo.preview = await runHere("history", "plan", (onMessage) => api.undo(runId, false, onMessage));
+  } catch (e) {
+    undo.error = errorText(e);
+  }
+  undo.busy = false;
+  await redrawHere();
+}
+
+async function applyUndo(runId: string, n: number) {
+  const yes = await confirmDialog("Undo this run?", `RoleSync reads Entra ID again and applies the undo: ${n} change(s), only for the assignments still as this run left them, within the safety limits.`, "Undo the run");
+  if (!yes || !undo) return;
+  const u = undo;
+  u.busy = true;
+  u.error = "";
+  await redrawHere();
+  try {
+    const r = await runHere("history", "apply", (onMessage) => api.undo(runId, true, onMessage));
+    const o = r.report.outcome;
+    const ok = o === "applied" || o === "noChanges";
+    undone = { ok, text: `Undo of the run ${runId}: ${headline(r)} (run ${r.report.runId}).${r.report.error ? ` ${r.report.error}` : ""}` };
+    undo = null;
+    selected = null;
+  } catch (e) {
+    u.error = errorText(e);
+    u.busy = false;
+  }
+  await redrawHere();
 }
