@@ -1,5 +1,8 @@
 //! A small W3C WebDriver client over HTTP (enough for these tests), and the harness that starts
-//! Xvfb (unless a display is set) and WebKitWebDriver, and stops both by PID.
+//! Xvfb (unless a display is set) and WebKitWebDriver, and stops both by PID. Screenshots are
+//! taken from the X display, not through WebDriver: RoleSync's window draws without WebKitGTK's
+//! compositing (`src-tauri/src/desktop/webview_linux.rs`), and WebKitWebDriver's screenshot
+//! command never answers for such a web view (WebKitGTK 2.50, measured).
 
 use serde_json::{json, Value};
 use std::net::TcpListener;
@@ -38,6 +41,8 @@ pub fn wait_until<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Optio
 pub struct Harness {
     xvfb: Option<Child>,
     driver: Child,
+    /// The X display the app is shown on.
+    display: String,
     /// WebDriver's base URL.
     pub url: String,
 }
@@ -121,7 +126,12 @@ impl Harness {
             .spawn()
             .expect("WebKitWebDriver (apt-get install webkit2gtk-driver)");
         let url = format!("http://127.0.0.1:{port}");
-        let h = Self { xvfb, driver, url };
+        let h = Self {
+            xvfb,
+            driver,
+            display,
+            url,
+        };
         wait_until("WebKitWebDriver to answer", Duration::from_secs(20), || {
             ureq::get(&format!("{}/status", h.url)).call().ok()
         });
@@ -146,6 +156,7 @@ impl Harness {
             .to_string();
         Session {
             base: format!("{}/session/{id}", self.url),
+            display: self.display.clone(),
         }
     }
 }
@@ -158,6 +169,56 @@ impl Drop for Harness {
             terminate(x);
         }
     }
+}
+
+/// Saves the root window of X `display` as a PNG (RGB, from the root visual's colour masks).
+fn capture_display(display: &str, path: &Path) {
+    use x11rb::connection::Connection;
+    use x11rb::protocol::xproto::{ConnectionExt, ImageFormat, ImageOrder};
+    let (conn, n) = x11rb::connect(Some(display)).expect("connecting to the X display");
+    let setup = conn.setup();
+    let screen = &setup.roots[n];
+    let (w, h) = (screen.width_in_pixels, screen.height_in_pixels);
+    let image = conn
+        .get_image(ImageFormat::Z_PIXMAP, screen.root, 0, 0, w, h, !0)
+        .expect("GetImage")
+        .reply()
+        .expect("the display's pixels");
+    let visual = screen
+        .allowed_depths
+        .iter()
+        .flat_map(|d| &d.visuals)
+        .find(|v| v.visual_id == screen.root_visual)
+        .expect("the root visual");
+    let bpp = setup
+        .pixmap_formats
+        .iter()
+        .find(|f| f.depth == image.depth)
+        .map(|f| usize::from(f.bits_per_pixel))
+        .expect("a pixmap format for the root's depth");
+    assert_eq!(bpp, 32, "only 32-bit pixels are read (Xvfb at depth 24)");
+    let channel = |px: u32, mask: u32| ((px & mask) >> mask.trailing_zeros()) as u8;
+    let mut rgb = Vec::with_capacity(usize::from(w) * usize::from(h) * 3);
+    for px in image.data.chunks_exact(4) {
+        let px = [px[0], px[1], px[2], px[3]];
+        let px = if setup.image_byte_order == ImageOrder::LSB_FIRST {
+            u32::from_le_bytes(px)
+        } else {
+            u32::from_be_bytes(px)
+        };
+        rgb.extend([
+            channel(px, visual.red_mask),
+            channel(px, visual.green_mask),
+            channel(px, visual.blue_mask),
+        ]);
+    }
+    let file = std::fs::File::create(path).expect("write screenshot");
+    let mut png = png::Encoder::new(std::io::BufWriter::new(file), w.into(), h.into());
+    png.set_color(png::ColorType::Rgb);
+    png.set_depth(png::BitDepth::Eight);
+    png.write_header()
+        .and_then(|mut wr| wr.write_image_data(&rgb))
+        .expect("encode the screenshot");
 }
 
 fn post(url: &str, body: Value) -> Value {
@@ -189,6 +250,7 @@ fn get(url: &str) -> Value {
 /// A WebDriver session on the app.
 pub struct Session {
     base: String,
+    display: String,
 }
 
 /// An element of the page.
@@ -242,20 +304,14 @@ impl Session {
         })
     }
 
-    /// Saves a PNG screenshot after two animation frames.
+    /// Saves a PNG screenshot of the display after two animation frames.
     pub fn screenshot(&self, path: &Path) {
         post(
             &format!("{}/execute/async", self.base),
             json!({"script": "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));", "args": []}),
         );
-        let b64 = get(&format!("{}/screenshot", self.base));
-        let bytes = base64::Engine::decode(
-            &base64::engine::general_purpose::STANDARD,
-            b64.as_str().expect("base64 screenshot"),
-        )
-        .expect("valid base64");
         std::fs::create_dir_all(path.parent().expect("folder")).expect("screenshot folder");
-        std::fs::write(path, bytes).expect("write screenshot");
+        capture_display(&self.display, path);
     }
 
     /// Navigates to a page of the app by its nav link and waits until it is drawn.

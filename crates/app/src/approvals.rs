@@ -285,8 +285,9 @@ impl App {
             AppError::new(
                 ErrorKind::Approval,
                 format!(
-                    "the held plan {} {e}; nothing was changed — it cannot be approved: reject it (`rolesync approvals reject {id}`) and run a sync to hold a new one",
-                    file.display()
+                    "the held plan {} {e}; nothing was changed — it can be neither approved nor rejected: move the file out of {} (keep it to find out who changed it) and run a sync to hold a new plan",
+                    file.display(),
+                    held_dir(&log_dir).display()
                 ),
             )
         })?;
