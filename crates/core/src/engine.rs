@@ -323,6 +323,7 @@ impl Engine<'_> {
                         .map(|r| r.template_id.to_string())
                 };
                 crate::drift::attribute(&mut drift, &lookup, &template);
+                report.warnings.extend(lookup.warning());
                 tracing::warn!(
                     items = drift.len(),
                     "assignments changed outside RoleSync since its last run"
