@@ -492,6 +492,14 @@ async fn drift_behind_the_syncs_back_is_reported_then_corrected_or_left() {
     let (code, v) = home.json(&["sync"]);
     assert_eq!(code, Some(0), "{v}");
     assert_eq!(drift_of(&v), want(true), "{v}");
+    // `check` says so without failing for it.
+    let check = text(&home.run(&["check"]));
+    assert!(
+        check.lines().any(|l| l.contains('✓')
+            && l.contains("the app may read Entra's audit log")
+            && l.contains("not granted")),
+        "{check}"
+    );
     // The app may not read the audit log (the tenant grants it neither AuditLog.Read.All nor
     // Directory.Read.All): who and when are unknown, one warning line says which permission
     // to grant, and the sync went on.
@@ -630,6 +638,16 @@ async fn drift_names_the_admin_and_the_time_from_the_audit_log() {
     let emu = Emulator::start(&tenant_file);
     let base = config_toml(&s, &ldif.to_string_lossy(), &emu.login, &emu.graph);
     home.config(&base);
+    // `check` says the optional audit-log permissions are granted.
+    let check = text(&home.run(&["check"]));
+    let line = check
+        .lines()
+        .find(|l| l.contains("the app may read Entra's audit log"))
+        .unwrap_or_else(|| panic!("{check}"));
+    assert!(
+        line.contains('✓') && line.contains("AuditLog.Read.All and Directory.Read.All granted"),
+        "{check}"
+    );
     let out = home.run(&["sync"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let expected = expected_pairs(&s);

@@ -53,7 +53,11 @@ fn microsofts_clients_pass_against_the_emulator() {
             members: Vec::new(),
         });
     // The app may read the directory audit log (the Graph SDK test lists it).
-    for app in tenant.applications.iter_mut().filter(|a| a.app_id == DEMO_APP_ID) {
+    for app in tenant
+        .applications
+        .iter_mut()
+        .filter(|a| a.app_id == DEMO_APP_ID)
+    {
         app.application_permissions
             .extend(["AuditLog.Read.All".into(), "Directory.Read.All".into()]);
     }
