@@ -506,10 +506,16 @@ impl Parser {
     /// The rest of `collection/any(v: expr)` after `any`.
     fn lambda(&mut self, collection: &str) -> Result<Filter, String> {
         self.expect(Tok::LParen)?;
+        // `t:`, `t :` or `t:t/id` (the body glued to the variable).
         let var = match self.next() {
-            Some(Tok::Word(w)) => match w.strip_suffix(':') {
-                Some(v) if !v.is_empty() => v.to_owned(),
-                _ if self.peek_word(":") => {
+            Some(Tok::Word(w)) => match w.split_once(':') {
+                Some((v, rest)) if !v.is_empty() => {
+                    if !rest.is_empty() {
+                        self.toks.insert(self.pos, Tok::Word(rest.to_owned()));
+                    }
+                    v.to_owned()
+                }
+                None if self.peek_word(":") => {
                     self.pos += 1;
                     w
                 }
@@ -775,6 +781,33 @@ mod tests {
         assert!(Filter::parse("displayName eq 'O''Brien'")
             .expect("p")
             .eval(&json!({"displayName": "o'brien"}), &[]));
+    }
+
+    #[test]
+    fn paths_lambdas_and_datetimes() {
+        let audit = json!({
+            "activityDateTime": "2026-01-02T03:04:05.678Z",
+            "initiatedBy": {"user": {"id": "U1"}, "app": null},
+            "targetResources": [{"id": "p1"}, {"id": "r1", "type": "Role"}],
+        });
+        let f = |s: &str| Filter::parse(s).expect(s);
+        assert!(f("initiatedBy/user/id eq 'u1'").eval(&audit, &[]));
+        assert!(!f("initiatedBy/app/appId eq 'x'").eval(&audit, &[]));
+        assert!(
+            f("targetResources/any(t: t/id eq 'r1') and targetResources/any(x:x/id eq 'p1')")
+                .eval(&audit, &[])
+        );
+        assert!(!f("targetResources/any(t: t/id eq 'zz')").eval(&audit, &[]));
+        assert_eq!(
+            f("targetResources/any(t: t/id eq 'a' or t/displayName eq 'b')").props(),
+            ["targetResources/id", "targetResources/displayName"]
+        );
+        assert!(f("activityDateTime ge 2026-01-02T03:04:05Z").eval(&audit, &[]));
+        assert!(f("activityDateTime le 2026-01-03").eval(&audit, &[]));
+        assert!(!f("activityDateTime ge 2026-01-02T03:04:06Z").eval(&audit, &[]));
+        assert!(Filter::parse("targetResources/any(t: x/id eq 'a')").is_err());
+        assert!(Filter::parse("targetResources/any(t t/id eq 'a')").is_err());
+        assert!(Filter::parse("activityDateTime ge 2026-13-01").is_err());
     }
 
     #[test]
