@@ -20,12 +20,12 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use rolesync_core::drift::{AuditEvent, AuditLookup};
 use rolesync_core::ids::{EntraObjectId, RoleDefinitionId};
-use rolesync_core::ownership::{is_rolesync_request, AssignmentKey};
+use rolesync_core::ownership::{is_rolesync_request, AssignmentKey, PimGrant};
 use rolesync_core::tenant::AssignmentKind;
 use rolesync_core::traits::ReadError;
 use serde::Deserialize;
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 const DIRECTORY_AUDITS: &str = "auditLogs/directoryAudits";
 const ELIGIBILITY_REQUESTS: &str = "roleManagement/directory/roleEligibilityScheduleRequests";
@@ -167,12 +167,12 @@ fn took_effect(status: &str) -> bool {
 /// Of these roles' PIM assignments, those RoleSync's own requests made and no later request
 /// took away: requests oldest first; RoleSync's `adminAssign` that took effect makes the
 /// assignment its own, anyone's `adminRemove`, or someone else's `adminAssign` (the assignment
-/// made again by hand), ends that.
+/// made again by hand), ends that. Each with the time of RoleSync's request.
 pub async fn rolesync_requests(
     client: &GraphClient,
     roles: &[RoleDefinitionId],
     concurrency: usize,
-) -> Result<Vec<AssignmentKey>, ReadError> {
+) -> Result<Vec<PimGrant>, ReadError> {
     let queries: Vec<(AssignmentKind, String)> = roles
         .iter()
         .flat_map(|r| {
@@ -208,8 +208,8 @@ pub async fn rolesync_requests(
     Ok(owned_by_requests(&requests))
 }
 
-fn owned_by_requests(requests: &[(AssignmentKind, RequestDto)]) -> Vec<AssignmentKey> {
-    let mut owned = BTreeSet::new();
+fn owned_by_requests(requests: &[(AssignmentKind, RequestDto)]) -> Vec<PimGrant> {
+    let mut owned = BTreeMap::new();
     for (kind, r) in requests {
         if !took_effect(&r.status) {
             continue;
@@ -227,7 +227,7 @@ fn owned_by_requests(requests: &[(AssignmentKind, RequestDto)]) -> Vec<Assignmen
         );
         match (r.action.as_str(), ours) {
             ("adminAssign", true) => {
-                owned.insert(key);
+                owned.insert(key, r.created_date_time);
             }
             ("adminAssign", false) | ("adminRemove", _) => {
                 owned.remove(&key);
@@ -235,7 +235,10 @@ fn owned_by_requests(requests: &[(AssignmentKind, RequestDto)]) -> Vec<Assignmen
             _ => {}
         }
     }
-    owned.into_iter().collect()
+    owned
+        .into_iter()
+        .map(|(key, requested)| PimGrant { key, requested })
+        .collect()
 }
 
 #[cfg(test)]
@@ -296,8 +299,8 @@ mod tests {
             (e, req("adminRemove", "b", "cleanup", "Revoked")),
             (e, req("adminAssign", "b", "by hand", "Provisioned")),
         ]);
-        let principals: Vec<&str> = owned.iter().map(|k| k.principal_id.as_str()).collect();
+        let principals: Vec<&str> = owned.iter().map(|g| g.key.principal_id.as_str()).collect();
         assert_eq!(principals, ["a"]);
-        assert_eq!(owned[0].role_id, "r");
+        assert_eq!(owned[0].key.role_id, "r");
     }
 }

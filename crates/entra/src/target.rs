@@ -814,7 +814,7 @@ impl RoleTarget for GraphTarget {
     async fn rolesync_pim_assignments(
         &self,
         roles: &[RoleDefinitionId],
-    ) -> Result<Vec<rolesync_core::ownership::AssignmentKey>, ReadError> {
+    ) -> Result<Vec<rolesync_core::ownership::PimGrant>, ReadError> {
         crate::audit_log::rolesync_requests(&self.client, roles, self.read_concurrency).await
     }
 
