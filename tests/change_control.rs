@@ -8,7 +8,12 @@
 //! - `undo` of that run previews (stopped by the same revoke limit), is stopped applying, and with the limit raised
 //!   puts back every assignment the approval changed;
 //! - `require_approval` holds the grants to one role while the rest of the sync is applied;
-//! - a missing run's undo exits with a clear error and changes nothing.
+//! - a missing run's undo exits with a clear error and changes nothing;
+//! - drift names who changed an assignment and when, from Entra's directory audit log, when the
+//!   app may read it; without AuditLog.Read.All it is "unknown" with one line naming the
+//!   permission, and the sync goes on;
+//! - `manage = "owned"` knows what RoleSync granted through PIM from Graph's schedule requests,
+//!   with the logs folder (its local audit) deleted.
 
 #![allow(clippy::unwrap_used, missing_docs)]
 
@@ -57,6 +62,42 @@ impl Emulator {
             login: seen["login_url"].clone(),
             graph: seen["graph_url"].clone(),
         }
+    }
+
+    /// A change "in the portal" by a named administrator (the emulator's test hook).
+    async fn portal(&self, body: Value) {
+        let r = reqwest::Client::new()
+            .post(format!("{}/_emulator/portal/roleAssignment", self.login))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        assert!(status.is_success(), "{body}: {}", r.text().await.unwrap());
+    }
+
+    /// The principals eligible for a role.
+    async fn eligible(&self, role: &str) -> BTreeSet<String> {
+        let mut c = SequentialClient::sign_in(
+            &self.login,
+            &self.tenant,
+            &self.graph,
+            APP_ID,
+            APP_SECRET,
+            None,
+        )
+        .await
+        .unwrap();
+        let (items, _) = c
+            .list(&format!(
+                "roleManagement/directory/roleEligibilityScheduleInstances?$filter=roleDefinitionId%20eq%20'{role}'"
+            ))
+            .await
+            .unwrap();
+        items
+            .iter()
+            .map(|i| i["principalId"].as_str().unwrap().to_ascii_lowercase())
+            .collect()
     }
 
     async fn pairs(&self, s: &Scenario) -> BTreeSet<(String, String)> {
@@ -451,9 +492,36 @@ async fn drift_behind_the_syncs_back_is_reported_then_corrected_or_left() {
     let (code, v) = home.json(&["sync"]);
     assert_eq!(code, Some(0), "{v}");
     assert_eq!(drift_of(&v), want(true), "{v}");
+    // `check` says so without failing for it.
+    let check = text(&home.run(&["check"]));
     assert!(
-        v["report"]["drift"][0]["unknownBecause"].as_str().is_some(),
+        check.lines().any(|l| l.contains('✓')
+            && l.contains("the app may read Entra's audit log")
+            && l.contains("not granted")),
+        "{check}"
+    );
+    // The app may not read the audit log (the tenant grants it neither AuditLog.Read.All nor
+    // Directory.Read.All): who and when are unknown, one warning line says which permission
+    // to grant, and the sync went on.
+    assert_eq!(
+        v["report"]["drift"][0]["unknownBecause"],
+        rolesync_core::drift::UNREADABLE,
         "{v}"
+    );
+    assert!(v["report"]["drift"][0].get("by").is_none(), "{v}");
+    let permission_lines: Vec<&str> = v["report"]["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|w| w.contains("AuditLog.Read.All"))
+        .collect();
+    assert_eq!(permission_lines.len(), 1, "{v}");
+    assert!(
+        permission_lines[0].contains("Directory.Read.All")
+            && permission_lines[0].contains("app registration"),
+        "{}",
+        permission_lines[0]
     );
     assert_eq!(emu.pairs(&s).await, expected);
 
@@ -532,4 +600,204 @@ async fn a_held_plan_is_mailed_as_approval_needed() {
         &["credentials", "forget", "smtp"],
         None,
     );
+}
+
+/// The scenario's tenant with an administrator who changes roles in the portal, and (when
+/// `audit`) the sync app allowed to read the directory audit log.
+fn with_admin(s: &mut Scenario, audit: bool) -> &'static str {
+    let admin = "ada.admin@contoso.com";
+    s.tenant.users.push(
+        serde_json::from_value(serde_json::json!({
+            "id": "adadadad-0000-4000-8000-000000000001",
+            "displayName": "Ada Admin",
+            "userPrincipalName": admin,
+        }))
+        .unwrap(),
+    );
+    if audit {
+        let app = s
+            .tenant
+            .applications
+            .iter_mut()
+            .find(|a| a.app_id == APP_ID)
+            .unwrap();
+        app.application_permissions.extend([
+            "AuditLog.Read.All".to_string(),
+            "Directory.Read.All".to_string(),
+        ]);
+    }
+    admin
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_names_the_admin_and_the_time_from_the_audit_log() {
+    let home = Home::new("drift-who");
+    let (mut s, ldif, tenant_file) = scenario(&home);
+    let admin = with_admin(&mut s, true);
+    std::fs::write(&tenant_file, s.tenant.to_json_pretty()).unwrap();
+    let emu = Emulator::start(&tenant_file);
+    let base = config_toml(&s, &ldif.to_string_lossy(), &emu.login, &emu.graph);
+    home.config(&base);
+    // `check` says the optional audit-log permissions are granted.
+    let check = text(&home.run(&["check"]));
+    let line = check
+        .lines()
+        .find(|l| l.contains("the app may read Entra's audit log"))
+        .unwrap_or_else(|| panic!("{check}"));
+    assert!(
+        line.contains('✓') && line.contains("AuditLog.Read.All and Directory.Read.All granted"),
+        "{check}"
+    );
+    let out = home.run(&["sync"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let expected = expected_pairs(&s);
+
+    // In the portal, the administrator adds one member and removes another.
+    let role = s.roles[0].1.to_ascii_lowercase();
+    let outsider = expected
+        .iter()
+        .map(|p| p.1.clone())
+        .find(|u| !expected.contains(&(role.clone(), u.clone())))
+        .unwrap();
+    let removed = expected.iter().find(|p| p.0 == role).unwrap().1.clone();
+    let drift_in_the_portal = || async {
+        let before = chrono::Utc::now() - chrono::Duration::milliseconds(1);
+        for (action, who) in [("add", &outsider), ("remove", &removed)] {
+            emu.portal(serde_json::json!({"action": action, "roleDefinitionId": role, "principalId": who, "actor": admin}))
+                .await;
+        }
+        (before, chrono::Utc::now())
+    };
+    let (before, after) = drift_in_the_portal().await;
+    let (code, v) = home.json(&["sync"]);
+    assert_eq!(code, Some(0), "{v}");
+    let drift = v["report"]["drift"].as_array().unwrap();
+    assert_eq!(drift.len(), 2, "{v}");
+    for d in drift {
+        let who = d["principalId"].as_str().unwrap().to_ascii_lowercase();
+        let (activity, change) = if who == outsider {
+            ("Add member to role", "added")
+        } else {
+            assert_eq!(who, removed);
+            ("Remove member from role", "removed")
+        };
+        assert_eq!(d["change"], change, "{d}");
+        assert_eq!(d["by"], admin, "{d}");
+        assert_eq!(d["activity"], activity, "{d}");
+        let when: chrono::DateTime<chrono::Utc> =
+            serde_json::from_value(d["when"].clone()).unwrap();
+        assert!(
+            before <= when && when <= after,
+            "{when} not in [{before}, {after}]"
+        );
+        assert!(d.get("unknownBecause").is_none(), "{d}");
+        assert_eq!(d["corrected"], true);
+    }
+    assert!(
+        !v["report"]["warnings"]
+            .to_string()
+            .contains("AuditLog.Read.All"),
+        "{v}"
+    );
+    assert_eq!(emu.pairs(&s).await, expected);
+
+    // The console says the same, in words, for drift left as found.
+    drift_in_the_portal().await;
+    home.config(&with_safety(&base, "on_drift = \"report\""));
+    let out = home.run(&["sync"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let console = text(&out);
+    let named: Vec<&str> = console
+        .lines()
+        .filter(|l| l.starts_with("drift:") && l.contains(&format!("by {admin} at ")))
+        .collect();
+    assert_eq!(named.len(), 2, "{console}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owned_pim_assignments_are_known_from_graph_without_the_logs_folder() {
+    let home = Home::new("owned");
+    let (mut s, ldif, tenant_file) = scenario(&home);
+    let admin = with_admin(&mut s, false);
+    std::fs::write(&tenant_file, s.tenant.to_json_pretty()).unwrap();
+    let emu = Emulator::start(&tenant_file);
+    let (name, role) = (s.roles[0].0.clone(), s.roles[0].1.to_ascii_lowercase());
+    let config = format!(
+        "{}\n[[mappings]]\ngroup = {name:?}\nrole = {name:?}\nkind = \"eligible\"\nmanage = \"owned\"\n",
+        config_toml(&s, &ldif.to_string_lossy(), &emu.login, &emu.graph)
+    );
+    home.config(&config);
+    let out = home.run(&["sync"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let granted = emu.eligible(&role).await;
+    // The group's members (the role's expected holders, less the protected accounts that hold
+    // it without being in the group) are made eligible through PIM.
+    let holders: BTreeSet<String> = s
+        .expected
+        .iter()
+        .filter(|(r, _)| r.eq_ignore_ascii_case(&role))
+        .map(|(_, p)| p.to_ascii_lowercase())
+        .collect();
+    assert!(
+        !granted.is_empty() && granted.is_subset(&holders),
+        "{granted:?}"
+    );
+    let members = granted.clone();
+
+    // An administrator makes someone else eligible by hand in PIM.
+    let by_hand = s
+        .expected
+        .iter()
+        .map(|(_, p)| p.to_ascii_lowercase())
+        .find(|p| !holders.contains(p))
+        .unwrap();
+    emu.portal(serde_json::json!({"action": "add", "kind": "eligible", "roleDefinitionId": role, "principalId": by_hand, "actor": admin, "justification": "on call this month"}))
+        .await;
+    // A member RoleSync made eligible leaves the group (a direct member line removed).
+    let ldif_text = std::fs::read_to_string(&ldif).unwrap();
+    let block_start = ldif_text
+        .find(&format!("dn: CN={name},"))
+        .expect("the role group in the LDIF");
+    let member_line = ldif_text[block_start..]
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .find(|l| l.starts_with("member: CN=") && !l.contains(" Team,"))
+        .unwrap()
+        .to_string();
+    let cn = member_line["member: CN=".len()..]
+        .split(',')
+        .next()
+        .unwrap();
+    let leaver = s
+        .tenant
+        .users
+        .iter()
+        .find(|u| {
+            u.user_principal_name
+                .eq_ignore_ascii_case(&format!("{cn}@contoso.com"))
+        })
+        .unwrap()
+        .id
+        .to_ascii_lowercase();
+    assert!(granted.contains(&leaver));
+    let edited = ldif_text.replacen(&format!("{member_line}\n"), "", 1);
+    std::fs::write(&ldif, edited).unwrap();
+
+    // The logs folder (RoleSync's own audit of what it granted) is lost.
+    std::fs::remove_dir_all(home.path().join("logs")).unwrap();
+    let (code, v) = home.json(&["sync"]);
+    assert_eq!(code, Some(0), "{v}");
+    let now = emu.eligible(&role).await;
+    assert!(
+        !now.contains(&leaver),
+        "RoleSync's own grant is revoked: {v}"
+    );
+    assert!(
+        now.contains(&by_hand),
+        "the hand-made eligibility is not RoleSync's: {v}"
+    );
+    let mut want = members.clone();
+    want.remove(&leaver);
+    want.insert(by_hand.clone());
+    assert_eq!(now, want);
 }

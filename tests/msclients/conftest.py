@@ -42,6 +42,16 @@ class Emulator:
         )
         assert r.ok, r.text
 
+    def portal_change(self, body):
+        """A role change "in the portal" by a named administrator (the emulator's test hook)."""
+        import requests
+
+        r = requests.post(
+            f"{LOGIN}/_emulator/portal/roleAssignment", json=body, verify=self.ca, timeout=10
+        )
+        assert r.status_code == 200, r.text
+        return r.json()
+
     def advance_clock(self, seconds):
         import requests
 

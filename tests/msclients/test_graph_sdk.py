@@ -3,7 +3,9 @@ v1.0) with azure-identity against the emulator: role definitions, role assignmen
 and $expand=principal, user paging, creating and deleting an assignment, PIM eligibility
 requests, PIM role settings (policy assignments with the policy and its rules expanded, a
 policy's rules) and an extension with afterDuration and ticketInfo, an assignment scoped to an
-administrative unit (found by displayName, read back by $filter on directoryScopeId), and $batch. A response the SDK's models cannot parse fails the call; a property the
+administrative unit (found by displayName, read back by $filter on directoryScopeId), $batch,
+and the directory audit log (role changes by the app and by an administrator in the portal,
+listed with Graph's filters, order and paging, and read by id). A response the SDK's models cannot parse fails the call; a property the
 v1.0 models do not know fails the test (`unknown_properties`)."""
 import asyncio
 import datetime
@@ -44,6 +46,9 @@ from msgraph.generated.policies.role_management_policy_assignments.role_manageme
     RoleManagementPolicyAssignmentsRequestBuilder,
 )
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
+from msgraph.generated.audit_logs.directory_audits.directory_audits_request_builder import (
+    DirectoryAuditsRequestBuilder,
+)
 from msgraph.generated.directory.administrative_units.administrative_units_request_builder import (
     AdministrativeUnitsRequestBuilder,
 )
@@ -332,6 +337,82 @@ def test_pim_extension_with_a_duration_and_a_ticket(emu):
     assert extended.schedule_info.expiration.duration == datetime.timedelta(days=60)
     assert extended.ticket_info.ticket_system == "RoleSync" and extended.ticket_info.ticket_number == "42"
     assert extended.target_schedule_id == made.target_schedule_id
+
+
+def test_directory_audits(emu):
+    """Role changes by the app (a direct assignment made and removed) and by an administrator
+    in the portal, read back from the audit log: filtered by time and category, by the
+    acting administrator, by the changed principal (`targetResources/any`), oldest first in
+    pages of two, and one record by id."""
+    since = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) - datetime.timedelta(
+        seconds=1
+    )
+    stamp = since.strftime("%Y-%m-%dT%H:%M:%SZ")
+    portal = emu.portal_change(
+        {"action": "add", "roleDefinitionId": SECURITY_READER, "principalId": CAROL, "actor": emu.user}
+    )
+
+    async def body(c):
+        made = await c.role_management.directory.role_assignments.post(
+            UnifiedRoleAssignment(
+                odata_type="#microsoft.graph.unifiedRoleAssignment",
+                role_definition_id=HELPDESK,
+                principal_id=BOB,
+                directory_scope_id="/",
+            )
+        )
+        await c.role_management.directory.role_assignments.by_unified_role_assignment_id(
+            made.id
+        ).delete()
+        audits = c.audit_logs.directory_audits
+
+        def query(**kw):
+            q = DirectoryAuditsRequestBuilder.DirectoryAuditsRequestBuilderGetQueryParameters(**kw)
+            return audits.get(RequestConfiguration(query_parameters=q))
+
+        recent = await query(
+            filter=f"activityDateTime ge {stamp} and category eq 'RoleManagement'",
+            orderby=["activityDateTime asc"],
+            top=2,
+        )
+        pages = [recent]
+        seen = []
+
+        def keep(a):
+            seen.append(a)
+            return True
+
+        await PageIterator(recent, c.request_adapter).iterate(keep)
+        by_admin = await query(
+            filter=f"initiatedBy/user/userPrincipalName eq '{emu.user}' and activityDateTime ge {stamp}"
+        )
+        about_bob = await query(
+            filter=f"targetResources/any(t: t/id eq '{BOB}') and loggedByService eq 'Core Directory'"
+        )
+        one = await audits.by_directory_audit_id(portal["auditId"]).get()
+        return pages, seen, by_admin, about_bob, one
+
+    pages, seen, by_admin, about_bob, one = graph(emu, body)
+    emu.portal_change(
+        {"action": "remove", "roleDefinitionId": SECURITY_READER, "principalId": CAROL, "actor": emu.user}
+    )
+    for x in (pages, seen, by_admin, about_bob, one):
+        clean(x)
+    assert pages[0].odata_next_link.startswith("https://graph.microsoft.com/v1.0/auditLogs/directoryAudits?")
+    names = [a.activity_display_name for a in seen]
+    assert names[-3:] == ["Add member to role", "Add member to role", "Remove member from role"], names
+    assert all(a.activity_date_time >= since and a.category == "RoleManagement" for a in seen)
+    assert [a.initiated_by.user.user_principal_name for a in by_admin.value] == [emu.user]
+    assert sorted(a.activity_display_name for a in about_bob.value) == [
+        "Add member to role",
+        "Remove member from role",
+    ]
+    assert all(a.initiated_by.app.app_id == emu.app_id for a in about_bob.value)
+    assert one.id == portal["auditId"] and one.logged_by_service == "Core Directory"
+    assert one.operation_type == "Assign" and one.result.value == "success"
+    user, role = one.target_resources
+    assert (user.id, user.type, role.type, role.display_name) == (CAROL, "User", "Role", "Security Reader")
+    assert any(p.display_name == "Role.TemplateId" and SECURITY_READER in p.new_value for p in user.modified_properties)
 
 
 def test_batch(emu):

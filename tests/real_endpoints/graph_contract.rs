@@ -2,7 +2,9 @@
 //! the demo, and one of a generated scenario with PIM-eligible mappings, each against a recording
 //! `rolesync emulator`; every Graph request they make — reads, `$batch`es and the writes inside,
 //! PIM requests — must be an operation of the description with its query options and body
-//! properties. The configuration names the emulator's host only (`http://127.0.0.1:PORT`, no
+//! properties. The scenario's second sync finds drift made in the portal and reads the directory
+//! audit log for it, and reads RoleSync's own PIM requests back for a `manage = "owned"`
+//! mapping. The configuration names the emulator's host only (`http://127.0.0.1:PORT`, no
 //! `/v1.0`), as an admin pointing RoleSync at a local emulator would. Also: the checker itself
 //! refuses what is outside the description.
 
@@ -92,7 +94,17 @@ fn a_demo_sync_stays_within_graph_v1() {
 #[test]
 fn a_scenario_sync_with_pim_mappings_stays_within_graph_v1() {
     let scratch = tempfile::tempdir().unwrap();
-    let s = generate(&ScenarioSize::small(7));
+    let mut s = generate(&ScenarioSize::small(7));
+    // The app may read the directory audit log (drift's who and when).
+    for app in s
+        .tenant
+        .applications
+        .iter_mut()
+        .filter(|a| a.app_id == APP_ID)
+    {
+        app.application_permissions
+            .extend(["AuditLog.Read.All".into(), "Directory.Read.All".into()]);
+    }
     let ldif = scratch.path().join("directory.ldif");
     let tenant = scratch.path().join("tenant.json");
     std::fs::write(&ldif, &s.ldif).unwrap();
@@ -102,10 +114,11 @@ fn a_scenario_sync_with_pim_mappings_stays_within_graph_v1() {
     let config = admin.home.path().join("rolesync.toml");
     let mut text =
         rolesync_bench::config_toml(&s, ldif.to_str().unwrap(), &emu.login_url, &emu.login_url);
-    // Two of the mapped roles through PIM (eligible assignments).
-    for (name, _) in s.roles.iter().take(2) {
+    // Two of the mapped roles through PIM (eligible assignments), the first owned.
+    for (i, (name, _)) in s.roles.iter().take(2).enumerate() {
+        let manage = if i == 0 { "manage = \"owned\"\n" } else { "" };
         text.push_str(&format!(
-            "\n[[mappings]]\ngroup = {name:?}\nkind = \"eligible\"\n"
+            "\n[[mappings]]\ngroup = {name:?}\nkind = \"eligible\"\n{manage}"
         ));
     }
     std::fs::write(&config, text).unwrap();
@@ -122,8 +135,43 @@ fn a_scenario_sync_with_pim_mappings_stays_within_graph_v1() {
         v["report"]["summary"]["granted"].as_u64().unwrap() > 0,
         "{v}"
     );
+    // Drift: an assignment of the third role removed in the portal by a tenant user.
+    let (_, role) = &s.roles[2];
+    let holder = s
+        .expected
+        .iter()
+        .find(|(r, _)| r.eq_ignore_ascii_case(role))
+        .map(|(_, p)| p.clone())
+        .unwrap();
+    let actor = s.tenant.users[0].user_principal_name.clone();
+    let hook = format!("{}/_emulator/portal/roleAssignment", emu.login_url);
+    let body = json!({"action": "remove", "roleDefinitionId": role, "principalId": holder, "actor": actor});
+    let status = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        reqwest::Client::new()
+            .post(hook)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert!(status.is_success(), "{status}");
+    let v = sync(&admin);
+    assert_eq!(v["report"]["drift"][0]["by"], actor.as_str(), "{v}");
     let reqs = emu.requests();
     assert_covers(&reqs);
+    let read = |p: &str| {
+        reqs.iter()
+            .any(|r| r.api == "graph" && r.method == "GET" && r.path.ends_with(p))
+    };
+    assert!(
+        read("/auditLogs/directoryAudits"),
+        "the audit log was not read"
+    );
+    assert!(
+        read("/roleManagement/directory/roleEligibilityScheduleRequests"),
+        "RoleSync's PIM requests were not read back"
+    );
     let n = Contract::load().check_all(&reqs);
     eprintln!("scenario sync: {n} Graph requests, all within the v1.0 description");
 }

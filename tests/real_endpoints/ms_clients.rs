@@ -52,6 +52,15 @@ fn microsofts_clients_pass_against_the_emulator() {
             display_name: "Europe".into(),
             members: Vec::new(),
         });
+    // The app may read the directory audit log (the Graph SDK test lists it).
+    for app in tenant
+        .applications
+        .iter_mut()
+        .filter(|a| a.app_id == DEMO_APP_ID)
+    {
+        app.application_permissions
+            .extend(["AuditLog.Read.All".into(), "Directory.Read.All".into()]);
+    }
     let emu = Emulator::as_microsoft(&ns, &tenant, scratch.path());
     let cert = scratch.path().join("app-cert.pem");
     let key = scratch.path().join("app-key.pem");

@@ -349,8 +349,26 @@ pub fn activity_effect(activity: &str) -> Option<(DriftChange, AssignmentKind)> 
 pub enum AuditLookup {
     /// The role-management events since the time asked.
     Events(Vec<AuditEvent>),
-    /// It could not be read; why, in words (`the app lacks AuditLog.Read.All`).
+    /// It could not be read; why and how to fix it, in one line (`the app lacks the Microsoft
+    /// Graph permission AuditLog.Read.All …; add it …`). The run reports it once, as a warning;
+    /// each drift item then says its who and when are unknown ([`UNREADABLE`]).
     Unavailable(String),
+}
+
+/// Why an item's who and when are unknown when the audit log could not be read (the reason,
+/// with its fix, is the run's one warning line).
+pub const UNREADABLE: &str = "Entra's audit log could not be read, see the warning";
+
+impl AuditLookup {
+    /// The run's warning line when the log could not be read.
+    pub fn warning(&self) -> Option<String> {
+        match self {
+            AuditLookup::Events(_) => None,
+            AuditLookup::Unavailable(why) => {
+                Some(format!("who changed the drift and when is unknown: {why}"))
+            }
+        }
+    }
 }
 
 /// Fills in who and when for each item from the audit events: the latest event that did that
@@ -362,12 +380,12 @@ pub fn attribute(
 ) {
     let events = match lookup {
         AuditLookup::Events(e) => e,
-        AuditLookup::Unavailable(why) => {
+        AuditLookup::Unavailable(_) => {
             for i in items.iter_mut() {
                 i.by = None;
                 i.when = None;
                 i.activity = None;
-                i.unknown_because = Some(why.clone());
+                i.unknown_because = Some(UNREADABLE.into());
             }
             return;
         }
@@ -559,17 +577,19 @@ mod tests {
             .words()
             .contains("by admin@contoso.com at 2026-01-01 11:00 UTC"));
 
-        attribute(
-            &mut items,
-            &AuditLookup::Unavailable("the app lacks AuditLog.Read.All".into()),
-            &|_| None,
-        );
+        let denied = AuditLookup::Unavailable("the app lacks AuditLog.Read.All".into());
+        attribute(&mut items, &denied, &|_| None);
         assert!(
             items[0]
                 .words()
-                .contains("unknown (the app lacks AuditLog.Read.All)"),
+                .contains(&format!("by someone unknown ({UNREADABLE})")),
             "{}",
             items[0].words()
+        );
+        assert_eq!(items[0].by, None);
+        assert_eq!(
+            denied.warning().as_deref(),
+            Some("who changed the drift and when is unknown: the app lacks AuditLog.Read.All")
         );
     }
 

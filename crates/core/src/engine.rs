@@ -323,6 +323,7 @@ impl Engine<'_> {
                         .map(|r| r.template_id.to_string())
                 };
                 crate::drift::attribute(&mut drift, &lookup, &template);
+                report.warnings.extend(lookup.warning());
                 tracing::warn!(
                     items = drift.len(),
                     "assignments changed outside RoleSync since its last run"
@@ -342,7 +343,7 @@ impl Engine<'_> {
         if !owned_roles.is_empty() {
             let mut owned = cc.owned.clone();
             match self.target.rolesync_pim_assignments(&owned_roles).await {
-                Ok(keys) => owned.extend(keys),
+                Ok(grants) => owned.extend_granted(grants),
                 Err(e) => report.warnings.push(format!(
                     "RoleSync's PIM requests could not be read ({}); for manage = \"owned\" only its audit file says what it granted",
                     e.message

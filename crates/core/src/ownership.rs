@@ -11,8 +11,9 @@ use crate::ids::{EntraObjectId, RoleDefinitionId};
 use crate::plan::Action;
 use crate::report::AuditRecord;
 use crate::tenant::AssignmentKind;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// One assignment: a role, a principal and the kind, compared without case.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -41,6 +42,18 @@ impl AssignmentKey {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Ownership {
     owned: HashSet<AssignmentKey>,
+    /// When RoleSync last revoked each assignment, from its audit lines (a PIM grant read back
+    /// from Graph that is older than this is no longer RoleSync's: [`Ownership::extend_granted`]).
+    revoked_at: HashMap<AssignmentKey, DateTime<Utc>>,
+}
+
+/// An assignment RoleSync's own PIM request granted, and when that request was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PimGrant {
+    /// The assignment.
+    pub key: AssignmentKey,
+    /// The request's `createdDateTime` (`None`: not known).
+    pub requested: Option<DateTime<Utc>>,
 }
 
 impl Ownership {
@@ -50,6 +63,7 @@ impl Ownership {
     /// found the assignment already there (`alreadyDone`) was someone else's and stays theirs.
     pub fn from_audit<'a>(records: impl IntoIterator<Item = &'a AuditRecord>) -> Self {
         let mut owned = HashSet::new();
+        let mut revoked_at = HashMap::new();
         for r in records {
             let (Some(role), Some(principal)) = (&r.role_id, &r.principal_id) else {
                 continue;
@@ -61,16 +75,33 @@ impl Ownership {
                 }
                 (Action::Revoke, "done" | "alreadyDone" | "inEffect") => {
                     owned.remove(&key);
+                    revoked_at.insert(key, r.time);
                 }
                 _ => {}
             }
         }
-        Self { owned }
+        Self { owned, revoked_at }
     }
 
     /// Adds assignments found to be RoleSync's elsewhere (its PIM requests).
     pub fn extend(&mut self, keys: impl IntoIterator<Item = AssignmentKey>) {
         self.owned.extend(keys);
+    }
+
+    /// Adds the assignments RoleSync's PIM requests granted (read back from the target), except
+    /// one its audit lines show it revoked after the request: a direct revoke of an active
+    /// assignment leaves no PIM request behind, so the grant request alone would still name it
+    /// (an assignment made again by hand afterwards would then pass for RoleSync's).
+    pub fn extend_granted(&mut self, grants: impl IntoIterator<Item = PimGrant>) {
+        for g in grants {
+            let revoked_later = self
+                .revoked_at
+                .get(&g.key)
+                .is_some_and(|at| g.requested.is_none_or(|req| *at >= req));
+            if !revoked_later {
+                self.owned.insert(g.key);
+            }
+        }
     }
 
     /// Whether RoleSync granted this assignment.
@@ -154,6 +185,38 @@ mod tests {
         assert!(!o.owns(&key("d")));
         assert!(!o.owns(&key("e")));
         assert_eq!(o.len(), 2);
+    }
+
+    #[test]
+    fn a_pim_grant_read_back_counts_unless_revoked_after_it() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let mut revoke = line(Action::Revoke, "done", "x");
+        revoke.time = at("2026-01-02T00:00:00Z");
+        let mut o = Ownership::from_audit(&[revoke]);
+        let key = |u: &str| {
+            AssignmentKey::new(
+                &RoleDefinitionId::new("role"),
+                &EntraObjectId::new(u),
+                AssignmentKind::Active,
+            )
+        };
+        o.extend_granted([
+            PimGrant {
+                key: key("x"),
+                requested: Some(at("2026-01-01T00:00:00Z")),
+            },
+            PimGrant {
+                key: key("y"),
+                requested: Some(at("2026-01-01T00:00:00Z")),
+            },
+        ]);
+        assert!(!o.owns(&key("x")), "revoked after its grant request");
+        assert!(o.owns(&key("y")));
+        o.extend_granted([PimGrant {
+            key: key("x"),
+            requested: Some(at("2026-01-03T00:00:00Z")),
+        }]);
+        assert!(o.owns(&key("x")), "granted again after the revoke");
     }
 
     #[test]

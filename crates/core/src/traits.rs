@@ -6,7 +6,7 @@ use crate::directory::{DirectorySnapshot, SourceScope};
 use crate::drift::AuditLookup;
 use crate::events::WaitReason;
 use crate::ids::{DirectoryScopeId, RoleDefinitionId};
-use crate::ownership::AssignmentKey;
+use crate::ownership::PimGrant;
 use crate::pim::RolePimSettings;
 use crate::plan::Change;
 use crate::tenant::{AdministrativeUnit, EntraUser, RoleAssignment, RoleDefinition, UserKey};
@@ -257,11 +257,12 @@ pub trait RoleTarget: Send + Sync {
     }
 
     /// Of these roles' PIM assignments, the ones RoleSync's own requests made (their
-    /// justification or ticket names RoleSync, [`crate::ownership`]); none by default.
+    /// justification or ticket names RoleSync, [`crate::ownership`]), each with when its request
+    /// was made; none by default.
     async fn rolesync_pim_assignments(
         &self,
         _roles: &[RoleDefinitionId],
-    ) -> Result<Vec<AssignmentKey>, ReadError> {
+    ) -> Result<Vec<PimGrant>, ReadError> {
         Ok(Vec::new())
     }
 

@@ -16,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+mod audit;
 mod clock;
 mod config;
 mod demo;
@@ -26,6 +27,7 @@ mod graph;
 mod hosts;
 mod ids;
 mod login;
+mod portal;
 mod record;
 mod role_policy;
 mod roles;

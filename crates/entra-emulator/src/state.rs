@@ -120,6 +120,9 @@ pub(crate) struct TenantState {
     /// returns them; not part of the fixture.
     pub eligibility_requests: Vec<serde_json::Value>,
     pub assignment_requests: Vec<serde_json::Value>,
+    /// The directory audit log's role-management records since start, oldest first
+    /// ([`crate::audit`]); not part of the fixture.
+    pub directory_audits: Vec<serde_json::Value>,
     /// Look-ups into `users` (users never change after loading).
     pub user_index: crate::user_index::UserIndex,
     /// The ids and the (principal, role, scope) keys of `assignments`, kept by
@@ -207,6 +210,7 @@ impl TenantState {
                 .collect(),
             eligibility_requests: Vec::new(),
             assignment_requests: Vec::new(),
+            directory_audits: Vec::new(),
         };
         let check = |st: &TenantState, p: &str, r: &str| -> Result<(), EmulatorError> {
             if st.principal(p).is_none() {

@@ -8,6 +8,8 @@ mod support;
 mod administrative_units;
 #[path = "emulator/as_graph.rs"]
 mod as_graph;
+#[path = "emulator/audit_logs.rs"]
+mod audit_logs;
 #[path = "emulator/batch.rs"]
 mod batch;
 #[path = "emulator/directory_roles.rs"]

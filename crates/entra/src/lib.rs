@@ -11,6 +11,7 @@
 //!   store), client secret, authorization code + PKCE, device code, password, refresh tokens.
 //! * Secrets live in [`Sensitive`] (`Debug` prints `<redacted>`), in memory only.
 
+pub mod audit_log;
 pub mod auth;
 pub mod batch;
 pub mod config;

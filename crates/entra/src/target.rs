@@ -800,6 +800,24 @@ impl RoleTarget for GraphTarget {
         }
     }
 
+    async fn directory_audits(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> rolesync_core::drift::AuditLookup {
+        let delegated = match self.client.tokens().access_token().await {
+            Ok(t) => token_claims(t.secret().expose())["scp"].is_string(),
+            Err(_) => false,
+        };
+        crate::audit_log::directory_audits(&self.client, since, delegated).await
+    }
+
+    async fn rolesync_pim_assignments(
+        &self,
+        roles: &[RoleDefinitionId],
+    ) -> Result<Vec<rolesync_core::ownership::PimGrant>, ReadError> {
+        crate::audit_log::rolesync_requests(&self.client, roles, self.read_concurrency).await
+    }
+
     async fn apply(&self, changes: &[Change]) -> Vec<ChangeOutcome> {
         let mut out = Vec::with_capacity(changes.len());
         for chunk in changes.chunks(MAX_BATCH) {
@@ -843,9 +861,9 @@ impl RoleTarget for GraphTarget {
             }
         };
         let mut lines = vec![CheckLine::ok(title, Some(self.client.tokens().describe()))];
-        lines.push(permissions_line(&granted_permissions(
-            token.secret().expose(),
-        )));
+        let granted = granted_permissions(token.secret().expose());
+        lines.push(permissions_line(&granted));
+        lines.push(audit_log_line(&granted));
         lines
     }
 
@@ -965,6 +983,44 @@ pub fn required_permissions(eligible: bool) -> Vec<&'static str> {
     p
 }
 
+/// Microsoft Graph permissions RoleSync uses when granted, each with its purpose; a sync runs
+/// without them. "List directoryAudits" asks for AuditLog.Read.All together with
+/// Directory.Read.All.
+pub const OPTIONAL_PERMISSIONS: &[(&str, &str)] = &[
+    (
+        "AuditLog.Read.All",
+        "who changed a mapped role's assignments outside RoleSync, and when (drift), from Entra's audit log",
+    ),
+    (
+        "Directory.Read.All",
+        "needed with AuditLog.Read.All to read the audit log",
+    ),
+];
+
+/// Whether `granted` lets RoleSync read the directory audit log (AuditLog.Read.All and
+/// Directory.Read.All, or Directory.ReadWrite.All in place of the latter).
+pub fn may_read_audit_log(granted: &BTreeSet<String>) -> bool {
+    granted.contains("AuditLog.Read.All")
+        && (granted.contains("Directory.Read.All") || granted.contains("Directory.ReadWrite.All"))
+}
+
+/// The check line for the optional audit-log permissions: always passed (a sync does not need
+/// them), its detail says what they add and how to grant them when they are missing.
+fn audit_log_line(granted: &BTreeSet<String>) -> CheckLine {
+    let title = "the app may read Entra's audit log (optional: who and when of drift)";
+    if may_read_audit_log(granted) {
+        CheckLine::ok(
+            title,
+            Some("AuditLog.Read.All and Directory.Read.All granted".into()),
+        )
+    } else {
+        CheckLine::ok(
+            title,
+            Some("not granted: drift is reported with who and when unknown; to name them, add the Microsoft Graph application permissions AuditLog.Read.All and Directory.Read.All to the app registration and grant admin consent".into()),
+        )
+    }
+}
+
 /// The permissions of [`required_permissions`] that `granted` (from [`granted_permissions`])
 /// lacks. `Directory.Read.All` or `Directory.ReadWrite.All` stand in for `User.Read.All`, and
 /// `RoleManagement.ReadWrite.Directory` for the PIM eligibility permission (it covers PIM).
@@ -1069,6 +1125,24 @@ mod preflight_tests {
         );
         assert!(line.fix.unwrap().contains("admin consent"));
         assert!(granted_permissions("not a token").is_empty());
+    }
+
+    #[test]
+    fn the_audit_log_permissions_are_optional_and_their_grant_explained() {
+        let without = granted_permissions(&token(
+            serde_json::json!({"roles": ["RoleManagement.ReadWrite.Directory", "User.Read.All", "AuditLog.Read.All"]}),
+        ));
+        let line = audit_log_line(&without);
+        assert!(line.ok, "optional: never fails the check");
+        assert!(line
+            .detail
+            .unwrap()
+            .contains("add the Microsoft Graph application permissions AuditLog.Read.All and Directory.Read.All"));
+        let with = granted_permissions(&token(
+            serde_json::json!({"roles": ["AuditLog.Read.All", "Directory.Read.All"]}),
+        ));
+        assert!(may_read_audit_log(&with));
+        assert!(!may_read_audit_log(&without));
     }
 
     #[test]

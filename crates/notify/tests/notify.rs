@@ -324,6 +324,44 @@ fn html_escapes_everything() {
 }
 
 #[test]
+fn drift_is_mailed_with_who_and_when_or_unknown_with_the_permission_line() {
+    use rolesync_core::drift::{DriftChange, DriftItem, UNREADABLE};
+    use rolesync_core::ids::{EntraObjectId, RoleDefinitionId};
+    let item = |principal: &str, by: Option<&str>| DriftItem {
+        role: "Global Administrator".into(),
+        role_id: RoleDefinitionId::new("62e90394-69f5-4237-9190-012177145e10"),
+        principal: principal.into(),
+        principal_id: EntraObjectId::new(principal),
+        kind: AssignmentKind::Active,
+        change: DriftChange::Added,
+        by: by.map(str::to_owned),
+        when: by.map(|_| Utc.with_ymd_and_hms(2026, 3, 4, 5, 6, 0).unwrap()),
+        activity: by.map(|_| "Add member to role".to_owned()),
+        unknown_because: by.is_none().then(|| UNREADABLE.to_owned()),
+        corrected: true,
+    };
+    let mut r = report();
+    r.drift = vec![
+        item("mallory@contoso.com", Some("ada.admin@contoso.com")),
+        item("eve@contoso.com", None),
+    ];
+    r.warnings.push("who changed the drift and when is unknown: the app may not read Entra's audit log (Microsoft Graph answered 403): it needs AuditLog.Read.All and Directory.Read.All".into());
+    let (text, html) = render(&r);
+    for body in [&text, &html] {
+        assert!(
+            body.contains("Changed outside RoleSync since its last run"),
+            "{body}"
+        );
+        assert!(
+            body.contains("mallory@contoso.com added to Global Administrator (active) outside RoleSync by ada.admin@contoso.com at 2026-03-04 05:06 UTC; put right by this run"),
+            "{body}"
+        );
+        assert!(body.contains("eve@contoso.com added to Global Administrator (active) outside RoleSync by someone unknown"), "{body}");
+        assert_eq!(body.matches("AuditLog.Read.All").count(), 1, "{body}");
+    }
+}
+
+#[test]
 fn render_planned_and_empty_reports() {
     let mut r = report();
     r.outcome = Outcome::Planned;

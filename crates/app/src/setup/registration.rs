@@ -74,6 +74,14 @@ pub fn registration(a: &SetupAnswers, cert: &CertificateInfo) -> Registration {
             permissions.join(", ")
         ),
     ];
+    let optional: Vec<String> = rolesync_entra::target::OPTIONAL_PERMISSIONS
+        .iter()
+        .map(|(p, why)| format!("{p} ({why})"))
+        .collect();
+    steps.push(format!(
+        "Optional, same place: {}. Without them a sync runs as well; drift is then reported with who and when unknown.",
+        optional.join("; ")
+    ));
     if a.interactive {
         steps.push(format!(
             "Authentication → Add a platform → Mobile and desktop applications → custom redirect URI {REDIRECT_URI}; then under Advanced settings set \"Allow public client flows\" to Yes, and Save. (This lets an administrator sign in with MFA from the RoleSync window.)"
@@ -191,6 +199,10 @@ mod tests {
             ["RoleManagement.ReadWrite.Directory", "User.Read.All"]
         );
         assert!(r.redirect_uri.is_none());
+        assert!(r
+            .steps
+            .iter()
+            .any(|s| s.starts_with("Optional") && s.contains("AuditLog.Read.All (who changed")));
         assert!(r
             .steps
             .iter()

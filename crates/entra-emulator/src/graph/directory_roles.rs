@@ -159,7 +159,10 @@ pub(crate) fn add_member(rq: &Rq<'_>) -> GraphResponse {
         return GraphResponse::not_found(&member);
     }
     match st.add_assignment(&member, &role_id, "/", AssignmentKind::Assigned, crate::state::Span::permanent(rq.ctx.clock.now())) {
-        Some(_) => GraphResponse::empty(204),
+        Some(a) => {
+            st.log_direct(&crate::audit::Actor::of(&rq.token), true, &a, rq.ctx.clock.now());
+            GraphResponse::empty(204)
+        }
         None => GraphResponse::bad_request("One or more added object references already exist for the following modified properties: 'members'."),
     }
 }
@@ -177,7 +180,14 @@ pub(crate) fn remove_member(rq: &Rq<'_>) -> GraphResponse {
         .map(|a| a.id.clone());
     match found {
         Some(id) => {
-            st.remove_assignment(&id);
+            if let Some(a) = st.remove_assignment(&id) {
+                st.log_direct(
+                    &crate::audit::Actor::of(&rq.token),
+                    false,
+                    &a,
+                    rq.ctx.clock.now(),
+                );
+            }
             GraphResponse::empty(204)
         }
         None => GraphResponse::not_found(&member),

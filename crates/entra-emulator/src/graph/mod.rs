@@ -3,6 +3,7 @@
 //! Graph's error shape and headers.
 
 mod administrative_units;
+mod audit_logs;
 pub(crate) mod batch;
 mod directory_roles;
 mod objects;
@@ -205,6 +206,9 @@ const AU_READ: &[&str] = &[
     "Directory.Read.All",
     "Directory.ReadWrite.All",
 ];
+/// Reading the directory audit log ("List directoryAudits": AuditLog.Read.All and
+/// Directory.Read.All; the handler checks the second).
+const AUDIT_READ: &[&str] = &["AuditLog.Read.All"];
 const DIR_READ: &[&str] = &[
     "Directory.Read.All",
     "Directory.ReadWrite.All",
@@ -240,6 +244,8 @@ enum Handler {
     Policy,
     AdministrativeUnits,
     AdministrativeUnit,
+    DirectoryAudits,
+    DirectoryAudit,
 }
 
 /// Finds the handler and the methods it allows.
@@ -254,6 +260,8 @@ fn route(segs: &[String]) -> Option<(Handler, &'static [&'static str])> {
         ["directoryobjects", "getbyids"] => (GetByIds, &["POST"]),
         ["directory", "administrativeunits"] => (AdministrativeUnits, &["GET"]),
         ["directory", "administrativeunits", _] => (AdministrativeUnit, &["GET"]),
+        ["auditlogs", "directoryaudits"] => (DirectoryAudits, &["GET"]),
+        ["auditlogs", "directoryaudits", _] => (DirectoryAudit, &["GET"]),
         ["rolemanagement", "directory", rest @ ..] => match rest {
             ["roledefinitions"] => (RoleDefinitions, &["GET"]),
             ["roledefinitions", _] => (RoleDefinition, &["GET"]),
@@ -306,6 +314,7 @@ fn permissions(h: Handler, method: &str) -> &'static [&'static str] {
         | DirectoryRoleMemberDelete => ROLE_WRITE,
         PolicyAssignments | PolicyAssignment | Policies | Policy => POLICY_READ,
         AdministrativeUnits | AdministrativeUnit => AU_READ,
+        DirectoryAudits | DirectoryAudit => AUDIT_READ,
     }
 }
 
@@ -612,6 +621,8 @@ async fn run(
         Policy => policies::get_policy(&rq),
         AdministrativeUnits => administrative_units::list(&rq),
         AdministrativeUnit => administrative_units::get(&rq),
+        DirectoryAudits => audit_logs::list(&rq),
+        DirectoryAudit => audit_logs::get(&rq),
     };
     let committed = write && resp.is_success() && handler != GetByIds;
     if write && !committed && handler != GetByIds && already_done(&resp) {

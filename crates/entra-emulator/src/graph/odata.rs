@@ -290,6 +290,8 @@ pub(crate) enum Lit {
     Bool(bool),
     Null,
     Num(f64),
+    /// An unquoted `DateTimeOffset` (`2026-01-02T03:04:05Z`), compared as a time.
+    DateTime(chrono::DateTime<chrono::Utc>),
 }
 
 /// Comparison operators.
@@ -309,9 +311,27 @@ pub(crate) enum Filter {
     And(Box<Filter>, Box<Filter>),
     Or(Box<Filter>, Box<Filter>),
     Not(Box<Filter>),
-    Cmp { prop: String, op: CmpOp, value: Lit },
-    In { prop: String, values: Vec<Lit> },
-    StartsWith { prop: String, value: String },
+    Cmp {
+        prop: String,
+        op: CmpOp,
+        value: Lit,
+    },
+    In {
+        prop: String,
+        values: Vec<Lit>,
+    },
+    StartsWith {
+        prop: String,
+        value: String,
+    },
+    /// `collection/any(v: expr)`: some element of the collection matches `expr`, whose
+    /// properties are `v/…`; `paths` are those properties as `collection/…` (for validation).
+    Any {
+        collection: String,
+        var: String,
+        inner: Box<Filter>,
+        paths: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -445,10 +465,11 @@ impl Parser {
             self.expect(Tok::RParen)?;
             return Ok(Filter::StartsWith { prop: p, value: v });
         }
-        if prop.contains('/') {
-            return Err(format!(
-                "lambda or navigation expressions are not supported: '{prop}'"
-            ));
+        if let Some(collection) = prop
+            .strip_suffix("/any")
+            .or_else(|| prop.strip_suffix("/ANY"))
+        {
+            return self.lambda(collection);
         }
         let op = match self.next() {
             Some(Tok::Word(w)) => w.to_ascii_lowercase(),
@@ -482,6 +503,47 @@ impl Parser {
             value: self.literal()?,
         })
     }
+    /// The rest of `collection/any(v: expr)` after `any`.
+    fn lambda(&mut self, collection: &str) -> Result<Filter, String> {
+        self.expect(Tok::LParen)?;
+        // `t:`, `t :` or `t:t/id` (the body glued to the variable).
+        let var = match self.next() {
+            Some(Tok::Word(w)) => match w.split_once(':') {
+                Some((v, rest)) if !v.is_empty() => {
+                    if !rest.is_empty() {
+                        self.toks.insert(self.pos, Tok::Word(rest.to_owned()));
+                    }
+                    v.to_owned()
+                }
+                None if self.peek_word(":") => {
+                    self.pos += 1;
+                    w
+                }
+                _ => return Err(format!("expected 'variable:' in any(), found '{w}'")),
+            },
+            other => return Err(format!("expected 'variable:' in any(), found {other:?}")),
+        };
+        let inner = self.or()?;
+        self.expect(Tok::RParen)?;
+        let prefix = format!("{var}/");
+        let mut paths = Vec::new();
+        for p in inner.props() {
+            match p.strip_prefix(&prefix) {
+                Some(rest) => paths.push(format!("{collection}/{rest}")),
+                None => {
+                    return Err(format!(
+                        "the property '{p}' inside any() must start with '{prefix}'"
+                    ))
+                }
+            }
+        }
+        Ok(Filter::Any {
+            collection: collection.to_owned(),
+            var,
+            inner: Box::new(inner),
+            paths,
+        })
+    }
     fn literal(&mut self) -> Result<Lit, String> {
         match self.next() {
             Some(Tok::Str(s)) => Ok(Lit::Str(s)),
@@ -492,6 +554,7 @@ impl Parser {
                 _ => w
                     .parse::<f64>()
                     .map(Lit::Num)
+                    .or_else(|_| datetime(&w).map(Lit::DateTime).ok_or(()))
                     .map_err(|_| format!("invalid literal '{w}'")),
             },
             other => Err(format!("expected a literal, found {other:?}")),
@@ -525,6 +588,7 @@ impl Filter {
             Filter::Cmp { prop, .. }
             | Filter::In { prop, .. }
             | Filter::StartsWith { prop, .. } => vec![prop.as_str()],
+            Filter::Any { paths, .. } => paths.iter().map(String::as_str).collect(),
         }
     }
 
@@ -600,9 +664,23 @@ impl Filter {
             Filter::And(a, b) => a.eval(obj, case_sensitive) && b.eval(obj, case_sensitive),
             Filter::Or(a, b) => a.eval(obj, case_sensitive) || b.eval(obj, case_sensitive),
             Filter::Not(a) => !a.eval(obj, case_sensitive),
+            Filter::Any {
+                collection,
+                var,
+                inner,
+                ..
+            } => get_path(obj, collection)
+                .and_then(Value::as_array)
+                .is_some_and(|items| {
+                    items.iter().any(|item| {
+                        let mut scope = serde_json::Map::new();
+                        scope.insert(var.clone(), item.clone());
+                        inner.eval(&Value::Object(scope), case_sensitive)
+                    })
+                }),
             Filter::Cmp { prop, op, value } => {
                 let cs = case_sensitive.iter().any(|c| c.eq_ignore_ascii_case(prop));
-                let v = get_ci(obj, prop).unwrap_or(&Value::Null);
+                let v = get_path(obj, prop).unwrap_or(&Value::Null);
                 match op {
                     CmpOp::Eq => lit_eq(v, value, cs),
                     CmpOp::Ne => !lit_eq(v, value, cs),
@@ -620,10 +698,10 @@ impl Filter {
             }
             Filter::In { prop, values } => {
                 let cs = case_sensitive.iter().any(|c| c.eq_ignore_ascii_case(prop));
-                let v = get_ci(obj, prop).unwrap_or(&Value::Null);
+                let v = get_path(obj, prop).unwrap_or(&Value::Null);
                 values.iter().any(|l| lit_eq(v, l, cs))
             }
-            Filter::StartsWith { prop, value } => match get_ci(obj, prop) {
+            Filter::StartsWith { prop, value } => match get_path(obj, prop) {
                 Some(Value::String(s)) => s.to_lowercase().starts_with(&value.to_lowercase()),
                 _ => false,
             },
@@ -643,8 +721,24 @@ fn lit_eq(v: &Value, l: &Lit, cs: bool) -> bool {
         (Value::Bool(b), Lit::Bool(x)) => b == x,
         (Value::Null, Lit::Null) => true,
         (Value::Number(n), Lit::Num(x)) => n.as_f64() == Some(*x),
+        (Value::String(s), Lit::DateTime(x)) => datetime(s).is_some_and(|t| t == *x),
         _ => false,
     }
+}
+
+/// A `DateTimeOffset` literal or value: RFC 3339, or a bare date (midnight UTC), as in
+/// `activityDateTime ge 2018-01-24` of "List directoryAudits".
+fn datetime(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&chrono::Utc));
+    }
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+    Some(d.and_hms_opt(0, 0, 0)?.and_utc())
+}
+
+/// A property by path (`initiatedBy/user/id`), each step case-insensitive.
+pub(crate) fn get_path<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('/').try_fold(v, |cur, step| get_ci(cur, step))
 }
 
 fn lit_cmp(v: &Value, l: &Lit, cs: bool) -> Option<std::cmp::Ordering> {
@@ -655,6 +749,7 @@ fn lit_cmp(v: &Value, l: &Lit, cs: bool) -> Option<std::cmp::Ordering> {
             s.to_lowercase().cmp(&x.to_lowercase())
         }),
         (Value::Number(n), Lit::Num(x)) => n.as_f64()?.partial_cmp(x),
+        (Value::String(s), Lit::DateTime(x)) => Some(datetime(s)?.cmp(x)),
         _ => None,
     }
 }
@@ -686,6 +781,33 @@ mod tests {
         assert!(Filter::parse("displayName eq 'O''Brien'")
             .expect("p")
             .eval(&json!({"displayName": "o'brien"}), &[]));
+    }
+
+    #[test]
+    fn paths_lambdas_and_datetimes() {
+        let audit = json!({
+            "activityDateTime": "2026-01-02T03:04:05.678Z",
+            "initiatedBy": {"user": {"id": "U1"}, "app": null},
+            "targetResources": [{"id": "p1"}, {"id": "r1", "type": "Role"}],
+        });
+        let f = |s: &str| Filter::parse(s).expect(s);
+        assert!(f("initiatedBy/user/id eq 'u1'").eval(&audit, &[]));
+        assert!(!f("initiatedBy/app/appId eq 'x'").eval(&audit, &[]));
+        assert!(
+            f("targetResources/any(t: t/id eq 'r1') and targetResources/any(x:x/id eq 'p1')")
+                .eval(&audit, &[])
+        );
+        assert!(!f("targetResources/any(t: t/id eq 'zz')").eval(&audit, &[]));
+        assert_eq!(
+            f("targetResources/any(t: t/id eq 'a' or t/displayName eq 'b')").props(),
+            ["targetResources/id", "targetResources/displayName"]
+        );
+        assert!(f("activityDateTime ge 2026-01-02T03:04:05Z").eval(&audit, &[]));
+        assert!(f("activityDateTime le 2026-01-03").eval(&audit, &[]));
+        assert!(!f("activityDateTime ge 2026-01-02T03:04:06Z").eval(&audit, &[]));
+        assert!(Filter::parse("targetResources/any(t: x/id eq 'a')").is_err());
+        assert!(Filter::parse("targetResources/any(t t/id eq 'a')").is_err());
+        assert!(Filter::parse("activityDateTime ge 2026-13-01").is_err());
     }
 
     #[test]

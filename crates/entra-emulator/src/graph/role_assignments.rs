@@ -195,6 +195,7 @@ pub(crate) fn create(rq: &Rq<'_>) -> GraphResponse {
         // directory objects: 400 Request_BadRequest "A conflicting object ...".
         None => GraphResponse::bad_request("A conflicting object with one or more of the specified property values is present in the directory."),
         Some(a) => {
+            st.log_direct(&crate::audit::Actor::of(&rq.token), true, &a, rq.ctx.clock.now());
             let v = assignment_json(&a);
             GraphResponse::json(201, with_context(rq, "roleManagement/directory/roleAssignments/$entity", v))
         }
@@ -239,7 +240,15 @@ pub(crate) fn delete(rq: &Rq<'_>) -> GraphResponse {
     let id = &rq.segs[3];
     let mut st = crate::server::lock(&rq.ctx.state);
     match st.remove_assignment(id) {
-        Some(_) => GraphResponse::empty(204),
+        Some(a) => {
+            st.log_direct(
+                &crate::audit::Actor::of(&rq.token),
+                false,
+                &a,
+                rq.ctx.clock.now(),
+            );
+            GraphResponse::empty(204)
+        }
         None => GraphResponse::not_found(id),
     }
 }

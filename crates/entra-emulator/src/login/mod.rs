@@ -41,6 +41,10 @@ pub(crate) fn router() -> Router<Arc<Ctx>> {
         .route("/_emulator/device/approve", post(device::approve_hook))
         .route("/_emulator/device/decline", post(device::decline_hook))
         .route("/_emulator/clock", post(clock_hook))
+        .route(
+            "/_emulator/portal/roleAssignment",
+            post(crate::portal::role_assignment),
+        )
 }
 
 /// `POST /_emulator/clock {"advanceSeconds": N}` (test hook): moves the emulator's clock forward
