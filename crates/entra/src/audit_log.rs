@@ -5,8 +5,9 @@
 //!
 //! The audit log is "List directoryAudits" (`GET /auditLogs/directoryAudits`,
 //! <https://learn.microsoft.com/graph/api/directoryaudit-list>): one request filtered on
-//! `category eq 'RoleManagement'` and `activityDateTime ge …` (both documented filters of the
-//! "directoryAudit resource type"), its pages followed. It needs AuditLog.Read.All with
+//! `activityDateTime ge …` (a documented filter of the "directoryAudit resource type"; that page
+//! lists no filter on `category`, so the role-management records are picked out here), its pages
+//! followed. It needs AuditLog.Read.All with
 //! Directory.Read.All; without them (403) the run goes on and says who and when are unknown.
 //! The PIM requests are "List roleEligibilityScheduleRequests" and "List
 //! roleAssignmentScheduleRequests", filtered on `roleDefinitionId eq …` (a documented filter of
@@ -52,7 +53,7 @@ pub async fn directory_audits(
     delegated: bool,
 ) -> AuditLookup {
     let filter = format!(
-        "category eq 'RoleManagement' and activityDateTime ge {}",
+        "activityDateTime ge {}",
         since.to_rfc3339_opts(SecondsFormat::Secs, true)
     );
     let url = format!(
@@ -60,7 +61,13 @@ pub async fn directory_audits(
         encode_query_value(&filter)
     );
     match collect_all::<Value>(client, url).await {
-        Ok(records) => AuditLookup::Events(records.iter().filter_map(event).collect()),
+        Ok(records) => AuditLookup::Events(
+            records
+                .iter()
+                .filter(|r| r["category"] == "RoleManagement")
+                .filter_map(event)
+                .collect(),
+        ),
         Err(e) => match e.root() {
             GraphError::Api { status: 403, .. } => {
                 AuditLookup::Unavailable(missing_audit_permission(delegated))
