@@ -1064,7 +1064,7 @@ headline: string,
  */
 summary: ReportSummary, };
 
-export type HeldStatus = "pending" | "expired" | "approving" | "approved" | "rejected";
+export type HeldStatus = "pending" | "expired" | "approving" | "approved" | "rejected" | "superseded";
 
 export type HeldView = { 
 /**

@@ -39,6 +39,9 @@ pub enum HeldStatus {
     Approved,
     /// Rejected.
     Rejected,
+    /// A later sync held a newer plan: this one can no longer be approved (its state is older
+    /// than what that sync read).
+    Superseded,
 }
 
 /// A held plan as `approvals list` and the window show it.
@@ -171,7 +174,55 @@ pub(crate) fn hold(
     ));
     rolesync_protect::write_atomic(&file, &serde_json::to_vec_pretty(&seal(held.clone()))?)?;
     tracing::warn!(id = %held.id, file = %file.display(), changes = held.changes.len(), "plan held for approval");
+    supersede_older(&settings.log_dir(), &held);
     Ok(Some(held))
+}
+
+/// Marks every other plan still pending as superseded by `newer`: a sync that holds a plan has
+/// read both sides afresh, so only its plan is worth approving (a nightly run stopped again does
+/// not pile up plans). A plan someone is deciding on now keeps its decision (the file is created
+/// exclusively).
+fn supersede_older(log_dir: &Path, newer: &HeldPlan) {
+    let Ok(entries) = std::fs::read_dir(held_dir(log_dir)) else {
+        return;
+    };
+    let now = Utc::now();
+    for path in entries.filter_map(Result::ok).map(|e| e.path()) {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let Some(id) = name.strip_suffix(".json") else {
+            continue;
+        };
+        if id == newer.id || id.ends_with(".decision") || read_decision(log_dir, id).is_some() {
+            continue;
+        }
+        let Ok(older) = std::fs::read(&path)
+            .map_err(|_| ())
+            .and_then(|b| open(&b).map_err(|_| ()))
+        else {
+            continue;
+        };
+        if older.expired(now) {
+            continue;
+        }
+        let d = Decision {
+            status: HeldStatus::Superseded,
+            by: crate::change_control::os_account(),
+            at: now,
+            run_id: Some(newer.id.clone()),
+        };
+        let done = rolesync_protect::create_new(&decision_file(log_dir, id)).and_then(|mut f| {
+            f.write_all(&serde_json::to_vec_pretty(&d).unwrap_or_default())?;
+            f.sync_all()
+        });
+        match done {
+            Ok(()) => tracing::warn!(id, newer = %newer.id, "held plan superseded by a newer one"),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => tracing::error!(id, error = %e, "a superseded held plan could not be marked"),
+        }
+    }
 }
 
 fn read_decision(log_dir: &Path, id: &str) -> Option<Decision> {
@@ -197,6 +248,13 @@ fn view(log_dir: &Path, file: &Path, h: &HeldPlan) -> HeldView {
         summary: h.summary,
         items: h.changes.clone(),
         decided: decision.map(|d| {
+            if d.status == HeldStatus::Superseded {
+                return format!(
+                    "superseded at {} by the plan run {} held",
+                    d.at.format("%Y-%m-%d %H:%M UTC"),
+                    d.run_id.unwrap_or_default()
+                );
+            }
             let verb = match d.status {
                 HeldStatus::Rejected => "rejected",
                 HeldStatus::Approving => "being approved",
@@ -515,6 +573,37 @@ mod tests {
         assert_eq!(
             app.approvals(false).unwrap()[0].status,
             HeldStatus::Rejected
+        );
+    }
+
+    #[test]
+    fn a_newer_held_plan_supersedes_the_pending_ones_and_leaves_decided_ones() {
+        let (_home, app, _tenant) = app_with_tenant();
+        held(&app, "night-1", chrono::Duration::hours(20));
+        held(&app, "night-2", chrono::Duration::hours(21));
+        held(&app, "night-0", chrono::Duration::seconds(-1));
+        app.reject(false, "night-2").unwrap();
+        let file = held(&app, "night-3", chrono::Duration::hours(24));
+        let newer = open(&std::fs::read(file).unwrap()).unwrap();
+        supersede_older(&app.log_dir(false), &newer);
+        let status = |id: &str| {
+            app.approvals(false)
+                .unwrap()
+                .into_iter()
+                .find(|v| v.id == id)
+                .map(|v| (v.status, v.decided))
+                .unwrap()
+        };
+        let (s1, d1) = status("night-1");
+        assert_eq!(s1, HeldStatus::Superseded);
+        assert!(d1.unwrap().contains("night-3"));
+        assert_eq!(status("night-2").0, HeldStatus::Rejected);
+        assert_eq!(status("night-0").0, HeldStatus::Expired);
+        assert_eq!(status("night-3").0, HeldStatus::Pending);
+        let e = app.reject(false, "night-1").unwrap_err();
+        assert!(
+            e.message.contains("already superseded") && e.message.contains("night-3"),
+            "{e}"
         );
     }
 

@@ -228,8 +228,13 @@ impl App {
         let b = self.backends.build(&settings, request, &cx).await?;
         let run_id = uuid::Uuid::new_v4().to_string();
         tracing::info!(run_id = %run_id, mode = ?request.mode, demo = request.demo, source = %b.source.describe(), target = %b.target.describe(), "run started");
-        // Who approves or undoes: the OS account, and the Entra admin when a person signed in.
-        let actor = match b.target.signed_in_as().await {
+        // Who approves: the OS account, and the Entra admin when a person signed in (asked only
+        // for an approval: the answer signs in, which every other run does later on its own).
+        let admin = match (&kind, &journal) {
+            (RunKind::Approve { .. }, Some(_)) => b.target.signed_in_as().await,
+            _ => None,
+        };
+        let actor = match admin {
             Some(admin) => format!(
                 "{} (signed in to Entra ID as {admin})",
                 crate::change_control::os_account()

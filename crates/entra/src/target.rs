@@ -800,6 +800,11 @@ impl RoleTarget for GraphTarget {
         }
     }
 
+    async fn signed_in_as(&self) -> Option<String> {
+        let token = self.client.tokens().access_token().await.ok()?;
+        signed_in_user(token.secret().expose())
+    }
+
     async fn directory_audits(
         &self,
         since: chrono::DateTime<chrono::Utc>,
@@ -943,6 +948,20 @@ fn token_claims(token: &str) -> serde_json::Value {
         })
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
         .unwrap_or_default()
+}
+
+/// The person an access token was issued to (delegated: it has `scp`), by `upn`, else
+/// `unique_name` or `preferred_username` (Microsoft identity platform "Access token claims
+/// reference"); `None` for an application's own token.
+pub fn signed_in_user(token: &str) -> Option<String> {
+    let c = token_claims(token);
+    if !c["scp"].is_string() {
+        return None;
+    }
+    ["upn", "unique_name", "preferred_username"]
+        .iter()
+        .find_map(|k| c[*k].as_str().filter(|v| !v.trim().is_empty()))
+        .map(str::to_owned)
 }
 
 /// Whether an access token is a user's who signed in with multifactor authentication
@@ -1110,6 +1129,19 @@ mod preflight_tests {
             serde_json::json!({"roles": ["RoleManagement.ReadWrite.Directory", "User.Read.All"]}),
         ));
         assert!(permissions_line(&app).ok);
+        assert_eq!(
+            signed_in_user(&token(
+                serde_json::json!({"scp": "RoleManagement.ReadWrite.Directory", "upn": "ada@contoso.com"})
+            ))
+            .as_deref(),
+            Some("ada@contoso.com")
+        );
+        assert_eq!(
+            signed_in_user(&token(
+                serde_json::json!({"roles": ["RoleManagement.ReadWrite.Directory"], "upn": "x@contoso.com"})
+            )),
+            None
+        );
         let delegated = granted_permissions(&token(
             serde_json::json!({"scp": "Directory.Read.All RoleManagement.ReadWrite.Directory"}),
         ));

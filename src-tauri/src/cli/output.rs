@@ -154,6 +154,7 @@ fn status_word(s: HeldStatus) -> &'static str {
         HeldStatus::Approving => "approving",
         HeldStatus::Approved => "approved",
         HeldStatus::Rejected => "rejected",
+        HeldStatus::Superseded => "superseded",
     }
 }
 

@@ -18,6 +18,7 @@ const STATUS: Record<HeldStatus, [string, string]> = {
   approving: ["info", "Being approved"],
   approved: ["ok", "Approved"],
   rejected: ["bad", "Rejected"],
+  superseded: ["info", "Superseded"],
 };
 
 /** What the last action on a plan ended with, by plan id (kept while the page is redrawn). */
