@@ -92,12 +92,48 @@ pub fn os_account() -> String {
     var("USER")
         .or_else(|| var("LOGNAME"))
         .or_else(|| var("USERNAME"))
+        .or_else(account_of_this_process)
         .unwrap_or_else(|| "an unknown account".into())
+}
+
+/// On Linux, the name of the account this process runs as (the owner of `/proc/self`, looked up
+/// in `/etc/passwd`), for a process started without `USER` and `LOGNAME` (a service, cron).
+#[cfg(target_os = "linux")]
+fn account_of_this_process() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid().to_string();
+    std::fs::read_to_string("/etc/passwd")
+        .ok()?
+        .lines()
+        .map(|l| l.split(':').collect::<Vec<_>>())
+        .find(|f| f.len() > 2 && f[2] == uid)
+        .map(|f| f[0].to_owned())
+        .filter(|n| !n.is_empty())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn account_of_this_process() -> Option<String> {
+    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn without_user_variables_the_account_comes_from_the_system() {
+        use std::os::unix::fs::MetadataExt;
+        let uid = std::fs::metadata("/proc/self").unwrap().uid();
+        let name = account_of_this_process().expect("this process's account in /etc/passwd");
+        let line = std::fs::read_to_string("/etc/passwd")
+            .unwrap()
+            .lines()
+            .find(|l| l.starts_with(&format!("{name}:")))
+            .map(str::to_owned)
+            .unwrap();
+        assert_eq!(line.split(':').nth(2), Some(uid.to_string().as_str()));
+    }
 
     #[test]
     fn an_end_state_saved_is_read_back_and_a_damaged_one_is_none() {
