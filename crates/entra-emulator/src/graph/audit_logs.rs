@@ -62,17 +62,20 @@ pub(crate) fn list(rq: &Rq<'_>) -> GraphResponse {
         }
     }
     let st = crate::server::lock(&rq.ctx.state);
-    // Newest first unless `$orderby` says otherwise.
-    let items: Vec<Value> = st
+    // Newest first unless `$orderby` says otherwise. Records of the same millisecond keep the
+    // order they were written in (the sort after this is stable): oldest first for `asc`.
+    let mut items: Vec<Value> = st
         .directory_audits
         .iter()
-        .rev()
         .filter(|v| rq.q.filter.as_ref().is_none_or(|f| f.eval(v, &[])))
         .map(|v| match &rq.q.select {
             Some(sel) => super::odata::apply_select(v, sel),
             None => v.clone(),
         })
         .collect();
+    if !matches!(&rq.q.orderby, Some((_, false))) {
+        items.reverse();
+    }
     drop(st);
     let path = "/auditLogs/directoryAudits";
     collection(
