@@ -5,6 +5,7 @@ use crate::{policy, Scenario, APP_ID, APP_SECRET};
 use rolesync_ad::snapshot::LdifSource;
 use rolesync_core::engine::{Engine, RunOptions, RunOutput};
 use rolesync_core::events::{Observer, SyncEvent};
+use rolesync_core::journal::Journal;
 use rolesync_core::report::RunMode;
 use rolesync_entra::auth::{DeviceCodePrompt, Interaction};
 use rolesync_entra::{ConnectOptions, GraphTarget, Sensitive};
@@ -63,16 +64,18 @@ pub async fn run_engine(
     target: &GraphTarget,
     mode: RunMode,
 ) -> RunOutput {
-    run_engine_observed(scenario, source, target, mode, &Quiet).await
+    run_engine_observed(scenario, source, target, mode, &Quiet, None).await
 }
 
-/// [`run_engine`] with an observer of the progress events.
+/// [`run_engine`] with an observer of the progress events and, as `rolesync sync` has one, a
+/// write-ahead journal (without one the engine keeps every record in memory).
 pub async fn run_engine_observed(
     scenario: &Scenario,
     source: &LdifSource,
     target: &GraphTarget,
     mode: RunMode,
     observer: &dyn Observer,
+    journal: Option<&dyn Journal>,
 ) -> RunOutput {
     let policy = policy(scenario);
     let engine = Engine {
@@ -80,7 +83,7 @@ pub async fn run_engine_observed(
         target,
         policy: &policy,
         transitive: true,
-        journal: None,
+        journal,
     };
     let opts = RunOptions {
         mode,

@@ -220,8 +220,22 @@ async fn client(a: &Args, c: &[String]) -> anyhow::Result<()> {
         cancel_after: a.cancel_after,
         cancel: tokio::sync::Notify::new(),
     };
+    // The write-ahead audit `rolesync sync` keeps (the app's file journal), one folder per
+    // client process next to the LDIF, so that memory and I/O are the product's.
+    let logs = std::path::Path::new(&c[0])
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join(format!("logs-{}", std::process::id()));
+    let journal = rolesync_app::journal::FileJournal::open(&logs)?;
     let cpu0 = process_cpu_ms().unwrap_or(0);
-    let run = run_engine_observed(&scenario, &source, &target, RunMode::Apply, &rec);
+    let run = run_engine_observed(
+        &scenario,
+        &source,
+        &target,
+        RunMode::Apply,
+        &rec,
+        Some(&journal),
+    );
     let out = tokio::select! {
         biased;
         _ = rec.cancel.notified() => None,
