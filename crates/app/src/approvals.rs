@@ -92,6 +92,31 @@ fn decision_file(log_dir: &Path, id: &str) -> PathBuf {
     held_dir(log_dir).join(format!("{id}.decision.json"))
 }
 
+/// The ids of the held files in `log_dir` (`held/<id>.json`, not the decisions), sorted.
+fn held_ids(log_dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(held_dir(log_dir)) else {
+        return Vec::new();
+    };
+    let mut ids: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let id = name.strip_suffix(".json")?;
+            (!id.ends_with(".decision")).then(|| id.to_string())
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Records a decision on held plan `id` only if there is none yet (created exclusively: of two
+/// at once, one creates it and the other gets `AlreadyExists`).
+fn record_first_decision(log_dir: &Path, id: &str, d: &Decision) -> std::io::Result<()> {
+    let mut f = rolesync_protect::create_new(&decision_file(log_dir, id))?;
+    f.write_all(&serde_json::to_vec_pretty(d).unwrap_or_default())?;
+    f.sync_all()
+}
+
 /// A held plan's id is a run id: letters, digits and dashes.
 fn checked_id(id: &str) -> Result<&str, AppError> {
     let id = id.trim();
@@ -183,25 +208,13 @@ pub(crate) fn hold(
 /// not pile up plans). A plan someone is deciding on now keeps its decision (the file is created
 /// exclusively).
 fn supersede_older(log_dir: &Path, newer: &HeldPlan) {
-    let Ok(entries) = std::fs::read_dir(held_dir(log_dir)) else {
-        return;
-    };
     let now = Utc::now();
-    for path in entries.filter_map(Result::ok).map(|e| e.path()) {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        let Some(id) = name.strip_suffix(".json") else {
-            continue;
-        };
-        if id == newer.id || id.ends_with(".decision") || read_decision(log_dir, id).is_some() {
+    for id in held_ids(log_dir) {
+        if id == newer.id || read_decision(log_dir, &id).is_some() {
             continue;
         }
-        let Ok(older) = std::fs::read(&path)
-            .map_err(|_| ())
-            .and_then(|b| open(&b).map_err(|_| ()))
-        else {
+        let file = held_dir(log_dir).join(format!("{id}.json"));
+        let Some(older) = std::fs::read(file).ok().and_then(|b| open(&b).ok()) else {
             continue;
         };
         if older.expired(now) {
@@ -213,11 +226,7 @@ fn supersede_older(log_dir: &Path, newer: &HeldPlan) {
             at: now,
             run_id: Some(newer.id.clone()),
         };
-        let done = rolesync_protect::create_new(&decision_file(log_dir, id)).and_then(|mut f| {
-            f.write_all(&serde_json::to_vec_pretty(&d).unwrap_or_default())?;
-            f.sync_all()
-        });
-        match done {
+        match record_first_decision(log_dir, &id, &d) {
             Ok(()) => tracing::warn!(id, newer = %newer.id, "held plan superseded by a newer one"),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) => tracing::error!(id, error = %e, "a superseded held plan could not be marked"),
@@ -272,52 +281,28 @@ fn view(log_dir: &Path, file: &Path, h: &HeldPlan) -> HeldView {
 }
 
 impl App {
-    /// The held plans, newest first (files that are not held plans are logged and left out).
-    pub fn approvals(&self, demo: bool) -> Result<Vec<HeldView>, AppError> {
-        let log_dir = self.log_dir(demo);
-        let Ok(entries) = std::fs::read_dir(held_dir(&log_dir)) else {
-            return Ok(Vec::new());
-        };
-        let mut out: Vec<HeldView> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| {
-                p.extension().is_some_and(|x| x == "json")
-                    && !p.to_string_lossy().ends_with(".decision.json")
-            })
-            .filter_map(|p| {
-                let bytes = std::fs::read(&p).ok()?;
-                match open(&bytes) {
-                    Ok(h) => Some(view(&log_dir, &p, &h)),
-                    Err(e) => {
-                        tracing::warn!(file = %p.display(), "held plan {e}");
-                        None
-                    }
-                }
-            })
-            .collect();
-        out.sort_by_key(|v| std::cmp::Reverse(v.created));
-        Ok(out)
+    /// The held plans, newest first, and the held files that cannot be approved (edited by
+    /// hand, damaged), each as the error that approving it would give — one read of the folder.
+    pub fn held(&self, demo: bool) -> (Vec<HeldView>, Vec<AppError>) {
+        let (mut plans, mut refused) = (Vec::new(), Vec::new());
+        for id in held_ids(&self.log_dir(demo)) {
+            match self.held_plan(demo, &id) {
+                Ok((_, v)) => plans.push(v),
+                Err(e) => refused.push(e),
+            }
+        }
+        plans.sort_by_key(|v| std::cmp::Reverse(v.created));
+        (plans, refused)
     }
 
-    /// The held files that cannot be approved (edited by hand, damaged), each as the error that
-    /// approving it would give: `approvals` leaves them out, the window says why.
+    /// The held plans, newest first (files that are not held plans are logged and left out).
+    pub fn approvals(&self, demo: bool) -> Result<Vec<HeldView>, AppError> {
+        Ok(self.held(demo).0)
+    }
+
+    /// The held files that cannot be approved: `approvals` leaves them out, the window says why.
     pub fn held_refused(&self, demo: bool) -> Vec<AppError> {
-        let Ok(entries) = std::fs::read_dir(held_dir(&self.log_dir(demo))) else {
-            return Vec::new();
-        };
-        let mut ids: Vec<String> = entries
-            .filter_map(Result::ok)
-            .filter_map(|e| {
-                let name = e.file_name().to_string_lossy().into_owned();
-                let id = name.strip_suffix(".json")?;
-                (!id.ends_with(".decision")).then(|| id.to_string())
-            })
-            .collect();
-        ids.sort();
-        ids.iter()
-            .filter_map(|id| self.held_plan(demo, id).err())
-            .collect()
+        self.held(demo).1
     }
 
     /// One held plan, its seal checked.
@@ -379,15 +364,8 @@ impl App {
             at: Utc::now(),
             run_id: None,
         };
-        // Exclusively: of two at once, one creates it.
-        let created = rolesync_protect::create_new(&decision_file(&log_dir, id));
-        match created {
-            Ok(mut f) => {
-                f.write_all(&serde_json::to_vec_pretty(&d).unwrap_or_default())
-                    .and_then(|()| f.sync_all())
-                    .map_err(|e| AppError::io(format!("cannot record the decision: {e}")))?;
-                Ok(h)
-            }
+        match record_first_decision(&log_dir, id, &d) {
+            Ok(()) => Ok(h),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 let (_, v) = self.held_plan(demo, id)?;
                 refuse(format!(

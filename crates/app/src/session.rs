@@ -8,7 +8,7 @@ use crate::history::{LogView, RunDetails, RunSummary};
 use crate::interaction::WindowInteraction;
 use crate::messages::{Answer, MessageSink, RunMessage, SignInMethod, SinkObserver};
 use crate::prompts::Pending;
-use crate::run::{RunHooks, RunRequest};
+use crate::run::{RunHooks, RunRequest, SignInChoice};
 use crate::schedule::ScheduleRequest;
 use crate::settings::SettingsState;
 use crate::setup::{
@@ -285,15 +285,10 @@ impl Session {
     /// The Pending approval page: the held plans, newest first, and the held files that cannot
     /// be approved, with why.
     pub fn approvals(&self) -> Result<Approvals, AppError> {
-        let demo = self.demo();
+        let (plans, refused) = self.app.held(self.demo());
         Ok(Approvals {
-            plans: self.app.approvals(demo)?,
-            refused: self
-                .app
-                .held_refused(demo)
-                .into_iter()
-                .map(|e| e.message)
-                .collect(),
+            plans,
+            refused: refused.into_iter().map(|e| e.message).collect(),
         })
     }
 
@@ -311,16 +306,9 @@ impl Session {
         id: String,
         sink: Arc<dyn MessageSink>,
     ) -> Result<RunResult, AppError> {
-        let (_running, cancel) = self.start()?;
-        let signed_in = self.signed_in(false, &sink, &cancel).await?;
         let demo = self.demo();
-        self.on_run_thread(sink, move |app, hooks| {
-            crate::run::runtime()?.block_on(app.approve_signed_in(
-                demo,
-                &id,
-                signed_in.choice,
-                hooks,
-            ))
+        self.signed_in_on_run_thread(sink, move |app, choice, hooks| {
+            crate::run::runtime()?.block_on(app.approve_signed_in(demo, &id, choice, hooks))
         })
         .await
     }
@@ -333,19 +321,26 @@ impl Session {
         apply: bool,
         sink: Arc<dyn MessageSink>,
     ) -> Result<RunResult, AppError> {
-        let (_running, cancel) = self.start()?;
-        let signed_in = self.signed_in(false, &sink, &cancel).await?;
         let demo = self.demo();
-        self.on_run_thread(sink, move |app, hooks| {
-            crate::run::runtime()?.block_on(app.undo_signed_in(
-                demo,
-                &run_id,
-                apply,
-                signed_in.choice,
-                hooks,
-            ))
+        self.signed_in_on_run_thread(sink, move |app, choice, hooks| {
+            crate::run::runtime()?.block_on(app.undo_signed_in(demo, &run_id, apply, choice, hooks))
         })
         .await
+    }
+
+    /// Marks a run as going on, signs in as a new run does (the window's questions), then runs
+    /// `f` with that sign-in on a run thread ([`Session::on_run_thread`]).
+    async fn signed_in_on_run_thread(
+        &self,
+        sink: Arc<dyn MessageSink>,
+        f: impl FnOnce(&App, SignInChoice, &RunHooks<'_>) -> Result<crate::Finished, AppError>
+            + Send
+            + 'static,
+    ) -> Result<RunResult, AppError> {
+        let (_running, cancel) = self.start()?;
+        let choice = self.signed_in(false, &sink, &cancel).await?.choice;
+        self.on_run_thread(sink, move |app, hooks| f(app, choice, hooks))
+            .await
     }
 
     /// This window's earlier sign-in when `reuse` and there is one, else a new one: the MFA
