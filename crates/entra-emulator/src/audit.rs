@@ -116,6 +116,54 @@ impl TenantState {
         self.log_role_change(actor, change, at);
     }
 
+    /// Logs a completed PIM schedule request (as Graph lists it) sent by `actor`: its activity
+    /// ([`pim_activity`]; requests of other actions are not logged), and its justification and
+    /// ticket as `additionalDetails`.
+    pub fn log_pim_request(
+        &mut self,
+        actor: &Actor,
+        eligible: bool,
+        request: &Value,
+        at: DateTime<Utc>,
+    ) {
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+        let action = text(&request["action"]);
+        let timebound = request["scheduleInfo"]["expiration"]["type"]
+            .as_str()
+            .is_some_and(|t| !t.eq_ignore_ascii_case("noExpiration"));
+        let Some(activity) = pim_activity(eligible, &action, timebound) else {
+            return;
+        };
+        let mut details = vec![("Justification".to_owned(), text(&request["justification"]))];
+        for (k, v) in [
+            ("TicketNumber", &request["ticketInfo"]["ticketNumber"]),
+            ("TicketSystem", &request["ticketInfo"]["ticketSystem"]),
+        ] {
+            if v.is_string() {
+                details.push((k.to_owned(), text(v)));
+            }
+        }
+        let (role, principal, scope) = (
+            text(&request["roleDefinitionId"]),
+            text(&request["principalId"]),
+            text(&request["directoryScopeId"]),
+        );
+        let change = RoleChange {
+            activity,
+            service: Service::Pim,
+            operation: if action == "adminRemove" {
+                "Unassign"
+            } else {
+                "Assign"
+            },
+            role_id: &role,
+            principal_id: &principal,
+            scope: &scope,
+            details,
+        };
+        self.log_role_change(actor, change, at);
+    }
+
     /// Appends the audit record of a role-assignment change made by `actor` at `at`.
     pub fn log_role_change(&mut self, actor: &Actor, change: RoleChange<'_>, at: DateTime<Utc>) {
         let initiated_by = match actor {

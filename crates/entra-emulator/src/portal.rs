@@ -5,7 +5,7 @@
 //! is a direct (Core Directory) assignment; an eligible one goes through PIM as the portal's PIM
 //! blade does: a permanent eligibility made or removed, its schedule request kept (listed by
 //! `GET …/roleEligibilityScheduleRequests`, created by the administrator, with the justification
-//! given) and the PIM activity logged. Either is logged with the administrator as
+//! given) and the PIM activity logged as for a request sent to Graph. Either is logged with the administrator as
 //! `initiatedBy.user` ([`crate::audit`]). Answers `{"assignmentId", "auditId"}`; 400 with a
 //! message for an unknown actor, role, principal or kind, an assignment that already exists
 //! (add) or does not (remove).
@@ -168,7 +168,7 @@ fn eligibility(
     } else {
         serde_json::Value::Null
     };
-    st.eligibility_requests.push(json!({
+    let request = json!({
         "id": uuid::Uuid::new_v4().to_string(),
         "status": status,
         "createdDateTime": at,
@@ -186,20 +186,8 @@ fn eligibility(
         "createdBy": {"application": null, "device": null, "user": {"displayName": null, "id": actor}},
         "scheduleInfo": schedule,
         "ticketInfo": {"ticketNumber": null, "ticketSystem": null},
-    }));
-    let change = crate::audit::RoleChange {
-        activity: crate::audit::pim_activity(true, verb, false).unwrap_or_default(),
-        service: crate::audit::Service::Pim,
-        operation: if verb == "adminAssign" {
-            "Assign"
-        } else {
-            "Unassign"
-        },
-        role_id: role,
-        principal_id: principal,
-        scope,
-        details: vec![("Justification".to_owned(), justification.to_owned())],
-    };
-    st.log_role_change(&Actor::User(actor.to_owned()), change, now);
+    });
+    st.log_pim_request(&Actor::User(actor.to_owned()), true, &request, now);
+    st.eligibility_requests.push(request);
     Ok(id)
 }

@@ -32,13 +32,13 @@ const FILTERABLE: &[&str] = &[
     "targetResources/displayName",
 ];
 
-/// The permissions "List directoryAudits" names, both needed: AuditLog.Read.All and
-/// Directory.Read.All (Directory.ReadWrite.All includes the latter).
+/// The permissions "List directoryAudits" names, both needed: AuditLog.Read.All (the route's
+/// own check, `AUDIT_READ` in the router) and Directory.Read.All (Directory.ReadWrite.All
+/// includes it), checked here.
 fn allowed(rq: &Rq<'_>) -> Result<(), GraphResponse> {
-    if rq.token.has_any(&["AuditLog.Read.All"])
-        && rq
-            .token
-            .has_any(&["Directory.Read.All", "Directory.ReadWrite.All"])
+    if rq
+        .token
+        .has_any(&["Directory.Read.All", "Directory.ReadWrite.All"])
     {
         Ok(())
     } else {

@@ -160,7 +160,7 @@ pub(crate) fn add_member(rq: &Rq<'_>) -> GraphResponse {
     }
     match st.add_assignment(&member, &role_id, "/", AssignmentKind::Assigned, crate::state::Span::permanent(rq.ctx.clock.now())) {
         Some(a) => {
-            st.log_direct(&crate::audit::Actor::of(&rq.token), true, &a, rq.ctx.clock.now());
+            rq.log_direct(&mut st, true, &a);
             GraphResponse::empty(204)
         }
         None => GraphResponse::bad_request("One or more added object references already exist for the following modified properties: 'members'."),
@@ -181,12 +181,7 @@ pub(crate) fn remove_member(rq: &Rq<'_>) -> GraphResponse {
     match found {
         Some(id) => {
             if let Some(a) = st.remove_assignment(&id) {
-                st.log_direct(
-                    &crate::audit::Actor::of(&rq.token),
-                    false,
-                    &a,
-                    rq.ctx.clock.now(),
-                );
+                rq.log_direct(&mut st, false, &a);
             }
             GraphResponse::empty(204)
         }

@@ -125,6 +125,21 @@ pub(crate) struct Rq<'a> {
 }
 
 impl Rq<'_> {
+    /// Logs a direct assignment added or removed by this request's caller, now
+    /// ([`crate::audit`]).
+    pub fn log_direct(
+        &self,
+        st: &mut crate::state::TenantState,
+        added: bool,
+        a: &crate::state::Assignment,
+    ) {
+        st.log_direct(
+            &crate::audit::Actor::of(&self.token),
+            added,
+            a,
+            self.ctx.clock.now(),
+        );
+    }
     /// Absolute URL of a collection path (for `@odata.nextLink`), on the host the client used.
     pub fn url(&self, path: &str) -> String {
         format!("{}/v1.0{}", self.req.origin, path)

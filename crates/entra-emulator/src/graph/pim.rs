@@ -172,7 +172,12 @@ fn keep(rq: &Rq<'_>, kind: Kind, resp: GraphResponse) -> GraphResponse {
                 m.remove("@odata.context");
             }
             let mut st = crate::server::lock(&rq.ctx.state);
-            log_request(&mut st, rq, kind, &stored);
+            st.log_pim_request(
+                &crate::audit::Actor::of(&rq.token),
+                kind == Kind::Eligibility,
+                &stored,
+                rq.ctx.clock.now(),
+            );
             match kind {
                 Kind::Eligibility => st.eligibility_requests.push(stored),
                 Kind::Assignment => st.assignment_requests.push(stored),
@@ -180,52 +185,6 @@ fn keep(rq: &Rq<'_>, kind: Kind, resp: GraphResponse) -> GraphResponse {
         }
     }
     resp
-}
-
-/// The PIM audit record of a completed request ([`crate::audit`]): who sent it, and its
-/// justification and ticket as `additionalDetails`.
-fn log_request(st: &mut crate::state::TenantState, rq: &Rq<'_>, kind: Kind, request: &Value) {
-    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-    let action = text(&request["action"]);
-    let timebound = request["scheduleInfo"]["expiration"]["type"]
-        .as_str()
-        .is_some_and(|t| !t.eq_ignore_ascii_case("noExpiration"));
-    let Some(activity) = crate::audit::pim_activity(kind == Kind::Eligibility, &action, timebound)
-    else {
-        return;
-    };
-    let mut details = vec![("Justification".to_owned(), text(&request["justification"]))];
-    for (k, v) in [
-        ("TicketNumber", &request["ticketInfo"]["ticketNumber"]),
-        ("TicketSystem", &request["ticketInfo"]["ticketSystem"]),
-    ] {
-        if v.is_string() {
-            details.push((k.to_owned(), text(v)));
-        }
-    }
-    let (role, principal, scope) = (
-        text(&request["roleDefinitionId"]),
-        text(&request["principalId"]),
-        text(&request["directoryScopeId"]),
-    );
-    let change = crate::audit::RoleChange {
-        activity,
-        service: crate::audit::Service::Pim,
-        operation: if action == "adminRemove" {
-            "Unassign"
-        } else {
-            "Assign"
-        },
-        role_id: &role,
-        principal_id: &principal,
-        scope: &scope,
-        details,
-    };
-    st.log_role_change(
-        &crate::audit::Actor::of(&rq.token),
-        change,
-        rq.ctx.clock.now(),
-    );
 }
 
 const REQUEST_FILTERABLE: &[&str] = &[

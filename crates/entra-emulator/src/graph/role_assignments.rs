@@ -195,7 +195,7 @@ pub(crate) fn create(rq: &Rq<'_>) -> GraphResponse {
         // directory objects: 400 Request_BadRequest "A conflicting object ...".
         None => GraphResponse::bad_request("A conflicting object with one or more of the specified property values is present in the directory."),
         Some(a) => {
-            st.log_direct(&crate::audit::Actor::of(&rq.token), true, &a, rq.ctx.clock.now());
+            rq.log_direct(&mut st, true, &a);
             let v = assignment_json(&a);
             GraphResponse::json(201, with_context(rq, "roleManagement/directory/roleAssignments/$entity", v))
         }
@@ -241,12 +241,7 @@ pub(crate) fn delete(rq: &Rq<'_>) -> GraphResponse {
     let mut st = crate::server::lock(&rq.ctx.state);
     match st.remove_assignment(id) {
         Some(a) => {
-            st.log_direct(
-                &crate::audit::Actor::of(&rq.token),
-                false,
-                &a,
-                rq.ctx.clock.now(),
-            );
+            rq.log_direct(&mut st, false, &a);
             GraphResponse::empty(204)
         }
         None => GraphResponse::not_found(id),
