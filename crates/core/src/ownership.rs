@@ -83,11 +83,6 @@ impl Ownership {
         Self { owned, revoked_at }
     }
 
-    /// Adds assignments found to be RoleSync's elsewhere (its PIM requests).
-    pub fn extend(&mut self, keys: impl IntoIterator<Item = AssignmentKey>) {
-        self.owned.extend(keys);
-    }
-
     /// Adds the assignments RoleSync's PIM requests granted (read back from the target), except
     /// one its audit lines show it revoked after the request: a direct revoke of an active
     /// assignment leaves no PIM request behind, so the grant request alone would still name it

@@ -7,8 +7,8 @@
 //! <https://learn.microsoft.com/graph/api/directoryaudit-list>): one request filtered on
 //! `activityDateTime ge …` (a documented filter of the "directoryAudit resource type"; that page
 //! lists no filter on `category`, so the role-management records are picked out here), its pages
-//! followed. It needs AuditLog.Read.All with
-//! Directory.Read.All; without them (403) the run goes on and says who and when are unknown.
+//! followed. It needs AuditLog.Read.All with Directory.Read.All; without them (403) the run goes
+//! on and says who and when are unknown.
 //! The PIM requests are "List roleEligibilityScheduleRequests" and "List
 //! roleAssignmentScheduleRequests", filtered on `roleDefinitionId eq …` (a documented filter of
 //! both request types), one request each per mapped role.
@@ -98,10 +98,9 @@ fn event(v: &Value) -> Option<AuditEvent> {
         .or_else(|| text(&by["app"]["appId"]))
         .or_else(|| text(&by["user"]["id"]))
         .unwrap_or_else(|| "an unnamed actor".to_owned());
-    let targets = v["targetResources"].as_array().cloned().unwrap_or_default();
     let mut principal_id = None;
     let mut role_refs = Vec::new();
-    for t in &targets {
+    for t in v["targetResources"].as_array().into_iter().flatten() {
         let kind = t["type"].as_str().unwrap_or_default();
         if kind.eq_ignore_ascii_case("Role") {
             role_refs.extend(text(&t["id"]));

@@ -810,7 +810,7 @@ impl RoleTarget for GraphTarget {
         since: chrono::DateTime<chrono::Utc>,
     ) -> rolesync_core::drift::AuditLookup {
         let delegated = match self.client.tokens().access_token().await {
-            Ok(t) => token_claims(t.secret().expose())["scp"].is_string(),
+            Ok(t) => is_delegated(&token_claims(t.secret().expose())),
             Err(_) => false,
         };
         crate::audit_log::directory_audits(&self.client, since, delegated).await
@@ -950,12 +950,18 @@ fn token_claims(token: &str) -> serde_json::Value {
         .unwrap_or_default()
 }
 
+/// Whether an access token's claims are a person's (delegated: the token has `scp`); an
+/// application's own token has `roles` instead.
+fn is_delegated(claims: &serde_json::Value) -> bool {
+    claims["scp"].is_string()
+}
+
 /// The person an access token was issued to (delegated: it has `scp`), by `upn`, else
 /// `unique_name` or `preferred_username` (Microsoft identity platform "Access token claims
 /// reference"); `None` for an application's own token.
 pub fn signed_in_user(token: &str) -> Option<String> {
     let c = token_claims(token);
-    if !c["scp"].is_string() {
+    if !is_delegated(&c) {
         return None;
     }
     ["upn", "unique_name", "preferred_username"]
@@ -968,7 +974,7 @@ pub fn signed_in_user(token: &str) -> Option<String> {
 /// (delegated, `amr` has `mfa`). An application's token never is.
 pub fn signed_in_with_mfa(token: &str) -> bool {
     let c = token_claims(token);
-    c["scp"].is_string()
+    is_delegated(&c)
         && c["amr"]
             .as_array()
             .is_some_and(|a| a.iter().any(|m| m == "mfa"))
