@@ -16,6 +16,10 @@
 #[path = "../tests/desktop/webdriver.rs"]
 #[allow(dead_code)]
 mod webdriver;
+/// RoleSync's own WebKitGTK setting, for the minimal app drawn the same way.
+#[cfg(target_os = "linux")]
+#[path = "../src-tauri/src/desktop/webview_linux.rs"]
+mod webview_linux;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -174,30 +178,16 @@ fn minimal_window() {
                 .title("Minimal")
                 .inner_size(1180.0, 760.0)
                 .build()?;
+            #[cfg(target_os = "linux")]
             if no_compositing {
-                draw_without_compositing(&window);
+                webview_linux::tune(&window);
             }
+            let _ = (&window, no_compositing);
             Ok(())
         })
         .run(context)
         .expect("the minimal Tauri app");
 }
-
-/// The same WebKitGTK setting RoleSync's window makes (`src-tauri/src/desktop/webview_linux.rs`).
-#[cfg(target_os = "linux")]
-fn draw_without_compositing(window: &tauri::WebviewWindow) {
-    use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
-    window
-        .with_webview(|w| {
-            if let Some(settings) = w.inner().settings() {
-                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
-            }
-        })
-        .expect("the minimal app's web view");
-}
-
-#[cfg(not(target_os = "linux"))]
-fn draw_without_compositing(_window: &tauri::WebviewWindow) {}
 
 /// Every process below `root` (not `root` itself), from `/proc/<pid>/stat`.
 fn descendants(root: u32) -> BTreeSet<u32> {

