@@ -9,17 +9,26 @@
 use rolesync_core::apply::AppliedChange;
 use rolesync_core::journal::{Found, Intent, Journal, Reconciled};
 use rolesync_core::plan::Change;
-use rolesync_core::report::{audit_records, AuditRecord};
+use rolesync_core::report::AuditRecord;
 use serde::{Deserialize, Serialize};
-use std::io::Write as _;
+use std::io::{BufRead as _, Write as _};
 use std::path::{Path, PathBuf};
 
-/// One line of a run's journal file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One line of a run's journal file, as read.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "event")]
 enum Line {
     Intended { change: Change },
     Settled { change: Change },
+}
+
+/// One line of a run's journal file, as written (the same JSON as [`Line`], borrowing the
+/// change instead of copying it).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase", tag = "event")]
+enum LineOut<'a> {
+    Intended { change: &'a Change },
+    Settled { change: &'a Change },
 }
 
 /// The journal in a log folder.
@@ -52,21 +61,21 @@ pub struct JournalError {
     pub reason: String,
 }
 
-fn append(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut f = rolesync_protect::open_append(path)?;
-    f.write_all(text.as_bytes())?;
-    f.sync_data()
-}
-
-fn lines<T: Serialize>(items: impl IntoIterator<Item = T>) -> String {
-    let mut out = String::new();
-    for i in items {
-        if let Ok(l) = serde_json::to_string(&i) {
-            out.push_str(&l);
-            out.push('\n');
-        }
+/// Appends one JSON line per item and makes it durable. The lines are serialized one at a time
+/// into a buffer that is written out only at line ends, so a phase of thousands of changes costs
+/// no copy of them and no text of them all at once, and every `write` the OS sees holds whole
+/// lines.
+fn append<T: Serialize>(path: &Path, items: impl IntoIterator<Item = T>) -> std::io::Result<()> {
+    let mut out =
+        std::io::BufWriter::with_capacity(64 * 1024, rolesync_protect::open_append(path)?);
+    let mut line = Vec::with_capacity(1024);
+    for item in items {
+        line.clear();
+        serde_json::to_writer(&mut line, &item)?;
+        line.push(b'\n');
+        out.write_all(&line)?;
     }
-    out
+    out.into_inner().map_err(|e| e.into_error())?.sync_data()
 }
 
 impl FileJournal {
@@ -105,71 +114,96 @@ impl FileJournal {
         self.dir.join(format!("{safe}.jsonl"))
     }
 
-    fn write(&self, run_id: &str, journal: &[Line], audit: &[AuditRecord]) -> Result<(), String> {
-        let audit: Vec<AuditRecord> = audit
-            .iter()
-            .cloned()
-            .map(|mut r| {
-                r.approved_by = self.mark.approved_by.clone();
-                r.held_plan = self.mark.held_plan.clone();
-                r.undo_of = self.mark.undo_of.clone();
-                r
-            })
-            .collect();
-        let audit = audit.as_slice();
+    /// Records one phase: its lines in the run's journal, then its lines in the audit (each
+    /// with this journal's mark).
+    fn write<'a>(
+        &self,
+        run_id: &str,
+        journal: impl Iterator<Item = LineOut<'a>>,
+        audit: impl Iterator<Item = AuditRecord>,
+    ) -> Result<(), String> {
+        let audit = audit.map(|mut r| {
+            r.approved_by.clone_from(&self.mark.approved_by);
+            r.held_plan.clone_from(&self.mark.held_plan);
+            r.undo_of.clone_from(&self.mark.undo_of);
+            r
+        });
         // The run's journal first: an intent that reached it is reconciled even if the audit
         // write below fails (then nothing was sent, and the next sync finds it not in effect).
-        append(&self.run_file(run_id), &lines(journal))
-            .map_err(|e| format!("{}: {e}", self.run_file(run_id).display()))?;
-        append(&self.audit, &lines(audit)).map_err(|e| format!("{}: {e}", self.audit.display()))
+        let file = self.run_file(run_id);
+        append(&file, journal).map_err(|e| format!("{}: {e}", file.display()))?;
+        append(&self.audit, audit).map_err(|e| format!("{}: {e}", self.audit.display()))
     }
 
-    /// The intents of one run's file that it never settled.
+    /// The intents of one run's file that it never settled, in the order they were intended.
+    /// The file is read a line at a time and an intent is known by its change's JSON, so a
+    /// run of thousands of changes is checked without its whole file or a copy of each change
+    /// in memory.
     fn open_intents(path: &Path) -> Vec<Change> {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        let mut open: Vec<Change> = Vec::new();
+        let Ok(file) = std::fs::File::open(path) else {
+            return Vec::new();
+        };
+        // Per change: when it was first intended, and how many of its intents are open.
+        let mut open: std::collections::HashMap<String, (usize, usize)> = Default::default();
         // A torn last line (a crash mid-write) is skipped: its call never returned, so nothing
         // it covered was sent.
-        for l in text
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Line>(l).ok())
-        {
+        let lines = std::io::BufReader::new(file).lines().map_while(Result::ok);
+        for (n, l) in lines.enumerate() {
+            let Ok(l) = serde_json::from_str::<Line>(&l) else {
+                continue;
+            };
+            let (Line::Intended { change } | Line::Settled { change }) = &l;
+            let Ok(key) = serde_json::to_string(change) else {
+                continue;
+            };
             match l {
-                Line::Intended { change } => open.push(change),
-                Line::Settled { change } => {
-                    if let Some(i) = open.iter().position(|c| *c == change) {
-                        open.remove(i);
+                Line::Intended { .. } => open.entry(key).or_insert((n, 0)).1 += 1,
+                Line::Settled { .. } => {
+                    if let Some(o) = open.get_mut(&key) {
+                        o.1 = o.1.saturating_sub(1);
                     }
                 }
             }
         }
-        open
+        let mut left: Vec<(usize, usize, String)> = open
+            .into_iter()
+            .filter(|(_, (_, count))| *count > 0)
+            .map(|(key, (first, count))| (first, count, key))
+            .collect();
+        left.sort_unstable();
+        left.into_iter()
+            .filter_map(|(_, count, key)| {
+                let change: Change = serde_json::from_str(&key).ok()?;
+                Some(std::iter::repeat_n(change, count))
+            })
+            .flatten()
+            .collect()
     }
 }
 
 impl Journal for FileJournal {
     fn intend(&self, run_id: &str, changes: &[Change]) -> Result<(), String> {
         let now = chrono::Utc::now();
-        let journal: Vec<Line> = changes
-            .iter()
-            .map(|c| Line::Intended { change: c.clone() })
-            .collect();
-        let audit: Vec<AuditRecord> = changes
-            .iter()
-            .map(|c| AuditRecord::of(run_id, now, c, "intended"))
-            .collect();
-        self.write(run_id, &journal, &audit)
+        self.write(
+            run_id,
+            changes.iter().map(|change| LineOut::Intended { change }),
+            changes
+                .iter()
+                .map(|c| AuditRecord::of(run_id, now, c, "intended")),
+        )
     }
 
     fn settle(&self, run_id: &str, applied: &[AppliedChange]) -> Result<(), String> {
-        let journal: Vec<Line> = applied
-            .iter()
-            .map(|a| Line::Settled {
-                change: a.change.clone(),
-            })
-            .collect();
-        let audit = audit_records(run_id, chrono::Utc::now(), applied);
-        self.write(run_id, &journal, &audit)
+        let now = chrono::Utc::now();
+        self.write(
+            run_id,
+            applied
+                .iter()
+                .map(|a| LineOut::Settled { change: &a.change }),
+            applied
+                .iter()
+                .map(|a| AuditRecord::of_applied(run_id, now, a)),
+        )
     }
 
     fn close(&self, run_id: &str) -> Result<(), String> {
@@ -215,37 +249,34 @@ impl Journal for FileJournal {
 
     fn reconcile(&self, by_run: &str, results: &[Reconciled]) -> Result<(), String> {
         let now = chrono::Utc::now();
-        let audit: Vec<AuditRecord> = results
-            .iter()
-            .map(|r| {
-                let word = match r.found {
-                    Found::InEffect => "inEffect",
-                    Found::NotInEffect => "notInEffect",
-                    Found::Unknown => "unknown",
-                };
-                let mut a = AuditRecord::of(by_run, now, &r.intent.change, word);
-                a.intended_by = Some(r.intent.run_id.clone());
-                a.detail = Some(format!(
-                    "sent by run {} before it was interrupted; checked against the tenant by run {by_run}",
-                    r.intent.run_id
-                ));
-                a
-            })
-            .collect();
-        append(&self.audit, &lines(audit)).map_err(|e| format!("{}: {e}", self.audit.display()))?;
+        let audit = results.iter().map(|r| {
+            let word = match r.found {
+                Found::InEffect => "inEffect",
+                Found::NotInEffect => "notInEffect",
+                Found::Unknown => "unknown",
+            };
+            let mut a = AuditRecord::of(by_run, now, &r.intent.change, word);
+            a.intended_by = Some(r.intent.run_id.clone());
+            a.detail = Some(format!(
+                "sent by run {} before it was interrupted; checked against the tenant by run {by_run}",
+                r.intent.run_id
+            ));
+            a
+        });
+        append(&self.audit, audit).map_err(|e| format!("{}: {e}", self.audit.display()))?;
         let mut runs: Vec<&str> = results.iter().map(|r| r.intent.run_id.as_str()).collect();
         runs.sort_unstable();
         runs.dedup();
         for run in runs {
-            let settled: Vec<Line> = results
-                .iter()
-                .filter(|r| r.intent.run_id == run)
-                .map(|r| Line::Settled {
-                    change: r.intent.change.clone(),
-                })
-                .collect();
+            let settled =
+                results
+                    .iter()
+                    .filter(|r| r.intent.run_id == run)
+                    .map(|r| LineOut::Settled {
+                        change: &r.intent.change,
+                    });
             let file = self.run_file(run);
-            append(&file, &lines(settled)).map_err(|e| format!("{}: {e}", file.display()))?;
+            append(&file, settled).map_err(|e| format!("{}: {e}", file.display()))?;
             self.close(run)?;
         }
         Ok(())
@@ -314,6 +345,39 @@ mod tests {
             audit.contains("\"result\":\"inEffect\"") && audit.contains("\"intendedBy\":\"run1\""),
             "{audit}"
         );
+    }
+
+    #[test]
+    fn open_intents_are_counted_per_change_in_the_order_intended_and_a_torn_line_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = FileJournal::open(dir.path()).unwrap();
+        // The same change intended twice (a phase sent again) and settled once stays open once.
+        j.intend(
+            "run1",
+            &[change("c"), change("a"), change("b"), change("a")],
+        )
+        .unwrap();
+        let done = |u: &str| AppliedChange {
+            change: change(u),
+            outcome: ChangeOutcome::Done,
+        };
+        j.settle("run1", &[done("a"), done("b"), done("x")])
+            .unwrap();
+        let mut f = rolesync_protect::open_append(&j.run_file("run1")).unwrap();
+        f.write_all(b"{\"event\":\"settled\",\"change\":{\"act")
+            .unwrap();
+        let users: Vec<String> = j
+            .unsettled()
+            .unwrap()
+            .into_iter()
+            .map(|i| i.change.user)
+            .collect();
+        assert_eq!(users, ["c", "a"]);
+        // The lines are one JSON object each, as before the journal wrote them streaming.
+        let text = std::fs::read_to_string(j.run_file("run1")).unwrap();
+        let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(first["event"], "intended");
+        assert_eq!(first["change"]["user"], "c");
     }
 
     #[test]

@@ -494,12 +494,17 @@ pub fn audit_records(
 ) -> Vec<AuditRecord> {
     applied
         .iter()
-        .map(|a| {
-            let mut r = AuditRecord::of(run_id, time, &a.change, a.outcome.word());
-            if let ChangeOutcome::Failed { code, message } = &a.outcome {
-                r.detail = Some(format!("{code}: {message}"));
-            }
-            r
-        })
+        .map(|a| AuditRecord::of_applied(run_id, time, a))
         .collect()
+}
+
+impl AuditRecord {
+    /// The audit line of an applied change: its outcome, and the error for a failure.
+    pub fn of_applied(run_id: &str, time: DateTime<Utc>, a: &AppliedChange) -> Self {
+        let mut r = AuditRecord::of(run_id, time, &a.change, a.outcome.word());
+        if let ChangeOutcome::Failed { code, message } = &a.outcome {
+            r.detail = Some(format!("{code}: {message}"));
+        }
+        r
+    }
 }
