@@ -17,6 +17,7 @@ pub mod batch;
 pub mod config;
 pub mod connect;
 pub mod error;
+mod holders;
 pub mod http;
 pub mod model;
 pub mod pacing;

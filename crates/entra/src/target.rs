@@ -7,6 +7,7 @@
 
 use crate::batch::{send_batch, MAX_BATCH};
 use crate::error::{GraphError, GraphErrorBody};
+use crate::holders::{condense, with_users, Holder};
 use crate::http::GraphClient;
 use crate::model::{
     BatchRequestItem, BatchResponseItem, DirectoryObjectDto, Page, RoleAssignmentDto,
@@ -22,8 +23,7 @@ use rolesync_core::ids::{DirectoryScopeId, RoleDefinitionId};
 use rolesync_core::pim::PimRequest;
 use rolesync_core::plan::{Action, Change};
 use rolesync_core::tenant::{
-    AdministrativeUnit, AssignmentKind, AssignmentOrigin, EntraUser, Principal, RoleAssignment,
-    RoleDefinition, UserKey,
+    AdministrativeUnit, AssignmentKind, EntraUser, RoleAssignment, RoleDefinition, UserKey,
 };
 use rolesync_core::traits::{ChangeOutcome, Pace, PimRead, ReadError, RoleTarget};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -155,11 +155,12 @@ impl GraphTarget {
                 let mut out = Vec::new();
                 for (_, r) in send_batch(&self.client, items).await {
                     let r = r?;
-                    let body = r.body.clone().unwrap_or_default();
-                    if !(200..300).contains(&r.status) {
+                    let status = r.status;
+                    let body = r.body.unwrap_or_default();
+                    if !(200..300).contains(&status) {
                         let e = GraphErrorBody::from_value(&body).unwrap_or_default();
                         return Err(GraphError::Api {
-                            status: r.status,
+                            status,
                             code: e.code,
                             message: e.message,
                             request_id: e.inner_error.and_then(|i| i.request_id),
@@ -177,7 +178,7 @@ impl GraphTarget {
             .buffer_unordered(self.read_concurrency)
             .try_collect()
             .await?;
-        Ok(results.into_iter().flatten().collect())
+        Ok(crate::paging::concat(results))
     }
 
     /// Users by object id, with the on-premises properties.
@@ -530,118 +531,31 @@ impl RoleTarget for GraphTarget {
         &self,
         units: &[(RoleDefinitionId, DirectoryScopeId)],
     ) -> Result<Vec<RoleAssignment>, ReadError> {
-        let per_role: Vec<_> = stream::iter(units.iter().cloned())
+        // Each role's lists are made small as soon as they arrive (crate::holders).
+        let per_role: Vec<Vec<Holder>> = stream::iter(units.iter().cloned())
             .map(|(r, scope)| async move {
-                self.role_assignments(&r, &scope)
-                    .await
-                    .map(|v| ((r, scope), v))
+                let (active, instances, eligible) = self.role_assignments(&r, &scope).await?;
+                Ok::<_, ReadError>(condense(&r, &scope, active, instances, eligible))
             })
             .buffer_unordered(self.read_concurrency)
             .try_collect()
             .await?;
         // Users need their on-premises properties, which `$expand` does not return.
-        let mut user_ids = BTreeSet::new();
-        for (_, (active, _, eligible)) in &per_role {
-            let principals = active
-                .iter()
-                .map(|a| (a.principal.as_ref(), &a.principal_id))
-                .chain(
-                    eligible
-                        .iter()
-                        .map(|e| (e.principal.as_ref(), &e.principal_id)),
-                );
-            for (p, id) in principals {
-                if p.is_none_or(DirectoryObjectDto::is_user) {
-                    user_ids.insert(id.to_ascii_lowercase());
-                }
-            }
-        }
-        let ids: Vec<String> = user_ids.into_iter().collect();
-        let users = self
+        let ids: Vec<String> = per_role
+            .iter()
+            .flatten()
+            .filter_map(|h| h.user_id.clone())
+            .collect::<BTreeSet<String>>()
+            .into_iter()
+            .collect();
+        let users: HashMap<String, EntraUser> = self
             .users_by_id(&ids)
             .await
-            .map_err(|e| e.to_read_error("reading the users who hold the roles"))?;
-        let principal = |p: Option<&DirectoryObjectDto>, id: &str| -> Principal {
-            let key = id.to_ascii_lowercase();
-            if p.is_none_or(DirectoryObjectDto::is_user) {
-                if let Some(u) = users.get(&key) {
-                    return Principal::User(u.to_user());
-                }
-            }
-            match p {
-                Some(p) => {
-                    if p.is_user() {
-                        tracing::warn!(principal = %id, "user holding a role was not found by id; treating it as not synced");
-                    }
-                    p.to_principal()
-                }
-                None => Principal::Other {
-                    id: rolesync_core::ids::EntraObjectId::new(id.to_owned()),
-                    odata_type: "unknown".into(),
-                },
-            }
-        };
-        let mut out = Vec::new();
-        for ((role, scope), (active, instances, eligible)) in &per_role {
-            let here = |s: Option<&str>| in_scope(s, scope.as_str());
-            // Time-bound active assignments end when their (Assigned) schedule instance does.
-            let ends: HashMap<String, chrono::DateTime<chrono::Utc>> = instances
-                .iter()
-                .filter(|i| here(i.directory_scope_id.as_deref()))
-                .filter(|i| {
-                    i.assignment_type
-                        .as_deref()
-                        .is_none_or(|t| t.eq_ignore_ascii_case("assigned"))
-                })
-                .filter_map(|i| {
-                    i.end_date_time
-                        .map(|e| (i.principal_id.to_ascii_lowercase(), e))
-                })
-                .collect();
-            let activated: HashSet<String> = instances
-                .iter()
-                .filter(|i| here(i.directory_scope_id.as_deref()))
-                .filter(|i| {
-                    i.assignment_type
-                        .as_deref()
-                        .is_some_and(|t| t.eq_ignore_ascii_case("activated"))
-                })
-                .map(|i| i.principal_id.to_ascii_lowercase())
-                .collect();
-            for a in active
-                .iter()
-                .filter(|a| here(a.directory_scope_id.as_deref()))
-            {
-                out.push(RoleAssignment {
-                    id: a.id.clone(),
-                    role_definition_id: role.clone(),
-                    directory_scope_id: scope.clone(),
-                    principal: principal(a.principal.as_ref(), &a.principal_id),
-                    kind: AssignmentKind::Active,
-                    origin: if activated.contains(&a.principal_id.to_ascii_lowercase()) {
-                        AssignmentOrigin::Activated
-                    } else {
-                        AssignmentOrigin::Assigned
-                    },
-                    end: ends.get(&a.principal_id.to_ascii_lowercase()).copied(),
-                });
-            }
-            for e in eligible
-                .iter()
-                .filter(|e| here(e.directory_scope_id.as_deref()))
-            {
-                out.push(RoleAssignment {
-                    id: e.id.clone(),
-                    role_definition_id: role.clone(),
-                    directory_scope_id: scope.clone(),
-                    principal: principal(e.principal.as_ref(), &e.principal_id),
-                    kind: AssignmentKind::Eligible,
-                    origin: AssignmentOrigin::Assigned,
-                    end: e.end_date_time,
-                });
-            }
-        }
-        Ok(out)
+            .map_err(|e| e.to_read_error("reading the users who hold the roles"))?
+            .into_iter()
+            .map(|(id, u)| (id, u.to_user()))
+            .collect();
+        Ok(with_users(per_role.into_iter().flatten().collect(), &users))
     }
 
     async fn administrative_units(
@@ -780,11 +694,15 @@ impl RoleTarget for GraphTarget {
             found.extend(self.batched_get(queries).await.map_err(err)?);
         }
         let mut seen = HashSet::new();
-        Ok(found
+        let mut users: Vec<EntraUser> = found
             .into_iter()
             .filter(|u| seen.insert(u.id.to_ascii_lowercase()))
             .map(|u| u.to_user())
-            .collect())
+            .collect();
+        // Collected in place, the list keeps the larger buffer of Graph's objects; the
+        // tenant snapshot keeps it for the whole run.
+        users.shrink_to_fit();
+        Ok(users)
     }
 
     async fn pim_settings(&self, roles: &[RoleDefinitionId]) -> PimRead {
@@ -878,7 +796,7 @@ impl RoleTarget for GraphTarget {
 }
 
 /// Whether an answer's `directoryScopeId` (absent: `/`) is `scope`.
-fn in_scope(answered: Option<&str>, scope: &str) -> bool {
+pub(crate) fn in_scope(answered: Option<&str>, scope: &str) -> bool {
     answered.unwrap_or("/").eq_ignore_ascii_case(scope)
 }
 
