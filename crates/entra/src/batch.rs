@@ -3,7 +3,7 @@
 
 use crate::error::GraphError;
 use crate::http::{is_retryable_status, parse_retry_after, GraphClient, Request};
-use crate::model::{BatchRequestItem, BatchResponse, BatchResponseItem};
+use crate::model::{BatchBody, BatchRequestItem, BatchResponse, BatchResponseItem};
 use crate::pacing::estimate_cost;
 use rolesync_core::events::WaitReason;
 use std::collections::HashMap;
@@ -33,7 +33,7 @@ pub async fn send_batch(client: &GraphClient, items: Vec<BatchRequestItem>) -> B
         let req = Request {
             resource_units: estimates.values().sum::<f64>().max(1.0),
             writes,
-            ..Request::post("$batch", serde_json::json!({ "requests": pending }), true)
+            ..Request::post("$batch", &BatchBody { requests: &pending }, true)
         };
         let mut mark = None;
         let outer = match client.send(&req).await {

@@ -111,8 +111,9 @@ pub struct Request {
     pub method: Method,
     /// Relative to the Graph base (`users?$filter=…`) or absolute (an `@odata.nextLink`).
     pub url: String,
-    /// JSON body.
-    pub body: Option<serde_json::Value>,
+    /// JSON body, serialized once when the request is made (a request waiting for the write
+    /// budget holds its text, not a tree of JSON values).
+    pub body: Option<Vec<u8>>,
     /// Extra headers.
     pub headers: Vec<(String, String)>,
     /// Safe to send again after a failure whose effect is unknown (reads, and writes whose
@@ -140,11 +141,12 @@ impl Request {
     }
 
     /// A POST with a JSON body.
-    pub fn post(url: impl Into<String>, body: serde_json::Value, retry_safe: bool) -> Self {
+    pub fn post(url: impl Into<String>, body: &impl serde::Serialize, retry_safe: bool) -> Self {
         Request {
             method: Method::POST,
             url: url.into(),
-            body: Some(body),
+            // Serializing plain data to JSON text cannot fail (no maps with non-string keys).
+            body: Some(serde_json::to_vec(body).unwrap_or_default()),
             headers: Vec::new(),
             retry_safe,
             resource_units: 1.0,
@@ -305,7 +307,9 @@ impl GraphClient {
                 rb = rb.header(k.as_str(), v.as_str());
             }
             if let Some(b) = &req.body {
-                rb = rb.json(b);
+                rb = rb
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(b.clone());
             }
             tracing::debug!(method = %req.method, path = url.path(), attempt, client_request_id = %request_id, "graph request");
             let outcome = match rb.send().await {

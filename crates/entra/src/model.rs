@@ -206,9 +206,16 @@ pub struct BatchRequestItem {
     /// Headers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub headers: Option<HashMap<String, String>>,
-    /// JSON body.
+    /// JSON body, as text (a change waiting for the write budget holds no tree of values).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub body: Option<serde_json::Value>,
+    pub body: Option<Box<serde_json::value::RawValue>>,
+}
+
+/// The body of a `$batch` POST.
+#[derive(Debug, Serialize)]
+pub struct BatchBody<'a> {
+    /// The requests.
+    pub requests: &'a [BatchRequestItem],
 }
 
 /// A `$batch` response.

@@ -319,7 +319,7 @@ impl GraphTarget {
             method: "POST".into(),
             url: format!("/{url}"),
             headers: json.clone(),
-            body: Some(body),
+            body: serde_json::value::to_raw_value(&body).ok(),
         };
         let requests = match change.kind {
             AssignmentKind::Active => ASSIGNMENT_REQUESTS,
@@ -1020,6 +1020,39 @@ mod tests {
         assert_eq!(f.len(), 2);
         assert!(f[1] == "x in ('v15')");
         assert_eq!(odata_literal("o'brien"), "'o''brien'");
+    }
+
+    #[test]
+    fn a_batch_post_carries_each_request_body_as_a_json_object() {
+        use crate::http::Request;
+        use crate::model::BatchBody;
+        let change = Change {
+            action: Action::Grant,
+            kind: AssignmentKind::Eligible,
+            role_id: RoleDefinitionId::new("r1"),
+            role_name: "Role".into(),
+            directory_scope_id: DirectoryScopeId::tenant(),
+            principal_id: rolesync_core::ids::EntraObjectId::new("u1"),
+            user: "u1@contoso.com".into(),
+            assignment_id: None,
+            reason: rolesync_core::plan::ChangeReason::MemberOfGroup {
+                matched_by: rolesync_core::plan::MatchedBy::SourceAnchor,
+            },
+            pim: None,
+        };
+        let item = GraphTarget::request_for(&change, "1".into(), None, "2026-12-02T00:00:00Z");
+        let req = Request::post("$batch", &BatchBody { requests: &[item] }, true);
+        let sent: serde_json::Value = serde_json::from_slice(req.body.as_deref().unwrap()).unwrap();
+        let r = &sent["requests"][0];
+        assert_eq!(r["method"], "POST");
+        assert_eq!(r["url"], format!("/{ELIGIBILITY_REQUESTS}"));
+        assert_eq!(r["headers"]["Content-Type"], "application/json");
+        assert_eq!(r["body"]["action"], "adminAssign");
+        assert_eq!(r["body"]["principalId"], "u1");
+        assert_eq!(
+            r["body"]["scheduleInfo"]["expiration"]["type"],
+            "noExpiration"
+        );
     }
 
     #[test]
