@@ -64,11 +64,9 @@ pub async fn apply_plan(plan: &Plan, cx: &ApplyContext<'_>) -> Vec<AppliedChange
     let mut journal_down: Option<String> = None;
     progress(cx, 0, total);
     for action in [Action::Grant, Action::Renew, Action::Revoke] {
-        let changes: Vec<Change> = plan
-            .changes()
-            .filter(|c| c.action == action)
-            .cloned()
-            .collect();
+        let of_phase = |c: &&Change| c.action == action;
+        let mut changes: Vec<Change> = Vec::with_capacity(plan.changes().filter(of_phase).count());
+        changes.extend(plan.changes().filter(of_phase).cloned());
         if changes.is_empty() {
             continue;
         }
@@ -85,18 +83,21 @@ pub async fn apply_plan(plan: &Plan, cx: &ApplyContext<'_>) -> Vec<AppliedChange
             }
             None => send_phase(&changes, cx, &mut done, total).await,
         };
-        let phase: Vec<AppliedChange> = changes
-            .into_iter()
-            .zip(outcomes)
-            .map(|(change, outcome)| AppliedChange { change, outcome })
-            .collect();
+        // Straight into the run's list (sized for every change): a phase of thousands of
+        // changes is not held twice.
+        let phase_start = results.len();
+        results.extend(
+            changes
+                .into_iter()
+                .zip(outcomes)
+                .map(|(change, outcome)| AppliedChange { change, outcome }),
+        );
         if journal_down.is_none() {
-            if let Err(e) = cx.journal.settle(cx.run_id, &phase) {
+            if let Err(e) = cx.journal.settle(cx.run_id, &results[phase_start..]) {
                 // The intents are on disk: the next sync confirms these against the tenant.
                 tracing::error!(error = %e, "the outcomes could not be added to the audit journal; the next sync confirms them");
             }
         }
-        results.extend(phase);
     }
     results
 }
