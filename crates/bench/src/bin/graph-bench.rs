@@ -546,7 +546,18 @@ fn client_command(
     ldif: &Path,
     cancel_after: Option<usize>,
 ) -> anyhow::Result<tokio::process::Command> {
-    let mut cmd = tokio::process::Command::new(std::env::current_exe()?);
+    // A memory profiler can be put in front of the client (for example
+    // `GRAPH_BENCH_CLIENT_WRAPPER=heaptrack`): the client's peak is what issue 18 measures.
+    let wrapper = std::env::var("GRAPH_BENCH_CLIENT_WRAPPER").unwrap_or_default();
+    let mut words = wrapper.split_whitespace();
+    let mut cmd = match words.next() {
+        Some(program) => {
+            let mut cmd = tokio::process::Command::new(program);
+            cmd.args(words).arg(std::env::current_exe()?);
+            cmd
+        }
+        None => tokio::process::Command::new(std::env::current_exe()?),
+    };
     cmd.arg("--client")
         .arg(ldif)
         .arg(emu.tenant_id())
