@@ -11,6 +11,7 @@ use rolesync_core::journal::{Found, Intent, Journal, Reconciled};
 use rolesync_core::plan::Change;
 use rolesync_core::report::AuditRecord;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::io::{BufRead as _, Write as _};
 use std::path::{Path, PathBuf};
 
@@ -135,50 +136,68 @@ impl FileJournal {
         append(&self.audit, audit).map_err(|e| format!("{}: {e}", self.audit.display()))
     }
 
+    /// The lines of a run's file that can be read, each with its change's digest. A torn last
+    /// line (a crash mid-write) is skipped: its call never returned, so nothing it covered was
+    /// sent.
+    fn read_lines(path: &Path) -> impl Iterator<Item = (Line, u128)> {
+        let file = std::fs::File::open(path).ok();
+        file.into_iter().flat_map(|f| {
+            std::io::BufReader::new(f)
+                .lines()
+                .map_while(Result::ok)
+                .filter_map(|l| serde_json::from_str::<Line>(&l).ok())
+                .filter_map(|l| {
+                    let (Line::Intended { change } | Line::Settled { change }) = &l;
+                    let d = digest(change)?;
+                    Some((l, d))
+                })
+        })
+    }
+
     /// The intents of one run's file that it never settled, in the order they were intended.
-    /// The file is read a line at a time and an intent is known by its change's JSON, so a
-    /// run of thousands of changes is checked without its whole file or a copy of each change
-    /// in memory.
+    /// The file is read a line at a time, and an intent is known by its change's digest: a run
+    /// of thousands of changes is checked with neither its file nor its changes in memory. Only
+    /// when some intent is open is the file read a second time, for those changes.
     fn open_intents(path: &Path) -> Vec<Change> {
-        let Ok(file) = std::fs::File::open(path) else {
-            return Vec::new();
-        };
-        // Per change: when it was first intended, and how many of its intents are open.
-        let mut open: std::collections::HashMap<String, (usize, usize)> = Default::default();
-        // A torn last line (a crash mid-write) is skipped: its call never returned, so nothing
-        // it covered was sent.
-        let lines = std::io::BufReader::new(file).lines().map_while(Result::ok);
-        for (n, l) in lines.enumerate() {
-            let Ok(l) = serde_json::from_str::<Line>(&l) else {
-                continue;
-            };
-            let (Line::Intended { change } | Line::Settled { change }) = &l;
-            let Ok(key) = serde_json::to_string(change) else {
-                continue;
-            };
+        let mut open: HashMap<u128, usize> = HashMap::new();
+        for (l, d) in Self::read_lines(path) {
             match l {
-                Line::Intended { .. } => open.entry(key).or_insert((n, 0)).1 += 1,
+                Line::Intended { .. } => *open.entry(d).or_default() += 1,
                 Line::Settled { .. } => {
-                    if let Some(o) = open.get_mut(&key) {
-                        o.1 = o.1.saturating_sub(1);
+                    if let Some(n) = open.get_mut(&d) {
+                        *n = n.saturating_sub(1);
                     }
                 }
             }
         }
-        let mut left: Vec<(usize, usize, String)> = open
-            .into_iter()
-            .filter(|(_, (_, count))| *count > 0)
-            .map(|(key, (first, count))| (first, count, key))
-            .collect();
-        left.sort_unstable();
-        left.into_iter()
-            .filter_map(|(_, count, key)| {
-                let change: Change = serde_json::from_str(&key).ok()?;
-                Some(std::iter::repeat_n(change, count))
-            })
-            .flatten()
-            .collect()
+        if open.values().all(|n| *n == 0) {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for (l, d) in Self::read_lines(path) {
+            if let Line::Intended { change } = l {
+                if let Some(n) = open.get_mut(&d).filter(|n| **n > 0) {
+                    *n -= 1;
+                    out.push(change);
+                }
+            }
+        }
+        out
     }
+}
+
+/// A change's identity within one process: a 128-bit digest of its JSON (two SipHashes with
+/// different prefixes; a collision among a run's changes is not a practical concern).
+fn digest(change: &Change) -> Option<u128> {
+    use std::hash::{DefaultHasher, Hasher as _};
+    let json = serde_json::to_vec(change).ok()?;
+    let half = |prefix: u8| {
+        let mut h = DefaultHasher::new();
+        h.write_u8(prefix);
+        h.write(&json);
+        h.finish()
+    };
+    Some(((half(0) as u128) << 64) | half(1) as u128)
 }
 
 impl Journal for FileJournal {

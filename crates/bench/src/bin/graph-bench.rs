@@ -351,7 +351,7 @@ async fn main() -> anyhow::Result<()> {
         "client failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let r: ClientResult = serde_json::from_slice(&out.stdout)?;
+    let r: ClientResult = client_result(&out.stdout)?;
     let st = emu.stats();
     let end_ok = assignment_pairs(&emu.snapshot()) == expected_pairs(&s);
     emu.shutdown().await;
@@ -536,6 +536,18 @@ async fn main() -> anyhow::Result<()> {
         ratio(est, wall)
     );
     Ok(())
+}
+
+/// The client's result: the last line it printed (a profiler in front of it may print its own
+/// lines first).
+fn client_result(stdout: &[u8]) -> anyhow::Result<ClientResult> {
+    let text = String::from_utf8_lossy(stdout);
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or("");
+    Ok(serde_json::from_str(last)?)
 }
 
 /// The client process's command line (the child of this process).
@@ -746,7 +758,7 @@ where
                 "cancelled client failed: {}",
                 String::from_utf8_lossy(&out.stderr)
             );
-            let r: ClientResult = serde_json::from_slice(&out.stdout)?;
+            let r: ClientResult = client_result(&out.stdout)?;
             (emu.stats().writes, !r.cancelled)
         };
         let before = emu.stats();
@@ -756,7 +768,7 @@ where
             "rerun failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let rerun: ClientResult = serde_json::from_slice(&out.stdout)?;
+        let rerun: ClientResult = client_result(&out.stdout)?;
         let total = emu.stats();
         let converged = assignment_pairs(&emu.snapshot()) == expected_pairs(s)
             && rerun.error.is_none()
