@@ -117,15 +117,16 @@ pub(crate) fn condense(
     out
 }
 
-/// The assignments with each user's principal replaced by the user found by id (with the
-/// on-premises properties); a user Graph expanded but the look-up did not find keeps what
-/// `$expand` gave — without on-premises properties it counts as not synced, and is logged.
+/// Every role's assignments in one list, each user's principal replaced by the user found by
+/// id (with the on-premises properties); a user Graph expanded but the look-up did not find
+/// keeps what `$expand` gave — without on-premises properties it counts as not synced, and is
+/// logged.
 pub(crate) fn with_users(
-    holders: Vec<Holder>,
+    per_role: Vec<Vec<Holder>>,
     users: &HashMap<String, EntraUser>,
 ) -> Vec<RoleAssignment> {
-    let mut out = Vec::with_capacity(holders.len());
-    for h in holders {
+    let mut out = Vec::with_capacity(per_role.iter().map(Vec::len).sum());
+    for h in per_role.into_iter().flatten() {
         let mut a = h.assignment;
         match h.user_id.as_ref().and_then(|id| users.get(id)) {
             Some(u) => a.principal = Principal::User(u.clone()),
@@ -200,7 +201,7 @@ mod tests {
             ..Default::default()
         };
         let users = HashMap::from([("u1".to_owned(), found.to_user())]);
-        let out = with_users(holders, &users);
+        let out = with_users(vec![holders], &users);
         match &out[0].principal {
             Principal::User(u) => {
                 assert_eq!(u.on_premises_immutable_id.as_deref(), Some("anchor1"))

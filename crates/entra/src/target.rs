@@ -181,11 +181,8 @@ impl GraphTarget {
         Ok(crate::paging::concat(results))
     }
 
-    /// Users by object id, with the on-premises properties.
-    async fn users_by_id(
-        &self,
-        ids: &[String],
-    ) -> Result<HashMap<String, DirectoryObjectDto>, GraphError> {
+    /// Users by object id (lower case), with the on-premises properties.
+    async fn users_by_id(&self, ids: &[String]) -> Result<HashMap<String, EntraUser>, GraphError> {
         let queries: Vec<String> = in_filters("id", ids)
             .iter()
             .map(|f| users_query(f))
@@ -194,7 +191,7 @@ impl GraphTarget {
             .batched_get(queries)
             .await?
             .into_iter()
-            .map(|u| (u.id.to_ascii_lowercase(), u))
+            .map(|u| (u.id.to_ascii_lowercase(), u.to_user()))
             .collect())
     }
 
@@ -548,14 +545,11 @@ impl RoleTarget for GraphTarget {
             .collect::<BTreeSet<String>>()
             .into_iter()
             .collect();
-        let users: HashMap<String, EntraUser> = self
+        let users = self
             .users_by_id(&ids)
             .await
-            .map_err(|e| e.to_read_error("reading the users who hold the roles"))?
-            .into_iter()
-            .map(|(id, u)| (id, u.to_user()))
-            .collect();
-        Ok(with_users(per_role.into_iter().flatten().collect(), &users))
+            .map_err(|e| e.to_read_error("reading the users who hold the roles"))?;
+        Ok(with_users(per_role, &users))
     }
 
     async fn administrative_units(
