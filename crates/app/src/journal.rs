@@ -15,21 +15,13 @@ use std::collections::HashMap;
 use std::io::{BufRead as _, Write as _};
 use std::path::{Path, PathBuf};
 
-/// One line of a run's journal file, as read.
-#[derive(Debug, Clone, Deserialize)]
+/// One line of a run's journal file: read as `Line<Change>`, written as `Line<&Change>` (the
+/// same JSON, without copying the change).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "event")]
-enum Line {
-    Intended { change: Change },
-    Settled { change: Change },
-}
-
-/// One line of a run's journal file, as written (the same JSON as [`Line`], borrowing the
-/// change instead of copying it).
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase", tag = "event")]
-enum LineOut<'a> {
-    Intended { change: &'a Change },
-    Settled { change: &'a Change },
+enum Line<C = Change> {
+    Intended { change: C },
+    Settled { change: C },
 }
 
 /// The journal in a log folder.
@@ -120,7 +112,7 @@ impl FileJournal {
     fn write<'a>(
         &self,
         run_id: &str,
-        journal: impl Iterator<Item = LineOut<'a>>,
+        journal: impl Iterator<Item = Line<&'a Change>>,
         audit: impl Iterator<Item = AuditRecord>,
     ) -> Result<(), String> {
         let audit = audit.map(|mut r| {
@@ -205,7 +197,7 @@ impl Journal for FileJournal {
         let now = chrono::Utc::now();
         self.write(
             run_id,
-            changes.iter().map(|change| LineOut::Intended { change }),
+            changes.iter().map(|change| Line::Intended { change }),
             changes
                 .iter()
                 .map(|c| AuditRecord::of(run_id, now, c, "intended")),
@@ -216,9 +208,7 @@ impl Journal for FileJournal {
         let now = chrono::Utc::now();
         self.write(
             run_id,
-            applied
-                .iter()
-                .map(|a| LineOut::Settled { change: &a.change }),
+            applied.iter().map(|a| Line::Settled { change: &a.change }),
             applied
                 .iter()
                 .map(|a| AuditRecord::of_applied(run_id, now, a)),
@@ -291,7 +281,7 @@ impl Journal for FileJournal {
                 results
                     .iter()
                     .filter(|r| r.intent.run_id == run)
-                    .map(|r| LineOut::Settled {
+                    .map(|r| Line::Settled {
                         change: &r.intent.change,
                     });
             let file = self.run_file(run);
