@@ -297,7 +297,11 @@ impl App {
 
     /// The held plans, newest first (files that are not held plans are logged and left out).
     pub fn approvals(&self, demo: bool) -> Result<Vec<HeldView>, AppError> {
-        Ok(self.held(demo).0)
+        let (plans, refused) = self.held(demo);
+        for e in refused {
+            tracing::warn!("{}", e.message);
+        }
+        Ok(plans)
     }
 
     /// The held files that cannot be approved: `approvals` leaves them out, the window says why.
